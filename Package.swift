@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "edpctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "edpctl", targets: ["edpctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "edpctl",
+            dependencies: [
+                "Hydrate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "Hydrate",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(
+            name: "HydrateTests",
+            dependencies: ["Hydrate"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EdpctlTests",
+            dependencies: ["Hydrate"]
+        ),
+    ]
+)

@@ -1,0 +1,180 @@
+import Foundation
+
+/// A value as a template sees it: the dynamic types that Go's text/template meets in gomplate
+/// (`interface{}` holding string, int, float64, bool, nil, `[]interface{}`, `map[string]interface{}`).
+/// The distinctions matter because Go's comparisons and `printf` verbs are strict about them.
+public enum Value: Sendable {
+    /// A nil interface. At the top of a pipeline Go prints it as `<no value>`, inside `print` or a
+    /// container as `<nil>`.
+    case null
+    case bool(Bool)
+    /// Go's `int`/`int64` (gomplate's integer results are either; they print alike).
+    case int(Int)
+    case float(Double)
+    case string(String)
+    /// Go's `[]byte`: prints as a list of numbers, `conv.ToString` turns it into text.
+    case bytes([UInt8])
+    case list([Value])
+    case map(MapValue)
+    /// A Go struct or pointer with fields and methods (`*url.URL`, `time.Time`, a regexp…).
+    case object(any TemplateObject)
+
+    public static let empty = Value.string("")
+}
+
+/// `map[string]interface{}` or, for `.Env`, `map[string]string`. The element type decides what a
+/// missing key yields under `--missing-key zero`.
+public struct MapValue: Sendable {
+    public enum ElementType: Sendable { case any, string }
+
+    public var entries: [String: Value]
+    public var elementType: ElementType
+
+    public init(_ entries: [String: Value] = [:], elementType: ElementType = .any) {
+        self.entries = entries
+        self.elementType = elementType
+    }
+
+    public subscript(key: String) -> Value? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+
+    /// Keys in Go's order for maps: byte-wise.
+    public var sortedKeys: [String] {
+        entries.keys.sorted(by: goStringLess)
+    }
+
+    public var zeroElement: Value {
+        elementType == .string ? .string("") : .null
+    }
+}
+
+/// Go orders strings by their bytes; Swift's `<` compares Unicode canonically, which differs.
+@inlinable
+public func goStringLess(_ a: String, _ b: String) -> Bool {
+    a.utf8.lexicographicallyPrecedes(b.utf8)
+}
+
+/// A Go value with fields and methods, reached by `.Field` or `.Method arg…` in a template.
+public protocol TemplateObject: Sendable {
+    /// Go's `%T` of the value, e.g. `*url.URL`; also used in error messages.
+    var goTypeName: String { get }
+    /// What `fmt.Print` writes for it.
+    var goDescription: String { get }
+    /// The field or zero-argument method result named `name`, or nil when there is none.
+    func member(_ name: String, arguments: [Value]) throws -> Value?
+}
+
+extension Value {
+    /// Go's name for the dynamic type, as error messages print it.
+    public var goTypeName: String {
+        switch self {
+        case .null: return "<nil>"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .float: return "float64"
+        case .string: return "string"
+        case .bytes: return "[]uint8"
+        case .list: return "[]interface {}"
+        case .map(let m): return m.elementType == .string ? "map[string]string" : "map[string]interface {}"
+        case .object(let o): return o.goTypeName
+        }
+    }
+
+    /// Go's `truth`: false for the zero value of the type, for nil, and for empty containers.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .float(let f): return f != 0
+        case .string(let s): return !s.isEmpty
+        case .bytes(let b): return !b.isEmpty
+        case .list(let l): return !l.isEmpty
+        case .map(let m): return !m.entries.isEmpty
+        case .object: return true
+        }
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+}
+
+/// An error a function raises; the evaluator adds the template position and the function name.
+public struct FunctionError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What the caller of the engine supplies: the environment, data sources and the working directory.
+public protocol FunctionContext: AnyObject, Sendable {
+    var environment: [String: String] { get }
+    var workingDirectory: String { get }
+    /// The path of the template being rendered, as given on the command line (`tmpl.Path`).
+    var templatePath: String { get }
+    /// The data source named `alias`, read and decoded (`ds`, `datasource`).
+    func dataSource(_ alias: String, subpath: String?) throws -> Value
+    /// The data source's raw text (`include`).
+    func dataSourceText(_ alias: String, subpath: String?) throws -> String
+    func hasDataSource(_ alias: String) -> Bool
+}
+
+/// What a function body receives besides its arguments: the host's context and a way back into the
+/// engine for `tmpl.Exec` and `tmpl.Inline`.
+public protocol CallContext: AnyObject {
+    var host: FunctionContext { get }
+    /// Renders the template `name` (defined in this set) with `data` as dot.
+    func executeNamedTemplate(_ name: String, data: Value) throws -> String
+    /// Parses `text` as a template named `name` with the current delimiters and renders it.
+    func executeInline(name: String, text: String, data: Value) throws -> String
+}
+
+public typealias FunctionBody = @Sendable (_ arguments: [Value], _ context: CallContext) throws -> Value
+
+/// A template function: its name as Go error messages show it, how many arguments it takes, and
+/// its body. Arity is checked before the body runs, with Go's wording.
+public struct TemplateFunction: Sendable {
+    public let name: String
+    public let minArguments: Int
+    /// nil: variadic.
+    public let maxArguments: Int?
+    public let body: FunctionBody
+
+    public init(_ name: String, arguments: Int, _ body: @escaping FunctionBody) {
+        self.name = name
+        self.minArguments = arguments
+        self.maxArguments = arguments
+        self.body = body
+    }
+
+    public init(_ name: String, atLeast minimum: Int, atMost maximum: Int? = nil, _ body: @escaping FunctionBody) {
+        self.name = name
+        self.minArguments = minimum
+        self.maxArguments = maximum
+        self.body = body
+    }
+}
+
+/// The functions a template may call, by the name it calls them (`strings.ToUpper`, `toUpper`).
+public struct FunctionTable: Sendable {
+    public private(set) var functions: [String: TemplateFunction] = [:]
+
+    public init() {}
+
+    public mutating func add(_ function: TemplateFunction, as names: String...) {
+        for name in names { functions[name] = function }
+    }
+
+    public subscript(name: String) -> TemplateFunction? { functions[name] }
+
+    public func contains(_ name: String) -> Bool { functions[name] != nil }
+
+    /// Namespaces such as `strings`, which the parser joins with a following field.
+    public var namespaces: Set<String> {
+        Set(functions.keys.compactMap { key in key.firstIndex(of: ".").map { String(key[..<$0]) } })
+    }
+}
