@@ -17,6 +17,7 @@ extension FunctionTable {
         table.addTimeFunctions()
         table.addEnvFunctions()
         table.addTemplateFunctions()
+        table.addDataSourceFunctions()
         return table
     }()
 }

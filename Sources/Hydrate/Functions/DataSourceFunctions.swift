@@ -1,0 +1,4 @@
+extension FunctionTable {
+    mutating func addDataSourceFunctions() {
+    }
+}
