@@ -27,3 +27,18 @@ public struct TemplateError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A parsed set of templates, ready to execute.
+public final class Template: @unchecked Sendable {
+    public let name: String
+
+    public init(name: String, text: String, options: TemplateOptions = TemplateOptions(),
+                functions: FunctionTable = .gomplate) throws {
+        self.name = name
+        throw TemplateError("template: \(name): the engine is not built yet")
+    }
+
+    public func addTemplate(name: String, text: String) throws {}
+
+    public func execute(_ data: Value, host: FunctionContext) throws -> String { "" }
+}
