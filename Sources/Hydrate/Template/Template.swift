@@ -28,17 +28,64 @@ public struct TemplateError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// A parsed set of templates, ready to execute.
+/// A parsed set of templates, ready to execute: the template itself plus every template it (or a
+/// source added with `addTemplate`) defines. Parsing happens once; executing never re-scans text.
+/// Safe to execute from several threads once parsing is done.
 public final class Template: @unchecked Sendable {
     public let name: String
+    let options: TemplateOptions
+    let functions: FunctionTable
+    private var trees: [String: Tree] = [:]
 
+    /// Parses `text` as the template `name` (plus any `define`d templates in it).
     public init(name: String, text: String, options: TemplateOptions = TemplateOptions(),
                 functions: FunctionTable = .gomplate) throws {
         self.name = name
-        throw TemplateError("template: \(name): the engine is not built yet")
+        self.options = options
+        self.functions = functions
+        try addTemplate(name: name, text: text)
     }
 
-    public func addTemplate(name: String, text: String) throws {}
+    private init(name: String, options: TemplateOptions, functions: FunctionTable, trees: [String: Tree]) {
+        self.name = name
+        self.options = options
+        self.functions = functions
+        self.trees = trees
+    }
 
-    public func execute(_ data: Value, host: FunctionContext) throws -> String { "" }
+    /// Parses another source into the same set (gomplate's `-t alias=file`): its `define`s and itself
+    /// under `name` become callable with `template "name" .`.
+    public func addTemplate(name: String, text: String) throws {
+        let source = Source(name: name, text: Array(text.utf8))
+        let parsed = try Parser.parse(name: name, source: source, options: options, functions: functions)
+        for (definedName, tree) in parsed {
+            // As Go's associate: an empty definition does not replace an existing one.
+            if trees[definedName] != nil && tree.isEmpty { continue }
+            trees[definedName] = tree
+        }
+    }
+
+    func tree(named name: String) -> Tree? { trees[name] }
+
+    /// A template parsed from `text` that sees this set's definitions (`tmpl.Inline`).
+    func inlineTemplate(name: String, text: String) throws -> Template {
+        let inline = Template(name: name, options: options, functions: functions, trees: trees)
+        try inline.addTemplate(name: name, text: text)
+        return inline
+    }
+
+    /// Renders the template with `data` as dot.
+    public func execute(_ data: Value, host: FunctionContext) throws -> String {
+        String(decoding: try render(data, host: host), as: UTF8.self)
+    }
+
+    /// Renders the template with `data` as dot, as UTF-8 bytes.
+    public func render(_ data: Value, host: FunctionContext) throws -> [UInt8] {
+        guard let tree = trees[name] else {
+            throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
+        }
+        let execution = Execution(template: self, tree: tree, host: host)
+        try execution.run(data)
+        return execution.output
+    }
 }

@@ -1,0 +1,492 @@
+/// Executes parse trees with Go's text/template semantics. One `Execution` renders one template
+/// call; it is also the `CallContext` that functions such as `tmpl.Exec` reach back through.
+final class Execution: CallContext {
+    /// A value with the one bit of Go's static typing that error messages show: whether it sits in an
+    /// `interface{}` (an element of a list or of a `map[string]interface{}`).
+    struct Slot {
+        var value: Value
+        var boxed: Bool
+    }
+
+    /// Where evaluation is, for error messages (Go's `state.node`).
+    enum Location {
+        case operand(Operand)
+        case command(CommandNode)
+        case pipe(PipeNode)
+        case node(Node)
+
+        var position: Int {
+            switch self {
+            case .operand(let o): return o.position
+            case .command(let c): return c.position
+            case .pipe(let p): return p.position
+            case .node(let n): return n.position
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .operand(let o): return o.description
+            case .command(let c): return c.description
+            case .pipe(let p): return p.description
+            case .node(let n): return n.description
+            }
+        }
+    }
+
+    enum Flow { case normal, breakLoop, continueLoop }
+
+    private static let maxDepth = 100_000
+
+    let template: Template
+    let host: FunctionContext
+    private var tree: Tree
+    private var location: Location?
+    private var variables: [(name: String, slot: Slot)] = []
+    private var depth: Int
+    var output: [UInt8] = []
+
+    init(template: Template, tree: Tree, host: FunctionContext, depth: Int = 0) {
+        self.template = template
+        self.tree = tree
+        self.host = host
+        self.depth = depth
+    }
+
+    // MARK: - Entry points
+
+    func run(_ data: Value) throws {
+        variables = [("$", Slot(value: data, boxed: false))]
+        _ = try walk(Slot(value: data, boxed: false), .list(tree.root))
+    }
+
+    func executeNamedTemplate(_ name: String, data: Value) throws -> String {
+        guard let target = template.tree(named: name) else {
+            throw FunctionError("template \(goQuote(name)) not defined")
+        }
+        let nested = Execution(template: template, tree: target, host: host, depth: depth + 1)
+        try nested.run(data)
+        return String(decoding: nested.output, as: UTF8.self)
+    }
+
+    func executeInline(name: String, text: String, data: Value) throws -> String {
+        let inline = try template.inlineTemplate(name: name, text: text)
+        return try inline.execute(data, host: host)
+    }
+
+    // MARK: - Errors
+
+    private func at(_ location: Location) { self.location = location }
+
+    private func fail(_ message: String) -> TemplateError {
+        guard let location else { return TemplateError("template: \(tree.name): \(message)") }
+        let place = tree.source.location(of: location.position)
+        return TemplateError("template: \(place): executing \(goQuote(tree.name)) at <\(location.description)>: \(message)")
+    }
+
+    // MARK: - Walking
+
+    private func walk(_ dot: Slot, _ node: Node) throws -> Flow {
+        at(.node(node))
+        switch node {
+        case .text(_, let bytes):
+            output.append(contentsOf: bytes)
+        case .action(let position, let pipe):
+            let value = try evalPipeline(dot, pipe)
+            if pipe.declarations.isEmpty { try printValue(.node(.action(position: position, pipe: pipe)), value) }
+        case .list(let list):
+            for child in list.nodes {
+                let flow = try walk(dot, child)
+                if flow != .normal { return flow }
+            }
+        case .ifNode(let branch):
+            return try walkIfOrWith(isWith: false, dot, branch)
+        case .withNode(let branch):
+            return try walkIfOrWith(isWith: true, dot, branch)
+        case .rangeNode(let branch):
+            return try walkRange(dot, branch, node: node)
+        case .template(let call):
+            try walkTemplate(dot, call, node: node)
+        case .breakLoop:
+            return .breakLoop
+        case .continueLoop:
+            return .continueLoop
+        case .comment, .end, .elseMarker:
+            break
+        }
+        return .normal
+    }
+
+    private func walkIfOrWith(isWith: Bool, _ dot: Slot, _ branch: BranchNode) throws -> Flow {
+        let mark = variables.count
+        defer { variables.removeSubrange(mark...) }
+        let value = try evalPipeline(dot, branch.pipe)
+        if value.isTruthy {
+            return try walk(isWith ? Slot(value: value, boxed: false) : dot, .list(branch.list))
+        } else if let elseList = branch.elseList {
+            return try walk(dot, .list(elseList))
+        }
+        return .normal
+    }
+
+    private func walkRange(_ dot: Slot, _ branch: BranchNode, node: Node) throws -> Flow {
+        at(.node(node))
+        let outerMark = variables.count
+        defer { variables.removeSubrange(outerMark...) }
+        let value = try evalPipeline(dot, branch.pipe)
+        let mark = variables.count
+        let declarations = branch.pipe.declarations.count
+
+        func iterate(_ index: Slot, _ element: Slot) throws -> Bool {
+            if declarations > 0 { variables[variables.count - 1].slot = element }
+            if declarations > 1 { variables[variables.count - 2].slot = index }
+            defer { variables.removeSubrange(mark...) }
+            return try walk(element, .list(branch.list)) == .breakLoop
+        }
+
+        switch value {
+        case .list(let list) where !list.isEmpty:
+            for (offset, element) in list.enumerated() {
+                if try iterate(Slot(value: .int(offset), boxed: false), Slot(value: element, boxed: true)) { break }
+            }
+            return .normal
+        case .bytes(let bytes) where !bytes.isEmpty:
+            for (offset, byte) in bytes.enumerated() {
+                if try iterate(Slot(value: .int(offset), boxed: false), Slot(value: .int(Int(byte)), boxed: false)) { break }
+            }
+            return .normal
+        case .map(let map) where !map.entries.isEmpty:
+            let boxed = map.elementType == .any
+            for key in map.sortedKeys {
+                if try iterate(Slot(value: .string(key), boxed: false), Slot(value: map.entries[key]!, boxed: boxed)) { break }
+            }
+            return .normal
+        case .list, .bytes, .map, .null:
+            break
+        default:
+            throw fail("range can't iterate over \(goPrint(value))")
+        }
+        if let elseList = branch.elseList { return try walk(dot, .list(elseList)) }
+        return .normal
+    }
+
+    private func walkTemplate(_ dot: Slot, _ call: TemplateNode, node: Node) throws {
+        at(.node(node))
+        guard let target = template.tree(named: call.name) else {
+            throw fail("template \(goQuote(call.name)) not defined")
+        }
+        if depth == Execution.maxDepth { throw fail("exceeded maximum template depth (\(Execution.maxDepth))") }
+        let value = try call.pipe.map { try evalPipeline(dot, $0) } ?? .null
+        let nested = Execution(template: template, tree: target, host: host, depth: depth + 1)
+        nested.output = output
+        output = []
+        defer { output = nested.output }
+        try nested.run(value)
+    }
+
+    private func printValue(_ node: Location, _ value: Value) throws {
+        at(node)
+        switch value {
+        case .null: output.append(contentsOf: "<no value>".utf8)
+        case .string(let s): output.append(contentsOf: s.utf8)
+        default: output.append(contentsOf: goPrint(value).utf8)
+        }
+    }
+
+    // MARK: - Pipelines and commands
+
+    private func evalPipeline(_ dot: Slot, _ pipe: PipeNode) throws -> Value {
+        at(.pipe(pipe))
+        var value: Value?
+        for command in pipe.commands {
+            value = try evalCommand(dot, command, final: value)
+        }
+        let result = value ?? .null
+        for declaration in pipe.declarations {
+            let slot = Slot(value: result, boxed: false)
+            if pipe.isAssign {
+                try setVariable(declaration.identifiers[0], slot)
+            } else {
+                variables.append((declaration.identifiers[0], slot))
+            }
+        }
+        return result
+    }
+
+    private func setVariable(_ name: String, _ slot: Slot) throws {
+        for index in variables.indices.reversed() where variables[index].name == name {
+            variables[index].slot = slot
+            return
+        }
+        throw fail("undefined variable: \(name)")
+    }
+
+    private func variable(_ name: String) throws -> Slot {
+        for index in variables.indices.reversed() where variables[index].name == name {
+            return variables[index].slot
+        }
+        throw fail("undefined variable: \(name)")
+    }
+
+    private func notAFunction(_ arguments: [Operand], final: Value?) throws {
+        if arguments.count > 1 || final != nil {
+            throw fail("can't give argument to non-function \(arguments[0].description)")
+        }
+    }
+
+    private func evalCommand(_ dot: Slot, _ command: CommandNode, final: Value?) throws -> Value {
+        let first = command.arguments[0]
+        switch first {
+        case .field(let field):
+            return try evalFieldNode(dot, field, arguments: command.arguments, final: final).value
+        case .chain(let chain):
+            return try evalChainNode(dot, chain, arguments: command.arguments, final: final).value
+        case .identifier(let identifier):
+            return try evalFunction(dot, identifier, command: .command(command), arguments: command.arguments,
+                                    final: final)
+        case .pipe(let pipe):
+            try notAFunction(command.arguments, final: final)
+            return try evalPipeline(dot, pipe)
+        case .variable(let variable):
+            return try evalVariableNode(dot, variable, arguments: command.arguments, final: final).value
+        default:
+            break
+        }
+        at(.operand(first))
+        try notAFunction(command.arguments, final: final)
+        switch first {
+        case .bool(let value, _): return .bool(value)
+        case .dot: return dot.value
+        case .nilValue: throw fail("nil is not a command")
+        case .number(let number): return try idealConstant(number)
+        case .string(let string): return .string(string.text)
+        default: throw fail("can't evaluate command \(goQuote(first.description))")
+        }
+    }
+
+    private func idealConstant(_ number: NumberNode) throws -> Value {
+        at(.operand(.number(number)))
+        let text = number.text
+        let isHexInt = text.count > 2 && text.hasPrefix("0") && (text.dropFirst().first == "x" || text.dropFirst().first == "X")
+            && !text.contains(where: { $0 == "p" || $0 == "P" })
+        let isRune = text.hasPrefix("'")
+        if number.isFloat && !isHexInt && !isRune && text.contains(where: { ".eEpP".contains($0) }) {
+            return .float(number.float64)
+        }
+        if number.isInt { return .int(Int(number.int64)) }
+        if number.isUint { throw fail("\(text) overflows int") }
+        return .null
+    }
+
+    private func evalFieldNode(_ dot: Slot, _ field: FieldNode, arguments: [Operand], final: Value?) throws -> Slot {
+        at(.operand(.field(field)))
+        return try evalFieldChain(dot, receiver: dot, node: .operand(.field(field)), identifiers: field.identifiers[...],
+                                  arguments: arguments, final: final)
+    }
+
+    private func evalChainNode(_ dot: Slot, _ chain: ChainNode, arguments: [Operand], final: Value?) throws -> Slot {
+        at(.operand(.chain(chain)))
+        if case .nilValue = chain.node { throw fail("indirection through explicit nil in \(chain.description)") }
+        let receiver = try evalArgSlot(dot, chain.node)
+        return try evalFieldChain(dot, receiver: receiver, node: .operand(.chain(chain)), identifiers: chain.fields[...],
+                                  arguments: arguments, final: final)
+    }
+
+    private func evalVariableNode(_ dot: Slot, _ node: VariableNode, arguments: [Operand], final: Value?) throws -> Slot {
+        at(.operand(.variable(node)))
+        let value = try variable(node.identifiers[0])
+        if node.identifiers.count == 1 {
+            try notAFunction(arguments, final: final)
+            return value
+        }
+        return try evalFieldChain(dot, receiver: value, node: .operand(.variable(node)),
+                                  identifiers: node.identifiers.dropFirst(), arguments: arguments, final: final)
+    }
+
+    private func evalFieldChain(_ dot: Slot, receiver: Slot, node: Location, identifiers: ArraySlice<String>,
+                                arguments: [Operand], final: Value?) throws -> Slot {
+        var current = receiver
+        for name in identifiers.dropLast() {
+            current = try evalField(dot, name, node: node, arguments: [], final: nil, receiver: current)
+        }
+        return try evalField(dot, identifiers.last!, node: node, arguments: arguments, final: final, receiver: current)
+    }
+
+    /// A missing receiver: Go's invalid reflect.Value, distinct from a nil inside an interface.
+    private var missingKeyIsError: Bool { template.options.missingKey == .error }
+
+    private func evalField(_ dot: Slot, _ name: String, node: Location, arguments: [Operand], final: Value?,
+                           receiver: Slot) throws -> Slot {
+        let hasArguments = arguments.count > 1 || final != nil
+        switch receiver.value {
+        case .null:
+            if receiver.boxed { throw fail("nil pointer evaluating interface {}.\(name)") }
+            if missingKeyIsError { throw fail("nil data; no entry for key \(goQuote(name))") }
+            return Slot(value: .null, boxed: false)
+        case .map(let map):
+            if hasArguments { throw fail("\(name) is not a method but has arguments") }
+            if let value = map.entries[name] { return Slot(value: value, boxed: map.elementType == .any) }
+            switch template.options.missingKey {
+            case .default: return Slot(value: .null, boxed: false)
+            case .zero: return Slot(value: map.zeroElement, boxed: map.elementType == .any)
+            case .error: throw fail("map has no entry for key \(goQuote(name))")
+            }
+        case .object(let object):
+            var values: [Value] = []
+            for argument in arguments.dropFirst() { values.append(try evalArg(dot, argument)) }
+            if let final { values.append(final) }
+            let result: Value?
+            do {
+                result = try object.member(name, arguments: values)
+            } catch let error as TemplateError {
+                throw error
+            } catch {
+                at(node)
+                throw fail("error calling \(name): \(error)")
+            }
+            guard let result else {
+                throw fail("can't evaluate field \(name) in type \(receiver.boxed ? "interface {}" : object.goTypeName)")
+            }
+            return Slot(value: result, boxed: false)
+        default:
+            let typeName = receiver.boxed ? "interface {}" : receiver.value.goTypeName
+            throw fail("can't evaluate field \(name) in type \(typeName)")
+        }
+    }
+
+    // MARK: - Functions
+
+    private func evalFunction(_ dot: Slot, _ identifier: IdentifierNode, command: Location, arguments: [Operand],
+                              final: Value?) throws -> Value {
+        at(.operand(.identifier(identifier)))
+        let name = identifier.name
+        if let function = template.functions[name] {
+            return try callFunction(dot, function, identifier: identifier, node: command, arguments: arguments, final: final)
+        }
+        if let builtin = Builtin(rawValue: name) {
+            return try callBuiltin(dot, builtin, node: command, arguments: arguments, final: final)
+        }
+        throw fail("\(goQuote(name)) is not a defined function")
+    }
+
+    private func callFunction(_ dot: Slot, _ function: TemplateFunction, identifier: IdentifierNode, node: Location,
+                              arguments: [Operand], final: Value?) throws -> Value {
+        let callName = identifier.callName
+        let given = arguments.count - 1 + (final == nil ? 0 : 1)
+        if let maximum = function.maxArguments, function.minArguments == maximum {
+            if given != maximum { throw fail("wrong number of args for \(callName): want \(maximum) got \(given)") }
+        } else if given < function.minArguments {
+            throw fail("wrong number of args for \(callName): want at least \(function.minArguments) got \(arguments.count - 1)")
+        } else if let maximum = function.maxArguments, given > maximum {
+            throw fail("wrong number of args for \(callName): want at most \(maximum) got \(given)")
+        }
+        var values: [Value] = []
+        values.reserveCapacity(given)
+        for argument in arguments.dropFirst() { values.append(try evalArg(dot, argument)) }
+        if let final { values.append(final) }
+        do {
+            return try function.body(values, self)
+        } catch let error as TemplateError {
+            throw error
+        } catch {
+            at(identifier.name.contains(".") ? .operand(.identifier(identifier)) : node)
+            throw fail("error calling \(callName): \(error)")
+        }
+    }
+
+    /// An argument as a function with an `interface{}` parameter receives it.
+    func evalArg(_ dot: Slot, _ operand: Operand) throws -> Value {
+        try evalArgSlot(dot, operand).value
+    }
+
+    private func evalArgSlot(_ dot: Slot, _ operand: Operand) throws -> Slot {
+        at(.operand(operand))
+        switch operand {
+        case .dot: return dot
+        case .nilValue: return Slot(value: .null, boxed: false)
+        case .field(let field): return try evalFieldNode(dot, field, arguments: [operand], final: nil)
+        case .variable(let variable): return try evalVariableNode(dot, variable, arguments: [], final: nil)
+        case .pipe(let pipe): return Slot(value: try evalPipeline(dot, pipe), boxed: false)
+        case .identifier(let identifier):
+            return Slot(value: try evalFunction(dot, identifier, command: .operand(operand), arguments: [operand],
+                                                final: nil), boxed: false)
+        case .chain(let chain): return try evalChainNode(dot, chain, arguments: [], final: nil)
+        case .bool(let value, _): return Slot(value: .bool(value), boxed: false)
+        case .number(let number): return Slot(value: try idealConstant(number), boxed: false)
+        case .string(let string): return Slot(value: .string(string.text), boxed: false)
+        }
+    }
+
+    /// An argument for a `string` parameter (printf's format): literals must be strings.
+    private func evalStringArg(_ dot: Slot, _ operand: Operand) throws -> String {
+        switch operand {
+        case .bool, .number:
+            at(.operand(operand))
+            throw fail("expected string; found \(operand.description)")
+        case .nilValue:
+            at(.operand(operand))
+            throw fail("cannot assign nil to string")
+        default:
+            let value = try evalArg(dot, operand)
+            guard case .string(let text) = value else {
+                if value.isNull { throw fail("invalid value; expected string") }
+                throw fail("wrong type for value; expected string; got \(value.goTypeName)")
+            }
+            return text
+        }
+    }
+
+    // MARK: - Builtins
+
+    private func callBuiltin(_ dot: Slot, _ builtin: Builtin, node: Location, arguments: [Operand],
+                             final: Value?) throws -> Value {
+        let name = builtin.rawValue
+        let given = arguments.count - 1 + (final == nil ? 0 : 1)
+        let arity = builtin.arity
+        if arity.variadic {
+            if given < arity.fixed {
+                throw fail("wrong number of args for \(name): want at least \(arity.fixed) got \(arguments.count - 1)")
+            }
+        } else if given != arity.fixed {
+            throw fail("wrong number of args for \(name): want \(arity.fixed) got \(given)")
+        }
+        let operands = arguments.dropFirst()
+
+        if builtin == .and || builtin == .or {
+            var value: Value = .null
+            for operand in operands {
+                value = try evalArg(dot, operand)
+                if value.isTruthy == (builtin == .or) { return value }
+            }
+            if let final { value = final }
+            return value
+        }
+
+        var values: [Value] = []
+        values.reserveCapacity(given)
+        var format: String?
+        for (offset, operand) in operands.enumerated() {
+            if builtin == .printf && offset == 0 {
+                format = try evalStringArg(dot, operand)
+            } else {
+                values.append(try evalArg(dot, operand))
+            }
+        }
+        if let final {
+            if builtin == .printf && format == nil {
+                guard case .string(let text) = final else {
+                    throw fail("wrong type for value; expected string; got \(final.goTypeName)")
+                }
+                format = text
+            } else {
+                values.append(final)
+            }
+        }
+        do {
+            return try Builtins.call(builtin, values, format: format, execution: self)
+        } catch let error as FunctionError {
+            at(node)
+            throw fail("error calling \(name): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+@testable import Hydrate
+
+/// Renders `text` with Go's builtins only and `<<< >>>` delimiters.
+private func render(_ text: String, data: Value = .map(MapValue()), missingKey: MissingKeyMode = .error,
+                    name: String = "t") throws -> String {
+    let template = try Template(name: name, text: text, options: TemplateOptions(missingKey: missingKey),
+                                functions: FunctionTable())
+    return try template.execute(data, host: TestHost())
+}
+
+private func renderError(_ text: String, data: Value = .map(MapValue()), missingKey: MissingKeyMode = .error,
+                         name: String = "t") -> String {
+    do {
+        let output = try render(text, data: data, missingKey: missingKey, name: name)
+        return "no error; output: \(output)"
+    } catch {
+        return "\(error)"
+    }
+}
+
+private let sample: Value = .map(MapValue([
+    "name": .string("edp"),
+    "replicas": .int(3),
+    "ratio": .float(0.5),
+    "list": .list([.string("a"), .string("b")]),
+    "nested": .map(MapValue(["inner": .map(MapValue(["deep": .string("x")]))])),
+    "env": .map(MapValue(["DOMAIN": .string("example.org")], elementType: .string)),
+    "nothing": .null,
+]))
+
+@Test(arguments: [
+    ("plain text", "plain text"),
+    ("<<< .name >>>", "edp"),
+    ("a <<<- .name ->>> b", "aedpb"),
+    ("<<<-3>>>", "-3"),
+    ("<<< .nested.inner.deep >>>", "x"),
+    ("<<< range $i, $v := .list >>><<< $i >>>=<<< $v >>>;<<< end >>>", "0=a;1=b;"),
+    ("<<< range .nested >>><<< . >>><<< end >>>", "map[deep:x]"),
+    ("<<< if eq .replicas 3 >>>three<<< else >>>other<<< end >>>", "three"),
+    ("<<< if lt .replicas 2 >>>few<<< else if lt .replicas 5 >>>some<<< else >>>many<<< end >>>", "some"),
+    ("<<< with .nested.inner >>><<< .deep >>><<< end >>>", "x"),
+    ("<<< $x := 1 >>><<< $x = 2 >>><<< $x >>>", "2"),
+    ("<<< define \"t2\" >>>[<<< . >>>]<<< end >>><<< template \"t2\" .name >>>", "[edp]"),
+    ("<<< block \"b\" .replicas >>>(<<< . >>>)<<< end >>>", "(3)"),
+    ("<<< print 1 2 \"a\" \"b\" 3 >>>", "1 2ab3"),
+    ("<<< 1e6 >>> <<< 0.1 >>> <<< 0x1F >>> <<< 1_000 >>> <<< 'a' >>>", "1e+06 0.1 31 1000 97"),
+    ("<<< .nothing >>> <<< print .nothing >>>", "<no value> <nil>"),
+    ("<<< and 1 0 >>> <<< or 0 \"x\" >>> <<< not 0 >>>", "0 x true"),
+    ("<<< len .list >>> <<< index .list 1 >>> <<< slice \"abcdef\" 1 3 >>>", "2 b bc"),
+    ("<<< range .list >>><<< if eq . \"b\" >>><<< break >>><<< end >>><<< . >>><<< end >>>", "a"),
+    ("<<</* comment */>>>x <<<- /* trimmed */ ->>> y", "xy"),
+    ("<<< .env.DOMAIN | printf \"%s!\" >>>", "example.org!"),
+    ("<<< (index .nested \"inner\").deep >>>", "x"),
+    ("<<< html \"<a&b>\" >>> <<< urlquery \"a b&c\" >>> <<< js \"it's\" >>>", "&lt;a&amp;b&gt; a+b%26c it\\'s"),
+])
+func rendersLikeGo(_ testCase: (String, String)) throws {
+    #expect(try render(testCase.0, data: sample) == testCase.1)
+}
+
+@Test(arguments: [
+    ("<<< .Env.DOMAN >>>", "template: stacks/core/argocd.yaml:1:8: executing \"stacks/core/argocd.yaml\" at <.Env.DOMAN>: map has no entry for key \"Env\""),
+    ("line1\n  <<< .missing >>>", "template: stacks/core/argocd.yaml:2:6: executing \"stacks/core/argocd.yaml\" at <.missing>: map has no entry for key \"missing\""),
+    ("<<< foo >>>", "template: stacks/core/argocd.yaml:1: function \"foo\" not defined"),
+    ("<<< if true >>>", "template: stacks/core/argocd.yaml:1: unexpected EOF"),
+    ("a\n<<< .name", "template: stacks/core/argocd.yaml:2: unclosed action"),
+    ("<<< eq .replicas 3.0 >>>", "template: stacks/core/argocd.yaml:1:4: executing \"stacks/core/argocd.yaml\" at <eq .replicas 3.0>: error calling eq: incompatible types for comparison"),
+    ("<<< .name.x >>>", "template: stacks/core/argocd.yaml:1:9: executing \"stacks/core/argocd.yaml\" at <.name.x>: can't evaluate field x in type interface {}"),
+    ("<<< not 1 2 >>>", "template: stacks/core/argocd.yaml:1:4: executing \"stacks/core/argocd.yaml\" at <not>: wrong number of args for not: want 1 got 2"),
+    ("<<< $x >>>", "template: stacks/core/argocd.yaml:1: undefined variable \"$x\""),
+    ("<<< range 3 >>><<< end >>>", "template: stacks/core/argocd.yaml:1:10: executing \"stacks/core/argocd.yaml\" at <3>: range can't iterate over 3"),
+])
+func errorsReadLikeGo(_ testCase: (String, String)) {
+    #expect(renderError(testCase.0, data: sample, name: "stacks/core/argocd.yaml") == testCase.1)
+}
