@@ -40,16 +40,18 @@ final class Execution: CallContext {
 
     let template: Template
     let host: FunctionContext
+    let rootData: Value
     private var tree: Tree
     private var location: Location?
     private var variables: [(name: String, slot: Slot)] = []
     private var depth: Int
     var output: [UInt8] = []
 
-    init(template: Template, tree: Tree, host: FunctionContext, depth: Int = 0) {
+    init(template: Template, tree: Tree, host: FunctionContext, rootData: Value, depth: Int = 0) {
         self.template = template
         self.tree = tree
         self.host = host
+        self.rootData = rootData
         self.depth = depth
     }
 
@@ -64,14 +66,14 @@ final class Execution: CallContext {
         guard let target = template.tree(named: name) else {
             throw FunctionError("template \(goQuote(name)) not defined")
         }
-        let nested = Execution(template: template, tree: target, host: host, depth: depth + 1)
+        let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1)
         try nested.run(data)
         return String(decoding: nested.output, as: UTF8.self)
     }
 
     func executeInline(name: String, text: String, data: Value) throws -> String {
-        let inline = try template.inlineTemplate(name: name, text: text)
-        return try inline.execute(data, host: host)
+        try template.addTemplate(name: name, text: text)
+        return try executeNamedTemplate(name, data: data)
     }
 
     // MARK: - Errors
@@ -177,7 +179,7 @@ final class Execution: CallContext {
         }
         if depth == Execution.maxDepth { throw fail("exceeded maximum template depth (\(Execution.maxDepth))") }
         let value = try call.pipe.map { try evalPipeline(dot, $0) } ?? .null
-        let nested = Execution(template: template, tree: target, host: host, depth: depth + 1)
+        let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1)
         nested.output = output
         output = []
         defer { output = nested.output }

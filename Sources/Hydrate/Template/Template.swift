@@ -36,6 +36,8 @@ public final class Template: @unchecked Sendable {
     let options: TemplateOptions
     let functions: FunctionTable
     private var trees: [String: Tree] = [:]
+    /// `tmpl.Inline` adds templates while the set executes.
+    private let treesLock = NSLock()
 
     /// Parses `text` as the template `name` (plus any `define`d templates in it).
     public init(name: String, text: String, options: TemplateOptions = TemplateOptions(),
@@ -46,18 +48,13 @@ public final class Template: @unchecked Sendable {
         try addTemplate(name: name, text: text)
     }
 
-    private init(name: String, options: TemplateOptions, functions: FunctionTable, trees: [String: Tree]) {
-        self.name = name
-        self.options = options
-        self.functions = functions
-        self.trees = trees
-    }
-
     /// Parses another source into the same set (gomplate's `-t alias=file`): its `define`s and itself
     /// under `name` become callable with `template "name" .`.
     public func addTemplate(name: String, text: String) throws {
         let source = Source(name: name, text: Array(text.utf8))
         let parsed = try Parser.parse(name: name, source: source, options: options, functions: functions)
+        treesLock.lock()
+        defer { treesLock.unlock() }
         for (definedName, tree) in parsed {
             // As Go's associate: an empty definition does not replace an existing one.
             if trees[definedName] != nil && tree.isEmpty { continue }
@@ -65,13 +62,10 @@ public final class Template: @unchecked Sendable {
         }
     }
 
-    func tree(named name: String) -> Tree? { trees[name] }
-
-    /// A template parsed from `text` that sees this set's definitions (`tmpl.Inline`).
-    func inlineTemplate(name: String, text: String) throws -> Template {
-        let inline = Template(name: name, options: options, functions: functions, trees: trees)
-        try inline.addTemplate(name: name, text: text)
-        return inline
+    func tree(named name: String) -> Tree? {
+        treesLock.lock()
+        defer { treesLock.unlock() }
+        return trees[name]
     }
 
     /// Renders the template with `data` as dot.
@@ -81,10 +75,10 @@ public final class Template: @unchecked Sendable {
 
     /// Renders the template with `data` as dot, as UTF-8 bytes.
     public func render(_ data: Value, host: FunctionContext) throws -> [UInt8] {
-        guard let tree = trees[name] else {
+        guard let tree = tree(named: name) else {
             throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
         }
-        let execution = Execution(template: self, tree: tree, host: host)
+        let execution = Execution(template: self, tree: tree, host: host, rootData: data)
         try execution.run(data)
         return execution.output
     }

@@ -127,9 +127,12 @@ public protocol FunctionContext: AnyObject, Sendable {
 /// engine for `tmpl.Exec` and `tmpl.Inline`.
 public protocol CallContext: AnyObject {
     var host: FunctionContext { get }
+    /// The data the outermost template was rendered with (gomplate's default context for `tmpl.Exec`).
+    var rootData: Value { get }
     /// Renders the template `name` (defined in this set) with `data` as dot.
     func executeNamedTemplate(_ name: String, data: Value) throws -> String
-    /// Parses `text` as a template named `name` with the current delimiters and renders it.
+    /// Parses `text` as a template named `name` with the current delimiters, adds it to the set (so a
+    /// later `template "name"` finds it) and renders it.
     func executeInline(name: String, text: String, data: Value) throws -> String
 }
 

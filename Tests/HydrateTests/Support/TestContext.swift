@@ -31,6 +31,7 @@ final class TestHost: FunctionContext, @unchecked Sendable {
 /// A call context for calling one function directly, without a template around it.
 final class TestCall: CallContext {
     let host: FunctionContext
+    let rootData: Value = .null
     init(host: FunctionContext = TestHost()) { self.host = host }
     func executeNamedTemplate(_ name: String, data: Value) throws -> String {
         throw FunctionError("no templates outside an engine")
