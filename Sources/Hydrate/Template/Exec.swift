@@ -36,7 +36,9 @@ final class Execution: CallContext {
 
     enum Flow { case normal, breakLoop, continueLoop }
 
-    private static let maxDepth = 100_000
+    /// Go allows 100,000 nested template calls on its growable stacks; a thread's fixed stack holds
+    /// far fewer, so recursion stops earlier here, with Go's message.
+    private static let maxDepth = 1_000
 
     let template: Template
     let host: FunctionContext
@@ -66,6 +68,7 @@ final class Execution: CallContext {
         guard let target = template.tree(named: name) else {
             throw FunctionError("template \(goQuote(name)) not defined")
         }
+        if depth >= Execution.maxDepth { throw FunctionError("exceeded maximum template depth (\(Execution.maxDepth))") }
         let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1)
         try nested.run(data)
         return String(decoding: nested.output, as: UTF8.self)

@@ -11,6 +11,10 @@ struct Parser {
     private var furthest = 0
     private var variables: [String] = ["$"]
     private var rangeDepth = 0
+    /// Nesting of parentheses and control structures; bounded so a hostile template cannot exhaust
+    /// the stack (Go 1.21 added the same guard).
+    private var depth = 0
+    private static let maxDepth = 1_000
     private var actionLine = 0
     private(set) var trees: [String: Tree] = [:]
 
@@ -213,6 +217,9 @@ struct Parser {
     }
 
     private mutating func parseControl(allowElseIf: Bool, context: String) throws -> BranchNode {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Parser.maxDepth { throw error("max expression depth exceeded") }
         let savedVariableCount = variables.count
         defer { variables.removeSubrange(savedVariableCount...) }
         let pipe = try pipeline(context: context, end: .rightDelim)
@@ -388,6 +395,9 @@ struct Parser {
         case .charConstant, .complex, .number:
             return .number(try number(item))
         case .leftParen:
+            depth += 1
+            defer { depth -= 1 }
+            if depth > Parser.maxDepth { throw error("max expression depth exceeded") }
             return .pipe(try pipeline(context: "parenthesized pipeline", end: .rightParen))
         case .string, .rawString:
             guard let value = goUnquote(text(of: item)) else { throw error("invalid syntax") }
