@@ -13,7 +13,7 @@ final class Execution: CallContext {
         case operand(Operand)
         case command(CommandNode)
         case pipe(PipeNode)
-        case node(Node)
+        case node(ParseNode)
 
         var position: Int {
             switch self {
@@ -91,7 +91,7 @@ final class Execution: CallContext {
 
     // MARK: - Walking
 
-    private func walk(_ dot: Slot, _ node: Node) throws -> Flow {
+    private func walk(_ dot: Slot, _ node: ParseNode) throws -> Flow {
         at(.node(node))
         switch node {
         case .text(_, let bytes):
@@ -134,7 +134,7 @@ final class Execution: CallContext {
         return .normal
     }
 
-    private func walkRange(_ dot: Slot, _ branch: BranchNode, node: Node) throws -> Flow {
+    private func walkRange(_ dot: Slot, _ branch: BranchNode, node: ParseNode) throws -> Flow {
         at(.node(node))
         let outerMark = variables.count
         defer { variables.removeSubrange(outerMark...) }
@@ -175,7 +175,7 @@ final class Execution: CallContext {
         return .normal
     }
 
-    private func walkTemplate(_ dot: Slot, _ call: TemplateNode, node: Node) throws {
+    private func walkTemplate(_ dot: Slot, _ call: TemplateNode, node: ParseNode) throws {
         at(.node(node))
         guard let target = template.tree(named: call.name) else {
             throw fail("template \(goQuote(call.name)) not defined")

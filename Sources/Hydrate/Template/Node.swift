@@ -184,7 +184,7 @@ final class PipeNode {
 
 final class ListNode {
     let position: Int
-    var nodes: [Node] = []
+    var nodes: [ParseNode] = []
     init(position: Int) { self.position = position }
     var description: String { nodes.map(\.description).joined() }
 }
@@ -225,7 +225,7 @@ final class TemplateNode {
     }
 }
 
-enum Node {
+enum ParseNode {
     case text(position: Int, bytes: [UInt8])
     case action(position: Int, pipe: PipeNode)
     case comment(position: Int, text: String)
@@ -284,7 +284,7 @@ final class Tree {
     /// Go's `IsEmptyTree`: only whitespace text and comments.
     var isEmpty: Bool { Tree.isEmpty(.list(root)) }
 
-    private static func isEmpty(_ node: Node) -> Bool {
+    private static func isEmpty(_ node: ParseNode) -> Bool {
         switch node {
         case .comment: return true
         case .list(let list): return list.nodes.allSatisfy(isEmpty)

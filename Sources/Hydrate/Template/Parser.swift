@@ -1,7 +1,7 @@
 /// A port of Go's text/template parser: items in, trees out (the template itself and every
 /// `define`/`block` in it). Errors are worded and positioned as Go's are:
 /// `template: NAME:LINE: message`.
-struct Parser {
+struct TemplateParser {
     private let source: Source
     private let items: [Item]
     private let isFunction: (String) -> Bool
@@ -31,7 +31,7 @@ struct Parser {
     /// Parses the source as the template `name`; returns every tree it defines, itself included.
     static func parse(name: String, source: Source, options: TemplateOptions,
                       functions: FunctionTable) throws -> [String: Tree] {
-        var parser = Parser(source: source, leftDelim: options.leftDelimiter, rightDelim: options.rightDelimiter,
+        var parser = TemplateParser(source: source, leftDelim: options.leftDelimiter, rightDelim: options.rightDelimiter,
                             functions: functions)
         let root = try parser.parseRoot()
         try parser.add(Tree(name: name, source: source, root: root))
@@ -155,7 +155,7 @@ struct Parser {
         try add(Tree(name: name, source: source, root: list))
     }
 
-    private mutating func itemList() throws -> (ListNode, Node) {
+    private mutating func itemList() throws -> (ListNode, ParseNode) {
         let list = ListNode(position: peekNonSpace().start)
         while peekNonSpace().kind != .eof {
             let node = try textOrAction()
@@ -167,7 +167,7 @@ struct Parser {
         throw error("unexpected EOF")
     }
 
-    private mutating func textOrAction() throws -> Node {
+    private mutating func textOrAction() throws -> ParseNode {
         let item = nextNonSpace()
         switch item.kind {
         case .text:
@@ -181,7 +181,7 @@ struct Parser {
         }
     }
 
-    private mutating func action() throws -> Node {
+    private mutating func action() throws -> ParseNode {
         let item = nextNonSpace()
         switch item.kind {
         case .block: return try blockControl()
@@ -202,14 +202,14 @@ struct Parser {
         return .action(position: start.start, pipe: try pipeline(context: "command", end: .rightDelim))
     }
 
-    private mutating func loopControl(_ item: Item, keyword: String) throws -> Node {
+    private mutating func loopControl(_ item: Item, keyword: String) throws -> ParseNode {
         let token = nextNonSpace()
         if token.kind != .rightDelim { throw unexpected(token, "{{\(keyword)}}") }
         if rangeDepth == 0 { throw error("{{\(keyword)}} outside {{range}}") }
         return keyword == "break" ? .breakLoop(position: item.start) : .continueLoop(position: item.start)
     }
 
-    private mutating func elseControl() throws -> Node {
+    private mutating func elseControl() throws -> ParseNode {
         let peeked = peekNonSpace()
         if peeked.kind == .ifKeyword { return .elseMarker(position: peeked.start, line: peeked.line) }
         let item = try expect(.rightDelim, "else")
@@ -219,7 +219,7 @@ struct Parser {
     private mutating func parseControl(allowElseIf: Bool, context: String) throws -> BranchNode {
         depth += 1
         defer { depth -= 1 }
-        if depth > Parser.maxDepth { throw error("max expression depth exceeded") }
+        if depth > TemplateParser.maxDepth { throw error("max expression depth exceeded") }
         let savedVariableCount = variables.count
         defer { variables.removeSubrange(savedVariableCount...) }
         let pipe = try pipeline(context: context, end: .rightDelim)
@@ -242,7 +242,7 @@ struct Parser {
         return BranchNode(position: pipe.position, line: pipe.line, pipe: pipe, list: list, elseList: elseList)
     }
 
-    private mutating func blockControl() throws -> Node {
+    private mutating func blockControl() throws -> ParseNode {
         let context = "block clause"
         let nameItem = nextNonSpace()
         let name = try templateName(nameItem, context: context)
@@ -256,7 +256,7 @@ struct Parser {
         return .template(TemplateNode(position: nameItem.start, line: nameItem.line, name: name, pipe: pipe))
     }
 
-    private mutating func templateControl() throws -> Node {
+    private mutating func templateControl() throws -> ParseNode {
         let context = "template clause"
         let nameItem = nextNonSpace()
         let name = try templateName(nameItem, context: context)
@@ -397,7 +397,7 @@ struct Parser {
         case .leftParen:
             depth += 1
             defer { depth -= 1 }
-            if depth > Parser.maxDepth { throw error("max expression depth exceeded") }
+            if depth > TemplateParser.maxDepth { throw error("max expression depth exceeded") }
             return .pipe(try pipeline(context: "parenthesized pipeline", end: .rightParen))
         case .string, .rawString:
             guard let value = goUnquote(text(of: item)) else { throw error("invalid syntax") }

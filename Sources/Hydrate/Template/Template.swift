@@ -52,7 +52,7 @@ public final class Template: @unchecked Sendable {
     /// under `name` become callable with `template "name" .`.
     public func addTemplate(name: String, text: String) throws {
         let source = Source(name: name, text: Array(text.utf8))
-        let parsed = try Parser.parse(name: name, source: source, options: options, functions: functions)
+        let parsed = try TemplateParser.parse(name: name, source: source, options: options, functions: functions)
         treesLock.lock()
         defer { treesLock.unlock() }
         for (definedName, tree) in parsed {
