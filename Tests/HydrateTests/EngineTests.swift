@@ -48,6 +48,8 @@ private let sample: Value = .map(MapValue([
     ("<<< .nothing >>> <<< print .nothing >>>", "<no value> <nil>"),
     ("<<< and 1 0 >>> <<< or 0 \"x\" >>> <<< not 0 >>>", "0 x true"),
     ("<<< len .list >>> <<< index .list 1 >>> <<< slice \"abcdef\" 1 3 >>>", "2 b bc"),
+    ("<<< range 3 >>><<< . >>><<< end >>>", "012"),
+    ("<<< with .nothing >>>x<<< else with .name >>><<< . >>><<< end >>>", "edp"),
     ("<<< range .list >>><<< if eq . \"b\" >>><<< break >>><<< end >>><<< . >>><<< end >>>", "a"),
     ("<<</* comment */>>>x <<<- /* trimmed */ ->>> y", "xy"),
     ("<<< .env.DOMAIN | printf \"%s!\" >>>", "example.org!"),
@@ -64,11 +66,11 @@ func rendersLikeGo(_ testCase: (String, String)) throws {
     ("<<< foo >>>", "template: stacks/core/argocd.yaml:1: function \"foo\" not defined"),
     ("<<< if true >>>", "template: stacks/core/argocd.yaml:1: unexpected EOF"),
     ("a\n<<< .name", "template: stacks/core/argocd.yaml:2: unclosed action"),
-    ("<<< eq .replicas 3.0 >>>", "template: stacks/core/argocd.yaml:1:4: executing \"stacks/core/argocd.yaml\" at <eq .replicas 3.0>: error calling eq: incompatible types for comparison"),
+    ("<<< eq .replicas 3.0 >>>", "template: stacks/core/argocd.yaml:1:4: executing \"stacks/core/argocd.yaml\" at <eq .replicas 3.0>: error calling eq: incompatible types for comparison: int and float64"),
     ("<<< .name.x >>>", "template: stacks/core/argocd.yaml:1:9: executing \"stacks/core/argocd.yaml\" at <.name.x>: can't evaluate field x in type interface {}"),
     ("<<< not 1 2 >>>", "template: stacks/core/argocd.yaml:1:4: executing \"stacks/core/argocd.yaml\" at <not>: wrong number of args for not: want 1 got 2"),
     ("<<< $x >>>", "template: stacks/core/argocd.yaml:1: undefined variable \"$x\""),
-    ("<<< range 3 >>><<< end >>>", "template: stacks/core/argocd.yaml:1:10: executing \"stacks/core/argocd.yaml\" at <3>: range can't iterate over 3"),
+    ("<<< range .name >>><<< end >>>", "template: stacks/core/argocd.yaml:1:10: executing \"stacks/core/argocd.yaml\" at <.name>: range can't iterate over edp"),
 ])
 func errorsReadLikeGo(_ testCase: (String, String)) {
     #expect(renderError(testCase.0, data: sample, name: "stacks/core/argocd.yaml") == testCase.1)

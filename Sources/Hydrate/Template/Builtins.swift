@@ -59,8 +59,9 @@ enum Builtins {
         case .ge:
             return .bool(!(try less(arguments[0], arguments[1])))
         case .call:
+            // Templates hold no function values, so `call` can only fail, as Go does for non-functions.
             if arguments[0].isNull { throw FunctionError("call of nil") }
-            throw FunctionError("non-function of type \(arguments[0].goTypeName)")
+            throw FunctionError("non-function \(format ?? goPrint(arguments[0])) of type \(arguments[0].goTypeName)")
         }
     }
 
@@ -85,7 +86,7 @@ enum Builtins {
             let otherKind = kind(other)
             var truth = false
             if firstKind != otherKind {
-                if !first.isNull && !other.isNull { throw FunctionError("incompatible types for comparison") }
+                if !first.isNull && !other.isNull { throw incompatible(first, other) }
             } else {
                 switch (first, other) {
                 case (.bool(let a), .bool(let b)): truth = a == b
@@ -106,14 +107,18 @@ enum Builtins {
     private static func equalComposite(_ first: Value, _ other: Value) throws -> Bool {
         if first.isNull || other.isNull { return first.isNull == other.isNull }
         if first.goTypeName != other.goTypeName {
-            throw FunctionError("non-comparable types \(goPrint(first)): \(first.goTypeName), \(other.goTypeName): \(goPrint(other))")
+            throw FunctionError("non-comparable types \(goSprintf("%s", [first])): \(first.goTypeName), \(other.goTypeName): \(goPrint(other))")
         }
         switch other {
         case .list, .map, .bytes:
-            throw FunctionError("non-comparable type \(goPrint(other)): \(other.goTypeName)")
+            throw FunctionError("non-comparable type \(goSprintf("%s", [other])): \(other.goTypeName)")
         default:
             return goPrint(first) == goPrint(other)
         }
+    }
+
+    private static func incompatible(_ first: Value, _ second: Value) -> FunctionError {
+        FunctionError("incompatible types for comparison: \(first.goTypeName) and \(second.goTypeName)")
     }
 
     static func less(_ first: Value, _ second: Value) throws -> Bool {
@@ -121,7 +126,7 @@ enum Builtins {
         if firstKind == .invalid { throw FunctionError("invalid type for comparison") }
         let secondKind = kind(second)
         if secondKind == .invalid { throw FunctionError("invalid type for comparison") }
-        if firstKind != secondKind { throw FunctionError("incompatible types for comparison") }
+        if firstKind != secondKind { throw incompatible(first, second) }
         switch (first, second) {
         case (.int(let a), .int(let b)): return a < b
         case (.float(let a), .float(let b)): return a < b
@@ -143,7 +148,7 @@ enum Builtins {
         case .bytes(let b): return b.count
         case .list(let l): return l.count
         case .map(let m): return m.entries.count
-        case .null: throw FunctionError("reflect: call of reflect.Value.Type on zero Value")
+        case .null: throw FunctionError("len of nil pointer")
         default: throw FunctionError("len of type \(value.goTypeName)")
         }
     }
@@ -223,9 +228,10 @@ enum Builtins {
 
     // MARK: - Escapers
 
+    /// Go's `evalArgs`: a nil argument prints as `<no value>`, and counts as a string for spacing.
     private static func escaperInput(_ arguments: [Value]) -> String {
         if arguments.count == 1, case .string(let s) = arguments[0] { return s }
-        return goSprint(arguments)
+        return goSprint(arguments.map { $0.isNull ? .string("<no value>") : $0 })
     }
 
     static func htmlEscape(_ text: String) -> String {

@@ -24,12 +24,12 @@ final class Execution: CallContext {
             }
         }
 
-        var description: String {
+        func description(in source: Source) -> String {
             switch self {
             case .operand(let o): return o.description
             case .command(let c): return c.description
             case .pipe(let p): return p.description
-            case .node(let n): return n.description
+            case .node(let n): return n.description(in: source)
             }
         }
     }
@@ -86,7 +86,7 @@ final class Execution: CallContext {
     private func fail(_ message: String) -> TemplateError {
         guard let location else { return TemplateError("template: \(tree.name): \(message)") }
         let place = tree.source.location(of: location.position)
-        return TemplateError("template: \(place): executing \(goQuote(tree.name)) at <\(location.description)>: \(message)")
+        return TemplateError("template: \(place): executing \(goQuote(tree.name)) at <\(location.description(in: tree.source))>: \(message)")
     }
 
     // MARK: - Walking
@@ -143,8 +143,19 @@ final class Execution: CallContext {
         let declarations = branch.pipe.declarations.count
 
         func iterate(_ index: Slot, _ element: Slot) throws -> Bool {
-            if declarations > 0 { variables[variables.count - 1].slot = element }
-            if declarations > 1 { variables[variables.count - 2].slot = index }
+            let pipe = branch.pipe
+            if pipe.isAssign {
+                // `range $i, $e = …` assigns variables declared outside the range.
+                if declarations > 1 {
+                    try setVariable(pipe.declarations[0].identifiers[0], index)
+                    try setVariable(pipe.declarations[1].identifiers[0], element)
+                } else if declarations == 1 {
+                    try setVariable(pipe.declarations[0].identifiers[0], element)
+                }
+            } else {
+                if declarations > 0 { variables[variables.count - 1].slot = element }
+                if declarations > 1 { variables[variables.count - 2].slot = index }
+            }
             defer { variables.removeSubrange(mark...) }
             return try walk(element, .list(branch.list)) == .breakLoop
         }
@@ -166,6 +177,14 @@ final class Execution: CallContext {
                 if try iterate(Slot(value: .string(key), boxed: false), Slot(value: map.entries[key]!, boxed: boxed)) { break }
             }
             return .normal
+        case .int(let count):
+            if declarations > 1 { throw fail("can't use \(count) to iterate over more than one variable") }
+            if count > 0 {
+                for number in 0..<count {
+                    if try iterate(Slot(value: .null, boxed: false), Slot(value: .int(number), boxed: false)) { break }
+                }
+                return .normal
+            }
         case .list, .bytes, .map, .null:
             break
         default:
@@ -469,10 +488,19 @@ final class Execution: CallContext {
 
         var values: [Value] = []
         values.reserveCapacity(given)
-        var format: String?
+        // printf's format, or for `call` the callee as written (Go names it in its error).
+        var format: String? = builtin == .call ? operands.first?.description : nil
         for (offset, operand) in operands.enumerated() {
             if builtin == .printf && offset == 0 {
                 format = try evalStringArg(dot, operand)
+            } else if builtin == .len {
+                // Go's len sees a missing value (not a nil inside data) as an invalid reflect.Value.
+                let slot = try evalArgSlot(dot, operand)
+                if slot.value.isNull && !slot.boxed {
+                    at(node)
+                    throw fail("error calling len: reflect: call of reflect.Value.Type on zero Value")
+                }
+                values.append(slot.value)
             } else {
                 values.append(try evalArg(dot, operand))
             }

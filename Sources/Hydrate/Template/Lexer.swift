@@ -329,9 +329,9 @@ struct Lexer {
             emit(.leftParen)
             parenDepth += 1
         case UInt32(UInt8(ascii: ")")):
-            emit(.rightParen)
             parenDepth -= 1
-            if parenDepth < 0 { return errorf("unexpected right paren \(goRuneDescription(rune))") }
+            if parenDepth < 0 { return errorf("unexpected right paren") }
+            emit(.rightParen)
         default:
             if isAlphaNumeric(rune) {
                 backup()

@@ -6,10 +6,15 @@ final class Source: Sendable {
     /// The name errors show (Go's ParseName: the file the text came from, even inside a define).
     let name: String
     let text: [UInt8]
+    /// The delimiters the text was parsed with; nodes print themselves back with them, as Go does.
+    let leftDelim: String
+    let rightDelim: String
 
-    init(name: String, text: [UInt8]) {
+    init(name: String, text: [UInt8], leftDelim: String, rightDelim: String) {
         self.name = name
         self.text = text
+        self.leftDelim = leftDelim
+        self.rightDelim = rightDelim
     }
 
     /// Go's `ErrorContext` location: `name:line:col`, the column a 0-based byte offset.
@@ -175,7 +180,7 @@ final class PipeNode {
     var description: String {
         var out = ""
         if !declarations.isEmpty {
-            out = declarations.map(\.description).joined(separator: ", ") + " := "
+            out = declarations.map(\.description).joined(separator: ", ") + (isAssign ? " = " : " := ")
         }
         out += commands.map(\.description).joined(separator: " | ")
         return out
@@ -186,7 +191,7 @@ final class ListNode {
     let position: Int
     var nodes: [ParseNode] = []
     init(position: Int) { self.position = position }
-    var description: String { nodes.map(\.description).joined() }
+    func description(in source: Source) -> String { nodes.map { $0.description(in: source) }.joined() }
 }
 
 final class BranchNode {
@@ -202,10 +207,11 @@ final class BranchNode {
         self.list = list
         self.elseList = elseList
     }
-    func description(keyword: String) -> String {
-        var out = "{{" + keyword + " " + pipe.description + "}}" + list.description
-        if let elseList { out += "{{else}}" + elseList.description }
-        return out + "{{end}}"
+    func description(keyword: String, in source: Source) -> String {
+        let (left, right) = (source.leftDelim, source.rightDelim)
+        var out = left + keyword + " " + pipe.description + right + list.description(in: source)
+        if let elseList { out += left + "else" + right + elseList.description(in: source) }
+        return out + left + "end" + right
     }
 }
 
@@ -220,8 +226,8 @@ final class TemplateNode {
         self.name = name
         self.pipe = pipe
     }
-    var description: String {
-        "{{template " + goQuote(name) + (pipe.map { " " + $0.description } ?? "") + "}}"
+    func description(in source: Source) -> String {
+        source.leftDelim + "template " + goQuote(name) + (pipe.map { " " + $0.description } ?? "") + source.rightDelim
     }
 }
 
@@ -240,20 +246,21 @@ enum ParseNode {
     case end(position: Int)
     case elseMarker(position: Int, line: Int)
 
-    var description: String {
+    func description(in source: Source) -> String {
+        let (left, right) = (source.leftDelim, source.rightDelim)
         switch self {
         case .text(_, let bytes): return String(decoding: bytes, as: UTF8.self)
-        case .action(_, let pipe): return "{{" + pipe.description + "}}"
-        case .comment(_, let text): return "{{" + text + "}}"
-        case .ifNode(let b): return b.description(keyword: "if")
-        case .rangeNode(let b): return b.description(keyword: "range")
-        case .withNode(let b): return b.description(keyword: "with")
-        case .template(let t): return t.description
-        case .breakLoop: return "{{break}}"
-        case .continueLoop: return "{{continue}}"
-        case .list(let l): return l.description
-        case .end: return "{{end}}"
-        case .elseMarker: return "{{else}}"
+        case .action(_, let pipe): return left + pipe.description + right
+        case .comment(_, let text): return left + text + right
+        case .ifNode(let b): return b.description(keyword: "if", in: source)
+        case .rangeNode(let b): return b.description(keyword: "range", in: source)
+        case .withNode(let b): return b.description(keyword: "with", in: source)
+        case .template(let t): return t.description(in: source)
+        case .breakLoop: return left + "break" + right
+        case .continueLoop: return left + "continue" + right
+        case .list(let l): return l.description(in: source)
+        case .end: return left + "end" + right
+        case .elseMarker: return left + "else" + right
         }
     }
 

@@ -92,6 +92,8 @@ struct TemplateParser {
         }
     }
 
+    private func describe(_ node: ParseNode) -> String { node.description(in: source) }
+
     private func unexpected(_ item: Item, _ context: String) -> TemplateError {
         if item.kind == .error {
             var extra = ""
@@ -134,7 +136,7 @@ struct TemplateParser {
             }
             let node = try textOrAction()
             switch node {
-            case .end, .elseMarker: throw error("unexpected \(node.description)")
+            case .end, .elseMarker: throw error("unexpected \(describe(node))")
             default: root.nodes.append(node)
             }
         }
@@ -151,7 +153,7 @@ struct TemplateParser {
         variables = ["$"]
         let (list, end) = try itemList()
         variables = savedVariables
-        guard case .end = end else { throw error("unexpected \(end.description) in \(context)") }
+        guard case .end = end else { throw error("unexpected \(describe(end)) in \(context)") }
         try add(Tree(name: name, source: source, root: list))
     }
 
@@ -191,10 +193,10 @@ struct TemplateParser {
         case .end:
             let end = try expect(.rightDelim, "end")
             return .end(position: end.start)
-        case .ifKeyword: return .ifNode(try parseControl(allowElseIf: true, context: "if"))
-        case .range: return .rangeNode(try parseControl(allowElseIf: false, context: "range"))
+        case .ifKeyword: return .ifNode(try parseControl(context: "if"))
+        case .range: return .rangeNode(try parseControl(context: "range"))
         case .template: return try templateControl()
-        case .with: return .withNode(try parseControl(allowElseIf: false, context: "with"))
+        case .with: return .withNode(try parseControl(context: "with"))
         default: break
         }
         backup()
@@ -211,12 +213,14 @@ struct TemplateParser {
 
     private mutating func elseControl() throws -> ParseNode {
         let peeked = peekNonSpace()
-        if peeked.kind == .ifKeyword { return .elseMarker(position: peeked.start, line: peeked.line) }
+        if peeked.kind == .ifKeyword || peeked.kind == .with {
+            return .elseMarker(position: peeked.start, line: peeked.line)
+        }
         let item = try expect(.rightDelim, "else")
         return .elseMarker(position: item.start, line: item.line)
     }
 
-    private mutating func parseControl(allowElseIf: Bool, context: String) throws -> BranchNode {
+    private mutating func parseControl(context: String) throws -> BranchNode {
         depth += 1
         defer { depth -= 1 }
         if depth > TemplateParser.maxDepth { throw error("max expression depth exceeded") }
@@ -228,14 +232,19 @@ struct TemplateParser {
         if context == "range" { rangeDepth -= 1 }
         var elseList: ListNode?
         if case .elseMarker(let position, _) = next {
-            if allowElseIf && peek().kind == .ifKeyword {
+            if context == "if" && peek().kind == .ifKeyword {
                 _ = self.next()
                 let nested = ListNode(position: position)
-                nested.nodes.append(.ifNode(try parseControl(allowElseIf: true, context: "if")))
+                nested.nodes.append(.ifNode(try parseControl(context: "if")))
+                elseList = nested
+            } else if context == "with" && peek().kind == .with {
+                _ = self.next()
+                let nested = ListNode(position: position)
+                nested.nodes.append(.withNode(try parseControl(context: "with")))
                 elseList = nested
             } else {
                 let (list, end) = try itemList()
-                guard case .end = end else { throw error("expected end; found \(end.description)") }
+                guard case .end = end else { throw error("expected end; found \(describe(end))") }
                 elseList = list
             }
         }
@@ -251,7 +260,7 @@ struct TemplateParser {
         variables = ["$"]
         let (list, end) = try itemList()
         variables = savedVariables
-        guard case .end = end else { throw error("unexpected \(end.description) in \(context)") }
+        guard case .end = end else { throw error("unexpected \(describe(end)) in \(context)") }
         try add(Tree(name: name, source: source, root: list))
         return .template(TemplateNode(position: nameItem.start, line: nameItem.line, name: name, pipe: pipe))
     }
@@ -436,9 +445,13 @@ struct TemplateParser {
         let text = string(of: item)
         let node = NumberNode(position: item.start, text: text)
         if item.kind == .charConstant {
-            guard let value = goCharValue(self.text(of: item)) else {
-                if goUnquote(self.text(of: item)) == nil { throw error("invalid syntax") }
+            let value: UInt32
+            do {
+                value = try goCharValue(self.text(of: item))
+            } catch CharConstantError.malformed {
                 throw error("malformed character constant: \(text)")
+            } catch {
+                throw self.error("invalid syntax")
             }
             node.isInt = true
             node.int64 = Int64(value)

@@ -122,14 +122,19 @@ func goUnquote(_ literal: ArraySlice<UInt8>) -> String? {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// The value of a character constant such as `'a'` or `'\n'`, or nil when malformed.
-func goCharValue(_ literal: ArraySlice<UInt8>) -> UInt32? {
-    guard literal.count >= 3, literal.first == UInt8(ascii: "'"), literal.last == UInt8(ascii: "'") else { return nil }
-    let body = literal.dropFirst().dropLast()
-    guard let (bytes, next) = unquoteChar(body, at: body.startIndex, quote: UInt8(ascii: "'")),
-          next == body.endIndex else { return nil }
+enum CharConstantError: Error { case invalidSyntax, malformed }
+
+/// The value of a character constant such as `'a'` or `'\n'` (Go's `strconv.UnquoteChar` plus the
+/// parser's check that exactly one character was quoted).
+func goCharValue(_ literal: ArraySlice<UInt8>) throws -> UInt32 {
+    guard literal.count >= 2, literal.first == UInt8(ascii: "'") else { throw CharConstantError.invalidSyntax }
+    let body = literal.dropFirst()
+    guard let (bytes, next) = unquoteChar(body, at: body.startIndex, quote: UInt8(ascii: "'")) else {
+        throw CharConstantError.invalidSyntax
+    }
+    guard next == body.endIndex - 1 else { throw CharConstantError.malformed }
     if bytes.count == 1 { return UInt32(bytes[0]) }
-    guard let (scalar, _) = decodeScalar(bytes, at: 0) else { return nil }
+    guard let (scalar, _) = decodeScalar(bytes, at: 0) else { throw CharConstantError.invalidSyntax }
     return scalar.value
 }
 

@@ -51,7 +51,9 @@ public final class Template: @unchecked Sendable {
     /// Parses another source into the same set (gomplate's `-t alias=file`): its `define`s and itself
     /// under `name` become callable with `template "name" .`.
     public func addTemplate(name: String, text: String) throws {
-        let source = Source(name: name, text: Array(text.utf8))
+        let source = Source(name: name, text: Array(text.utf8),
+                            leftDelim: options.leftDelimiter.isEmpty ? "{{" : options.leftDelimiter,
+                            rightDelim: options.rightDelimiter.isEmpty ? "}}" : options.rightDelimiter)
         let parsed = try TemplateParser.parse(name: name, source: source, options: options, functions: functions)
         treesLock.lock()
         defer { treesLock.unlock() }
