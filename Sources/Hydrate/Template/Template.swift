@@ -36,6 +36,9 @@ public final class Template: @unchecked Sendable {
     let options: TemplateOptions
     let functions: FunctionTable
     private var trees: [String: Tree] = [:]
+    /// The tree `execute` runs: fixed at init, as Go's template object keeps its own tree even when a
+    /// later source redefines its name in the set.
+    private var mainTree: Tree?
     /// `tmpl.Inline` adds templates while the set executes.
     private let treesLock = NSLock()
 
@@ -46,6 +49,7 @@ public final class Template: @unchecked Sendable {
         self.options = options
         self.functions = functions
         try addTemplate(name: name, text: text)
+        mainTree = tree(named: name)
     }
 
     /// Parses another source into the same set (gomplate's `-t alias=file`): its `define`s and itself
@@ -77,7 +81,7 @@ public final class Template: @unchecked Sendable {
 
     /// Renders the template with `data` as dot, as UTF-8 bytes.
     public func render(_ data: Value, host: FunctionContext) throws -> [UInt8] {
-        guard let tree = tree(named: name) else {
+        guard let tree = mainTree else {
             throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
         }
         let execution = Execution(template: self, tree: tree, host: host, rootData: data)

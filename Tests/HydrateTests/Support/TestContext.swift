@@ -44,5 +44,8 @@ final class TestCall: CallContext {
 /// Calls the gomplate function `name` with `arguments`, checking arity as the engine does.
 func call(_ name: String, _ arguments: Value..., host: FunctionContext = TestHost()) throws -> Value {
     guard let function = FunctionTable.gomplate[name] else { throw FunctionError("function \"\(name)\" not defined") }
+    if arguments.count < function.minArguments || function.maxArguments.map({ arguments.count > $0 }) == true {
+        throw FunctionError("wrong number of args for \(function.name): got \(arguments.count)")
+    }
     return try function.body(arguments, TestCall(host: host))
 }
