@@ -4,8 +4,7 @@
 struct TemplateParser {
     private let source: Source
     private let items: [Item]
-    private let isFunction: (String) -> Bool
-    private let isNamespace: (String) -> Bool
+    private let functions: FunctionTable
     private var index = 0
     /// The furthest item read; Go reports parse errors on that item's line.
     private var furthest = 0
@@ -20,12 +19,9 @@ struct TemplateParser {
 
     init(source: Source, leftDelim: String, rightDelim: String, functions: FunctionTable) {
         self.source = source
-        let table = functions
-        self.isFunction = { name in table.contains(name) || Builtins.names.contains(name) }
-        let namespaces = functions.namespaces
-        self.isNamespace = { namespaces.contains($0) }
+        self.functions = functions
         self.items = Lexer.tokenize(source.text, leftDelim: leftDelim, rightDelim: rightDelim,
-                                    breakOK: !isFunction("break"), continueOK: !isFunction("continue"))
+                                    breakOK: !functions.contains("break"), continueOK: !functions.contains("continue"))
     }
 
     /// Parses the source as the template `name`; returns every tree it defines, itself included.
@@ -37,6 +33,10 @@ struct TemplateParser {
         try parser.add(Tree(name: name, source: source, root: root))
         return parser.trees
     }
+
+    private func isFunction(_ name: String) -> Bool { functions.contains(name) || Builtins.names.contains(name) }
+
+    private func isNamespace(_ name: String) -> Bool { functions.namespaces.contains(name) }
 
     // MARK: - Tokens
 

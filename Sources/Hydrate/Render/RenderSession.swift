@@ -1,0 +1,146 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A data source or context named on the command line: gomplate's `-d`/`-c` argument.
+public struct NamedSource: Sendable, Equatable {
+    public let alias: String
+    public let url: SourceURL
+
+    public init(alias: String, url: SourceURL) {
+        self.alias = alias
+        self.url = url
+    }
+
+    /// `alias=url`, or a file in the working directory, whose alias is its name up to the first dot
+    /// (`-d config.yaml` is `config`).
+    public init(argument: String) throws {
+        if let equals = argument.firstIndex(of: "="), equals != argument.startIndex {
+            alias = String(argument[..<equals])
+            url = try SourceURL(sourceArgument: String(argument[argument.index(after: equals)...]))
+            return
+        }
+        guard !argument.contains("/") else {
+            throw FunctionError("invalid argument (\(argument)): must provide an alias with files not in working directory")
+        }
+        alias = String(argument.prefix { $0 != "." })
+        url = try SourceURL(sourceArgument: argument)
+    }
+}
+
+/// A nested template named on the command line: gomplate's `-t alias=path` (or `-t path`, whose
+/// alias is the path). A directory gives all its files (not recursively), each as `alias/name`.
+public struct NestedTemplateSource: Sendable, Equatable {
+    public let alias: String
+    public let path: String
+
+    public init(alias: String, path: String) {
+        self.alias = alias
+        self.path = path
+    }
+
+    public init(argument: String) {
+        if let equals = argument.firstIndex(of: "="), equals != argument.startIndex {
+            alias = String(argument[..<equals])
+            path = String(argument[argument.index(after: equals)...])
+        } else {
+            alias = argument
+            path = argument
+        }
+    }
+}
+
+/// Everything about a render except its inputs and outputs.
+public struct RenderConfiguration: Sendable {
+    public var options: TemplateOptions
+    public var contexts: [NamedSource]
+    public var dataSources: [NamedSource]
+    public var nestedTemplates: [NestedTemplateSource]
+    public var workingDirectory: String
+    public var environment: [String: String]
+    public var standardInput: StandardInput
+
+    public init(options: TemplateOptions = TemplateOptions(), contexts: [NamedSource] = [],
+                dataSources: [NamedSource] = [], nestedTemplates: [NestedTemplateSource] = [],
+                workingDirectory: String = FileManager.default.currentDirectoryPath,
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                standardInput: StandardInput = StandardInput()) {
+        self.options = options
+        self.contexts = contexts
+        self.dataSources = dataSources
+        self.nestedTemplates = nestedTemplates
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.standardInput = standardInput
+    }
+}
+
+/// A render's shared state, set up once: the data sources, the data every template sees as `.`
+/// (`.Env` and the contexts), and the nested templates' texts. `render` may be called from many
+/// threads at once; each call parses its own `Template`.
+public final class RenderSession: Sendable {
+    public let options: TemplateOptions
+    public let sources: DataSources
+    /// The root context: `.Env` plus one entry per context, or a `-c .=FILE` context's data alone.
+    public let data: Value
+    private let nestedTemplates: [(name: String, text: String)]
+
+    public init(_ configuration: RenderConfiguration) throws {
+        options = configuration.options
+        var definitions: [String: SourceURL] = [:]
+        for source in configuration.dataSources + configuration.contexts { definitions[source.alias] = source.url }
+        sources = DataSources(definitions: definitions, workingDirectory: configuration.workingDirectory,
+                              environment: configuration.environment, standardInput: configuration.standardInput)
+        nestedTemplates = try Self.loadNestedTemplates(configuration.nestedTemplates,
+                                                      workingDirectory: configuration.workingDirectory)
+        data = try Self.rootData(contexts: configuration.contexts, sources: sources)
+    }
+
+    /// Renders `text` as the template `name` (its path as given, or `<arg>` for `-i`).
+    public func render(name: String, text: String) throws -> String {
+        let template = try Template(name: name, text: text, options: options)
+        for nested in nestedTemplates {
+            try template.addTemplate(name: nested.name, text: nested.text)
+        }
+        return try template.execute(data, host: RenderHost(templatePath: name, sources: sources))
+    }
+
+    private static func rootData(contexts: [NamedSource], sources: DataSources) throws -> Value {
+        let reader = RenderHost(templatePath: "", sources: sources)
+        if contexts.contains(where: { $0.alias == "." }) {
+            return try reader.dataSource(".", subpath: nil)
+        }
+        var root = MapValue()
+        for context in contexts {
+            root[context.alias] = try reader.dataSource(context.alias, subpath: nil)
+        }
+        // In gomplate `.Env` is a method of the context, so it shadows a context named Env.
+        root["Env"] = .map(MapValue(sources.environment.mapValues { .string($0) }, elementType: .string))
+        return .map(root)
+    }
+
+    private static func loadNestedTemplates(_ sources: [NestedTemplateSource],
+                                            workingDirectory: String) throws -> [(name: String, text: String)] {
+        var templates: [(name: String, text: String)] = []
+        for source in sources {
+            let path = joinPath(workingDirectory, source.path)
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                throw FileError("parse nested templates: stat \(jsonQuoted(source.path)): open", source.path, errno: errno)
+            }
+            if status.st_mode & S_IFMT == S_IFDIR {
+                let files = try listDirectory(path).filter { $0.kind == .file }.map(\.name).sorted(by: goStringLess)
+                for name in files {
+                    let text = String(decoding: try readFileBytes(joinPath(path, name)), as: UTF8.self)
+                    templates.append((cleanPath(source.alias + "/" + name), text))
+                }
+            } else {
+                templates.append((source.alias, String(decoding: try readFileBytes(path), as: UTF8.self)))
+            }
+        }
+        return templates
+    }
+}

@@ -1,0 +1,303 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One file of an input tree.
+public struct TreeFile: Sendable, Equatable {
+    /// The path below the input directory, `/`-separated: also the path below the output directory.
+    public let relativePath: String
+    /// The input directory joined with `relativePath`: the template's name in errors and `tmpl.Path`.
+    public let inputPath: String
+    public let outputPath: String
+    /// Copied as it is, not rendered (`--exclude-processing`).
+    public let verbatim: Bool
+}
+
+/// What happened, or will happen, to an output file.
+public enum OutputDisposition: Sendable, Equatable {
+    /// The output differs from the file on disk (or there is none): it is (to be) written.
+    case changed
+    /// The file on disk already holds these bytes: it is left alone, not even touched.
+    case unchanged
+    /// The output is only whitespace: gomplate writes nothing.
+    case blank
+}
+
+/// A rendered file held in memory until every file of the tree has rendered.
+public struct RenderedFile: Sendable {
+    public let file: TreeFile
+    public let bytes: [UInt8]
+    public let mode: mode_t
+    public let disposition: OutputDisposition
+}
+
+/// The result of rendering a tree in memory: every output, or every error (one message per file).
+public struct TreeRenderResult: Sendable {
+    public let outputs: [RenderedFile]
+    public let errors: [String]
+}
+
+/// Every error of a render, one message per failed file, in the files' order.
+public struct RenderErrors: Error, CustomStringConvertible, Sendable {
+    public let messages: [String]
+    public init(messages: [String]) { self.messages = messages }
+    public var description: String { messages.joined(separator: "\n") }
+}
+
+/// The result of writing a rendered tree.
+public struct TreeWriteReport: Sendable, Equatable {
+    public var written = 0
+    public var unchanged = 0
+    public var blank = 0
+    public var errors: [String] = []
+
+    public init(written: Int = 0, unchanged: Int = 0, blank: Int = 0, errors: [String] = []) {
+        self.written = written
+        self.unchanged = unchanged
+        self.blank = blank
+        self.errors = errors
+    }
+
+    public var total: Int { written + unchanged + blank }
+
+    /// `rendered 12 files: 3 written, 9 unchanged`, plus the blank ones when there are any.
+    public var summary: String {
+        var text = "rendered \(total) file\(total == 1 ? "" : "s"): \(written) written, \(unchanged) unchanged"
+        if blank > 0 { text += ", \(blank) empty (not written)" }
+        return text
+    }
+}
+
+/// Renders a directory tree into another, gomplate's `--input-dir`/`--output-dir`: the files left
+/// after `.gomplateignore` and `--exclude` are rendered to the same relative paths, keeping their
+/// modes. Everything renders in memory first, on all cores; only when every file succeeded are
+/// outputs written, each atomically, and only those whose bytes changed.
+public struct TreeRenderer: Sendable {
+    public let inputDirectory: String
+    public let outputDirectory: String
+    public let excludes: [String]
+    public let excludeProcessing: [String]
+    /// When set, a file without this delimiter is copied instead of rendered: Go renders such a
+    /// text to itself, and copying keeps bytes that are not UTF-8 (images, archives) intact.
+    public let leftDelimiter: [UInt8]?
+
+    public init(inputDirectory: String, outputDirectory: String, excludes: [String] = [],
+                excludeProcessing: [String] = [], leftDelimiter: String? = nil) {
+        self.inputDirectory = cleanPath(inputDirectory)
+        self.outputDirectory = outputDirectory
+        self.excludes = excludes
+        self.excludeProcessing = excludeProcessing
+        self.leftDelimiter = leftDelimiter.map { Array($0.utf8) }
+    }
+
+    /// The files to render, in byte order of their relative paths.
+    public func collectFiles() throws -> [TreeFile] {
+        var paths: [String] = []
+        var directories: Set<String> = []
+        var files: Set<String> = []
+        var ignoreFiles: [String: [String]] = [:]
+        var status = stat()
+        guard stat(inputDirectory, &status) == 0 else { throw FileError("stat", inputDirectory, errno: errno) }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw FileError("open", inputDirectory, errno: ENOTDIR) }
+
+        var pending = [""]
+        while let directory = pending.popLast() {
+            let absolute = directory.isEmpty ? inputDirectory : joinPath(inputDirectory, directory)
+            for entry in try listDirectory(absolute) {
+                let path = directory.isEmpty ? entry.name : directory + "/" + entry.name
+                switch entry.kind {
+                case .directory:
+                    paths.append(path)
+                    directories.insert(path)
+                    pending.append(path)
+                case .file:
+                    paths.append(path)
+                    files.insert(path)
+                    if entry.name == IgnoreRules.fileName {
+                        let text = String(decoding: try readFileBytes(joinPath(absolute, entry.name)), as: UTF8.self)
+                        ignoreFiles[directory] = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    }
+                case .other:
+                    continue
+                }
+            }
+        }
+
+        let ignored = IgnoreRules.ignoredPaths(paths: paths, directories: directories, ignoreFiles: ignoreFiles,
+                                               excludes: excludes)
+        let verbatim = excludeProcessing.isEmpty ? [] :
+            IgnoreRules.ignoredPaths(paths: paths, directories: directories, ignoreFiles: ignoreFiles,
+                                     excludes: excludeProcessing)
+        return files.subtracting(ignored).sorted(by: goStringLess).map { path in
+            TreeFile(relativePath: path, inputPath: joinPath(inputDirectory, path),
+                     outputPath: joinPath(outputDirectory, path), verbatim: verbatim.contains(path))
+        }
+    }
+
+    /// Collects, renders and, only if every file rendered, writes the tree. Throws `RenderErrors`
+    /// with every file's error when any failed, having written nothing.
+    public func renderAndWrite(using render: @escaping @Sendable (TreeFile, String) throws -> String) throws -> TreeWriteReport {
+        let result = self.render(try collectFiles(), using: render)
+        if !result.errors.isEmpty { throw RenderErrors(messages: result.errors) }
+        return write(result)
+    }
+
+    /// Reads and renders every file, in parallel, and compares each output with the file on disk.
+    /// `render` gets the file and its text and returns the output; what it throws becomes that
+    /// file's error message (`description` of the error).
+    public func render(_ files: [TreeFile],
+                       using render: @escaping @Sendable (TreeFile, String) throws -> String) -> TreeRenderResult {
+        let slots = ParallelSlots<Result<RenderedFile, RenderFailure>>(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            slots[index] = Result { try renderOne(files[index], render) }.mapError(RenderFailure.init)
+        }
+        var outputs: [RenderedFile] = []
+        var errors: [String] = []
+        outputs.reserveCapacity(files.count)
+        for slot in slots.values {
+            switch slot {
+            case .success(let output)?: outputs.append(output)
+            case .failure(let failure)?: errors.append(failure.message)
+            case nil: break
+            }
+        }
+        return TreeRenderResult(outputs: outputs, errors: errors)
+    }
+
+    /// Writes the changed outputs, creating directories as needed (with the input directory's mode).
+    public func write(_ result: TreeRenderResult) -> TreeWriteReport {
+        var report = TreeWriteReport()
+        let changed = result.outputs.filter { $0.disposition == .changed }
+        report.unchanged = result.outputs.count(where: { $0.disposition == .unchanged })
+        report.blank = result.outputs.count(where: { $0.disposition == .blank })
+
+        var directoryMode: mode_t = 0o755
+        var status = stat()
+        if stat(inputDirectory, &status) == 0 { directoryMode = status.st_mode & 0o7777 }
+        var created: Set<String> = []
+        var failedDirectories: [String: String] = [:]
+        for output in changed {
+            guard let slash = output.file.outputPath.lastIndex(of: "/") else { continue }
+            let directory = String(output.file.outputPath[..<slash])
+            if created.contains(directory) || failedDirectories[directory] != nil { continue }
+            do {
+                try makeDirectories(directory, mode: directoryMode)
+                created.insert(directory)
+            } catch {
+                failedDirectories[directory] = "\(error)"
+            }
+        }
+
+        // One directory's files are written by one thread: writers of the same directory would
+        // only wait for each other on its lock.
+        var groups: [[Int]] = []
+        var groupOfDirectory: [Substring: Int] = [:]
+        for (index, output) in changed.enumerated() {
+            let path = output.file.outputPath
+            let directory = path[..<(path.lastIndex(of: "/") ?? path.startIndex)]
+            if let group = groupOfDirectory[directory] {
+                groups[group].append(index)
+            } else {
+                groupOfDirectory[directory] = groups.count
+                groups.append([index])
+            }
+        }
+        let failures = ParallelSlots<String>(count: changed.count)
+        let directoryGroups = groups
+        DispatchQueue.concurrentPerform(iterations: directoryGroups.count) { group in
+            for index in directoryGroups[group] {
+                let output = changed[index]
+                do {
+                    try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode)
+                } catch {
+                    failures[index] = "\(error)"
+                }
+            }
+        }
+        for (index, output) in changed.enumerated() {
+            if let message = failures[index] {
+                let directory = output.file.outputPath.lastIndex(of: "/").map { String(output.file.outputPath[..<$0]) }
+                report.errors.append(directory.flatMap { failedDirectories[$0] } ?? message)
+            } else {
+                report.written += 1
+            }
+        }
+        return report
+    }
+
+    private func renderOne(_ file: TreeFile, _ render: (TreeFile, String) throws -> String) throws -> RenderedFile {
+        let (input, mode) = try readFileBytesAndMode(file.inputPath)
+        let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
+        let bytes = copied ? input : Array(try render(file, String(decoding: input, as: UTF8.self)).utf8)
+        let disposition: OutputDisposition
+        if isBlankOutput(bytes) {
+            disposition = .blank
+        } else if try fileHasContent(file.outputPath, bytes) {
+            disposition = .unchanged
+        } else {
+            disposition = .changed
+        }
+        return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition)
+    }
+}
+
+/// One result per index, filled from `concurrentPerform`: each index is written by exactly one
+/// iteration and read only after all have finished, so the slots need no lock.
+private final class ParallelSlots<Element>: @unchecked Sendable {
+    // Raw storage: writes through a pointer are not exclusivity-checked the way a stored array is,
+    // and distinct indices never overlap.
+    private let storage: UnsafeMutableBufferPointer<Element?>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
+    subscript(index: Int) -> Element? {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+
+    var values: [Element?] { Array(storage) }
+}
+
+/// An error of one file, kept as its message: errors cross threads, and only their text is needed.
+private struct RenderFailure: Error {
+    let message: String
+    init(_ error: any Error) { message = "\(error)" }
+}
+
+/// Writing one output outside a tree (`-o FILE`), with the same rules as a tree's files.
+public enum OutputFile {
+    /// Writes `text` to `path` unless it is blank or already there; parent directories are created.
+    @discardableResult
+    public static func write(_ text: String, to path: String, mode: mode_t) throws -> OutputDisposition {
+        let bytes = Array(text.utf8)
+        if isBlankOutput(bytes) { return .blank }
+        if try fileHasContent(path, bytes) { return .unchanged }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectories(String(path[..<slash]), mode: 0o755)
+        }
+        try writeFileAtomically(path, bytes, mode: mode)
+        return .changed
+    }
+
+    /// gomplate's test for an output it does not write: only space, tab, CR, LF or VT.
+    public static func isBlank(_ text: String) -> Bool { isBlankOutput(Array(text.utf8)) }
+
+    /// The permission bits of an input file, for its output.
+    public static func mode(of path: String) throws -> mode_t? { try fileMode(path) }
+
+    /// A whole input file as text.
+    public static func readText(_ path: String) throws -> String {
+        String(decoding: try readFileBytes(path), as: UTF8.self)
+    }
+}

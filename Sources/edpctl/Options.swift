@@ -1,0 +1,40 @@
+import ArgumentParser
+
+/// The delimiters around template actions, shared by the commands that render templates.
+struct DelimiterOptions: ParsableArguments {
+    @Option(help: "The left delimiter of template actions.")
+    var leftDelim = "<<<"
+
+    @Option(help: "The right delimiter of template actions.")
+    var rightDelim = ">>>"
+
+    func validate() throws {
+        if leftDelim.isEmpty { throw ValidationError("'--left-delim' can't be empty") }
+        if rightDelim.isEmpty { throw ValidationError("'--right-delim' can't be empty") }
+    }
+}
+
+/// gomplate options `edpctl render` leaves out. They are accepted by the parser only to be refused
+/// by name, which says more than "unknown option" to someone coming from gomplate.
+struct UnsupportedGomplateOptions: ParsableArguments {
+    @Option(name: .customLong("output-map"), help: .private) var outputMap: String?
+    @Option(name: .customLong("chmod"), help: .private) var chmod: String?
+    @Option(name: .customLong("include"), help: .private) var include: [String] = []
+    @Option(name: .customLong("plugin"), help: .private) var plugins: [String] = []
+    @Option(name: [.customShort("H"), .customLong("datasource-header")], help: .private) var headers: [String] = []
+    @Option(name: .customLong("config"), help: .private) var config: String?
+    @Flag(name: .customLong("exec-pipe"), help: .private) var execPipe = false
+    @Flag(name: .customLong("verbose"), help: .private) var verbose = false
+
+    func validate() throws {
+        let given = [
+            outputMap != nil ? "--output-map" : nil, chmod != nil ? "--chmod" : nil,
+            include.isEmpty ? nil : "--include", plugins.isEmpty ? nil : "--plugin",
+            headers.isEmpty ? nil : "--datasource-header", config != nil ? "--config" : nil,
+            execPipe ? "--exec-pipe" : nil, verbose ? "--verbose" : nil,
+        ].compactMap { $0 }
+        if let first = given.first {
+            throw ValidationError("'\(first)' is a gomplate option that edpctl render does not support")
+        }
+    }
+}

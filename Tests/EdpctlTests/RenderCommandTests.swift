@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+
+@Suite("edpctl render, end to end")
+struct RenderCommandTests {
+    // MARK: Inputs and outputs
+
+    @Test func rendersAStringArgumentToStandardOutput() throws {
+        let result = try Scratch().run("render", "-i", "Hello, <<< .Env.USER >>>!", environment: ["USER": "ada"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "Hello, ada!")
+        #expect(result.stderr == "")
+    }
+
+    @Test func readsTheTemplateFromStandardInputByDefault() throws {
+        let result = try Scratch().run("render", stdin: "<<< print \"from stdin\" >>>")
+        #expect(result.status == 0)
+        #expect(result.stdout == "from stdin")
+    }
+
+    @Test func otherDelimiters() throws {
+        let result = try Scratch().run("render", "--left-delim", "{{", "--right-delim", "}}", "-i", "{{ print 1 }}<<<")
+        #expect(result.stdout == "1<<<")
+    }
+
+    @Test func filesPairWithOutputs() throws {
+        let scratch = try Scratch(["a.tmpl": "A=<<< .Env.A >>>", "b.tmpl": "B"])
+        try scratch.write("run.sh", "#!/bin/sh\necho <<< .Env.A >>>\n", mode: 0o755)
+        let result = try scratch.run("render", "-f", "a.tmpl", "-o", "out/a.txt", "-f", "run.sh", "-o", "out/run.sh",
+                                     environment: ["A": "1"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "")
+        #expect(try scratch.read("out/a.txt") == "A=1")
+        #expect(try scratch.read("out/run.sh") == "#!/bin/sh\necho 1\n")
+        #expect(FileManager.default.isExecutableFile(atPath: scratch.path + "/out/run.sh"))
+        #expect(result.stderr == "rendered 2 files: 2 written, 0 unchanged\n")
+
+        let again = try scratch.run("render", "-f", "a.tmpl", "-o", "out/a.txt", environment: ["A": "1"])
+        #expect(again.stderr == "rendered 1 file: 0 written, 1 unchanged\n")
+    }
+
+    @Test func severalFilesToStandardOutputInOrder() throws {
+        let scratch = try Scratch(["one": "1", "two": "2"])
+        let result = try scratch.run("render", "-f", "one", "-f", "two", "--out", "-", "--out", "-")
+        #expect(result.stdout == "12")
+    }
+
+    @Test func whitespaceOnlyOutputIsNotWritten() throws {
+        let scratch = try Scratch()
+        let toStdout = try scratch.run("render", "-i", "<<< print \"\\t  \\n\\r\\n\\v\" >>>")
+        #expect(toStdout.status == 0)
+        #expect(toStdout.stdout == "")
+        let toFile = try scratch.run("render", "-i", "  \n", "-o", "blank.txt")
+        #expect(toFile.status == 0)
+        #expect(!scratch.exists("blank.txt"))
+    }
+
+    // MARK: Data
+
+    @Test func contextsAndTheDotContext() throws {
+        let scratch = try Scratch(["config2.yml": "foo: bar\n", "root.json": "{\"bar\": \"baz\"}"])
+        let named = try scratch.run("render", "-c", "config=config2.yml", "-i", "<<< .config.foo >>> <<< .Env.X >>>",
+                                    environment: ["X": "x"])
+        #expect(named.stdout == "bar x")
+        let root = try scratch.run("render", "-c", ".=root.json", "-i", "<<< . >>> <<< (ds \".\").bar >>>")
+        #expect(root.stdout == "map[bar:baz] baz")
+        let noEnv = try scratch.run("render", "-c", ".=root.json", "-i", "<<< .Env.X >>>")
+        #expect(noEnv.status == 1)
+        #expect(noEnv.stderr.contains("map has no entry for key \"Env\""))
+    }
+
+    @Test func dataSourcesAndInclude() throws {
+        let scratch = try Scratch(["person.json": "{ \"name\": \"Dave\" }\n"])
+        let result = try scratch.run("render", "-d", "person.json", "-d", "raw=person.json",
+                                     "-i", "<<< (ds \"person\").name >>> <<< include \"raw\" >>>")
+        #expect(result.status == 0)
+        #expect(result.stdout == "Dave { \"name\": \"Dave\" }\n")
+    }
+
+    @Test func standardInputDataSource() throws {
+        let result = try Scratch().run("render", "-d", "in=stdin:///?type=application/yaml", "-i", "<<< (ds \"in\").foo >>>",
+                                       stdin: "foo: 0")
+        #expect(result.stdout == "0")
+    }
+
+    @Test func nestedTemplates() throws {
+        let scratch = try Scratch(["hello.t": "Hello <<< . >>>!", "parts/a.t": "A<<< . >>>"])
+        let result = try scratch.run("render", "-t", "hello=hello.t", "-t", "parts",
+                                     "-i", "<<< template \"hello\" \"World\" >>> <<< template \"parts/a.t\" 1 >>>")
+        #expect(result.status == 0)
+        #expect(result.stdout == "Hello World! A1")
+    }
+
+    // MARK: Missing keys
+
+    @Test(arguments: [("default", "<no value>"), ("invalid", "<no value>"), ("zero", "<no value>")])
+    func missingKeyModes(mode: String, expected: String) throws {
+        let result = try Scratch().run("render", "--missing-key", mode, "-i", "<<< .name >>>")
+        #expect(result.status == 0)
+        #expect(result.stdout == expected)
+    }
+
+    @Test func missingKeysAreErrorsByDefault() throws {
+        let result = try Scratch().run("render", "-i", "Hi <<< .name >>>")
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "edpctl: template: <arg>:1:7: executing \"<arg>\" at <.name>: map has no entry for key \"name\"\n")
+    }
+
+    // MARK: Errors
+
+    @Test func templateErrorsNameTheFileAsGiven() throws {
+        let scratch = try Scratch(["stacks/core/a.yaml": "ok\n<<< nope >>>\n"])
+        let result = try scratch.run("render", "-f", "stacks/core/a.yaml")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: template: stacks/core/a.yaml:2: function \"nope\" not defined\n")
+    }
+
+    @Test func missingInputFileIsAnError() throws {
+        let result = try Scratch().run("render", "-f", "nope.yaml")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: open nope.yaml: no such file or directory\n")
+    }
+
+    @Test func missingDataSourceFileIsAnError() throws {
+        let result = try Scratch().run("render", "-d", "c=c.yaml", "-i", "<<< ds \"c\" >>>")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("couldn't read datasource 'c' (c.yaml): open c.yaml: no such file or directory"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test(arguments: [
+        (["-i", "x", "-f", "y"], "'--in' and '--file' can't be used together"),
+        (["--input-dir", "in", "-o", "x"], "'--out' can't be used with '--input-dir'; use '--output-dir'"),
+        (["-f", "a", "-f", "b", "-o", "x"], "'--out' must be given once for each '--file' (2 '--file', 1 '--out')"),
+        (["--output-dir", "out", "-i", "x"], "'--output-dir' requires '--input-dir'"),
+        (["--missing-key", "bogus", "-i", "x"], "'--missing-key' must be error, default, zero or invalid (got 'bogus')"),
+        (["-d", "sub/dir.json", "-i", "x"], "must provide an alias with files not in working directory"),
+        (["--exec-pipe", "-i", "x"], "'--exec-pipe' is a gomplate option that edpctl render does not support"),
+        (["--output-map", "{{ .in }}", "--input-dir", "in"], "'--output-map' is a gomplate option that edpctl render does not support"),
+        (["--no-such-flag", "-i", "x"], "Unknown option '--no-such-flag'"),
+        (["--left-delim", "", "-i", "x"], "'--left-delim' can't be empty"),
+    ])
+    func usageErrors(arguments: [String], message: String) throws {
+        let scratch = try Scratch()
+        let result = try Edpctl.run(["render"] + arguments, in: scratch.path)
+        #expect(result.status == 64)
+        #expect(result.stdout == "")
+        #expect(result.stderr.contains(message))
+    }
+
+    @Test func helpShowsTheDefaults() throws {
+        let result = try Scratch().run("render", "--help")
+        #expect(result.status == 0)
+        // Help wraps lines; compare with the spacing collapsed.
+        let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("(default: <<<)"))
+        #expect(help.contains("(default: >>>)"))
+        #expect(help.contains("(default: error)"))
+    }
+
+    // MARK: Trees
+
+    @Test func rendersATreeAllOrNothing() throws {
+        let scratch = try Scratch([
+            "in/a.yaml": "a: <<< .Env.A >>>\n",
+            "in/sub/b.yaml": "b: <<< .Env.MISSING >>>\n",
+            "in/sub/c.yaml": "c: <<< bogus >>>\n",
+            "in/skip.log": "not rendered",
+            "in/.gomplateignore": "*.log\n.gomplateignore\n",
+        ])
+        let failed = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", environment: ["A": "1"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr == """
+            edpctl: template: in/sub/b.yaml:1:11: executing "in/sub/b.yaml" at <.Env.MISSING>: map has no entry for key "MISSING"
+            edpctl: template: in/sub/c.yaml:1: function "bogus" not defined
+
+            """)
+        #expect(!scratch.exists("out"))
+
+        try scratch.write("in/sub/b.yaml", "b: <<< .Env.A >>>\n")
+        try scratch.write("in/sub/c.yaml", "   \n")
+        let rendered = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", environment: ["A": "1"])
+        #expect(rendered.status == 0)
+        #expect(rendered.stdout == "")
+        #expect(rendered.stderr == "rendered 3 files: 2 written, 0 unchanged, 1 empty (not written)\n")
+        #expect(try scratch.read("out/a.yaml") == "a: 1\n")
+        #expect(try scratch.read("out/sub/b.yaml") == "b: 1\n")
+        #expect(!scratch.exists("out/sub/c.yaml"))
+        #expect(!scratch.exists("out/skip.log"))
+
+        let again = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", "--exclude", "sub/*",
+                                    environment: ["A": "1"])
+        #expect(again.stderr == "rendered 1 file: 0 written, 1 unchanged\n")
+    }
+
+    @Test func binaryIsFound() {
+        #expect(Edpctl.binary != nil, "build edpctl before running these tests")
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Runs the built `edpctl` binary, as a user would.
+enum Edpctl {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The `edpctl` SwiftPM built beside this test bundle. SwiftPM puts products and the test
+    /// bundle in the same folder of whatever scratch path is in use (on macOS the bundle is a
+    /// directory, so its parents are searched too). `EDPCTL_BINARY` overrides the search.
+    static let binary: URL? = {
+        if let override = ProcessInfo.processInfo.environment["EDPCTL_BINARY"] {
+            return URL(fileURLWithPath: override)
+        }
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable) }
+        candidates.append(Bundle.main.bundleURL)
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]))
+        for start in candidates {
+            var directory = start.deletingLastPathComponent()
+            for _ in 0..<4 {
+                let binary = directory.appendingPathComponent("edpctl")
+                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }()
+
+    /// Runs `edpctl arguments…` in `directory`, with only `environment` (plus PATH) set and
+    /// `stdin` as standard input.
+    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:],
+                    stdin: String = "") throws -> Result {
+        guard let binary else {
+            throw RunError("edpctl was not found beside the test bundle; build it first (swift build) or set EDPCTL_BINARY")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var fullEnvironment = environment
+        fullEnvironment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        process.environment = fullEnvironment
+        let input = Pipe()
+        let output = Pipe()
+        let error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        // Read both pipes to the end before waiting, so a full pipe cannot block the child.
+        let errorData = ReadAll(error.fileHandleForReading)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outputData, as: UTF8.self),
+                      stderr: String(decoding: errorData.wait(), as: UTF8.self))
+    }
+
+    struct RunError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// Reads a file handle to its end on another thread.
+private final class ReadAll: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// A temporary working directory with files in it, removed at the end.
+final class Scratch {
+    let path: String
+
+    init(_ files: [String: String] = [:]) throws {
+        path = NSTemporaryDirectory() + "edpctl-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (relative, text) in files { try write(relative, text) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ relative: String, _ text: String, mode: Int = 0o644) throws {
+        let full = path + "/" + relative
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: full)
+    }
+
+    func read(_ relative: String) throws -> String {
+        try String(contentsOfFile: path + "/" + relative, encoding: .utf8)
+    }
+
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + relative) }
+
+    func run(_ arguments: String..., environment: [String: String] = [:], stdin: String = "") throws -> Edpctl.Result {
+        try Edpctl.run(arguments, in: path, environment: environment, stdin: stdin)
+    }
+}

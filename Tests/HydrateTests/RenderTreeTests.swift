@@ -1,0 +1,362 @@
+import Foundation
+import Testing
+@testable import Hydrate
+
+/// A scratch directory with `in/` and `out/`, removed when the test ends.
+private final class TreeFixture {
+    let root: String
+    var input: String { root + "/in" }
+    var output: String { root + "/out" }
+
+    init() throws {
+        root = NSTemporaryDirectory() + "render-tree-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func write(_ relative: String, _ text: String, mode: Int = 0o644, under base: String? = nil) throws {
+        let path = (base ?? input) + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+    }
+
+    func read(_ relative: String) throws -> String {
+        try String(contentsOfFile: output + "/" + relative, encoding: .utf8)
+    }
+
+    func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: output + "/" + relative) }
+
+    func status(_ relative: String) -> stat {
+        var status = stat()
+        _ = stat(output + "/" + relative, &status)
+        return status
+    }
+
+    /// Every file below `out/`, relative, sorted.
+    func outputFiles() -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: output)
+        var files: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: output + "/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(path)
+            }
+        }
+        return files.sorted()
+    }
+
+    func renderer(excludes: [String] = [], excludeProcessing: [String] = []) -> TreeRenderer {
+        TreeRenderer(inputDirectory: input, outputDirectory: output, excludes: excludes, excludeProcessing: excludeProcessing)
+    }
+
+    /// The relative paths the tree would render, given `.gomplateignore` (root) and excludes.
+    func selected(ignore: String?, excludes: [String] = []) throws -> [String] {
+        if let ignore { try write(".gomplateignore", ignore) }
+        return try renderer(excludes: excludes).collectFiles().map(\.relativePath)
+    }
+}
+
+/// The process's umask, which applies to new files as it does for gomplate (read from /proc, since
+/// umask(2) can only be read by setting it).
+private let processUmask: mode_t = {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+          let value = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) else {
+        return 0o022
+    }
+    return value
+}()
+
+/// A stand-in for the template engine: upper-cases the text, fails on "FAIL".
+@Sendable private func shout(_ file: TreeFile, _ text: String) throws -> String {
+    if text.contains("FAIL") { throw TemplateError("template: \(file.inputPath):1: unexpected FAIL") }
+    return text.uppercased()
+}
+
+@Suite("Tree rendering: which files")
+struct TreeSelectionTests {
+    // The cases of gomplate's integration tests (internal/tests/integration/gomplateignore_test.go).
+
+    @Test func ignoreDotFilesAndLogs() throws {
+        let tree = try TreeFixture()
+        try tree.write("empty.log", "")
+        try tree.write("rain.txt", "")
+        #expect(try tree.selected(ignore: "# all dot files\n.*\n*.log") == ["rain.txt"])
+    }
+
+    @Test func ignoreFolderButReincludeSubfolder() throws {
+        let tree = try TreeFixture()
+        for path in ["foo/bar/tool/lex.txt", "foo/bar/1.txt", "foo/tar/2.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: ".gomplateignore\nf[o]o/bar\n!foo/bar/tool")
+            == ["foo/bar/tool/lex.txt", "foo/tar/2.txt"])
+    }
+
+    @Test func leadingSlashAnchorsToTheIgnoreFilesDirectory() throws {
+        let tree = try TreeFixture()
+        for path in ["sub/1.txt", "sub/2.txt", "1.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: ".gomplateignore\n/1.txt") == ["sub/1.txt", "sub/2.txt"])
+    }
+
+    @Test func exclusionsAndALoneBang() throws {
+        let tree = try TreeFixture()
+        for path in ["!", "e1.txt", "e2.txt", "e3.txt", "en/e1.txt", "en/e2.txt", "en/e3.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: ".gomplateignore\n/e*.txt\n!/e2.txt\nen/e3.txt\n!")
+            == ["!", "e2.txt", "en/e1.txt", "en/e2.txt"])
+    }
+
+    @Test func nestedIgnoreFilesOverrideShallowerOnes() throws {
+        let tree = try TreeFixture()
+        try tree.write("inner/inner2/.gomplateignore", "moss.ini\n!/jess.ini")
+        try tree.write("inner/inner2/jess.ini", "")
+        try tree.write("inner/inner2/moss.ini", "")
+        try tree.write("inner/.gomplateignore", "*.lst\njess.ini")
+        try tree.write("inner/2.lst", "")
+        try tree.write("inner/foo.md", "")
+        try tree.write("1.txt", "")
+        #expect(try tree.selected(ignore: "inner/foo.md")
+            == [".gomplateignore", "1.txt", "inner/.gomplateignore", "inner/inner2/.gomplateignore", "inner/inner2/jess.ini"])
+    }
+
+    @Test func aNameWithoutSlashMatchesAtAnyDepth() throws {
+        let tree = try TreeFixture()
+        for directory in ["aa/a1/a2/", "aa/a1/", "aa/", "bb/", ""] {
+            try tree.write(directory + "hello.txt", "")
+            try tree.write(directory + "world.txt", "")
+        }
+        #expect(try tree.selected(ignore: ".gomplateignore\nworld.txt")
+            == ["aa/a1/a2/hello.txt", "aa/a1/hello.txt", "aa/hello.txt", "bb/hello.txt", "hello.txt"])
+    }
+
+    @Test func aDirectMatchBeatsItsDirectorysMatch() throws {
+        let tree = try TreeFixture()
+        for path in ["loss.txt/1.log", "loss.txt/2.log", "foo/loss.txt", "foo/bare.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: ".gomplateignore\nloss.txt\n!2.log\n") == ["foo/bare.txt", "loss.txt/2.log"])
+    }
+
+    @Test func leadingSpacesArePartOfTheName() throws {
+        let tree = try TreeFixture()
+        for path in ["inner/  what.txt", "inner/  dart.log", "inner2/  what.txt", "  what.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: ".gomplateignore\n  what.txt\n!inner/  what.txt\n*.log\n!  dart.log\n")
+            == ["inner/  dart.log", "inner/  what.txt"])
+    }
+
+    @Test func excludesApplyAfterTheIgnoreFile() throws {
+        let tree = try TreeFixture()
+        for path in ["logs/archive.zip", "logs/engine.log", "logs/skills.log", "rules/index.csv", "rules/fire.txt",
+                     "rules/earth.txt", "sprites/human.csv", "sprites/demon.xml", "sprites/alien.ini",
+                     "manifest.json", "crash.bin"] {
+            try tree.write(path, "")
+        }
+        #expect(try tree.selected(ignore: ".gomplateignore\n*.log\n", excludes: ["crash.bin", "rules/*.txt", "sprites/*.ini"])
+            == ["logs/archive.zip", "manifest.json", "rules/index.csv", "sprites/demon.xml", "sprites/human.csv"])
+    }
+
+    @Test func doubleStarCrossesDirectories() throws {
+        let tree = try TreeFixture()
+        for path in ["a/b/c/x.yaml", "a/x.yaml", "x.yaml", "a/b/keep.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: nil, excludes: ["a/**/x.yaml"]) == ["a/b/keep.txt", "x.yaml"])
+        #expect(try tree.selected(ignore: nil, excludes: ["a/**"]) == ["x.yaml"])
+    }
+
+    @Test func filesComeInByteOrderWithNamesAsGiven() throws {
+        let tree = try TreeFixture()
+        for path in ["b.txt", "B.txt", "a/z.txt", "a.txt"] { try tree.write(path, "") }
+        let files = try TreeRenderer(inputDirectory: tree.input + "/./", outputDirectory: "out").collectFiles()
+        #expect(files.map(\.relativePath) == ["B.txt", "a.txt", "a/z.txt", "b.txt"])
+        #expect(files.first?.inputPath == tree.input + "/B.txt")
+        #expect(files.first?.outputPath == "out/B.txt")
+    }
+
+    @Test func aMissingInputDirectoryIsAnError() throws {
+        let tree = try TreeFixture()
+        #expect(throws: FileError.self) {
+            _ = try TreeRenderer(inputDirectory: tree.root + "/nope", outputDirectory: tree.output).collectFiles()
+        }
+    }
+}
+
+@Suite("Tree rendering: writing")
+struct TreeWritingTests {
+    @Test func rendersEveryFileToTheSameRelativePath() throws {
+        let tree = try TreeFixture()
+        try tree.write("a.yaml", "one")
+        try tree.write("deep/er/b.yaml", "two")
+        let report = try tree.renderer().renderAndWrite(using: shout)
+        #expect(try tree.read("a.yaml") == "ONE")
+        #expect(try tree.read("deep/er/b.yaml") == "TWO")
+        #expect(report == TreeWriteReport(written: 2, unchanged: 0, blank: 0, errors: []))
+        #expect(report.summary == "rendered 2 files: 2 written, 0 unchanged")
+    }
+
+    @Test func whitespaceOnlyOutputsAreNotWritten() throws {
+        let tree = try TreeFixture()
+        try tree.write("blank.yaml", " \t\r\n\u{0B}\n")
+        try tree.write("empty.yaml", "")
+        try tree.write("full.yaml", " x ")
+        let report = try tree.renderer().renderAndWrite(using: shout)
+        #expect(tree.outputFiles() == ["full.yaml"])
+        #expect(report.blank == 2)
+        #expect(report.summary == "rendered 3 files: 1 written, 0 unchanged, 2 empty (not written)")
+    }
+
+    @Test func unchangedOutputsAreNotTouched() throws {
+        let tree = try TreeFixture()
+        try tree.write("same.yaml", "same")
+        try tree.write("changes.yaml", "old")
+        _ = try tree.renderer().renderAndWrite(using: shout)
+        let before = tree.status("same.yaml")
+        let changedBefore = tree.status("changes.yaml")
+        // Make any rewrite visible in the modification time.
+        usleep(20_000)
+        try tree.write("changes.yaml", "new")
+        let report = try tree.renderer().renderAndWrite(using: shout)
+        let after = tree.status("same.yaml")
+        #expect(after.st_ino == before.st_ino)
+        #expect(after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+        #expect(after.st_ctim.tv_nsec == before.st_ctim.tv_nsec)
+        #expect(tree.status("changes.yaml").st_ino != changedBefore.st_ino)
+        #expect(try tree.read("changes.yaml") == "NEW")
+        #expect(report == TreeWriteReport(written: 1, unchanged: 1, blank: 0, errors: []))
+    }
+
+    @Test func writesAreAtomicAndLeaveNoTemporaryFiles() throws {
+        let tree = try TreeFixture()
+        for index in 0..<50 { try tree.write("dir\(index % 3)/file\(index).txt", "content \(index)") }
+        _ = try tree.renderer().renderAndWrite(using: shout)
+        try tree.write("dir0/file0.txt", "changed")
+        _ = try tree.renderer().renderAndWrite(using: shout)
+        let files = tree.outputFiles()
+        #expect(files.count == 50)
+        #expect(files.allSatisfy { !$0.contains(".edpctl-") })
+        #expect(try tree.read("dir0/file0.txt") == "CHANGED")
+    }
+
+    @Test func modesOfTheInputsAreKept() throws {
+        let tree = try TreeFixture()
+        try tree.write("eins.txt", "eins", mode: 0o644)
+        try tree.write("inner/deux.txt", "deux", mode: 0o444)
+        try tree.write("drei.sh", "#!/bin/sh\n", mode: 0o755)
+        try tree.write("vier.txt", "vier", mode: 0o544)
+        _ = try tree.renderer().renderAndWrite(using: shout)
+        #expect(tree.status("eins.txt").st_mode & 0o7777 == 0o644 & ~processUmask)
+        #expect(tree.status("inner/deux.txt").st_mode & 0o7777 == 0o444 & ~processUmask)
+        #expect(tree.status("drei.sh").st_mode & 0o7777 == 0o755 & ~processUmask)
+        #expect(tree.status("vier.txt").st_mode & 0o7777 == 0o544 & ~processUmask)
+        // A read-only output is replaced all the same: rename needs only the directory.
+        try tree.write("inner/deux.txt", "zwei", mode: 0o444)
+        _ = try tree.renderer().renderAndWrite(using: shout)
+        #expect(try tree.read("inner/deux.txt") == "ZWEI")
+    }
+
+    @Test func oneFailingFileMeansNothingIsWrittenAndEveryErrorIsReported() throws {
+        let tree = try TreeFixture()
+        try tree.write("a.yaml", "fine")
+        try tree.write("b.yaml", "FAIL here")
+        try tree.write("c/d.yaml", "FAIL too")
+        let renderer = tree.renderer()
+        do {
+            _ = try renderer.renderAndWrite(using: shout)
+            Issue.record("expected the render to fail")
+        } catch let errors as RenderErrors {
+            #expect(errors.messages == [
+                "template: \(tree.input)/b.yaml:1: unexpected FAIL",
+                "template: \(tree.input)/c/d.yaml:1: unexpected FAIL",
+            ])
+        }
+        #expect(!FileManager.default.fileExists(atPath: tree.output))
+    }
+
+    @Test func anUnreadableInputIsAnErrorNamingTheFile() throws {
+        guard getuid() != 0 else { return }  // root reads everything
+        let tree = try TreeFixture()
+        try tree.write("secret.yaml", "x", mode: 0o000)
+        let result = tree.renderer().render(try tree.renderer().collectFiles(), using: shout)
+        #expect(result.errors == ["open \(tree.input)/secret.yaml: permission denied"])
+    }
+
+    @Test func excludeProcessingCopiesVerbatim() throws {
+        let tree = try TreeFixture()
+        try tree.write("raw/keep.txt", "FAIL would fail if rendered")
+        try tree.write("render.txt", "x")
+        _ = try tree.renderer(excludeProcessing: ["raw/*"]).renderAndWrite(using: shout)
+        #expect(try tree.read("raw/keep.txt") == "FAIL would fail if rendered")
+        #expect(try tree.read("render.txt") == "X")
+    }
+
+    @Test func filesWithoutTheDelimiterAreCopiedByteForByte() throws {
+        let tree = try TreeFixture()
+        let binary: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0xFF, 0xFE, 0x00, 0x0A, 0xC3]
+        try Data(binary).write(to: URL(fileURLWithPath: tree.input + "/logo.png"))
+        try tree.write("t.yaml", "a: <<< x >>>")
+        let renderer = TreeRenderer(inputDirectory: tree.input, outputDirectory: tree.output, leftDelimiter: "<<<")
+        _ = try renderer.renderAndWrite { file, text in
+            #expect(file.relativePath == "t.yaml", "only files with the delimiter reach the engine")
+            return text.uppercased()
+        }
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: tree.output + "/logo.png"))) == binary)
+        #expect(try tree.read("t.yaml") == "A: <<< X >>>")
+    }
+
+    @Test func symbolicLinksToFilesAreRenderedLinksToDirectoriesAreNot() throws {
+        let tree = try TreeFixture()
+        try tree.write("real/a.txt", "a")
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/link.txt", withDestinationPath: "real/a.txt")
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/loop", withDestinationPath: ".")
+        #expect(try tree.renderer().collectFiles().map(\.relativePath) == ["link.txt", "real/a.txt"])
+    }
+
+    @Test func byteSearch() {
+        #expect(containsBytes(Array("ab<<<c".utf8), Array("<<<".utf8)))
+        #expect(containsBytes(Array("<<<".utf8), Array("<<<".utf8)))
+        #expect(!containsBytes(Array("<<x<<".utf8), Array("<<<".utf8)))
+        #expect(!containsBytes(Array("<<".utf8), Array("<<<".utf8)))
+        #expect(containsBytes([0xFF, 0x3C, 0x3C, 0x3C], Array("<<<".utf8)))
+    }
+
+    @Test func renderingRunsInParallelAndKeepsTheOrder() throws {
+        let tree = try TreeFixture()
+        for index in 0..<200 { try tree.write(String(format: "f%03d.txt", index), "n\(index)") }
+        let result = tree.renderer().render(try tree.renderer().collectFiles(), using: shout)
+        #expect(result.errors.isEmpty)
+        #expect(result.outputs.map(\.file.relativePath) == (0..<200).map { String(format: "f%03d.txt", $0) })
+        #expect(result.outputs.map { String(decoding: $0.bytes, as: UTF8.self) } == (0..<200).map { "N\($0)" })
+    }
+
+    @Test func outputFileWriteFollowsTheSameRules() throws {
+        let tree = try TreeFixture()
+        let path = tree.output + "/new/dir/out.txt"
+        #expect(try OutputFile.write("  \n", to: path, mode: 0o600) == .blank)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try OutputFile.write("hello", to: path, mode: 0o600) == .changed)
+        #expect(try OutputFile.write("hello", to: path, mode: 0o600) == .unchanged)
+        #expect(try tree.read("new/dir/out.txt") == "hello")
+        #expect(tree.status("new/dir/out.txt").st_mode & 0o7777 == 0o600 & ~processUmask)
+    }
+}
+
+@Suite("Ignore patterns")
+struct IgnorePatternTests {
+    @Test(arguments: [
+        ("*.log", "a.log", true), ("*.log", "x/y/a.log", true), ("*.log", "a.log.txt", false),
+        ("/a.txt", "a.txt", true), ("/a.txt", "b/a.txt", false),
+        ("a/b", "a/b", true), ("a/b", "x/a/b", false),
+        ("a/*", "a/b", true), ("a/*", "a/b/c", false),
+        ("**/c", "a/b/c", true), ("**/c", "c", true),
+        ("a/**", "a/b/c", true), ("a/**/d", "a/d", true), ("a/**/d", "a/b/c/d", true),
+        ("?.txt", "a.txt", true), ("?.txt", "ab.txt", false),
+        ("[ab].txt", "b.txt", true), ("[^ab].txt", "b.txt", false), ("[a-c]x", "cx", true),
+        ("\\*.txt", "*.txt", true), ("\\*.txt", "a.txt", false),
+    ])
+    func matches(pattern: String, path: String, expected: Bool) {
+        #expect(IgnorePattern(pattern)?.matches(path) == expected)
+    }
+
+    @Test func blankAndBangAloneMatchNothing() {
+        #expect(IgnorePattern("") == nil)
+        #expect(IgnorePattern("!") == nil)
+        #expect(IgnorePattern("!x")?.reincludes == true)
+    }
+}

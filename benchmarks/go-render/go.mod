@@ -1,0 +1,3 @@
+module edpctl.example/benchmarks/go-render
+
+go 1.19

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The benchmark (see benchmarks/README.md): `edpctl render` against Go's own text/template on a
+# generated tree of 5,000 manifest templates; a second render over unchanged outputs; peak
+# memory; start-up time. Prints a table and writes benchmarks/results.json.
+# Environment: SWIFT, SCRATCH (SwiftPM build folder), RUNS (default 5), STARTUP_RUNS (default 30),
+# APPS (default 1000 applications = 5,000 templates).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+SCRATCH=${SCRATCH:-.build}
+RUNS=${RUNS:-5}
+STARTUP_RUNS=${STARTUP_RUNS:-30}
+APPS=${APPS:-1000}
+SEED=20241125
+work=$PWD/benchmarks/work
+
+echo "== building edpctl (release) and the Go reference" >&2
+"$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
+edpctl="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path)/edpctl"
+rm -rf "$work"
+mkdir -p "$work"
+(cd benchmarks/go-render && GOPROXY=off "${GO:-go}" build -o "$work/go-render" .)
+python3 benchmarks/gen_tree.py "$work/tree" --apps "$APPS" --seed "$SEED" >&2
+
+# The environment every template reads through .Env.
+export BENCH_ENVIRONMENT=production BENCH_NAMESPACE=shop BENCH_CLUSTER=eu-de-1 \
+    BENCH_REGISTRY=registry.example.org BENCH_DOMAIN=apps.example.org \
+    BENCH_REPO_URL=https://git.example.org/platform
+
+render_edpctl="$edpctl render --input-dir $work/tree --output-dir $work/out"
+render_go="$work/go-render --input-dir $work/tree --output-dir $work/out"
+
+echo "== (c) peak RSS of a first render, and its output against Go's" >&2
+/usr/bin/time -f %M -o "$work/peak-rss-kib" "$edpctl" render --input-dir "$work/tree" --output-dir "$work/out-edpctl"
+"$work/go-render" --input-dir "$work/tree" --output-dir "$work/out-go"
+diff -rq "$work/out-go" "$work/out-edpctl" >"$work/differing" || true
+
+echo "== (a) render into an empty folder, median of $RUNS" >&2
+hyperfine --style basic --runs "$RUNS" --warmup 1 --prepare "rm -rf $work/out" \
+    --export-json "$work/render.json" -n edpctl "$render_edpctl" -n go "$render_go" >&2
+
+echo "== (b) render again over unchanged outputs, median of $RUNS" >&2
+python3 benchmarks/report.py snapshot "$work/out-edpctl" >"$work/before.json"
+hyperfine --style basic --runs "$RUNS" --export-json "$work/rerender.json" -n edpctl-again \
+    "$edpctl render --input-dir $work/tree --output-dir $work/out-edpctl" >&2
+python3 benchmarks/report.py snapshot "$work/out-edpctl" >"$work/after.json"
+
+echo "== (d) edpctl version start-up, median of $STARTUP_RUNS" >&2
+hyperfine --style basic --shell=none --runs "$STARTUP_RUNS" --warmup 3 \
+    --export-json "$work/startup.json" -n version "$edpctl version" >&2
+
+python3 benchmarks/report.py summarize "$work" --seed "$SEED" --apps "$APPS" \
+    --edpctl "$edpctl" --results benchmarks/results.json
