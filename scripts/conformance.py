@@ -4,7 +4,8 @@
 Runs shared/conformance/run-gomplate-corpus.py against an edpctl binary, reads which
 cases failed, and computes the pass rate of every namespace asked for (a case belongs to
 its `primary_ns`; `core` is the engine and the CLI). Writes report.md and report.json
-into --report-dir, prints the table, and exits 1 when a namespace passes fewer than
+into --report-dir, prints the table, and exits 1 when all selected cases together pass fewer
+than --min-total-rate percent, or a namespace passes fewer than
 --min-pass-rate percent of its cases.
 
 Usage:
@@ -118,6 +119,8 @@ def main():
     parser.add_argument("--ns", action="append", default=[], help="namespace to gate (repeatable; default: all)")
     parser.add_argument("--skip-tag", action="append", default=[], help="leave out cases with this tag (repeatable)")
     parser.add_argument("--min-pass-rate", type=float, default=0.0, help="percent every namespace must reach")
+    parser.add_argument("--min-total-rate", type=float, default=0.0,
+                        help="percent of all selected cases that must pass")
     parser.add_argument("--report-dir", default="conformance-report")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
@@ -145,8 +148,12 @@ def main():
     below = [row["namespace"] for row in rows if not row["meets_gate"]]
     if below:
         print(f"conformance gate failed: {', '.join(below)} below {args.min_pass_rate:g} %")
+    total_rate = 100.0 * totals[0] / max(1, sum(totals))
+    total_low = total_rate < args.min_total_rate
+    if total_low:
+        print(f"conformance gate failed: {total_rate:.1f} % of all cases pass, below {args.min_total_rate:g} %")
     print(f"{totals[0]} passed, {totals[1]} failed")
-    sys.exit(1 if below else 0)
+    sys.exit(1 if below or total_low else 0)
 
 
 if __name__ == "__main__":
