@@ -40,11 +40,26 @@ struct Lexer {
 
     private static let leftComment: [UInt8] = Array("/*".utf8)
     private static let rightComment: [UInt8] = Array("*/".utf8)
-    private static let keywords: [String: ItemKind] = [
-        ".": .dot, "block": .block, "break": .breakKeyword, "continue": .continueKeyword, "define": .define,
-        "else": .elseKeyword, "end": .end, "if": .ifKeyword, "range": .range, "nil": .nilKeyword,
-        "template": .template, "with": .with,
+    private static let keywords: [(word: [UInt8], kind: ItemKind)] = [
+        (Array("block".utf8), ItemKind.block), (Array("break".utf8), .breakKeyword),
+        (Array("continue".utf8), .continueKeyword), (Array("define".utf8), .define), (Array("else".utf8), .elseKeyword),
+        (Array("end".utf8), .end), (Array("if".utf8), .ifKeyword), (Array("range".utf8), .range),
+        (Array("nil".utf8), .nilKeyword), (Array("template".utf8), .template), (Array("with".utf8), .with),
     ]
+
+    /// The keyword these bytes spell, compared in place: identifiers are lexed by the thousand.
+    private func keyword(_ word: ArraySlice<UInt8>) -> ItemKind? {
+        guard word.count >= 2, word.count <= 8 else { return nil }
+        for keyword in Lexer.keywords where keyword.word.count == word.count && word.elementsEqual(keyword.word) {
+            return keyword.kind
+        }
+        return nil
+    }
+
+    private func matches(_ word: ArraySlice<UInt8>, _ text: StaticString) -> Bool {
+        word.count == text.utf8CodeUnitCount
+            && word.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
 
     init(input: [UInt8], leftDelim: String, rightDelim: String, breakOK: Bool = true, continueOK: Bool = true) {
         self.input = input
@@ -368,16 +383,15 @@ struct Lexer {
             if isAlphaNumeric(rune) { continue }
             backup()
             if !atTerminator() { return errorf("bad character \(goRuneDescription(rune))") }
-            let word = String(decoding: input[start..<pos], as: UTF8.self)
-            if let keyword = Lexer.keywords[word], keyword != .dot {
+            if let keyword = keyword(input[start..<pos]) {
                 if keyword == .breakKeyword && !breakOK || keyword == .continueKeyword && !continueOK {
                     emit(.identifier)
                 } else {
                     emit(keyword)
                 }
-            } else if word.utf8.first == UInt8(ascii: ".") {
+            } else if input[start] == UInt8(ascii: ".") {
                 emit(.field)
-            } else if word == "true" || word == "false" {
+            } else if matches(input[start..<pos], "true") || matches(input[start..<pos], "false") {
                 emit(.bool)
             } else {
                 emit(.identifier)

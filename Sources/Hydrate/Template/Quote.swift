@@ -107,6 +107,10 @@ func goUnquote(_ literal: ArraySlice<UInt8>) -> String? {
         return String(decoding: body.filter { $0 != 0x0D }, as: UTF8.self)
     }
     guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else { return nil }
+    // The common case: nothing to unescape.
+    if quote == UInt8(ascii: "\""), !body.contains(where: { $0 == UInt8(ascii: "\\") || $0 == quote || $0 == 0x0A }) {
+        return String(decoding: body, as: UTF8.self)
+    }
     if body.contains(0x0A) { return nil }
     var out: [UInt8] = []
     out.reserveCapacity(body.count)
