@@ -171,10 +171,14 @@ struct StringCase: CustomTestStringConvertible, Sendable {
                     .hasPrefix("expected width to be a number: ") == true)
     }
 
-    @Test func goV5DroppedTheBareSubjectFirstAliases() {
-        for alias in ["contains", "hasPrefix", "hasSuffix", "split", "splitN", "trim"] {
-            #expect(FunctionTable.gomplate[alias] == nil, "\(alias)")
-        }
+    @Test func bareV3AliasesTakeTheSubjectFirst() throws {
+        #expect(try call("contains", .string("foobar"), .string("oba")).isTruthy)
+        #expect(try !call("contains", .string("oba"), .string("foobar")).isTruthy)
+        #expect(try call("hasPrefix", .string("foobar"), .string("foo")).isTruthy)
+        #expect(try call("hasSuffix", .string("foobar"), .string("bar")).isTruthy)
+        #expect(goPrint(try call("split", .string("a,b,c"), .string(","))) == "[a b c]")
+        #expect(goPrint(try call("splitN", .string("a,b,c"), .string(","), .int(2))) == "[a b,c]")
+        #expect(goPrint(try call("trim", .string("_-foo-_"), .string("_-"))) == "foo")
         for alias in ["replaceAll", "title", "toUpper", "toLower", "trimSpace", "indent", "quote", "shellQuote", "squote"] {
             #expect(FunctionTable.gomplate[alias] != nil, "\(alias)")
         }

@@ -1,13 +1,40 @@
 /// gomplate's `strings` namespace. The subject comes last so pipelines work (`"x" | strings.Repeat 3`).
-/// gomplate v5 dropped the v3 bare aliases with Go's argument order (`contains`, `hasPrefix`,
-/// `hasSuffix`, `split`, `splitN`, `trim`), so only the aliases v5 registers are here.
+/// Besides v5's aliases, the bare v3 aliases with Go's argument order (`contains`, `hasPrefix`,
+/// `hasSuffix`, `split`, `splitN`, `trim`) are kept: v5 dropped them, but EDP templates written for
+/// older gomplate still call them.
 extension FunctionTable {
     mutating func addStringFunctions() {
+        addLegacyStringAliases()
         addStringTests()
         addStringEdits()
         addStringCasing()
         addStringQuoting()
         addStringLayout()
+    }
+
+    /// gomplate v3's `contains "foobar" "foo"`: the subject first, as in Go's strings package.
+    private mutating func addLegacyStringAliases() {
+        add(TemplateFunction("contains", arguments: 2) { args, _ in
+            .bool(GoStrings.contains(try TypedArgument.string(args[0]), try TypedArgument.string(args[1])))
+        }, as: "contains")
+        add(TemplateFunction("hasPrefix", arguments: 2) { args, _ in
+            .bool(GoStrings.hasPrefix(try TypedArgument.string(args[0]), try TypedArgument.string(args[1])))
+        }, as: "hasPrefix")
+        add(TemplateFunction("hasSuffix", arguments: 2) { args, _ in
+            .bool(GoStrings.hasSuffix(try TypedArgument.string(args[0]), try TypedArgument.string(args[1])))
+        }, as: "hasSuffix")
+        add(TemplateFunction("split", arguments: 2) { args, _ in
+            let parts = GoStrings.split(try TypedArgument.string(args[0]), separator: try TypedArgument.string(args[1]))
+            return .list(parts.map(Value.string))
+        }, as: "split")
+        add(TemplateFunction("splitN", arguments: 3) { args, _ in
+            let parts = GoStrings.split(try TypedArgument.string(args[0]), separator: try TypedArgument.string(args[1]),
+                                        limit: try TypedArgument.int(args[2]))
+            return .list(parts.map(Value.string))
+        }, as: "splitN")
+        add(TemplateFunction("trim", arguments: 2) { args, _ in
+            .string(GoStrings.trim(try TypedArgument.string(args[0]), cutset: try TypedArgument.string(args[1])))
+        }, as: "trim")
     }
 
     private mutating func addStringTests() {
