@@ -75,3 +75,15 @@ func rendersLikeGo(_ testCase: (String, String)) throws {
 func errorsReadLikeGo(_ testCase: (String, String)) {
     #expect(renderError(testCase.0, data: sample, name: "stacks/core/argocd.yaml") == testCase.1)
 }
+
+@Test func missingKeysAreAllReportedWithPositions() throws {
+    let text = "a: <<< .Env.DOMAIN >>>\nb: <<< .Env.CLIENT_REPO_ID >>>\n<<< define \"d\" >>><<< .Env.OTHER >>><<< end >>><<< template \"d\" . >>>"
+    let template = try Template(name: "stacks/core/app.yaml", text: text, functions: FunctionTable())
+    let data: Value = .map(MapValue(["Env": .map(MapValue(["DOMAIN": .string("example.org")], elementType: .string))]))
+    let (output, missing) = try template.renderReportingMissingKeys(data, host: TestHost())
+    #expect(missing.map(\.description) == [
+        "stacks/core/app.yaml:2:11: missing key \"CLIENT_REPO_ID\" (in .Env.CLIENT_REPO_ID)",
+        "stacks/core/app.yaml:3:26: missing key \"OTHER\" (in .Env.OTHER)",
+    ])
+    #expect(String(decoding: output, as: UTF8.self).hasPrefix("a: example.org\nb: \n"))
+}

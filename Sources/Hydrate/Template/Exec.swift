@@ -43,18 +43,23 @@ final class Execution: CallContext {
     let template: Template
     let host: FunctionContext
     let rootData: Value
+    /// When set, a missing map key is recorded here and evaluation goes on with the zero value, so
+    /// that one run can name every missing key (hydrate's "all missing variables" error).
+    let missingKeys: MissingKeyCollector?
     private var tree: Tree
     private var location: Location?
     private var variables: [(name: String, slot: Slot)] = []
     private var depth: Int
     var output: [UInt8] = []
 
-    init(template: Template, tree: Tree, host: FunctionContext, rootData: Value, depth: Int = 0) {
+    init(template: Template, tree: Tree, host: FunctionContext, rootData: Value, depth: Int = 0,
+         missingKeys: MissingKeyCollector? = nil) {
         self.template = template
         self.tree = tree
         self.host = host
         self.rootData = rootData
         self.depth = depth
+        self.missingKeys = missingKeys
     }
 
     // MARK: - Entry points
@@ -69,7 +74,8 @@ final class Execution: CallContext {
             throw FunctionError("template \(goQuote(name)) not defined")
         }
         if depth >= Execution.maxDepth { throw FunctionError("exceeded maximum template depth (\(Execution.maxDepth))") }
-        let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1)
+        let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1,
+                               missingKeys: missingKeys)
         try nested.run(data)
         return String(decoding: nested.output, as: UTF8.self)
     }
@@ -201,7 +207,8 @@ final class Execution: CallContext {
         }
         if depth == Execution.maxDepth { throw fail("exceeded maximum template depth (\(Execution.maxDepth))") }
         let value = try call.pipe.map { try evalPipeline(dot, $0) } ?? .null
-        let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1)
+        let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1,
+                               missingKeys: missingKeys)
         nested.output = output
         output = []
         defer { output = nested.output }
@@ -345,11 +352,16 @@ final class Execution: CallContext {
         switch receiver.value {
         case .null:
             if receiver.boxed { throw fail("nil pointer evaluating interface {}.\(name)") }
-            if missingKeyIsError { throw fail("nil data; no entry for key \(goQuote(name))") }
+            if missingKeyIsError && missingKeys == nil { throw fail("nil data; no entry for key \(goQuote(name))") }
             return Slot(value: .null, boxed: false)
         case .map(let map):
             if hasArguments { throw fail("\(name) is not a method but has arguments") }
             if let value = map.entries[name] { return Slot(value: value, boxed: map.elementType == .any) }
+            if let missingKeys {
+                missingKeys.record(MissingKey(location: tree.source.location(of: node.position), key: name,
+                                              expression: node.description(in: tree.source)))
+                return Slot(value: map.zeroElement, boxed: false)
+            }
             switch template.options.missingKey {
             case .default: return Slot(value: .null, boxed: false)
             case .zero: return Slot(value: map.zeroElement, boxed: map.elementType == .any)

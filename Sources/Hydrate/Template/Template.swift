@@ -79,6 +79,18 @@ public final class Template: @unchecked Sendable {
         String(decoding: try render(data, host: host), as: UTF8.self)
     }
 
+    /// Renders the template, going on past missing map keys (with the zero value) to name them all.
+    /// The output is only meaningful when no key was missing.
+    public func renderReportingMissingKeys(_ data: Value, host: FunctionContext) throws -> (output: [UInt8], missing: [MissingKey]) {
+        guard let tree = mainTree else {
+            throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
+        }
+        let collector = MissingKeyCollector()
+        let execution = Execution(template: self, tree: tree, host: host, rootData: data, missingKeys: collector)
+        try execution.run(data)
+        return (execution.output, collector.keys)
+    }
+
     /// Renders the template with `data` as dot, as UTF-8 bytes.
     public func render(_ data: Value, host: FunctionContext) throws -> [UInt8] {
         guard let tree = mainTree else {
@@ -88,4 +100,19 @@ public final class Template: @unchecked Sendable {
         try execution.run(data)
         return execution.output
     }
+}
+
+/// A map key a template asked for and did not find: where (`file:line:col`), which key, and the
+/// expression that asked (`.Env.DOMAIN`).
+public struct MissingKey: Sendable, Equatable, CustomStringConvertible {
+    public let location: String
+    public let key: String
+    public let expression: String
+
+    public var description: String { "\(location): missing key \(goQuote(key)) (in \(expression))" }
+}
+
+final class MissingKeyCollector {
+    private(set) var keys: [MissingKey] = []
+    func record(_ key: MissingKey) { keys.append(key) }
 }
