@@ -16,8 +16,18 @@ let package = Package(
             name: "edpctl",
             dependencies: [
                 "Hydrate",
+                "Git",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .systemLibrary(
+            name: "CLibgit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(
+            name: "Git",
+            dependencies: ["CLibgit2"]
         ),
         .target(
             name: "Hydrate",
@@ -31,6 +41,10 @@ let package = Package(
         .testTarget(
             name: "EdpctlTests",
             dependencies: ["Hydrate"]
+        ),
+        .testTarget(
+            name: "GitTests",
+            dependencies: ["Git"]
         ),
     ]
 )

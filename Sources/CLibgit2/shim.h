@@ -1,0 +1,4 @@
+#ifndef EDPCTL_CLIBGIT2_SHIM_H
+#define EDPCTL_CLIBGIT2_SHIM_H
+#include <git2.h>
+#endif

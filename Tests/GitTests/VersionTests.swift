@@ -1,0 +1,8 @@
+import Testing
+@testable import Git
+
+@Test func reportsTheLinkedLibgit2Version() {
+    let parts = libgit2Version.split(separator: ".")
+    #expect(parts.count == 3)
+    #expect(parts.allSatisfy { Int($0) != nil })
+}
