@@ -29,7 +29,7 @@ extension FunctionTable {
                 let (lower, upper) = try codePointBounds(args[1], args[2])
                 let candidates = lower <= upper ? graphicScalars(in: lower...upper) : []
                 if candidates.isEmpty {
-                    throw FunctionError("no printable codepoints found between U\(goQuoteRune(lower)) and U\(goQuoteRune(upper))")
+                    throw FunctionError("no printable codepoints found between U\(goQuoteRune(Unicode.Scalar(lower) ?? "\u{FFFD}")) and U\(goQuoteRune(Unicode.Scalar(upper) ?? "\u{FFFD}"))")
                 }
                 return .string(try randomString(count: count, from: candidates))
             default:

@@ -267,7 +267,7 @@ enum Builtins {
             default:
                 if scalar.value < 0x20 {
                     out += "\\u00" + String(hex[Int(scalar.value >> 4)]) + String(hex[Int(scalar.value & 0xF)])
-                } else if scalar.value >= 0x80 && !isGoPrintable(scalar) {
+                } else if scalar.value >= 0x80 && !goIsPrint(scalar) {
                     var digits = String(scalar.value, radix: 16, uppercase: true)
                     while digits.count < 4 { digits = "0" + digits }
                     out += "\\u" + digits

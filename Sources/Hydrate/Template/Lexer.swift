@@ -528,19 +528,6 @@ extension Unicode.GeneralCategory {
 func goRuneDescription(_ rune: UInt32) -> String {
     var hex = String(rune, radix: 16, uppercase: true)
     while hex.count < 4 { hex = "0" + hex }
-    guard let scalar = Unicode.Scalar(rune), isGoPrintable(scalar) else { return "U+\(hex)" }
+    guard let scalar = Unicode.Scalar(rune), goIsPrint(scalar) else { return "U+\(hex)" }
     return "U+\(hex) '\(Character(scalar))'"
-}
-
-/// Go's `strconv.IsPrint`, close enough for messages: letters, marks, numbers, punctuation, symbols and
-/// the ASCII space.
-func isGoPrintable(_ scalar: Unicode.Scalar) -> Bool {
-    if scalar == " " { return true }
-    switch scalar.properties.generalCategory {
-    case .control, .format, .surrogate, .privateUse, .unassigned, .spaceSeparator, .lineSeparator,
-         .paragraphSeparator:
-        return false
-    default:
-        return true
-    }
 }
