@@ -464,14 +464,14 @@ struct TemplateParser {
         if item.kind == .complex || text.hasSuffix("i") {
             throw error("complex numbers are not supported: \(goQuote(text))")
         }
-        let parsedUint = GoNumber.parseUint(text)
+        let parsedUint = try? goParseUint(text, base: 0, bitSize: 64).get()
         if let value = parsedUint {
             node.isUint = true
             node.uint64 = value
         }
-        if let value = GoNumber.parseInt(text) {
+        if let value = try? goParseInt(text, base: 0, bitSize: 64).get() {
             node.isInt = true
-            node.int64 = value
+            node.int64 = Int64(value)
             if value == 0 {
                 node.isUint = true
                 node.uint64 = parsedUint ?? 0
@@ -483,7 +483,7 @@ struct TemplateParser {
         } else if node.isUint {
             node.isFloat = true
             node.float64 = Double(node.uint64)
-        } else if let value = GoNumber.parseFloat(text) {
+        } else if let value = try? goParseFloat(text).get(), value.isFinite {
             if !text.contains(where: { ".eEpP".contains($0) }) {
                 throw error("integer overflow: \(goQuote(text))")
             }
