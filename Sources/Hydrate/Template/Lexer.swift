@@ -289,7 +289,7 @@ struct Lexer {
     }
 
     private mutating func lexRightDelim() -> State {
-        let trimSpace = hasRightTrimMarker(at: pos)
+        let trimSpace = atRightDelim().trimSpaces
         if trimSpace {
             pos += 2
             ignore()

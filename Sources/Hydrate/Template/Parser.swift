@@ -461,7 +461,8 @@ struct TemplateParser {
             node.float64 = Double(value)
             return node
         }
-        if item.kind == .complex || text.hasSuffix("i") {
+        // Go reads a literal ending in `i` as complex only when the rest is a float.
+        if item.kind == .complex || text.hasSuffix("i") && (try? goParseFloat(String(text.dropLast())).get()) != nil {
             throw error("complex numbers are not supported: \(goQuote(text))")
         }
         let parsedUint = try? goParseUint(text, base: 0, bitSize: 64).get()
@@ -489,12 +490,13 @@ struct TemplateParser {
             }
             node.isFloat = true
             node.float64 = value
-            if value.isFinite, value.rounded(.towardZero) == value, abs(value) < 9.3e18 {
-                if Double(Int64(value)) == value {
+            // Go also records a whole float as int or uint when it fits one exactly.
+            if value.rounded(.towardZero) == value {
+                if value >= -0x1p63, value < 0x1p63 {
                     node.isInt = true
                     node.int64 = Int64(value)
                 }
-                if value >= 0, Double(UInt64(value)) == value {
+                if value >= 0, value < 0x1p64 {
                     node.isUint = true
                     node.uint64 = UInt64(value)
                 }
