@@ -1,0 +1,308 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `edpctl hydrate` without the git: renders the stacks templates for one environment into
+/// `<instances>/<provider>/<domain>/`. `plan` renders and checks everything in memory; `apply`
+/// writes what a plan decided. Nothing is written unless every file rendered, every variable was
+/// set, every YAML output parses and no output carries a credential.
+public enum Hydrator {
+    /// The stacks a template tree offers: one per `registry/<stack>.yaml`.
+    public static func availableStacks(templatesDirectory: String) throws -> [String] {
+        let registry = joinPath(cleanPath(templatesDirectory), "registry")
+        guard try instanceEntryKind(registry) != nil else { return [] }
+        return try listDirectory(registry).filter { $0.kind == .file }.compactMap { registryStack($0.name) }
+            .sorted(by: goStringLess)
+    }
+
+    public static func plan(_ request: HydrationRequest) throws -> HydrationPlan {
+        try validate(request)
+        let sources = try selectedTemplates(request)
+        let instanceDirectory = try checkedInstanceDirectory(request)
+        let outcomes = try render(sources, request)
+        let existing = try instanceEntryKind(instanceDirectory) == .directory
+            ? try InstanceContents(scanning: instanceDirectory) : InstanceContents()
+
+        var files: [PlannedFile] = []
+        for (source, outcome) in zip(sources, outcomes) {
+            guard let bytes = outcome.output else { continue }
+            files.append(try plannedFile(source.path, bytes, mode: source.mode, in: instanceDirectory,
+                                         existing: existing.entries[source.path]))
+        }
+        let produced = Set(files.map(\.path))
+        var removals: [PlannedRemoval] = []
+        for (path, kind) in existing.entries.sorted(by: { goStringLess($0.key, $1.key) })
+        where !produced.contains(path) {
+            let previous = try contents(of: instanceDirectory + "/" + path, kind: kind)
+            removals.append(PlannedRemoval(path: path, previous: previous))
+        }
+        let keptDirectories = Set(produced.flatMap(parentDirectories))
+        let removedDirectories = existing.directories.filter { !keptDirectories.contains($0) }.sorted { a, b in
+            let (depthA, depthB) = (a.split(separator: "/").count, b.split(separator: "/").count)
+            return depthA != depthB ? depthA > depthB : goStringLess(a, b)
+        }
+        return HydrationPlan(request: request, instanceDirectory: instanceDirectory, files: files, removals: removals,
+                             removedDirectories: removedDirectories,
+                             filesAllowingSecrets: zip(sources, outcomes).filter { $0.1.allowsSecrets }.map(\.0.path))
+    }
+
+    /// Removes what the plan removes, then writes created and changed files, each atomically.
+    /// Unchanged files are not touched. Every failure is collected and thrown together at the end.
+    public static func apply(_ plan: HydrationPlan) throws -> HydrationReport {
+        let request = plan.request
+        var failures: [String] = []
+        do {
+            try makeInstanceDirectories(root: cleanPath(request.instancesDirectory), relative: request.instancePath)
+        } catch {
+            throw HydrationError.writeFailed(["\(error)"])
+        }
+        for removal in plan.removals {
+            let path = plan.instanceDirectory + "/" + removal.path
+            if unlink(path) != 0 && errno != ENOENT { failures.append("\(FileError("remove", path, errno: errno))") }
+        }
+        for directory in plan.removedDirectories {
+            let path = plan.instanceDirectory + "/" + directory
+            if rmdir(path) != 0 && errno != ENOENT { failures.append("\(FileError("remove", path, errno: errno))") }
+        }
+        for file in plan.files where file.change != .unchanged {
+            do {
+                if let slash = file.path.lastIndex(of: "/") {
+                    try makeInstanceDirectories(root: plan.instanceDirectory, relative: String(file.path[..<slash]))
+                }
+                try writeFileAtomically(plan.instanceDirectory + "/" + file.path, file.bytes, mode: file.mode)
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        if !failures.isEmpty { throw HydrationError.writeFailed(failures) }
+        return plan.preview
+    }
+
+    private static func validate(_ request: HydrationRequest) throws {
+        if request.leftDelimiter.isEmpty || request.rightDelimiter.isEmpty {
+            throw HydrationError.invalidInput("the template delimiters can't be empty")
+        }
+        try HydrationRequest.checkPathComponent(request.provider, role: "provider")
+        try HydrationRequest.checkPathComponent(request.domain, role: "domain")
+        for stack in request.stacks { try HydrationRequest.checkPathComponent(stack, role: "stack") }
+        for (role, path) in [("templates", request.templatesDirectory), ("instances", request.instancesDirectory)] {
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+                throw HydrationError.invalidInput("the \(role) directory \(path) does not exist or is not a directory")
+            }
+        }
+    }
+
+    /// The template files of the selected stacks and the common ones, read, in path order.
+    private static func selectedTemplates(_ request: HydrationRequest) throws -> [TemplateSource] {
+        let templates = cleanPath(request.templatesDirectory)
+        let available = Set(try availableStacks(templatesDirectory: templates))
+        let unknown = request.stacks.filter { !available.contains($0) }
+        if !unknown.isEmpty {
+            let offered = available.sorted(by: goStringLess).joined(separator: ", ")
+            throw HydrationError.invalidInput(
+                "unknown stack\(unknown.count == 1 ? "" : "s") \(unknown.map { goQuote($0) }.joined(separator: ", ")): "
+                    + "\(templates)/registry has \(offered.isEmpty ? "none" : offered)")
+        }
+        let selected = Set(request.stacks)
+        // Dot files (.git, editor droppings, .gomplateignore) are not part of any stack.
+        let files = try TreeRenderer(inputDirectory: templates, outputDirectory: "", excludes: [".*"]).collectFiles()
+            .filter { owningStack(of: $0.relativePath, available: available).map(selected.contains) ?? true }
+        return try files.map { file in
+            do {
+                let (bytes, mode) = try readFileBytesAndMode(file.inputPath)
+                return TemplateSource(path: file.relativePath, bytes: bytes, mode: mode)
+            } catch {
+                throw HydrationError.invalidInput("\(error)")
+            }
+        }
+    }
+
+    /// Every file rendered and checked, on all cores; every problem of every file thrown together.
+    private static func render(_ sources: [TemplateSource], _ request: HydrationRequest) throws -> [FileOutcome] {
+        let environment = request.environment
+        let outputGuard = try OutputGuard(environment: environment, leftDelimiter: request.leftDelimiter,
+                                          rightDelimiter: request.rightDelimiter)
+        let renderer = FileRenderer(request: request, environment: environment, outputGuard: outputGuard)
+        let slots = OutcomeSlots(count: sources.count)
+        DispatchQueue.concurrentPerform(iterations: sources.count) { index in
+            slots[index] = renderer.render(sources[index].path, sources[index].bytes)
+        }
+        let outcomes = slots.values
+        let diagnostics = outcomes.flatMap(\.diagnostics)
+        if !diagnostics.isEmpty { throw HydrationError.rejected(HydrationDiagnostic.sortedByPosition(diagnostics)) }
+        return outcomes
+    }
+
+    /// `<instances>/<provider>/<domain>`, refusing a provider or domain entry that is a link or a file:
+    /// hydration writes only into real folders below the instances directory.
+    private static func checkedInstanceDirectory(_ request: HydrationRequest) throws -> String {
+        var path = cleanPath(request.instancesDirectory)
+        for component in [request.provider, request.domain] {
+            path += "/" + component
+            switch try instanceEntryKind(path) {
+            case .directory?, nil:
+                continue
+            case .symbolicLink?:
+                throw HydrationError.invalidInput("\(path) is a symbolic link; hydration does not write through links")
+            case .file?, .other?:
+                throw HydrationError.invalidInput("\(path) is not a directory")
+            }
+        }
+        return path
+    }
+
+    private static func plannedFile(_ path: String, _ bytes: [UInt8], mode: mode_t, in instanceDirectory: String,
+                                    existing: InstanceEntryKind?) throws -> PlannedFile {
+        let absolute = instanceDirectory + "/" + path
+        switch existing {
+        case .file?:
+            let previous = try readFileBytes(absolute)
+            return PlannedFile(path: path, bytes: bytes, mode: mode, change: previous == bytes ? .unchanged : .update,
+                               previous: previous == bytes ? nil : previous)
+        case .symbolicLink?, .other?:
+            // Renaming the new file over the entry replaces the entry itself, never a link's target.
+            return PlannedFile(path: path, bytes: bytes, mode: mode, change: .update,
+                               previous: try contents(of: absolute, kind: existing ?? .other))
+        case .directory?, nil:
+            return PlannedFile(path: path, bytes: bytes, mode: mode, change: .create, previous: nil)
+        }
+    }
+
+    private static func contents(of path: String, kind: InstanceEntryKind) throws -> [UInt8]? {
+        switch kind {
+        case .file: return try readFileBytes(path)
+        case .symbolicLink: return try symbolicLinkTarget(path)
+        case .directory, .other: return nil
+        }
+    }
+
+    /// `registry/core.yaml` belongs to `core`, and so does everything below `stacks/core/`; other
+    /// files (`edfbuilder.yaml`) belong to every hydration. A `stacks/<name>/` without a registry
+    /// entry belongs to a stack nobody can select, so it is never hydrated.
+    static func owningStack(of path: String, available: Set<String>) -> String? {
+        let components = path.split(separator: "/", maxSplits: 2).map(String.init)
+        if components.count == 2, components[0] == "registry", let stack = registryStack(components[1]),
+           available.contains(stack) {
+            return stack
+        }
+        if components.count == 3, components[0] == "stacks" { return components[1] }
+        return nil
+    }
+
+    private static func registryStack(_ fileName: String) -> String? {
+        for suffix in [".yaml", ".yml"] where fileName.hasSuffix(suffix) && fileName.count > suffix.count {
+            return String(fileName.dropLast(suffix.count))
+        }
+        return nil
+    }
+
+    /// `a/b/c.yaml` → `a`, `a/b`.
+    private static func parentDirectories(_ path: String) -> [String] {
+        let components = path.split(separator: "/").dropLast()
+        return components.indices.map { components[...$0].joined(separator: "/") }
+    }
+}
+
+/// A template file as read: its path below the templates directory, bytes and permission bits.
+private struct TemplateSource: Sendable {
+    let path: String
+    let bytes: [UInt8]
+    let mode: mode_t
+}
+
+/// One template's result: its output (nil when blank, which is not written), or its problems.
+private struct FileOutcome: Sendable {
+    var output: [UInt8]?
+    var diagnostics: [HydrationDiagnostic] = []
+    var allowsSecrets = false
+}
+
+/// Renders and checks one file; shared read-only by the threads of a plan.
+private struct FileRenderer: Sendable {
+    let options: TemplateOptions
+    let leftDelimiter: [UInt8]
+    let data: Value
+    let sources: DataSources
+    let templatesDirectory: String
+    let outputGuard: OutputGuard
+
+    init(request: HydrationRequest, environment: [String: String], outputGuard: OutputGuard) {
+        options = TemplateOptions(leftDelimiter: request.leftDelimiter, rightDelimiter: request.rightDelimiter,
+                                  missingKey: .error)
+        leftDelimiter = Array(request.leftDelimiter.utf8)
+        var root = MapValue()
+        root["Env"] = .map(MapValue(environment.mapValues { .string($0) }, elementType: .string))
+        root["Values"] = request.values ?? .map(MapValue())
+        data = .map(root)
+        sources = DataSources(definitions: [:], workingDirectory: FileManager.default.currentDirectoryPath,
+                              environment: environment)
+        templatesDirectory = cleanPath(request.templatesDirectory)
+        self.outputGuard = outputGuard
+    }
+
+    func render(_ path: String, _ input: [UInt8]) -> FileOutcome {
+        var outcome = FileOutcome()
+        var output = input
+        // A file without the delimiter renders to itself; copying it keeps bytes that are not UTF-8.
+        if containsBytes(input, leftDelimiter) {
+            let text = String(decoding: input, as: UTF8.self)
+            outcome.allowsSecrets = outputGuard.allowsSecrets(templateText: text)
+            do {
+                let template = try Template(name: path, text: text, options: options)
+                let host = RenderHost(templatePath: joinPath(templatesDirectory, path), sources: sources)
+                let result = try template.renderReportingMissingKeys(data, host: host)
+                if !result.missing.isEmpty {
+                    outcome.diagnostics = missingKeyDiagnostics(result.missing, file: path)
+                    return outcome
+                }
+                output = result.output
+            } catch {
+                outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: nil, column: nil,
+                                                           message: "\(error)")]
+                return outcome
+            }
+        }
+        if isBlankOutput(output) { return outcome }
+        outcome.output = output
+        if OutputGuard.isYAMLFile(path) {
+            outcome.diagnostics += outputGuard.yamlDiagnostics(file: path, output: output,
+                                                               checkSecrets: !outcome.allowsSecrets)
+        }
+        if !outcome.allowsSecrets {
+            outcome.diagnostics += outputGuard.credentialDiagnostics(file: path, output: output)
+        }
+        return outcome
+    }
+
+    /// The engine's `file:line:col` (Go's 0-based column) as a 1-based position, once per place and key.
+    private func missingKeyDiagnostics(_ missing: [MissingKey], file: String) -> [HydrationDiagnostic] {
+        var seen: Set<String> = []
+        return missing.compactMap { key in
+            guard seen.insert(key.location + "\u{0}" + key.key).inserted else { return nil }
+            let parts = key.location.split(separator: ":")
+            let line = parts.count >= 2 ? Int(parts[parts.count - 2]) : nil
+            let column = parts.last.flatMap { Int($0) }.map { $0 + 1 }
+            return HydrationDiagnostic(kind: .missingKey, file: file, line: line, column: column,
+                                       message: "missing key \(goQuote(key.key)) (in \(key.expression))")
+        }
+    }
+}
+
+/// One outcome per file, filled from `concurrentPerform`; each index is written by one iteration.
+private final class OutcomeSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [FileOutcome]
+
+    init(count: Int) { slots = Array(repeating: FileOutcome(), count: count) }
+
+    subscript(index: Int) -> FileOutcome {
+        get { lock.withLock { slots[index] } }
+        set { lock.withLock { slots[index] = newValue } }
+    }
+
+    var values: [FileOutcome] { lock.withLock { slots } }
+}
