@@ -1,0 +1,94 @@
+import CLibgit2
+
+/// Every failure of the `Git` module.
+///
+/// Cases carry only text that is safe to print in CI logs: URLs lose their userinfo
+/// (`https://user:token@host/x.git` → `https://host/x.git`) and libgit2's messages are
+/// scrubbed the same way when the error is made, so no case ever holds a password or token.
+public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The server turned the credentials down, or asked for some and none were given.
+    case authenticationFailed(url: String)
+    /// The server asks for a kind of credentials other than the ones given (say, SSH
+    /// credentials for an `https://` URL).
+    case unsupportedCredentials(url: String, offered: String)
+    /// The remote branch has commits this clone lacks; fetch, rebuild the change, push again.
+    case nonFastForward(branch: String)
+    /// The server refused the update for another reason (a hook, a protected branch).
+    case pushRejected(branch: String, reason: String)
+    case notARepository(String)
+    /// Talking to the remote failed: DNS, TCP, TLS, SSH, an HTTP status such as 403 or 404.
+    case network(url: String, message: String)
+    /// Any other libgit2 failure: the C function, its return code, and libgit2's own message.
+    case libgit2(call: String, code: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .authenticationFailed(let url):
+            return "authentication failed for \(url)"
+        case .unsupportedCredentials(let url, let offered):
+            return "\(url) does not accept \(offered) credentials"
+        case .nonFastForward(let branch):
+            return "push to '\(branch)' rejected (non-fast-forward): the remote branch has commits this clone does not have"
+        case .pushRejected(let branch, let reason):
+            return "push to '\(branch)' rejected by the remote: \(reason)"
+        case .notARepository(let path):
+            return "not a git repository: \(path)"
+        case .network(let url, let message):
+            return "talking to \(url) failed: \(message)"
+        case .libgit2(let call, _, let message):
+            return "\(call) failed: \(message)"
+        }
+    }
+}
+
+extension GitError {
+    /// The error for a libgit2 call that just returned `code`. libgit2 keeps one error per
+    /// thread and the next failing call replaces it, so this runs right after the call.
+    static func lastError(call: String, code: Int32) -> GitError {
+        .libgit2(call: call, code: code, message: LibGit2Message.last(code: code).text)
+    }
+
+    /// Throws `lastError` when a libgit2 call returned a negative code.
+    static func check(_ code: Int32, _ call: String) throws {
+        if code < 0 {
+            throw lastError(call: call, code: code)
+        }
+    }
+}
+
+/// libgit2's message and error class, copied out of its thread-local error at once.
+struct LibGit2Message {
+    let text: String
+    let errorClass: Int32
+
+    static func last(code: Int32) -> LibGit2Message {
+        guard let error = git_error_last(), let message = error.pointee.message else {
+            return LibGit2Message(text: "libgit2 error \(code)", errorClass: -1)
+        }
+        return LibGit2Message(text: Redaction.removingUserinfo(from: String(cString: message)),
+                              errorClass: error.pointee.klass)
+    }
+
+    /// Whether the error came from talking to a server rather than from the repository.
+    /// Socket failures have the OS class, shared with file system errors, so their
+    /// (fixed) wording tells them apart.
+    var isNetwork: Bool {
+        if [GIT_ERROR_NET, GIT_ERROR_HTTP, GIT_ERROR_SSH, GIT_ERROR_SSL].contains(where: { Int32($0.rawValue) == errorClass }) {
+            return true
+        }
+        return errorClass == Int32(GIT_ERROR_OS.rawValue) && (text.hasPrefix("failed to connect to") || text.contains("socket"))
+    }
+}
+
+enum Redaction {
+    /// Drops the userinfo of every `scheme://userinfo@host` URL in `text`. The userinfo runs to
+    /// the last `@` before the path, as git reads it, so a raw `@` in a password goes too.
+    static func removingUserinfo(from text: String) -> String {
+        text.replacing(#/([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@/#) { match in match.output.1 }
+    }
+
+    /// Replaces each secret's occurrences with `***`; for text libgit2 or a server wrote.
+    static func removing(_ secrets: [String], from text: String) -> String {
+        secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacing($1, with: "***") }
+    }
+}

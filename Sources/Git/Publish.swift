@@ -1,0 +1,74 @@
+/// What `publish` did.
+public struct PublishResult: Sendable, Equatable {
+    /// The commit made, or nil when `update` changed nothing under the path (nothing pushed).
+    public let commit: Commit?
+    public let pushed: Bool
+    /// How many times `update` ran: 1, plus one per push lost to a concurrent one.
+    public let attempts: Int
+
+    public init(commit: Commit?, pushed: Bool, attempts: Int) {
+        self.commit = commit
+        self.pushed = pushed
+        self.attempts = attempts
+    }
+}
+
+/// Runs `update` (which rewrites the files under `path`), commits what changed there and pushes
+/// `branch` to `remote`.
+///
+/// When the push loses to another one (non-fast-forward), it fetches, resets hard to the remote
+/// branch's tip, and runs `update`, commits and pushes again, up to `maxAttempts` times in all
+/// (at least once).
+/// So several CI jobs that rewrite different folders of one branch at once all land: every round
+/// one of them wins, hence `maxAttempts` at least the number of concurrent jobs. `update` must
+/// therefore write its whole result each time, from the files as it finds them.
+///
+/// - Parameters:
+///   - path: the folder (or file) to stage, relative to the working tree's root; "" for all.
+///   - credentials: for both the push and the fetch.
+///   - committer: defaults to `author`.
+/// - Throws: what `update` throws; `GitError.nonFastForward` when the last attempt lost too;
+///   any other `GitError` at once, without retrying.
+public func publish(
+    repository: Repository,
+    changesUnder path: String,
+    branch: String,
+    remote: String = "origin",
+    credentials: Credentials? = nil,
+    maxAttempts: Int = 5,
+    commitMessage: String,
+    author: Signature,
+    committer: Signature? = nil,
+    update: () throws -> Void
+) throws -> PublishResult {
+    var attempt = 1
+    while true {
+        guard let commit = try commitChanges(repository: repository, under: path, commitMessage: commitMessage,
+                                             author: author, committer: committer, update: update) else {
+            return PublishResult(commit: nil, pushed: false, attempts: attempt)
+        }
+        do {
+            try repository.push(remote: remote, branch: branch, credentials: credentials)
+            return PublishResult(commit: commit, pushed: true, attempts: attempt)
+        } catch GitError.nonFastForward where attempt < maxAttempts {
+            try repository.fetch(remote: remote, branch: branch, credentials: credentials)
+            try repository.resetHard(to: "\(remote)/\(branch)")
+            attempt += 1
+        }
+    }
+}
+
+/// Runs `update` and commits what changed under `path`, without pushing: `publish`'s first half,
+/// for `hydrate --commit`. Returns nil, and makes no commit, when nothing changed.
+public func commitChanges(
+    repository: Repository,
+    under path: String,
+    commitMessage: String,
+    author: Signature,
+    committer: Signature? = nil,
+    update: () throws -> Void
+) throws -> Commit? {
+    try update()
+    try repository.stageAll(under: path)
+    return try repository.commit(message: commitMessage, author: author, committer: committer)
+}

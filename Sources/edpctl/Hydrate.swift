@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import Git
+import Hydrate
+
+/// `edpctl hydrate`: the EDP's CI hydration job — stack templates into the instances repository at
+/// `<provider>/<domain>/`, then (optionally) one commit and a push.
+struct HydrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hydrate",
+        abstract: "Hydrate the stack templates for one environment into the instances repository.",
+        discussion: """
+            Renders edfbuilder.yaml, registry/<stack>.yaml and stacks/<stack>/ of the templates for the \
+            selected stacks into <instances>/<provider>/<domain>/, removing files no longer produced. \
+            Values come from --values (lowest), --env-file, then the environment (highest); PROVIDER, \
+            DOMAIN and STACKS may come from any of them, and the flags win over all three.
+
+            Git credentials come from the environment, never from flags: GIT_USERNAME with GIT_TOKEN \
+            (or GIT_PASSWORD) over HTTPS; the SSH agent, or --ssh-key with GIT_SSH_PASSPHRASE, over SSH. \
+            The author is GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL unless --author-name/--author-email are given.
+
+            Exit codes: 0 done (or, with --check, nothing would change); 1 failure; 2 with --check when \
+            the instance folder differs from what would be written.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The stack templates.", valueName: "dir"))
+    var templates = "templates"
+
+    @Option(help: ArgumentHelp("A local clone of the instances repository.", valueName: "dir"))
+    var instances: String?
+
+    @Option(help: ArgumentHelp("Clone the instances repository from this URL into --work-dir instead.", valueName: "url"))
+    var instancesURL: String?
+
+    @Option(help: ArgumentHelp("Where --instances-url is cloned (reused when it is already there).", valueName: "dir"))
+    var workDir = ".edpctl/instances"
+
+    @Option(help: "The branch to clone, commit to and push.")
+    var branch = "main"
+
+    @Option(help: "The cloud provider: the first folder level (default: $PROVIDER).")
+    var provider: String?
+
+    @Option(help: "The environment's domain: the second folder level (default: $DOMAIN).")
+    var domain: String?
+
+    @Option(help: ArgumentHelp("The stacks to hydrate, comma-separated (default: $STACKS).", valueName: "a,b"))
+    var stacks: String?
+
+    @Option(help: ArgumentHelp("KEY=VALUE lines, over --values and under the environment.", valueName: "file"))
+    var envFile: String?
+
+    @Option(help: ArgumentHelp("A YAML document: its top-level scalars are variables, the whole of it is .Values.",
+                               valueName: "file"))
+    var values: String?
+
+    @OptionGroup var delimiters: DelimiterOptions
+
+    @Flag(help: "Write nothing; exit 2 when the instance folder differs from what would be written.")
+    var check = false
+
+    @Flag(help: "Write nothing; print a unified diff of what would change.")
+    var diff = false
+
+    @Flag(help: "Commit the instance folder's changes (no commit when nothing changed).")
+    var commit = false
+
+    @Flag(help: "Push the commit; a push lost to a concurrent one is rebuilt on the new tip and retried.")
+    var push = false
+
+    @Option(help: "How many times to try a push that loses to concurrent ones.")
+    var maxAttempts = 5
+
+    @Option(help: ArgumentHelp("The commit's author name (default: $GIT_AUTHOR_NAME).", valueName: "name"))
+    var authorName: String?
+
+    @Option(help: ArgumentHelp("The commit's author email (default: $GIT_AUTHOR_EMAIL).", valueName: "email"))
+    var authorEmail: String?
+
+    @Option(help: ArgumentHelp("A private key file for SSH remotes; its passphrase comes from $GIT_SSH_PASSPHRASE.",
+                               valueName: "file"))
+    var sshKey: String?
+
+    @Option(help: "human: a summary on stderr; json: one JSON object on stdout.")
+    var output: OutputFormat = .human
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case human, json
+    }
+
+    func validate() throws {
+        if instances == nil && instancesURL == nil {
+            throw ValidationError("give the instances repository with '--instances DIR' or '--instances-url URL'")
+        }
+        if instances != nil && instancesURL != nil {
+            throw ValidationError("'--instances' and '--instances-url' exclude each other")
+        }
+        if push && !commit { throw ValidationError("'--push' requires '--commit'") }
+        if (check || diff) && commit { throw ValidationError("'--check' and '--diff' write nothing, so not with '--commit'") }
+        if maxAttempts < 1 { throw ValidationError("'--max-attempts' must be at least 1") }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let inputs = try HydrationInputs.load(valuesFile: values, envFile: envFile, environment: environment)
+            let credentials = try gitCredentials(environment)
+            let instancesDirectory = try prepareInstances(credentials: credentials)
+            let request = try inputs.request(
+                templatesDirectory: templates, instancesDirectory: instancesDirectory, provider: provider,
+                domain: domain, stacks: stacks.map(HydrationRequest.parseStackList),
+                leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim)
+
+            if check || diff {
+                let plan = try Hydrator.plan(request)
+                if diff { print(plan.unifiedDiff(), terminator: "") }
+                report(plan.preview, commit: nil, pushed: false, attempts: 0, dryRun: true)
+                if check && plan.hasChanges { throw ExitCode(2) }
+                return
+            }
+            if !commit {
+                report(try Hydrator.apply(try Hydrator.plan(request)), commit: nil, pushed: false, attempts: 0)
+                return
+            }
+            try commitAndPush(request, instancesDirectory: instancesDirectory, credentials: credentials,
+                              environment: environment)
+        } catch let error as HydrationError {
+            fail(error.description)
+        } catch let error as GitError {
+            fail(describe(error))
+        }
+    }
+
+    private func commitAndPush(_ request: HydrationRequest, instancesDirectory: String, credentials: Credentials?,
+                               environment: [String: String]) throws {
+        let repository = try Repository.open(at: instancesDirectory)
+        let folder = repository.relativePath(of: instancesDirectory + "/" + request.instancePath) ?? request.instancePath
+        let author = try signature(environment)
+        let message = commitMessage(for: request)
+        var lastReport: HydrationReport?
+        let update = { lastReport = try Hydrator.apply(try Hydrator.plan(request)) }
+        if push {
+            let result = try publish(repository: repository, changesUnder: folder, branch: branch,
+                                     credentials: credentials, maxAttempts: maxAttempts, commitMessage: message,
+                                     author: author, update: update)
+            report(lastReport, commit: result.commit, pushed: result.pushed, attempts: result.attempts)
+        } else {
+            let made = try commitChanges(repository: repository, under: folder, commitMessage: message,
+                                         author: author, update: update)
+            report(lastReport, commit: made, pushed: false, attempts: 1)
+        }
+    }
+
+    /// Names provider, domain and stacks, and the templates' own commit when they are a checkout, so
+    /// the instances history says where every change came from.
+    private func commitMessage(for request: HydrationRequest) -> String {
+        var message = "hydrate \(request.provider)/\(request.domain): \(request.stacks.joined(separator: ", "))\n"
+        if let source = Repository.describeCheckout(containing: templates) {
+            message += "\nTemplates: \(source.id) (\(source.summary))\n"
+        }
+        return message
+    }
+
+    private func prepareInstances(credentials: Credentials?) throws -> String {
+        if let instances { return instances }
+        guard let url = instancesURL else { return "." }
+        if FileManager.default.fileExists(atPath: workDir + "/.git") {
+            let repository = try Repository.open(at: workDir)
+            try repository.fetch(remote: "origin", branch: branch, credentials: credentials)
+            try repository.resetHard(to: "origin/\(branch)")
+        } else {
+            _ = try Repository.clone(url: url, to: workDir, branch: branch, credentials: credentials)
+        }
+        return workDir
+    }
+
+    private func gitCredentials(_ environment: [String: String]) throws -> Credentials? {
+        if let sshKey {
+            return .sshKey(privateKey: sshKey, passphrase: environment["GIT_SSH_PASSPHRASE"])
+        }
+        let secret = environment["GIT_TOKEN"] ?? environment["GIT_PASSWORD"]
+        if let secret, !secret.isEmpty {
+            let username = environment["GIT_USERNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "git"
+            return .https(username: username, token: secret)
+        }
+        if let url = instancesURL, !url.hasPrefix("http://"), !url.hasPrefix("https://"), !url.hasPrefix("file:"),
+           !url.hasPrefix("/") {
+            return .sshAgent()
+        }
+        return nil
+    }
+
+    private func signature(_ environment: [String: String]) throws -> Signature {
+        let name = authorName ?? environment["GIT_AUTHOR_NAME"] ?? ""
+        let email = authorEmail ?? environment["GIT_AUTHOR_EMAIL"] ?? ""
+        if name.isEmpty || email.isEmpty {
+            throw ValidationError("a commit needs an author: set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, or give '--author-name' and '--author-email'")
+        }
+        return Signature(name: name, email: email)
+    }
+
+    /// GitError's text plus what to check, for the mistakes CI jobs make most.
+    private func describe(_ error: GitError) -> String {
+        switch error {
+        case .authenticationFailed:
+            return "\(error): check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key"
+        case .nonFastForward:
+            return "\(error); gave up after \(maxAttempts) attempts (raise '--max-attempts')"
+        default:
+            return error.description
+        }
+    }
+
+    private struct JSONReport: Encodable {
+        let instancePath: String
+        let written: [String]
+        let unchanged: [String]
+        let removed: [String]
+        let changed: Bool
+        let dryRun: Bool
+        let commit: String?
+        let pushed: Bool
+        let attempts: Int
+    }
+
+    private func report(_ report: HydrationReport?, commit: Commit?, pushed: Bool, attempts: Int, dryRun: Bool = false) {
+        guard let report else { return }
+        switch output {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let value = JSONReport(instancePath: report.instancePath, written: report.written,
+                                   unchanged: report.unchanged, removed: report.removed, changed: report.hasChanges,
+                                   dryRun: dryRun, commit: commit?.id, pushed: pushed, attempts: attempts)
+            if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+        case .human:
+            var line = (dryRun ? "plan: " : "") + report.summary
+            if let commit { line += "; committed \(commit.id.prefix(12))" }
+            if pushed { line += attempts > 1 ? "; pushed after \(attempts) attempts" : "; pushed" }
+            if commit == nil && self.commit && !dryRun { line += "; nothing to commit" }
+            printError(line)
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        printError("edpctl: " + message)
+        Self.exit(withError: ExitCode.failure)
+    }
+
+    private func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

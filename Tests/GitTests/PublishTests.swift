@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Git
+
+/// `publish`: update, commit, push, and on a lost race fetch, reset and do it again.
+@Suite struct PublishTests {
+    let folder: TemporaryFolder
+    let bare: String
+    let server: GitServer
+    let token = "tok-publish-31337"
+    let author = Signature(name: "edpctl", email: "edpctl@example.com")
+    var credentials: Credentials { .https(username: server.user, token: token) }
+
+    init() throws {
+        folder = try TemporaryFolder()
+        bare = try makeBareRepository(named: "platform", in: folder)
+        server = try GitServer(root: folder.path, token: token)
+    }
+
+    @Test func publishCommitsAndPushesWhatTheUpdateChanged() throws {
+        let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
+                                              credentials: credentials)
+        let result = try publish(repository: repository, changesUnder: "instances/a", branch: "main",
+                                 credentials: credentials, commitMessage: "hydrate a", author: author) {
+            try write("name: a2\n", to: repository.workDirectory + "/instances/a/app.yaml")
+        }
+        let commit = try #require(result.commit)
+        #expect(result == PublishResult(commit: commit, pushed: true, attempts: 1))
+        #expect(try history(of: bare).first == "\(commit.id) hydrate a")
+    }
+
+    @Test func publishMakesNoCommitAndNoPushWhenNothingChanged() throws {
+        let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
+                                              credentials: credentials)
+        let before = try history(of: bare)
+        let result = try publish(repository: repository, changesUnder: "instances/a", branch: "main",
+                                 credentials: credentials, commitMessage: "hydrate a", author: author) {
+            try write("name: a\n", to: repository.workDirectory + "/instances/a/app.yaml")
+        }
+        #expect(result == PublishResult(commit: nil, pushed: false, attempts: 1))
+        #expect(try history(of: bare) == before)
+    }
+
+    /// Two CI jobs, each hydrating its own folder, clone the same tip and push at the same
+    /// moment: one loses, fetches, redoes its update on the winner's commit, and lands too.
+    @Test func twoConcurrentPublishersOfDifferentFoldersBothLand() async throws {
+        let barrier = Barrier(count: 2)
+        let url = server.url("platform")
+        let credentials = credentials
+        let author = author
+        let root = folder.path
+
+        func job(_ name: String) -> @Sendable () throws -> PublishResult {
+            return {
+                let repository = try Repository.clone(url: url, to: root + "/" + name, branch: "main",
+                                                      credentials: credentials)
+                var runs = 0
+                return try publish(repository: repository, changesUnder: "instances/\(name)", branch: "main",
+                                   credentials: credentials, maxAttempts: 3,
+                                   commitMessage: "hydrate \(name)", author: author) {
+                    runs += 1
+                    try write("name: \(name)\nrun: \(runs)\n", to: repository.workDirectory + "/instances/\(name)/app.yaml")
+                    // Both have committed on the same tip before either pushes.
+                    if runs == 1 { barrier.arriveAndWait() }
+                }
+            }
+        }
+        async let a = onThread(job("a"))
+        async let b = onThread(job("b"))
+        let results = try await [a, b]
+
+        #expect(results.map(\.attempts).sorted() == [1, 2])
+        #expect(results.map(\.pushed) == [true, true])
+        let ids = try history(of: bare).map { $0.prefix { $0 != " " } }
+        for result in results {
+            let commit = try #require(result.commit)
+            #expect(ids.contains(Substring(commit.id)))
+        }
+        #expect(try history(of: bare).count == 3)
+        try git("fsck", "--strict", in: bare)
+        #expect(try git("show", "main:instances/a/app.yaml", in: bare).hasPrefix("name: a\n"))
+        #expect(try git("show", "main:instances/b/app.yaml", in: bare).hasPrefix("name: b\n"))
+    }
+
+    @Test func publishGivesUpAfterMaxAttempts() throws {
+        let first = try Repository.clone(url: server.url("platform"), to: folder.child("first"), credentials: credentials)
+        let second = try Repository.clone(url: server.url("platform"), to: folder.child("second"), credentials: credentials)
+        _ = try publish(repository: first, changesUnder: "instances/a", branch: "main", credentials: credentials,
+                        commitMessage: "hydrate a", author: author) {
+            try write("name: a2\n", to: first.workDirectory + "/instances/a/app.yaml")
+        }
+        var runs = 0
+        #expect(throws: GitError.nonFastForward(branch: "main")) {
+            try publish(repository: second, changesUnder: "instances/b", branch: "main", credentials: credentials,
+                        maxAttempts: 1, commitMessage: "hydrate b", author: author) {
+                runs += 1
+                try write("name: b2\n", to: second.workDirectory + "/instances/b/app.yaml")
+            }
+        }
+        #expect(runs == 1)
+    }
+
+    @Test func publishStopsAtOnceOnAnotherError() throws {
+        let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
+                                              credentials: credentials)
+        var runs = 0
+        #expect(throws: GitError.authenticationFailed(url: server.url("platform"))) {
+            try publish(repository: repository, changesUnder: "instances/a", branch: "main",
+                        credentials: .https(username: server.user, token: "wrong"),
+                        commitMessage: "hydrate a", author: author) {
+                runs += 1
+                try write("name: a2\n", to: repository.workDirectory + "/instances/a/app.yaml")
+            }
+        }
+        #expect(runs == 1)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// A temporary folder for one test, removed when the value goes away.
+final class TemporaryFolder {
+    let path: String
+
+    init() throws {
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("git-tests.XXXXXX").path
+        var bytes = Array(template.utf8CString)
+        guard let made = mkdtemp(&bytes) else { throw SupportError("mkdtemp failed for \(template)") }
+        path = String(cString: made)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    func child(_ name: String) -> String { path + "/" + name }
+}
+
+struct SupportError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs the git CLI, isolated from the machine's and user's configuration.
+@discardableResult
+func git(_ arguments: String..., in directory: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git"] + arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+    environment["GIT_TERMINAL_PROMPT"] = "0"
+    environment["GIT_AUTHOR_NAME"] = "Seed"
+    environment["GIT_AUTHOR_EMAIL"] = "seed@example.com"
+    environment["GIT_COMMITTER_NAME"] = "Seed"
+    environment["GIT_COMMITTER_EMAIL"] = "seed@example.com"
+    process.environment = environment
+    let output = Pipe()
+    // A file, not a second pipe: reading one pipe to its end while git fills the other would hang.
+    let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("git-stderr-\(UUID())").path
+    guard FileManager.default.createFile(atPath: errorsPath, contents: nil) else {
+        throw SupportError("cannot create \(errorsPath)")
+    }
+    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+    process.standardOutput = output
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let stderr = FileManager.default.contents(atPath: errorsPath) ?? Data()
+    guard process.terminationStatus == 0 else {
+        throw SupportError("git \(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
+            + String(decoding: stderr, as: UTF8.self))
+    }
+    return String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+func write(_ text: String, to path: String) throws {
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                            withIntermediateDirectories: true)
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+func read(_ path: String) throws -> String {
+    try String(contentsOfFile: path, encoding: .utf8)
+}
+
+/// A bare repository on disk with one commit on `main` (README.md, instances/a/app.yaml and
+/// instances/b/app.yaml), made with the git CLI.
+func makeBareRepository(named name: String, in folder: TemporaryFolder) throws -> String {
+    let bare = folder.child("served/\(name).git")
+    let seed = folder.child("seed-\(name)")
+    try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
+    try git("init", "--quiet", "--bare", "--initial-branch=main", in: bare)
+    try FileManager.default.createDirectory(atPath: seed, withIntermediateDirectories: true)
+    try git("init", "--quiet", "--initial-branch=main", in: seed)
+    try write("# platform\n", to: seed + "/README.md")
+    try write("name: a\n", to: seed + "/instances/a/app.yaml")
+    try write("name: b\n", to: seed + "/instances/b/app.yaml")
+    try git("add", "-A", in: seed)
+    try git("commit", "--quiet", "-m", "seed", in: seed)
+    try git("push", "--quiet", bare, "main", in: seed)
+    return bare
+}
+
+/// The commits of `branch` in the bare repository, newest first, as "id summary".
+func history(of bare: String, branch: String = "main") throws -> [String] {
+    try git("log", "--format=%H %s", branch, in: bare).split(separator: "\n").map(String.init)
+}
+
+/// Runs `body` on a thread of its own, so blocking libgit2 calls run truly side by side and
+/// never hold one of Swift concurrency's few threads.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Holds each arriving thread until `count` have arrived (or `timeout` passed, so a bug
+/// cannot hang the test run).
+final class Barrier: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: Int
+
+    init(count: Int) {
+        waiting = count
+    }
+
+    func arriveAndWait(timeout: TimeInterval = 30) {
+        condition.lock()
+        defer { condition.unlock() }
+        waiting -= 1
+        if waiting == 0 {
+            condition.broadcast()
+            return
+        }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while waiting > 0 && condition.wait(until: deadline) {}
+    }
+}
