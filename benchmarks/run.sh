@@ -17,8 +17,11 @@ work=$PWD/benchmarks/work
 echo "== building edpctl (release) and the Go reference" >&2
 "$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
 edpctl="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path)/edpctl"
-rm -rf "$work"
-mkdir -p "$work"
+# What earlier runs left is moved into trash/ and deleted only when the script ends (README.md).
+mkdir -p "$work/trash"
+for old in "$work"/*; do
+    if [ -e "$old" ] && [ "$old" != "$work/trash" ]; then mv "$old" "$work/trash/$(date +%s%N)"; fi
+done
 (cd benchmarks/go-render && GOPROXY=off "${GO:-go}" build -o "$work/go-render" .)
 python3 benchmarks/gen_tree.py "$work/tree" --apps "$APPS" --seed "$SEED" >&2
 
@@ -31,18 +34,23 @@ render_edpctl="$edpctl render --input-dir $work/tree --output-dir $work/out"
 render_go="$work/go-render --input-dir $work/tree --output-dir $work/out"
 
 echo "== (c) peak RSS of a first render, and its output against Go's" >&2
-/usr/bin/time -f %M -o "$work/peak-rss-kib" "$edpctl" render --input-dir "$work/tree" --output-dir "$work/out-edpctl"
+EDPCTL_CACHE_DIR="$work/cache" /usr/bin/time -f %M -o "$work/peak-rss-kib" \
+    "$edpctl" render --input-dir "$work/tree" --output-dir "$work/out-edpctl"
 "$work/go-render" --input-dir "$work/tree" --output-dir "$work/out-go"
 diff -rq "$work/out-go" "$work/out-edpctl" >"$work/differing" || true
 
 echo "== (a) render into an empty folder, median of $RUNS" >&2
-hyperfine --style basic --runs "$RUNS" --warmup 1 --prepare "rm -rf $work/out" \
-    --export-json "$work/render.json" -n edpctl "$render_edpctl" -n go "$render_go" >&2
+# Each run starts without outputs and without a render cache: both are moved aside, not deleted.
+hyperfine --style basic --runs "$RUNS" --warmup 1 \
+    --prepare "for old in $work/out $work/cache-first; do if [ -e \$old ]; then mv \$old $work/trash/\$(date +%s%N); fi; done" \
+    --export-json "$work/render.json" -n edpctl "EDPCTL_CACHE_DIR=$work/cache-first $render_edpctl" -n go "$render_go" >&2
 
 echo "== (b) render again over unchanged outputs, median of $RUNS" >&2
+# With the cache the run before left. hyperfine gives every run a variable of random length, which
+# would change the environment, part of every cache key; a user's second run has the same one.
 python3 benchmarks/report.py snapshot "$work/out-edpctl" >"$work/before.json"
-hyperfine --style basic --runs "$RUNS" --export-json "$work/rerender.json" -n edpctl-again \
-    "$edpctl render --input-dir $work/tree --output-dir $work/out-edpctl" >&2
+hyperfine --style basic --runs "$RUNS" --warmup 1 --export-json "$work/rerender.json" -n edpctl-again \
+    "env -u HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET EDPCTL_CACHE_DIR=$work/cache $edpctl render --input-dir $work/tree --output-dir $work/out-edpctl" >&2
 python3 benchmarks/report.py snapshot "$work/out-edpctl" >"$work/after.json"
 
 echo "== (d) edpctl version start-up, median of $STARTUP_RUNS" >&2
@@ -51,3 +59,4 @@ hyperfine --style basic --shell=none --runs "$STARTUP_RUNS" --warmup 3 \
 
 python3 benchmarks/report.py summarize "$work" --seed "$SEED" --apps "$APPS" \
     --edpctl "$edpctl" --results benchmarks/results.json
+rm -rf "$work/trash"

@@ -56,6 +56,16 @@ struct Render: ParsableCommand {
             help: "NAME=PATH: a template (or a directory of them) for <<< template \"NAME\" . >>>. Repeatable.")
     var templates: [String] = []
 
+    @Flag(help: ArgumentHelp(
+        "Don't read or write the render cache of --output-dir.",
+        discussion: """
+            With --input-dir, edpctl remembers which outputs are already up to date (in \
+            $EDPCTL_CACHE_DIR, else $XDG_CACHE_HOME/edpctl/render, else ~/.cache/edpctl/render; \
+            never in the output directory), so that the next run renders only what changed. \
+            Templates that read files, data sources, the clock or randomness always render.
+            """))
+    var noCache = false
+
     @Flag(help: "Accepted for gomplate compatibility; edpctl's functions need no opt-in.")
     var experimental = false
 
@@ -105,20 +115,32 @@ struct Render: ParsableCommand {
             fail(["\(error)"])
         }
         if let inputDir {
-            renderTree(inputDir, session: session)
+            renderTree(inputDir, session: session, environment: configuration.environment,
+                       workingDirectory: configuration.workingDirectory)
         } else {
             renderFiles(session: session, standardInput: standardInput)
         }
     }
 
     /// `--input-dir`: everything renders in memory first; nothing is written unless all succeeded.
-    private func renderTree(_ inputDir: String, session: RenderSession) {
+    private func renderTree(_ inputDir: String, session: RenderSession, environment: [String: String],
+                            workingDirectory: String) {
         let renderer = TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes,
                                     excludeProcessing: excludeProcessing, leftDelimiter: delimiters.leftDelim)
+        var cache: RenderCache?
+        if !noCache {
+            do {
+                cache = try RenderCache.location(outputDirectory: outputDir, inputDirectory: inputDir,
+                                                 workingDirectory: workingDirectory, environment: environment)
+                    .map { RenderCache(path: $0, session: session, toolVersion: Self.toolVersion) }
+            } catch {
+                printError("edpctl: warning: not using the render cache: \(error)")
+            }
+        }
         let report: TreeWriteReport
         do {
-            report = try renderer.renderAndWrite { file, text in
-                try session.render(name: file.inputPath, text: text)
+            report = try renderer.renderAndWrite(cache: cache) { file, text in
+                try session.renderOutput(name: file.inputPath, text: text)
             }
         } catch let errors as RenderErrors {
             fail(errors.messages)
@@ -126,8 +148,20 @@ struct Render: ParsableCommand {
             fail(["\(error)"])
         }
         if !report.errors.isEmpty { fail(report.errors, summary: report.summary) }
+        for warning in report.warnings { printError("edpctl: warning: " + warning) }
         printError(report.summary)
     }
+
+    /// edpctl's version and the identity of its binary: a rebuild that keeps the version may
+    /// render differently, and must not trust what the cache learnt from the old one.
+    private static let toolVersion: String = {
+        guard let executable = Bundle.main.executablePath,
+              let attributes = try? FileManager.default.attributesOfItem(atPath: executable) else {
+            return EdpctlVersion.current
+        }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(EdpctlVersion.current) \(attributes[.size] ?? "") \(modified) \(attributes[.systemFileNumber] ?? "")"
+    }()
 
     /// `--in`, `--file` or standard input: each template renders to its `--out` (or standard output).
     private func renderFiles(session: RenderSession, standardInput: StandardInput) {

@@ -51,6 +51,20 @@ public final class DataSources: @unchecked Sendable {
 
     public var aliases: [String] { Array(definitions.keys) }
 
+    /// Adds every source read so far, URL, media type and text, to `hash`, in URL order.
+    func addContents(to hash: inout Hash128Builder) {
+        lock.lock()
+        defer { lock.unlock() }
+        hash.add(UInt64(contentCache.count))
+        for (url, content) in contentCache.sorted(by: { goStringLess($0.key, $1.key) }) {
+            // Only raw reads are cached: a merge is not, and its parts are.
+            guard case .raw(let type, let text) = content else { continue }
+            hash.add(url)
+            hash.add(type)
+            hash.add(text)
+        }
+    }
+
     /// The decoded value of the source at `url`. `lookup` resolves aliases named inside a `merge:`.
     func value(at url: SourceURL, alias: String, lookup: (String) -> SourceURL?) throws -> Value {
         let content = try self.content(at: url, alias: alias, lookup: lookup)

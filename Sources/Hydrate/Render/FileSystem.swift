@@ -148,17 +148,18 @@ func fileMode(_ path: String) throws -> mode_t? {
     return status.st_mode & 0o7777
 }
 
-/// Whether `path` holds exactly `bytes`; the size is compared first so that most changed files
-/// cost one stat.
-func fileHasContent(_ path: String, _ bytes: [UInt8]) throws -> Bool {
+/// The stamp of `path` when it holds exactly `bytes`, else nil; the size is compared first so that
+/// most changed files cost one stat. The stamp is taken before the bytes are read: should the file
+/// change in between, it no longer matches, and the render cache does not trust it.
+func matchingFileStamp(_ path: String, _ bytes: [UInt8]) throws -> FileStamp? {
     var status = stat()
     guard stat(path, &status) == 0 else {
-        if errno == ENOENT { return false }
+        if errno == ENOENT { return nil }
         throw FileError("stat", path, errno: errno)
     }
     if status.st_mode & S_IFMT == S_IFDIR { throw FileError("open", path, errno: EISDIR) }
-    guard Int(status.st_size) == bytes.count else { return false }
-    return try readFileBytes(path) == bytes
+    guard Int(status.st_size) == bytes.count, try readFileBytes(path) == bytes else { return nil }
+    return FileStamp(status)
 }
 
 /// Creates `path` and its missing parents with `mode` (umask applies, as for mkdir -p).
@@ -194,8 +195,10 @@ private final class TemporaryNames: @unchecked Sendable {
 
 /// Replaces `path` with `bytes` atomically: a temporary file in the same directory, created with
 /// `mode` (less the umask, as for any new file) and written, then renamed over the target, so
-/// readers see the old file or the new one, never half of one.
-func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
+/// readers see the old file or the new one, never half of one. Returns the written file's stamp
+/// from before the rename (which changes its change time), if fstat gave one.
+@discardableResult
+func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws -> FileStamp? {
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[..<$0]) } ?? "."
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -223,9 +226,12 @@ func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws 
         }
         written += count
     }
+    var status = stat()
+    let stamped = fstat(descriptor, &status) == 0
     if close(descriptor) != 0 { throw FileError("close", path, errno: errno) }
     guard rename(temporary, path) == 0 else { throw FileError("rename", path, errno: errno) }
     succeeded = true
+    return stamped ? FileStamp(status) : nil
 }
 
 /// gomplate writes nothing when the output is only space, tab, CR, LF or VT.

@@ -78,6 +78,19 @@ public struct RenderConfiguration: Sendable {
     }
 }
 
+/// A rendered template, and whether the render cache may keep it: whether the template (and every
+/// template it could run) calls only pure functions, so that the output depends on nothing but the
+/// template's file and the session.
+public struct RenderOutput: Sendable {
+    public let text: String
+    public let isCacheable: Bool
+
+    public init(text: String, isCacheable: Bool) {
+        self.text = text
+        self.isCacheable = isCacheable
+    }
+}
+
 /// A render's shared state, set up once: the data sources, the data every template sees as `.`
 /// (`.Env` and the contexts), and the nested templates' texts. `render` may be called from many
 /// threads at once; each call parses its own `Template`.
@@ -87,6 +100,14 @@ public final class RenderSession: Sendable {
     /// The root context: `.Env` plus one entry per context, or a `-c .=FILE` context's data alone.
     public let data: Value
     private let nestedTemplates: [(name: String, text: String)]
+    /// The contexts (alias, URL) and every source read to build `data`, hashed.
+    private let contextsDigest: Hash128
+    /// The files `getenv` would read for a variable that is empty (`NAME_FILE` set, `NAME` not),
+    /// as variable and path.
+    private let environmentFiles: [(variable: String, path: String)]
+    /// Whether they are all regular files (or missing): reading a pipe or a device to hash it
+    /// could block or consume it, so such a file keeps `getenv`'s templates out of the cache.
+    private let environmentFilesAreHashable: Bool
 
     public init(_ configuration: RenderConfiguration) throws {
         options = configuration.options
@@ -97,15 +118,92 @@ public final class RenderSession: Sendable {
         nestedTemplates = try Self.loadNestedTemplates(configuration.nestedTemplates,
                                                       workingDirectory: configuration.workingDirectory)
         data = try Self.rootData(contexts: configuration.contexts, sources: sources)
+
+        var digest = Hash128Builder()
+        digest.add(UInt64(configuration.contexts.count))
+        for context in configuration.contexts {
+            digest.add(context.alias)
+            digest.add(context.url.description)
+        }
+        sources.addContents(to: &digest)
+        contextsDigest = digest.finish()
+
+        let environment = configuration.environment
+        environmentFiles = environment.compactMap { variable, path in
+            guard variable.hasSuffix("_FILE"), !path.isEmpty,
+                  environment[String(variable.dropLast("_FILE".count))]?.isEmpty ?? true else { return nil }
+            return (variable, path.hasPrefix("/") ? path : joinPath(configuration.workingDirectory, path))
+        }.sorted { goStringLess($0.variable, $1.variable) }
+        environmentFilesAreHashable = environmentFiles.allSatisfy { file in
+            var status = stat()
+            return stat(file.path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG
+        }
     }
 
     /// Renders `text` as the template `name` (its path as given, or `<arg>` for `-i`).
     public func render(name: String, text: String) throws -> String {
+        try parse(name: name, text: text).execute(data, host: RenderHost(templatePath: name, sources: sources))
+    }
+
+    /// Renders like `render`, and tells whether the output may be cached. The functions are looked
+    /// at after executing, so that those of `tmpl.Inline` templates count too.
+    public func renderOutput(name: String, text: String) throws -> RenderOutput {
+        let template = try parse(name: name, text: text)
+        let output = try template.execute(data, host: RenderHost(templatePath: name, sources: sources))
+        return RenderOutput(text: output, isCacheable: isCacheable(template.calledFunctions))
+    }
+
+    /// Whether a template calling `functions` renders to the same output whenever its file and
+    /// `cacheFingerprint` are the same.
+    func isCacheable(_ functions: Set<String>) -> Bool {
+        functions.allSatisfy { name in
+            FunctionPurity.isPure(name)
+                && (environmentFilesAreHashable || !FunctionPurity.environmentFileReaders.contains(name))
+        }
+    }
+
+    /// A hash of all a pure template's output depends on besides its own file: the options, the
+    /// whole environment (and the `NAME_FILE` files `getenv` may read), the working directory, the
+    /// data source definitions, the contexts as read, and the nested templates.
+    func cacheFingerprint() -> Hash128 {
+        var hash = Hash128Builder()
+        hash.add(options.leftDelimiter)
+        hash.add(options.rightDelimiter)
+        hash.add(options.missingKey.rawValue)
+        let environment = sources.environment.sorted { goStringLess($0.key, $1.key) }
+        hash.add(UInt64(environment.count))
+        for (name, value) in environment {
+            hash.add(name)
+            hash.add(value)
+        }
+        hash.add(UInt64(environmentFiles.count))
+        for file in environmentFiles {
+            hash.add(file.variable)
+            // A missing or unreadable file reads as "", as in `getenv`.
+            hash.add((try? readFileBytes(file.path)) ?? [])
+        }
+        hash.add(sources.workingDirectory)
+        let aliases = sources.aliases.sorted(by: goStringLess)
+        hash.add(UInt64(aliases.count))
+        for alias in aliases {
+            hash.add(alias)
+            hash.add(sources.url(for: alias)?.description ?? "")
+        }
+        hash.add(contextsDigest)
+        hash.add(UInt64(nestedTemplates.count))
+        for nested in nestedTemplates {
+            hash.add(nested.name)
+            hash.add(nested.text)
+        }
+        return hash.finish()
+    }
+
+    private func parse(name: String, text: String) throws -> Template {
         let template = try Template(name: name, text: text, options: options)
         for nested in nestedTemplates {
             try template.addTemplate(name: nested.name, text: nested.text)
         }
-        return try template.execute(data, host: RenderHost(templatePath: name, sources: sources))
+        return template
     }
 
     private static func rootData(contexts: [NamedSource], sources: DataSources) throws -> Value {

@@ -29,9 +29,16 @@ public enum OutputDisposition: Sendable, Equatable {
 /// A rendered file held in memory until every file of the tree has rendered.
 public struct RenderedFile: Sendable {
     public let file: TreeFile
+    /// Empty for a file the cache vouched for: it was not rendered.
     public let bytes: [UInt8]
     public let mode: mode_t
     public let disposition: OutputDisposition
+    /// Taken from the render cache: neither parsed nor rendered.
+    public let fromCache: Bool
+    /// The file's cache key, when a cache is in use and the output may be kept in it.
+    let cacheKey: Hash128?
+    /// An unchanged output's stamp, taken when its content was compared.
+    let stamp: FileStamp?
 }
 
 /// The result of rendering a tree in memory: every output, or every error (one message per file).
@@ -52,21 +59,30 @@ public struct TreeWriteReport: Sendable, Equatable {
     public var written = 0
     public var unchanged = 0
     public var blank = 0
+    /// How many of the unchanged and blank ones the render cache vouched for, unrendered.
+    public var cached = 0
     public var errors: [String] = []
+    /// What went wrong without failing the render (saving the cache).
+    public var warnings: [String] = []
 
-    public init(written: Int = 0, unchanged: Int = 0, blank: Int = 0, errors: [String] = []) {
+    public init(written: Int = 0, unchanged: Int = 0, blank: Int = 0, cached: Int = 0, errors: [String] = [],
+                warnings: [String] = []) {
         self.written = written
         self.unchanged = unchanged
         self.blank = blank
+        self.cached = cached
         self.errors = errors
+        self.warnings = warnings
     }
 
     public var total: Int { written + unchanged + blank }
 
-    /// `rendered 12 files: 3 written, 9 unchanged`, plus the blank ones when there are any.
+    /// `rendered 12 files: 3 written, 9 unchanged`, plus the blank ones and those the cache
+    /// vouched for when there are any.
     public var summary: String {
         var text = "rendered \(total) file\(total == 1 ? "" : "s"): \(written) written, \(unchanged) unchanged"
         if blank > 0 { text += ", \(blank) empty (not written)" }
+        if cached > 0 { text += "; \(cached) from the render cache" }
         return text
     }
 }
@@ -140,9 +156,34 @@ public struct TreeRenderer: Sendable {
     /// Collects, renders and, only if every file rendered, writes the tree. Throws `RenderErrors`
     /// with every file's error when any failed, having written nothing.
     public func renderAndWrite(using render: @escaping @Sendable (TreeFile, String) throws -> String) throws -> TreeWriteReport {
-        let result = self.render(try collectFiles(), using: render)
+        try renderAndWrite(cache: nil) { file, text in RenderOutput(text: try render(file, text), isCacheable: false) }
+    }
+
+    /// `renderAndWrite` with a render cache: a file whose key and output file are as the cache
+    /// recorded is neither rendered nor compared. After a run without errors the cache is saved
+    /// with every cacheable output; failing to save it is a warning of the report.
+    public func renderAndWrite(cache: RenderCache?,
+                               using render: @escaping @Sendable (TreeFile, String) throws -> RenderOutput) throws -> TreeWriteReport {
+        let result = self.render(try collectFiles(), cache: cache, using: render)
         if !result.errors.isEmpty { throw RenderErrors(messages: result.errors) }
-        return write(result)
+        let (report, writtenStamps) = write(result, stamping: cache != nil)
+        guard let cache, report.errors.isEmpty else { return report }
+        var entries: [Hash128: CachedOutput] = [:]
+        for (index, output) in result.outputs.enumerated() {
+            guard let key = output.cacheKey else { continue }
+            switch output.disposition {
+            case .blank: entries[key] = .blank
+            case .unchanged: entries[key] = output.stamp.map(CachedOutput.file)
+            case .changed: entries[key] = writtenStamps[index].map(CachedOutput.file)
+            }
+        }
+        var saved = report
+        do {
+            try cache.save(entries)
+        } catch {
+            saved.warnings.append("render cache not saved: \(error)")
+        }
+        return saved
     }
 
     /// Reads and renders every file, in parallel, and compares each output with the file on disk.
@@ -150,9 +191,15 @@ public struct TreeRenderer: Sendable {
     /// file's error message (`description` of the error).
     public func render(_ files: [TreeFile],
                        using render: @escaping @Sendable (TreeFile, String) throws -> String) -> TreeRenderResult {
+        self.render(files, cache: nil) { file, text in RenderOutput(text: try render(file, text), isCacheable: false) }
+    }
+
+    /// `render` with a render cache (see `renderAndWrite(cache:using:)`).
+    public func render(_ files: [TreeFile], cache: RenderCache?,
+                       using render: @escaping @Sendable (TreeFile, String) throws -> RenderOutput) -> TreeRenderResult {
         let slots = ParallelSlots<Result<RenderedFile, RenderFailure>>(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            slots[index] = Result { try renderOne(files[index], render) }.mapError(RenderFailure.init)
+            slots[index] = Result { try renderOne(files[index], cache, render) }.mapError(RenderFailure.init)
         }
         var outputs: [RenderedFile] = []
         var errors: [String] = []
@@ -169,10 +216,18 @@ public struct TreeRenderer: Sendable {
 
     /// Writes the changed outputs, creating directories as needed (with the input directory's mode).
     public func write(_ result: TreeRenderResult) -> TreeWriteReport {
+        write(result, stamping: false).report
+    }
+
+    /// `write`, and when `stamping`, the stamp of each output written (by the outputs' index),
+    /// for the render cache.
+    private func write(_ result: TreeRenderResult, stamping: Bool) -> (report: TreeWriteReport, stamps: [FileStamp?]) {
         var report = TreeWriteReport()
-        let changed = result.outputs.filter { $0.disposition == .changed }
+        let changedIndices = result.outputs.indices.filter { result.outputs[$0].disposition == .changed }
+        let changed = changedIndices.map { result.outputs[$0] }
         report.unchanged = result.outputs.count(where: { $0.disposition == .unchanged })
         report.blank = result.outputs.count(where: { $0.disposition == .blank })
+        report.cached = result.outputs.count(where: \.fromCache)
 
         var directoryMode: mode_t = 0o755
         var status = stat()
@@ -206,41 +261,76 @@ public struct TreeRenderer: Sendable {
             }
         }
         let failures = ParallelSlots<String>(count: changed.count)
+        let stamps = ParallelSlots<FileStamp>(count: changed.count)
         let directoryGroups = groups
         DispatchQueue.concurrentPerform(iterations: directoryGroups.count) { group in
             for index in directoryGroups[group] {
                 let output = changed[index]
                 do {
-                    try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode)
+                    let written = try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode)
+                    // Stamped after the rename, which changes the change time, and only if the file
+                    // is still the one written.
+                    if stamping, let written, let stamp = FileStamp(path: output.file.outputPath),
+                       stamp.inode == written.inode, stamp.device == written.device, stamp.size == written.size,
+                       stamp.modified == written.modified {
+                        stamps[index] = stamp
+                    }
                 } catch {
                     failures[index] = "\(error)"
                 }
             }
         }
+        var writtenStamps = [FileStamp?](repeating: nil, count: stamping ? result.outputs.count : 0)
         for (index, output) in changed.enumerated() {
             if let message = failures[index] {
                 let directory = output.file.outputPath.lastIndex(of: "/").map { String(output.file.outputPath[..<$0]) }
                 report.errors.append(directory.flatMap { failedDirectories[$0] } ?? message)
             } else {
                 report.written += 1
+                if stamping { writtenStamps[changedIndices[index]] = stamps[index] }
             }
         }
-        return report
+        return (report, writtenStamps)
     }
 
-    private func renderOne(_ file: TreeFile, _ render: (TreeFile, String) throws -> String) throws -> RenderedFile {
+    private func renderOne(_ file: TreeFile, _ cache: RenderCache?,
+                           _ render: (TreeFile, String) throws -> RenderOutput) throws -> RenderedFile {
         let (input, mode) = try readFileBytesAndMode(file.inputPath)
         let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
-        let bytes = copied ? input : Array(try render(file, String(decoding: input, as: UTF8.self)).utf8)
+        let key = cache?.key(for: file, input: input, mode: mode, copied: copied)
+        if let key, let entry = cache?.entries[key] {
+            switch entry {
+            case .blank:
+                return RenderedFile(file: file, bytes: [], mode: mode, disposition: .blank, fromCache: true,
+                                    cacheKey: key, stamp: nil)
+            case .file(let stamp):
+                if FileStamp(path: file.outputPath) == stamp {
+                    return RenderedFile(file: file, bytes: [], mode: mode, disposition: .unchanged, fromCache: true,
+                                        cacheKey: key, stamp: stamp)
+                }
+            }
+        }
+        let bytes: [UInt8]
+        var cacheable = true
+        if copied {
+            bytes = input
+        } else {
+            let output = try render(file, String(decoding: input, as: UTF8.self))
+            bytes = Array(output.text.utf8)
+            cacheable = output.isCacheable
+        }
         let disposition: OutputDisposition
+        var stamp: FileStamp?
         if isBlankOutput(bytes) {
             disposition = .blank
-        } else if try fileHasContent(file.outputPath, bytes) {
+        } else if let matching = try matchingFileStamp(file.outputPath, bytes) {
             disposition = .unchanged
+            stamp = matching
         } else {
             disposition = .changed
         }
-        return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition)
+        return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition, fromCache: false,
+                            cacheKey: cacheable ? key : nil, stamp: stamp)
     }
 }
 
@@ -282,7 +372,7 @@ public enum OutputFile {
     public static func write(_ text: String, to path: String, mode: mode_t) throws -> OutputDisposition {
         let bytes = Array(text.utf8)
         if isBlankOutput(bytes) { return .blank }
-        if try fileHasContent(path, bytes) { return .unchanged }
+        if try matchingFileStamp(path, bytes) != nil { return .unchanged }
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try makeDirectories(String(path[..<slash]), mode: 0o755)
         }

@@ -300,3 +300,50 @@ final class Tree {
         }
     }
 }
+
+// MARK: - Called functions
+
+extension ListNode {
+    /// Adds the name of every function called below this list (`printf`, `strings.ToUpper`).
+    func collectFunctionNames(into names: inout Set<String>) {
+        for node in nodes { node.collectFunctionNames(into: &names) }
+    }
+}
+
+extension ParseNode {
+    func collectFunctionNames(into names: inout Set<String>) {
+        switch self {
+        case .action(_, let pipe):
+            pipe.collectFunctionNames(into: &names)
+        case .ifNode(let branch), .rangeNode(let branch), .withNode(let branch):
+            branch.pipe.collectFunctionNames(into: &names)
+            branch.list.collectFunctionNames(into: &names)
+            branch.elseList?.collectFunctionNames(into: &names)
+        case .template(let node):
+            node.pipe?.collectFunctionNames(into: &names)
+        case .list(let list):
+            list.collectFunctionNames(into: &names)
+        case .text, .comment, .breakLoop, .continueLoop, .end, .elseMarker:
+            break
+        }
+    }
+}
+
+extension PipeNode {
+    func collectFunctionNames(into names: inout Set<String>) {
+        for command in commands {
+            for argument in command.arguments { argument.collectFunctionNames(into: &names) }
+        }
+    }
+}
+
+extension Operand {
+    func collectFunctionNames(into names: inout Set<String>) {
+        switch self {
+        case .identifier(let identifier): names.insert(identifier.name)
+        case .chain(let chain): chain.node.collectFunctionNames(into: &names)
+        case .pipe(let pipe): pipe.collectFunctionNames(into: &names)
+        case .field, .variable, .dot, .nilValue, .bool, .number, .string: break
+        }
+    }
+}

@@ -39,6 +39,9 @@ public final class Template: @unchecked Sendable {
     /// The tree `execute` runs: fixed at init, as Go's template object keeps its own tree even when a
     /// later source redefines its name in the set.
     private var mainTree: Tree?
+    /// The functions of definitions a later one replaced (`tmpl.Inline` reuses names), which may
+    /// have run: part of `calledFunctions`.
+    private var replacedFunctions: Set<String> = []
     /// `tmpl.Inline` adds templates while the set executes.
     private let treesLock = NSLock()
 
@@ -64,8 +67,20 @@ public final class Template: @unchecked Sendable {
         for (definedName, tree) in parsed {
             // As Go's associate: an empty definition does not replace an existing one.
             if trees[definedName] != nil && tree.isEmpty { continue }
+            trees[definedName]?.root.collectFunctionNames(into: &replacedFunctions)
             trees[definedName] = tree
         }
+    }
+
+    /// The name of every function the set's templates call (`printf`, `strings.ToUpper`): those of
+    /// templates `tmpl.Inline` added while executing, and of definitions a later one replaced, too,
+    /// since they may have run. Tells whether an output can depend on more than the template's data.
+    public var calledFunctions: Set<String> {
+        treesLock.lock()
+        defer { treesLock.unlock() }
+        var names = replacedFunctions
+        for tree in trees.values { tree.root.collectFunctionNames(into: &names) }
+        return names
     }
 
     func tree(named name: String) -> Tree? {
