@@ -145,10 +145,13 @@ struct TemplateParser {
 
     private mutating func parseDefinition() throws {
         let context = "define clause"
-        let nameItem = nextNonSpace()
-        guard nameItem.kind == .string || nameItem.kind == .rawString else { throw unexpected(nameItem, context) }
-        guard let name = goUnquote(text(of: nameItem)) else { throw error("invalid syntax") }
+        let name = try templateName(nextNonSpace(), context: context)
         _ = try expect(.rightDelim, context)
+        try parseDefinedBody(name: name, context: context)
+    }
+
+    /// The body of a `define` or `block` up to its `end`: a template of its own, with its own `$`.
+    private mutating func parseDefinedBody(name: String, context: String) throws {
         let savedVariables = variables
         variables = ["$"]
         let (list, end) = try itemList()
@@ -256,12 +259,7 @@ struct TemplateParser {
         let nameItem = nextNonSpace()
         let name = try templateName(nameItem, context: context)
         let pipe = try pipeline(context: context, end: .rightDelim)
-        let savedVariables = variables
-        variables = ["$"]
-        let (list, end) = try itemList()
-        variables = savedVariables
-        guard case .end = end else { throw error("unexpected \(describe(end)) in \(context)") }
-        try add(Tree(name: name, source: source, root: list))
+        try parseDefinedBody(name: name, context: context)
         return .template(TemplateNode(position: nameItem.start, line: nameItem.line, name: name, pipe: pipe))
     }
 
