@@ -1,0 +1,418 @@
+import Foundation
+import Testing
+
+/// The package's root, for the bundled templates and examples/edp/env.
+private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// Two stacks, `app` and `db`, small enough to read in a test.
+private let smallTemplates = [
+    "templates/edfbuilder.yaml": "root: <<< .Env.PROVIDER >>>/<<< .Env.DOMAIN >>>\n",
+    "templates/registry/app.yaml": "name: app\n",
+    "templates/registry/db.yaml": "name: db\n",
+    "templates/stacks/app/config.yaml": "# the app\ngreeting: <<< .Env.GREETING >>>\nstacks: <<< .Env.STACKS >>>\n",
+    "templates/stacks/db/values.yaml": "size: <<< .Env.DB_SIZE >>>\n",
+]
+
+/// A scratch folder with a bare instances repository (`instances.git`, one commit with README.md)
+/// and a clone of it (`instances`), and `edpctl hydrate` run there with a clean environment.
+private final class Workspace {
+    let scratch: Scratch
+    let clone: String
+
+    init(_ files: [String: String] = smallTemplates) throws {
+        scratch = try Scratch(files)
+        clone = scratch.path + "/instances"
+        try git("clone", "--quiet", try makeBareRepository("instances", in: scratch.path), clone, in: scratch.path)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/home", withIntermediateDirectories: true)
+    }
+
+    var path: String { scratch.path }
+
+    /// `edpctl hydrate arguments…` with only `environment`, HOME (an empty folder, so no user's
+    /// git configuration is read), the commit author and PATH set.
+    func hydrate(_ arguments: [String], environment: [String: String] = [:]) throws -> Edpctl.Result {
+        var full = ["HOME": path + "/home", "GIT_AUTHOR_NAME": "CI", "GIT_AUTHOR_EMAIL": "ci@example.com"]
+        full.merge(environment) { _, given in given }
+        return try Edpctl.run(["hydrate"] + arguments, in: path, environment: full)
+    }
+
+    /// The small templates into the clone, for otc/a.example.org.
+    func hydrateSmall(_ extra: String..., stacks: String = "app,db",
+                      environment: [String: String] = ["GREETING": "hello", "DB_SIZE": "10Gi"]) throws -> Edpctl.Result {
+        try hydrate(["--templates", "templates", "--instances", "instances", "--provider", "otc",
+                     "--domain", "a.example.org", "--stacks", stacks] + extra, environment: environment)
+    }
+
+    /// Every file below `relative` in the clone, relative to it, sorted; .git left out.
+    func files(under relative: String = "") -> [String] {
+        let root = clone + (relative.isEmpty ? "" : "/" + relative)
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        var files: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            if path == ".git" { enumerator?.skipDescendants(); continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(path)
+            }
+        }
+        return files.sorted()
+    }
+
+    /// Each file's inode and modification time (to the nanosecond), to tell a rewrite from none.
+    func snapshot(under relative: String) -> [String: String] {
+        var snapshot: [String: String] = [:]
+        for file in files(under: relative) {
+            var info = stat()
+            if lstat(clone + "/" + relative + "/" + file, &info) == 0 {
+                snapshot[file] = "\(info.st_ino) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+            }
+        }
+        return snapshot
+    }
+
+    func head() throws -> String { try git("rev-parse", "HEAD", in: clone) }
+}
+
+@Suite("edpctl hydrate, end to end")
+struct HydrateCommandTests {
+    // MARK: A local instances clone
+
+    @Test func hydratesTheSelectedStacksOfTheBundledTemplatesAndARerunChangesNothing() throws {
+        let workspace = try Workspace([:])
+        let arguments = ["--templates", packageRoot + "/templates", "--instances", "instances",
+                         "--env-file", packageRoot + "/examples/edp/env", "--stacks", "core,otc", "--commit"]
+        let first = try workspace.hydrate(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+
+        // edfbuilder.yaml, the two registry entries and every file of the two stacks' folders.
+        let templates = packageRoot + "/templates"
+        var expected = ["edfbuilder.yaml", "registry/core.yaml", "registry/otc.yaml"]
+        for stack in ["core", "otc"] {
+            let files = try FileManager.default.subpathsOfDirectory(atPath: templates + "/stacks/" + stack)
+                .filter { !isDirectory(templates + "/stacks/" + stack + "/" + $0) }
+            expected += files.map { "stacks/\(stack)/\($0)" }
+        }
+        let instance = "otc/test-me.t09.de"
+        #expect(workspace.files(under: instance) == expected.sorted())
+        #expect(workspace.files() == (["README.md"] + expected.map { instance + "/" + $0 }).sorted())
+        #expect(first.stderr.hasPrefix("otc/test-me.t09.de: \(expected.count) written, 0 unchanged, 0 removed; committed "))
+        #expect(try workspace.scratch.read("instances/\(instance)/edfbuilder.yaml")
+            .contains("path: \"otc/test-me.t09.de/registry\""))
+        #expect(try git("log", "-1", "--format=%s", in: workspace.clone) == "hydrate otc/test-me.t09.de: core, otc")
+        #expect(try git("status", "--porcelain", in: workspace.clone) == "")
+
+        let head = try workspace.head()
+        let before = workspace.snapshot(under: instance)
+        let second = try workspace.hydrate(arguments)
+        #expect(second.status == 0)
+        #expect(second.stderr == "otc/test-me.t09.de: 0 written, \(expected.count) unchanged, 0 removed; nothing to commit\n")
+        #expect(workspace.snapshot(under: instance) == before)
+        #expect(try workspace.head() == head)
+    }
+
+    @Test func droppingAStackRemovesItsFilesAndNothingElse() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.hydrateSmall("--commit").status == 0)
+        // Another domain's file and one at the root, both in git.
+        try workspace.scratch.write("instances/otc/b.example.org/keep.yaml", "keep: true\n")
+        try workspace.scratch.write("instances/notes.txt", "by hand\n")
+        try git("add", "-A", in: workspace.clone)
+        try git("commit", "--quiet", "-m", "by hand", in: workspace.clone)
+        let before = workspace.snapshot(under: "otc")
+
+        let dropped = try workspace.hydrateSmall("--commit", stacks: "app")
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        #expect(dropped.stderr.hasPrefix("otc/a.example.org: 1 written, 2 unchanged, 2 removed; committed "))
+        #expect(workspace.files() == ["README.md", "notes.txt", "otc/a.example.org/edfbuilder.yaml",
+                                      "otc/a.example.org/registry/app.yaml", "otc/a.example.org/stacks/app/config.yaml",
+                                      "otc/b.example.org/keep.yaml"])
+        // config.yaml holds STACKS, so it changes; nothing else of the app stack is touched.
+        #expect(try workspace.scratch.read("instances/otc/a.example.org/stacks/app/config.yaml").hasSuffix("stacks: app\n"))
+        #expect(try git("show", "--format=", "--name-status", "HEAD", in: workspace.clone)
+            .split(separator: "\n") == ["D\totc/a.example.org/registry/db.yaml",
+                                        "M\totc/a.example.org/stacks/app/config.yaml",
+                                        "D\totc/a.example.org/stacks/db/values.yaml"])
+        // What stays and does not change keeps its inode and mtime.
+        let after = workspace.snapshot(under: "otc")
+        for file in ["a.example.org/edfbuilder.yaml", "a.example.org/registry/app.yaml", "b.example.org/keep.yaml"] {
+            #expect(after[file] != nil && after[file] == before[file], "\(file)")
+        }
+    }
+
+    @Test func checkExitsTwoWhenDifferentAndZeroWhenEqual() throws {
+        let workspace = try Workspace()
+        let empty = try workspace.hydrateSmall("--check")
+        #expect(empty.status == 2)
+        #expect(empty.stderr == "plan: otc/a.example.org: 5 written, 0 unchanged, 0 removed\n")
+        #expect(workspace.files() == ["README.md"])
+
+        #expect(try workspace.hydrateSmall().status == 0)
+        let equal = try workspace.hydrateSmall("--check")
+        #expect(equal.status == 0)
+        #expect(equal.stderr == "plan: otc/a.example.org: 0 written, 5 unchanged, 0 removed\n")
+
+        try workspace.scratch.write("instances/otc/a.example.org/stacks/db/values.yaml", "size: 1Gi\n")
+        try workspace.scratch.write("instances/otc/a.example.org/stray.yaml", "by: hand\n")
+        let edited = try workspace.hydrateSmall("--check")
+        #expect(edited.status == 2)
+        #expect(edited.stderr == "plan: otc/a.example.org: 1 written, 4 unchanged, 1 removed\n")
+        #expect(try workspace.scratch.read("instances/otc/a.example.org/stacks/db/values.yaml") == "size: 1Gi\n")
+        #expect(workspace.scratch.exists("instances/otc/a.example.org/stray.yaml"))
+    }
+
+    @Test func diffPrintsAUnifiedDiffThatGitAppliesAndWritesNothing() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.hydrateSmall("--commit").status == 0)
+        let snapshot = workspace.snapshot(under: "otc")
+
+        let result = try workspace.hydrateSmall("--diff", stacks: "app",
+                                                environment: ["GREETING": "bonjour", "DB_SIZE": "10Gi"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            --- a/otc/a.example.org/registry/db.yaml
+            +++ /dev/null
+            @@ -1 +0,0 @@
+            -name: db
+            --- a/otc/a.example.org/stacks/app/config.yaml
+            +++ b/otc/a.example.org/stacks/app/config.yaml
+            @@ -1,3 +1,3 @@
+             # the app
+            -greeting: hello
+            -stacks: app,db
+            +greeting: bonjour
+            +stacks: app
+            --- a/otc/a.example.org/stacks/db/values.yaml
+            +++ /dev/null
+            @@ -1 +0,0 @@
+            -size: 10Gi
+
+            """)
+        #expect(result.stderr == "plan: otc/a.example.org: 1 written, 2 unchanged, 2 removed\n")
+        #expect(workspace.snapshot(under: "otc") == snapshot)
+
+        // The diff is what hydrating would do: applied by git, it leaves nothing for --check.
+        let patch = workspace.path + "/change.diff"
+        try Data(result.stdout.utf8).write(to: URL(fileURLWithPath: patch))
+        try git("apply", patch, in: workspace.clone)
+        let check = try workspace.hydrateSmall("--check", stacks: "app",
+                                               environment: ["GREETING": "bonjour", "DB_SIZE": "10Gi"])
+        #expect(check.status == 0, "\(check.stderr)")
+    }
+
+    @Test func missingVariablesAreAllListedAndNothingIsWritten() throws {
+        let workspace = try Workspace()
+        try workspace.scratch.write("templates/stacks/db/values.yaml", "size: <<< .Env.DB_SIZE >>>\nclass: <<< .Env.DB_CLASS >>>\n")
+        let result = try workspace.hydrateSmall("--commit", environment: [:])
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        #expect(result.stderr == """
+            edpctl: hydration found 3 problems; nothing was written:
+            stacks/app/config.yaml:2:19: missing key "GREETING" (in .Env.GREETING)
+            stacks/db/values.yaml:1:15: missing key "DB_SIZE" (in .Env.DB_SIZE)
+            stacks/db/values.yaml:2:16: missing key "DB_CLASS" (in .Env.DB_CLASS)
+
+            """)
+        #expect(workspace.files() == ["README.md"])
+        #expect(try git("rev-list", "--count", "HEAD", in: workspace.clone) == "1")
+    }
+
+    @Test func aCredentialInTheOutputIsRefusedWithoutShowingIt() throws {
+        let workspace = try Workspace()
+        let secret = "pa55-w0rd-that-must-not-leak"
+        try workspace.scratch.write("templates/stacks/db/values.yaml", "size: 1Gi\npassword: <<< .Env.DB_PASSWORD >>>\n")
+        let result = try workspace.hydrateSmall(
+            "--commit", environment: ["GREETING": "hello", "DB_PASSWORD": secret])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("edpctl: hydration found 1 problem; nothing was written:\n"))
+        #expect(result.stderr.contains("stacks/db/values.yaml:2:"))
+        #expect(result.stderr.contains("the value of the credential variable DB_PASSWORD appears in the output"))
+        #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret))
+        #expect(workspace.files() == ["README.md"])
+    }
+
+    @Test func jsonOutputIsOneObject() throws {
+        let workspace = try Workspace()
+        let result = try workspace.hydrateSmall("--commit", "--output", "json")
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        #expect(result.stdout.hasSuffix("}\n") && result.stdout.filter { $0 == "\n" }.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["instancePath"] as? String == "otc/a.example.org")
+        #expect(object["written"] as? [String] == ["edfbuilder.yaml", "registry/app.yaml", "registry/db.yaml",
+                                                   "stacks/app/config.yaml", "stacks/db/values.yaml"]
+            .map { "otc/a.example.org/" + $0 })
+        #expect(object["removed"] as? [String] == [])
+        #expect(object["changed"] as? Bool == true)
+        #expect(object["dryRun"] as? Bool == false)
+        #expect(object["commit"] as? String == (try workspace.head()))
+        #expect(object["pushed"] as? Bool == false)
+        #expect(object["attempts"] as? Int == 1)
+    }
+
+    @Test(arguments: [
+        (["--instances", "instances", "--push"], "'--push' requires '--commit'"),
+        (["--domain", "a.example.org"], "'--instances DIR' or '--instances-url URL'"),
+        (["--instances", "instances", "--instances-url", "file:///nowhere"],
+         "'--instances' and '--instances-url' exclude each other"),
+    ])
+    func usageErrorsExit64NamingTheFlag(arguments: [String], message: String) throws {
+        let workspace = try Workspace()
+        let result = try workspace.hydrate(["--templates", "templates", "--provider", "otc", "--stacks", "app"] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(workspace.files() == ["README.md"])
+    }
+
+    // MARK: Over HTTP, against a real git server
+
+    @Test func clonesCommitsAndPushesOverHTTP() throws {
+        let workspace = try Workspace([:])
+        let token = "tok-hydrate-push-4711"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let bare = workspace.path + "/served/inst.git"
+        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log", token: token)
+        let seed = try git("rev-parse", "main", in: bare)
+
+        let result = try workspace.hydrate(
+            ["--templates", packageRoot + "/templates", "--env-file", packageRoot + "/examples/edp/env",
+             "--instances-url", server.url("inst"), "--work-dir", "work", "--stacks", "core,otc,forgejo",
+             "--commit", "--push"],
+            environment: ["GIT_USERNAME": server.user, "GIT_TOKEN": token])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("; pushed"))
+
+        let log = try git("log", "--format=%H %P%n%B", "-1", "main", in: bare)
+        #expect(log.hasPrefix(try git("rev-parse", "main", in: bare) + " " + seed + "\n"))
+        #expect(log.contains("hydrate otc/test-me.t09.de: core, otc, forgejo"))
+        try git("fsck", "--strict", in: bare)
+        try git("clone", "--quiet", bare, workspace.path + "/check", in: workspace.path)
+        let checked = try FileManager.default.subpathsOfDirectory(atPath: workspace.path + "/check/otc/test-me.t09.de")
+        #expect(checked.contains("stacks/forgejo/forgejo-server/values.yaml"))
+        #expect(!checked.contains("registry/observability.yaml"))
+        // The token is used, never stored: not in the work clone's configuration.
+        #expect(try !String(contentsOfFile: workspace.path + "/work/.git/config", encoding: .utf8).contains(token))
+    }
+
+    @Test(arguments: [false, true])
+    func aWrongTokenFailsWithoutShowingIt(userinfoInURL: Bool) throws {
+        let workspace = try Workspace()
+        let wrong = "wrong-token-0815"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let bare = workspace.path + "/served/inst.git"
+        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log",
+                                   token: "right-token-4711")
+        let before = try git("rev-parse", "main", in: bare)
+        let url = server.url("inst", userinfo: userinfoInURL ? "\(server.user):\(wrong)" : nil)
+
+        let result = try workspace.hydrate(
+            ["--templates", "templates", "--instances-url", url, "--work-dir", "work", "--provider", "otc",
+             "--domain", "a.example.org", "--stacks", "app", "--commit", "--push"],
+            environment: ["GREETING": "hi", "GIT_USERNAME": server.user, "GIT_TOKEN": wrong])
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: authentication failed for http://127.0.0.1:\(server.port)/inst.git: "
+            + "check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key\n")
+        let output = result.stdout + result.stderr
+        #expect(!output.contains(wrong))
+        #expect(!output.contains("@127.0.0.1") && !output.contains(server.user))
+        #expect(try git("rev-parse", "main", in: bare) == before)
+    }
+
+    /// Two CI jobs for two domains, started at once, each with its own clone. A pre-receive hook
+    /// holds the first two pushes until both have arrived, so both were built on the same tip and
+    /// exactly one loses; it must fetch, re-hydrate on the winner's commit and land too.
+    @Test func twoConcurrentPushesForTwoDomainsBothLand() async throws {
+        let workspace = try Workspace()
+        let token = "tok-hydrate-race-4711"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let bare = workspace.path + "/served/inst.git"
+        let arrivals = workspace.path + "/arrivals"
+        try FileManager.default.createDirectory(atPath: arrivals, withIntermediateDirectories: true)
+        let hook = bare + "/hooks/pre-receive"
+        try Data("""
+            #!/bin/sh
+            cat >/dev/null
+            mktemp "\(arrivals)/push.XXXXXX" >/dev/null
+            i=0
+            while [ "$(ls "\(arrivals)" | wc -l)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+
+            """.utf8).write(to: URL(fileURLWithPath: hook))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log", token: token)
+        let url = server.url("inst")
+        let user = server.user
+        let path = workspace.path
+
+        @Sendable func job(_ domain: String) -> Edpctl.Result? {
+            try? Edpctl.run(
+                ["hydrate", "--templates", "templates", "--instances-url", url, "--work-dir", "work-" + domain,
+                 "--provider", "otc", "--domain", domain, "--stacks", "app,db", "--commit", "--push", "--output", "json"],
+                in: path,
+                environment: ["HOME": path + "/home", "GIT_AUTHOR_NAME": "CI", "GIT_AUTHOR_EMAIL": "ci@example.com",
+                              "GIT_USERNAME": user, "GIT_TOKEN": token, "GREETING": "hi", "DB_SIZE": "1Gi"])
+        }
+        async let first = onThread { job("a.example.org") }
+        async let second = onThread { job("b.example.org") }
+        let results = await [first, second].compactMap { $0 }
+        try #require(results.count == 2)
+
+        var attempts: [Int] = []
+        for result in results {
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(object["pushed"] as? Bool == true)
+            attempts.append(object["attempts"] as? Int ?? 0)
+        }
+        #expect(attempts.sorted() == [1, 2])
+        let subjects = try git("log", "--format=%s", "main", in: bare).split(separator: "\n").map(String.init)
+        #expect(subjects.count == 3)
+        #expect(Set(subjects) == ["seed", "hydrate otc/a.example.org: app, db", "hydrate otc/b.example.org: app, db"])
+        try git("fsck", "--strict", in: bare)
+        let tree = try git("ls-tree", "-r", "--name-only", "main", in: bare).split(separator: "\n")
+        #expect(tree.contains("otc/a.example.org/stacks/app/config.yaml"))
+        #expect(tree.contains("otc/b.example.org/stacks/app/config.yaml"))
+    }
+
+    @Test func theTemplatesSourceCommitIsInTheMessage() throws {
+        let workspace = try Workspace()
+        let templates = workspace.path + "/templates"
+        try git("init", "--quiet", "--initial-branch=main", in: templates)
+        try git("add", "-A", in: templates)
+        try git("commit", "--quiet", "-m", "templates: greet in the app stack", in: templates)
+        let source = try git("rev-parse", "HEAD", in: templates)
+        let token = "tok-hydrate-source-4711"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let bare = workspace.path + "/served/inst.git"
+        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log", token: token)
+
+        let result = try workspace.hydrate(
+            ["--templates", "templates", "--instances-url", server.url("inst"), "--work-dir", "work",
+             "--provider", "otc", "--domain", "a.example.org", "--stacks", "app", "--commit", "--push"],
+            environment: ["GREETING": "hi", "GIT_USERNAME": server.user, "GIT_TOKEN": token])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try git("log", "-1", "--format=%B", "main", in: bare) == """
+            hydrate otc/a.example.org: app
+
+            Templates: \(source) (templates: greet in the app stack)
+            """)
+    }
+
+    @Test func noTemplatesLineWhenTheTemplatesAreNoCheckout() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.hydrateSmall("--commit").status == 0)
+        #expect(try git("log", "-1", "--format=%B", in: workspace.clone) == "hydrate otc/a.example.org: app, db")
+    }
+}
+
+private func isDirectory(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+}
+
+/// Runs `body` on a thread of its own, so two blocking child processes are started and waited
+/// for truly side by side, never holding one of Swift concurrency's few threads.
+private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}
