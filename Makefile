@@ -26,7 +26,7 @@ CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path 
 # libgit2 and libcurl for the Git and HTTP modules; Go for the golden corpus generator and the
 # reference renderer; hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libcurl4-openssl-dev pkg-config
-TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml
+TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 
 # Shell text that prints the folder SwiftPM puts binaries in (evaluated inside the recipe).

@@ -21,6 +21,14 @@ public struct Credentials: Sendable {
     }
 
     let kind: Kind
+    /// The known_hosts file that SSH host keys are checked against; nil for OpenSSH's defaults
+    /// (`~/.ssh/known_hosts`, then `/etc/ssh/ssh_known_hosts`). A leading `~/` is the home folder.
+    public let knownHostsFile: String?
+
+    init(kind: Kind, knownHostsFile: String? = nil) {
+        self.kind = kind
+        self.knownHostsFile = knownHostsFile
+    }
 
     /// HTTPS basic auth with an access token (GitHub, Gitea, Forgejo, GitLab take any
     /// non-empty username with a token).
@@ -34,16 +42,20 @@ public struct Credentials: Sendable {
     }
 
     /// SSH with the keys of the running ssh-agent (`SSH_AUTH_SOCK`). Without a username,
-    /// the URL's (`git@host:…`) is used, else `git`.
-    public static func sshAgent(username: String? = nil) -> Credentials {
-        Credentials(kind: .sshAgent(username: username))
+    /// the URL's (`git@host:…`) is used, else `git`. The server's host key must be listed in
+    /// `knownHostsFile`, or in OpenSSH's default files when it is nil.
+    public static func sshAgent(username: String? = nil, knownHostsFile: String? = nil) -> Credentials {
+        Credentials(kind: .sshAgent(username: username), knownHostsFile: knownHostsFile)
     }
 
-    /// SSH with a private key file; the public key is derived from it when not given.
+    /// SSH with a private key file; the public key is derived from it when not given. The
+    /// server's host key must be listed in `knownHostsFile`, or in OpenSSH's default files when
+    /// it is nil.
     public static func sshKey(privateKey: String, publicKey: String? = nil, passphrase: String? = nil,
-                              username: String? = nil) -> Credentials {
+                              username: String? = nil, knownHostsFile: String? = nil) -> Credentials {
         Credentials(kind: .sshKey(username: username, privateKey: privateKey, publicKey: publicKey,
-                                  passphrase: passphrase))
+                                  passphrase: passphrase),
+                    knownHostsFile: knownHostsFile)
     }
 
     /// The strings that must never reach a message.

@@ -16,6 +16,16 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The server refused the update for another reason (a hook, a protected branch).
     case pushRejected(branch: String, reason: String)
     case notARepository(String)
+    /// The SSH server's host key is in no known_hosts file, so it cannot be told from an impostor.
+    /// `host` is named as known_hosts names it: `[127.0.0.1]:2222` on a port other than 22.
+    case unknownHostKey(host: String, keyType: String, fingerprint: String, knownHostsFile: String)
+    /// known_hosts holds another key of the same type for the host (at `knownHostsFile:line`):
+    /// the server's key changed, or someone sits between.
+    case hostKeyMismatch(host: String, keyType: String, fingerprint: String, knownHostsFile: String, line: Int)
+    /// known_hosts marks the server's key `@revoked` (at `knownHostsFile:line`).
+    case revokedHostKey(host: String, keyType: String, fingerprint: String, knownHostsFile: String, line: Int)
+    /// A known_hosts file exists but could not be read.
+    case knownHostsUnreadable(path: String, reason: String)
     /// Talking to the remote failed: DNS, TCP, TLS, SSH, an HTTP status such as 403 or 404.
     case network(url: String, message: String)
     /// Any other libgit2 failure: the C function, its return code, and libgit2's own message.
@@ -33,6 +43,20 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "push to '\(branch)' rejected by the remote: \(reason)"
         case .notARepository(let path):
             return "not a git repository: \(path)"
+        case .unknownHostKey(let host, let keyType, let fingerprint, let file):
+            return "unknown SSH host key for \(host) (\(keyType) \(fingerprint)): it is not in \(file); "
+                + "if that is the server's fingerprint, add its key with "
+                + "`\(Self.keyscanCommand(host: host)) >> \(Self.shellQuoted(file))`"
+        case .hostKeyMismatch(let host, let keyType, let fingerprint, let file, let line):
+            return "SSH host key for \(host) has changed: the server shows \(keyType) \(fingerprint), "
+                + "but \(file):\(line) holds another \(keyType) key for it; someone may be intercepting the "
+                + "connection, or the server has a new key: confirm the fingerprint with its administrator "
+                + "before replacing that line (`ssh-keygen -R \(Self.shellQuoted(host)) -f \(Self.shellQuoted(file))`)"
+        case .revokedHostKey(let host, let keyType, let fingerprint, let file, let line):
+            return "SSH host key for \(host) is revoked: \(keyType) \(fingerprint) is marked @revoked at "
+                + "\(file):\(line)"
+        case .knownHostsUnreadable(let path, let reason):
+            return "cannot read known_hosts file \(path): \(reason)"
         case .network(let url, let message):
             return "talking to \(url) failed: \(message)"
         case .libgit2(let call, _, let message):
@@ -42,6 +66,22 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension GitError {
+    /// `ssh-keyscan` for a host named as known_hosts names it (`[host]:port` or `host`).
+    static func keyscanCommand(host name: String) -> String {
+        if name.hasPrefix("["), let close = name.lastIndex(of: "]"), name[close...].hasPrefix("]:") {
+            let host = name[name.index(after: name.startIndex)..<close]
+            let port = name[name.index(close, offsetBy: 2)...]
+            return "ssh-keyscan -p \(port) \(shellQuoted(String(host)))"
+        }
+        return "ssh-keyscan \(shellQuoted(name))"
+    }
+
+    /// `text` as one shell word, quoted only when it needs to be (a path with a space).
+    static func shellQuoted(_ text: String) -> String {
+        let plain = text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "@%+=:,./_-~".contains($0)) }
+        return plain && !text.isEmpty ? text : "'" + text.replacing("'", with: "'\\''") + "'"
+    }
+
     /// The error for a libgit2 call that just returned `code`. libgit2 keeps one error per
     /// thread and the next failing call replaces it, so this runs right after the call.
     static func lastError(call: String, code: Int32) -> GitError {

@@ -28,7 +28,9 @@ public struct PublishResult: Sendable, Equatable {
 ///   - credentials: for both the push and the fetch.
 ///   - committer: defaults to `author`.
 /// - Throws: what `update` throws; `GitError.nonFastForward` when the last attempt lost too;
-///   any other `GitError` at once, without retrying.
+///   any other `GitError` at once, without retrying; `UnsafeCloneError`, before anything is
+///   written, when the clone has tracked changes outside `path` or commits not on the remote
+///   branch, which the resets would destroy.
 public func publish(
     repository: Repository,
     changesUnder path: String,
@@ -41,6 +43,10 @@ public func publish(
     committer: Signature? = nil,
     update: () throws -> Void
 ) throws -> PublishResult {
+    // Start from the remote tip, and only where a reset to it later cannot destroy anyone's work.
+    try repository.fetch(remote: remote, branch: branch, credentials: credentials)
+    try repository.ensureSafeToReset(outside: path, remoteBranch: "\(remote)/\(branch)")
+    try repository.resetHard(to: "\(remote)/\(branch)")
     var attempt = 1
     while true {
         guard let commit = try commitChanges(repository: repository, under: path, commitMessage: commitMessage,
@@ -68,6 +74,7 @@ public func commitChanges(
     committer: Signature? = nil,
     update: () throws -> Void
 ) throws -> Commit? {
+    try repository.ensureNothingStaged(outside: path)
     try update()
     try repository.stageAll(under: path)
     return try repository.commit(message: commitMessage, author: author, committer: committer)

@@ -33,10 +33,22 @@ final class Remote {
 /// libgit2 calls the credentials callback again each time the server rejects a login, so the
 /// callback counts logins instead of consuming anything: the second one means the first was
 /// rejected, and it stops there rather than letting libgit2 replay a bad token.
+///
+/// SSH host keys are checked here against known_hosts (`HostKeyCheck`), before any login.
+/// libgit2 1.5.1 checks `$HOME/.ssh/known_hosts` itself when no callback answers, but only that
+/// file, and its refusal says no more than "invalid or unknown remote ssh hostkey"; this check
+/// takes the file from `Credentials.knownHostsFile`, says which key and how to add it, and its
+/// answer replaces libgit2's (the callback's `valid` argument). libgit2 still asks libssh2 for
+/// the key types `$HOME/.ssh/known_hosts` lists for the host first, so with another file, a
+/// server with several host keys may show a type that file lacks: list them all, as
+/// `ssh-keyscan` does.
 final class RemoteSession {
     /// The URL without userinfo, for messages.
     let url: String
     private let credentials: Credentials?
+    private let hostKeyCheck: HostKeyCheck
+    /// Why the SSH server's host key was refused; it explains the failure libgit2 then returns.
+    private var hostKeyFailure: GitError?
     private var loginsOffered = 0
     private var loginRejected = false
     private var credentialsUnsupported = false
@@ -46,6 +58,8 @@ final class RemoteSession {
     init(url: String, credentials: Credentials?) {
         self.url = Redaction.removingUserinfo(from: url)
         self.credentials = credentials
+        hostKeyCheck = HostKeyCheck(files: credentials?.knownHostsFile.map { [KnownHosts.expandingTilde($0)] }
+            ?? KnownHosts.defaultFiles())
     }
 
     /// Callbacks whose payload is this session, unretained: the caller keeps the session alive
@@ -60,6 +74,13 @@ final class RemoteSession {
             return session.acquireCredential(out, usernameFromURL: usernameFromURL.map { String(cString: $0) },
                                              allowedTypes: allowedTypes)
         }
+        // libgit2 calls it once per connection, after the SSH handshake and before the login, and
+        // for HTTPS after its own TLS verification (`valid`).
+        callbacks.certificate_check = { cert, _, host, payload in
+            guard let cert, let payload else { return GIT_PASSTHROUGH.rawValue }
+            let session = Unmanaged<RemoteSession>.fromOpaque(payload).takeUnretainedValue()
+            return session.checkCertificate(cert, host: host.map { String(cString: $0) })
+        }
         // Called for every pushed reference; `status` is NULL when the server accepted it.
         callbacks.push_update_reference = { _, status, payload in
             guard let status, let payload else { return 0 }
@@ -68,6 +89,29 @@ final class RemoteSession {
             return 0
         }
         return callbacks
+    }
+
+    /// 0 accepts the server, GIT_ECERTIFICATE refuses it. TLS certificates are libgit2's to judge
+    /// (GIT_PASSTHROUGH keeps its verdict, CA store and host name check); an SSH host key is
+    /// accepted only when known_hosts lists it for this host and port.
+    private func checkCertificate(_ cert: UnsafeMutablePointer<git_cert>, host: String?) -> Int32 {
+        guard cert.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 else { return GIT_PASSTHROUGH.rawValue }
+        // libgit2 passes a `git_cert_hostkey`, whose first member is this `git_cert`.
+        let hostkey = UnsafeRawPointer(cert).assumingMemoryBound(to: git_cert_hostkey.self).pointee
+        let failure: GitError?
+        if hostkey.type.rawValue & GIT_CERT_SSH_RAW.rawValue == 0 || hostkey.hostkey == nil {
+            failure = .network(url: url,
+                               message: "the SSH server's host key could not be read, so it cannot be checked")
+        } else if let host, let key = SSHHostKey(blob: Array(UnsafeRawBufferPointer(start: hostkey.hostkey,
+                                                                                       count: hostkey.hostkey_len))) {
+            failure = hostKeyCheck.failure(for: key, host: host, port: HostKeyCheck.port(ofURL: url))
+        } else {
+            failure = .network(url: url, message: "the SSH server's host key is malformed")
+        }
+        guard let failure else { return 0 }
+        hostKeyFailure = failure
+        git_error_set_str(Int32(GIT_ERROR_SSH.rawValue), failure.description)
+        return GIT_ECERTIFICATE.rawValue
     }
 
     private func acquireCredential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
@@ -100,6 +144,9 @@ final class RemoteSession {
     func error(call: String, code: Int32, branch: String? = nil) -> GitError {
         let last = LibGit2Message.last(code: code)
         let message = Redaction.removing(credentials?.secrets ?? [], from: last.text)
+        if let hostKeyFailure {
+            return hostKeyFailure
+        }
         if loginRejected || code == GIT_EAUTH.rawValue && !credentialsUnsupported {
             return .authenticationFailed(url: url)
         }

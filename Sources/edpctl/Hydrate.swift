@@ -16,7 +16,8 @@ struct HydrateCommand: ParsableCommand {
             DOMAIN and STACKS may come from any of them, and the flags win over all three.
 
             Git credentials come from the environment, never from flags: GIT_USERNAME with GIT_TOKEN \
-            (or GIT_PASSWORD) over HTTPS; the SSH agent, or --ssh-key with GIT_SSH_PASSPHRASE, over SSH. \
+            (or GIT_PASSWORD) over HTTPS; the SSH agent, or --ssh-key with GIT_SSH_PASSPHRASE, over SSH, \
+            where the server's host key must be in GIT_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts). \
             The author is GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL unless --author-name/--author-email are given.
 
             Exit codes: 0 done (or, with --check, nothing would change); 1 failure; 2 with --check when \
@@ -104,6 +105,7 @@ struct HydrateCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         do {
+            let author = commit ? signature(environment) : nil
             let inputs = try HydrationInputs.load(valuesFile: values, envFile: envFile, environment: environment)
             let credentials = try gitCredentials(environment)
             let instancesDirectory = try prepareInstances(credentials: credentials)
@@ -123,20 +125,21 @@ struct HydrateCommand: ParsableCommand {
                 report(try Hydrator.apply(try Hydrator.plan(request)), commit: nil, pushed: false, attempts: 0)
                 return
             }
-            try commitAndPush(request, instancesDirectory: instancesDirectory, credentials: credentials,
-                              environment: environment)
+            guard let author else { return }
+            try commitAndPush(request, instancesDirectory: instancesDirectory, credentials: credentials, author: author)
         } catch let error as HydrationError {
             fail(error.description)
         } catch let error as GitError {
             fail(describe(error))
+        } catch let error as UnsafeCloneError {
+            fail(error.description)
         }
     }
 
     private func commitAndPush(_ request: HydrationRequest, instancesDirectory: String, credentials: Credentials?,
-                               environment: [String: String]) throws {
+                               author: Signature) throws {
         let repository = try Repository.open(at: instancesDirectory)
         let folder = repository.relativePath(of: instancesDirectory + "/" + request.instancePath) ?? request.instancePath
-        let author = try signature(environment)
         let message = commitMessage(for: request)
         var lastReport: HydrationReport?
         let update = { lastReport = try Hydrator.apply(try Hydrator.plan(request)) }
@@ -177,7 +180,8 @@ struct HydrateCommand: ParsableCommand {
 
     private func gitCredentials(_ environment: [String: String]) throws -> Credentials? {
         if let sshKey {
-            return .sshKey(privateKey: sshKey, passphrase: environment["GIT_SSH_PASSPHRASE"])
+            return .sshKey(privateKey: sshKey, passphrase: environment["GIT_SSH_PASSPHRASE"],
+                           knownHostsFile: environment["GIT_SSH_KNOWN_HOSTS"])
         }
         let secret = environment["GIT_TOKEN"] ?? environment["GIT_PASSWORD"]
         if let secret, !secret.isEmpty {
@@ -186,16 +190,16 @@ struct HydrateCommand: ParsableCommand {
         }
         if let url = instancesURL, !url.hasPrefix("http://"), !url.hasPrefix("https://"), !url.hasPrefix("file:"),
            !url.hasPrefix("/") {
-            return .sshAgent()
+            return .sshAgent(knownHostsFile: environment["GIT_SSH_KNOWN_HOSTS"])
         }
         return nil
     }
 
-    private func signature(_ environment: [String: String]) throws -> Signature {
+    private func signature(_ environment: [String: String]) -> Signature {
         let name = authorName ?? environment["GIT_AUTHOR_NAME"] ?? ""
         let email = authorEmail ?? environment["GIT_AUTHOR_EMAIL"] ?? ""
         if name.isEmpty || email.isEmpty {
-            throw ValidationError("a commit needs an author: set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, or give '--author-name' and '--author-email'")
+            fail("a commit needs an author: set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, or give '--author-name' and '--author-email'")
         }
         return Signature(name: name, email: email)
     }

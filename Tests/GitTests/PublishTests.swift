@@ -85,15 +85,16 @@ import Testing
     @Test func publishGivesUpAfterMaxAttempts() throws {
         let first = try Repository.clone(url: server.url("platform"), to: folder.child("first"), credentials: credentials)
         let second = try Repository.clone(url: server.url("platform"), to: folder.child("second"), credentials: credentials)
-        _ = try publish(repository: first, changesUnder: "instances/a", branch: "main", credentials: credentials,
-                        commitMessage: "hydrate a", author: author) {
-            try write("name: a2\n", to: first.workDirectory + "/instances/a/app.yaml")
-        }
         var runs = 0
         #expect(throws: GitError.nonFastForward(branch: "main")) {
             try publish(repository: second, changesUnder: "instances/b", branch: "main", credentials: credentials,
                         maxAttempts: 1, commitMessage: "hydrate b", author: author) {
                 runs += 1
+                // Another job lands while this one works: its push is then the one that loses.
+                _ = try publish(repository: first, changesUnder: "instances/a", branch: "main", credentials: credentials,
+                                commitMessage: "hydrate a", author: author) {
+                    try write("name: a2\n", to: first.workDirectory + "/instances/a/app.yaml")
+                }
                 try write("name: b2\n", to: second.workDirectory + "/instances/b/app.yaml")
             }
         }
@@ -112,6 +113,46 @@ import Testing
                 try write("name: a2\n", to: repository.workDirectory + "/instances/a/app.yaml")
             }
         }
-        #expect(runs == 1)
+        // The fetch before the first attempt already fails: nothing was written.
+        #expect(runs == 0)
+    }
+
+    @Test func publishRefusesAClonesOwnUnpushedCommits() throws {
+        let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
+                                              credentials: credentials)
+        try write("mine\n", to: repository.workDirectory + "/notes.txt")
+        _ = try commitChanges(repository: repository, under: "notes.txt", commitMessage: "local work", author: author) {}
+        let before = try history(of: bare)
+        var runs = 0
+        #expect(throws: UnsafeCloneError.self) {
+            try publish(repository: repository, changesUnder: "instances/a", branch: "main", credentials: credentials,
+                        commitMessage: "hydrate a", author: author) { runs += 1 }
+        }
+        #expect(runs == 0)
+        #expect(try history(of: bare) == before)
+        #expect(try repository.headCommit()?.summary == "local work")
+    }
+
+    @Test func publishRefusesEditsOutsideItsFolder() throws {
+        let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
+                                              credentials: credentials)
+        try write("name: edited by hand\n", to: repository.workDirectory + "/instances/b/app.yaml")
+        #expect(throws: UnsafeCloneError.self) {
+            try publish(repository: repository, changesUnder: "instances/a", branch: "main", credentials: credentials,
+                        commitMessage: "hydrate a", author: author) {}
+        }
+        #expect(try String(contentsOfFile: repository.workDirectory + "/instances/b/app.yaml", encoding: .utf8)
+            == "name: edited by hand\n")
+    }
+
+    @Test func commitRefusesChangesStagedElsewhere() throws {
+        let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
+                                              credentials: credentials)
+        try write("staged\n", to: repository.workDirectory + "/elsewhere.txt")
+        try repository.stageAll(under: "elsewhere.txt")
+        #expect(throws: UnsafeCloneError.self) {
+            try commitChanges(repository: repository, under: "instances/a", commitMessage: "hydrate a",
+                              author: author) {}
+        }
     }
 }

@@ -1,0 +1,75 @@
+import CLibgit2
+
+/// Why `publish` or `commitChanges` refused to touch a clone: going on would have lost or mixed in
+/// work that is not the caller's.
+public struct UnsafeCloneError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+extension Repository {
+    /// Tracked paths outside `relativePath` that differ from HEAD: staged ones, and with
+    /// `includeWorkTree` also unstaged edits. Untracked files are nobody's work to lose here.
+    func changedPaths(outside relativePath: String, includeWorkTree: Bool) throws -> [String] {
+        var options = git_status_options()
+        try GitError.check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
+        options.show = includeWorkTree ? GIT_STATUS_SHOW_INDEX_AND_WORKDIR : GIT_STATUS_SHOW_INDEX_ONLY
+        options.flags = 0
+        var list: OpaquePointer?
+        try GitError.check(git_status_list_new(&list, handle, &options), "git_status_list_new")
+        defer { git_status_list_free(list) }
+        let prefix = relativePath.hasSuffix("/") ? relativePath : relativePath + "/"
+        var paths: [String] = []
+        for position in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, position)?.pointee else { continue }
+            let delta = entry.head_to_index ?? entry.index_to_workdir
+            guard let path = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
+            let name = String(cString: path)
+            if relativePath.isEmpty || name == relativePath || name.hasPrefix(prefix) { continue }
+            paths.append(name)
+        }
+        return paths
+    }
+
+    /// Whether HEAD is `remoteBranch`'s tip or behind it, i.e. the clone has no commits of its own
+    /// that a reset to the remote tip would drop.
+    func headIsContained(in remoteBranch: String) throws -> Bool {
+        guard let head = try headCommitHandle() else { return true }
+        defer { git_commit_free(head) }
+        var remote = git_oid()
+        try GitError.check(git_reference_name_to_id(&remote, handle, "refs/remotes/\(remoteBranch)"),
+                           "git_reference_name_to_id")
+        var local = git_commit_id(head).pointee
+        if git_oid_equal(&local, &remote) != 0 { return true }
+        let descends = git_graph_descendant_of(handle, &remote, &local)
+        try GitError.check(descends < 0 ? descends : 0, "git_graph_descendant_of")
+        return descends == 1
+    }
+
+    /// Refuses a commit of `relativePath` when the index holds changes elsewhere: `commit` writes
+    /// the whole index, so they would land under a message that does not mention them.
+    func ensureNothingStaged(outside relativePath: String) throws {
+        let staged = try changedPaths(outside: relativePath, includeWorkTree: false)
+        if !staged.isEmpty {
+            throw UnsafeCloneError(description: "changes are staged outside \(relativePath): "
+                + Self.list(staged) + "; commit or unstage them first")
+        }
+    }
+
+    /// Refuses to publish from a clone whose own work a reset to the remote tip would destroy:
+    /// edits to tracked files outside `relativePath`, or commits not on `remoteBranch`.
+    func ensureSafeToReset(outside relativePath: String, remoteBranch: String) throws {
+        let edited = try changedPaths(outside: relativePath, includeWorkTree: true)
+        if !edited.isEmpty {
+            throw UnsafeCloneError(description: "the clone has changes outside \(relativePath): "
+                + Self.list(edited) + "; commit, push or stash them first")
+        }
+        if try !headIsContained(in: remoteBranch) {
+            throw UnsafeCloneError(description: "the clone has commits that are not on \(remoteBranch); push them first")
+        }
+    }
+
+    private static func list(_ paths: [String]) -> String {
+        paths.count > 3 ? paths.prefix(3).joined(separator: ", ") + " and \(paths.count - 3) more"
+            : paths.joined(separator: ", ")
+    }
+}
