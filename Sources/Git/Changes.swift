@@ -39,8 +39,13 @@ extension Repository {
     /// Stages every change under `relativePath` like `git add -A -- path`: new and modified
     /// files are added, deleted ones removed, ignored ones left out.
     public func stageAll(under relativePath: String = "") throws {
+        try stageAll(underEach: Self.pathspec(relativePath))
+    }
+
+    /// `stageAll` for several folders at once (`git add -A -- a b c`); an empty list means all.
+    public func stageAll(underEach relativePaths: [String]) throws {
         let index = try Index(of: self)
-        try withStrArray(Self.pathspec(relativePath)) { pathspec in
+        try withStrArray(relativePaths) { pathspec in
             try GitError.check(git_index_add_all(index.handle, &pathspec, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil),
                                "git_index_add_all")
             // add_all does not drop the entries of deleted files; update_all does.

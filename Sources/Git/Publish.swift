@@ -43,13 +43,31 @@ public func publish(
     committer: Signature? = nil,
     update: () throws -> Void
 ) throws -> PublishResult {
+    try publish(repository: repository, changesUnderEach: Repository.pathspec(path), branch: branch, remote: remote,
+                credentials: credentials, maxAttempts: maxAttempts, commitMessage: commitMessage, author: author,
+                committer: committer, update: update)
+}
+
+/// `publish` of several folders in one commit (`paths` empty: the whole tree).
+public func publish(
+    repository: Repository,
+    changesUnderEach paths: [String],
+    branch: String,
+    remote: String = "origin",
+    credentials: Credentials? = nil,
+    maxAttempts: Int = 5,
+    commitMessage: String,
+    author: Signature,
+    committer: Signature? = nil,
+    update: () throws -> Void
+) throws -> PublishResult {
     // Start from the remote tip, and only where a reset to it later cannot destroy anyone's work.
     try repository.fetch(remote: remote, branch: branch, credentials: credentials)
-    try repository.ensureSafeToReset(outside: path, remoteBranch: "\(remote)/\(branch)")
+    try repository.ensureSafeToReset(outside: paths, remoteBranch: "\(remote)/\(branch)")
     try repository.resetHard(to: "\(remote)/\(branch)")
     var attempt = 1
     while true {
-        guard let commit = try commitChanges(repository: repository, under: path, commitMessage: commitMessage,
+        guard let commit = try commitChanges(repository: repository, underEach: paths, commitMessage: commitMessage,
                                              author: author, committer: committer, update: update) else {
             return PublishResult(commit: nil, pushed: false, attempts: attempt)
         }
@@ -74,8 +92,21 @@ public func commitChanges(
     committer: Signature? = nil,
     update: () throws -> Void
 ) throws -> Commit? {
-    try repository.ensureNothingStaged(outside: path)
+    try commitChanges(repository: repository, underEach: Repository.pathspec(path), commitMessage: commitMessage,
+                      author: author, committer: committer, update: update)
+}
+
+/// `commitChanges` of several folders in one commit (`paths` empty: the whole tree).
+public func commitChanges(
+    repository: Repository,
+    underEach paths: [String],
+    commitMessage: String,
+    author: Signature,
+    committer: Signature? = nil,
+    update: () throws -> Void
+) throws -> Commit? {
+    try repository.ensureNothingStaged(outside: paths)
     try update()
-    try repository.stageAll(under: path)
+    try repository.stageAll(underEach: paths)
     return try repository.commit(message: commitMessage, author: author, committer: committer)
 }

@@ -9,7 +9,7 @@ public struct UnsafeCloneError: Error, Equatable, Sendable, CustomStringConverti
 extension Repository {
     /// Tracked paths outside `relativePath` that differ from HEAD: staged ones, and with
     /// `includeWorkTree` also unstaged edits. Untracked files are nobody's work to lose here.
-    func changedPaths(outside relativePath: String, includeWorkTree: Bool) throws -> [String] {
+    func changedPaths(outside relativePaths: [String], includeWorkTree: Bool) throws -> [String] {
         var options = git_status_options()
         try GitError.check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
         options.show = includeWorkTree ? GIT_STATUS_SHOW_INDEX_AND_WORKDIR : GIT_STATUS_SHOW_INDEX_ONLY
@@ -17,14 +17,17 @@ extension Repository {
         var list: OpaquePointer?
         try GitError.check(git_status_list_new(&list, handle, &options), "git_status_list_new")
         defer { git_status_list_free(list) }
-        let prefix = relativePath.hasSuffix("/") ? relativePath : relativePath + "/"
+        let folders = relativePaths.filter { !$0.isEmpty && $0 != "." }
+        // No folders, or "" among them, means the whole tree: nothing is outside it.
+        if relativePaths.isEmpty || folders.count < relativePaths.count { return [] }
+        let prefixes = folders.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         var paths: [String] = []
         for position in 0..<git_status_list_entrycount(list) {
             guard let entry = git_status_byindex(list, position)?.pointee else { continue }
             let delta = entry.head_to_index ?? entry.index_to_workdir
             guard let path = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
             let name = String(cString: path)
-            if relativePath.isEmpty || name == relativePath || name.hasPrefix(prefix) { continue }
+            if folders.contains(name) || prefixes.contains(where: name.hasPrefix) { continue }
             paths.append(name)
         }
         return paths
@@ -47,20 +50,20 @@ extension Repository {
 
     /// Refuses a commit of `relativePath` when the index holds changes elsewhere: `commit` writes
     /// the whole index, so they would land under a message that does not mention them.
-    func ensureNothingStaged(outside relativePath: String) throws {
-        let staged = try changedPaths(outside: relativePath, includeWorkTree: false)
+    func ensureNothingStaged(outside relativePaths: [String]) throws {
+        let staged = try changedPaths(outside: relativePaths, includeWorkTree: false)
         if !staged.isEmpty {
-            throw UnsafeCloneError(description: "changes are staged outside \(relativePath): "
+            throw UnsafeCloneError(description: "changes are staged outside \(Self.list(relativePaths)): "
                 + Self.list(staged) + "; commit or unstage them first")
         }
     }
 
     /// Refuses to publish from a clone whose own work a reset to the remote tip would destroy:
     /// edits to tracked files outside `relativePath`, or commits not on `remoteBranch`.
-    func ensureSafeToReset(outside relativePath: String, remoteBranch: String) throws {
-        let edited = try changedPaths(outside: relativePath, includeWorkTree: true)
+    func ensureSafeToReset(outside relativePaths: [String], remoteBranch: String) throws {
+        let edited = try changedPaths(outside: relativePaths, includeWorkTree: true)
         if !edited.isEmpty {
-            throw UnsafeCloneError(description: "the clone has changes outside \(relativePath): "
+            throw UnsafeCloneError(description: "the clone has changes outside \(Self.list(relativePaths)): "
                 + Self.list(edited) + "; commit, push or stash them first")
         }
         if try !headIsContained(in: remoteBranch) {

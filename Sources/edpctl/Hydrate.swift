@@ -43,7 +43,10 @@ struct HydrateCommand: ParsableCommand {
     @Option(help: "The cloud provider: the first folder level (default: $PROVIDER).")
     var provider: String?
 
-    @Option(help: "The environment's domain: the second folder level (default: $DOMAIN).")
+    @Option(help: ArgumentHelp("""
+        The environment's domain: the second folder level (default: $DOMAIN). Several, comma-separated, \
+        are hydrated one after another with the same values and committed together.
+        """, valueName: "domain"))
     var domain: String?
 
     @Option(help: ArgumentHelp("The stacks to hydrate, comma-separated (default: $STACKS).", valueName: "a,b"))
@@ -109,24 +112,33 @@ struct HydrateCommand: ParsableCommand {
             let inputs = try HydrationInputs.load(valuesFile: values, envFile: envFile, environment: environment)
             let credentials = try gitCredentials(environment)
             let instancesDirectory = try prepareInstances(credentials: credentials)
-            let request = try inputs.request(
-                templatesDirectory: templates, instancesDirectory: instancesDirectory, provider: provider,
-                domain: domain, stacks: stacks.map(HydrationRequest.parseStackList),
-                leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim)
+            let domains: [String?] = domain.map { $0.split(separator: ",").map { String($0) } } ?? [nil]
+            let requests = try domains.map { domain in
+                try inputs.request(
+                    templatesDirectory: templates, instancesDirectory: instancesDirectory, provider: provider,
+                    domain: domain, stacks: stacks.map(HydrationRequest.parseStackList),
+                    leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim)
+            }
 
             if check || diff {
-                let plan = try Hydrator.plan(request)
-                if diff { print(plan.unifiedDiff(), terminator: "") }
-                report(plan.preview, commit: nil, pushed: false, attempts: 0, dryRun: true)
-                if check && plan.hasChanges { throw ExitCode(2) }
+                var changed = false
+                for request in requests {
+                    let plan = try Hydrator.plan(request)
+                    if diff { print(plan.unifiedDiff(), terminator: "") }
+                    report(plan.preview, commit: nil, pushed: false, attempts: 0, dryRun: true)
+                    changed = changed || plan.hasChanges
+                }
+                if check && changed { throw ExitCode(2) }
                 return
             }
             if !commit {
-                report(try Hydrator.apply(try Hydrator.plan(request)), commit: nil, pushed: false, attempts: 0)
+                for request in requests {
+                    report(try Hydrator.apply(try Hydrator.plan(request)), commit: nil, pushed: false, attempts: 0)
+                }
                 return
             }
             guard let author else { return }
-            try commitAndPush(request, instancesDirectory: instancesDirectory, credentials: credentials, author: author)
+            try commitAndPush(requests, instancesDirectory: instancesDirectory, credentials: credentials, author: author)
         } catch let error as HydrationError {
             fail(error.description)
         } catch let error as GitError {
@@ -136,29 +148,40 @@ struct HydrateCommand: ParsableCommand {
         }
     }
 
-    private func commitAndPush(_ request: HydrationRequest, instancesDirectory: String, credentials: Credentials?,
+    private func commitAndPush(_ requests: [HydrationRequest], instancesDirectory: String, credentials: Credentials?,
                                author: Signature) throws {
         let repository = try Repository.open(at: instancesDirectory)
-        let folder = repository.relativePath(of: instancesDirectory + "/" + request.instancePath) ?? request.instancePath
-        let message = commitMessage(for: request)
-        var lastReport: HydrationReport?
-        let update = { lastReport = try Hydrator.apply(try Hydrator.plan(request)) }
+        let folders = requests.map { request in
+            repository.relativePath(of: instancesDirectory + "/" + request.instancePath) ?? request.instancePath
+        }
+        let message = commitMessage(for: requests)
+        var reports: [HydrationReport] = []
+        // Runs again after a lost push, on the new tip: the reports are those of the last run.
+        let update = { reports = try requests.map { try Hydrator.apply(try Hydrator.plan($0)) } }
+        let commit: Commit?
+        var pushed = false
+        var attempts = 1
         if push {
-            let result = try publish(repository: repository, changesUnder: folder, branch: branch,
+            let result = try publish(repository: repository, changesUnderEach: folders, branch: branch,
                                      credentials: credentials, maxAttempts: maxAttempts, commitMessage: message,
                                      author: author, update: update)
-            report(lastReport, commit: result.commit, pushed: result.pushed, attempts: result.attempts)
+            (commit, pushed, attempts) = (result.commit, result.pushed, result.attempts)
         } else {
-            let made = try commitChanges(repository: repository, under: folder, commitMessage: message,
-                                         author: author, update: update)
-            report(lastReport, commit: made, pushed: false, attempts: 1)
+            commit = try commitChanges(repository: repository, underEach: folders, commitMessage: message,
+                                       author: author, update: update)
         }
+        for report in reports { self.report(report, commit: commit, pushed: pushed, attempts: attempts) }
     }
 
-    /// Names provider, domain and stacks, and the templates' own commit when they are a checkout, so
+    /// Names provider, domains and stacks, and the templates' own commit when they are a checkout, so
     /// the instances history says where every change came from.
-    private func commitMessage(for request: HydrationRequest) -> String {
-        var message = "hydrate \(request.provider)/\(request.domain): \(request.stacks.joined(separator: ", "))\n"
+    private func commitMessage(for requests: [HydrationRequest]) -> String {
+        let stacks = requests.first?.stacks.joined(separator: ", ") ?? ""
+        let paths = requests.map(\.instancePath)
+        let target = paths.count <= 3 ? paths.joined(separator: ", ")
+            : "\(paths.count) domains (\(paths.prefix(3).joined(separator: ", ")) and \(paths.count - 3) more)"
+        var message = "hydrate \(target): \(stacks)\n"
+        if paths.count > 3 { message += "\n" + paths.joined(separator: "\n") + "\n" }
         if let source = Repository.describeCheckout(containing: templates) {
             message += "\nTemplates: \(source.id) (\(source.summary))\n"
         }

@@ -111,6 +111,22 @@ struct HydrateCommandTests {
         #expect(try workspace.head() == head)
     }
 
+    @Test func severalDomainsAreHydratedAndCommittedTogether() throws {
+        let workspace = try Workspace()
+        let before = try workspace.head()
+        let result = try workspace.hydrate(["--templates", "templates", "--instances", "instances", "--provider", "otc",
+                                            "--domain", "a.example.org,b.example.org", "--stacks", "app", "--commit"],
+                                           environment: ["GREETING": "hello"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try git("rev-list", "--count", "\(before)..HEAD", in: workspace.clone) == "1")
+        #expect(try git("log", "-1", "--format=%s", in: workspace.clone) == "hydrate otc/a.example.org, otc/b.example.org: app")
+        let committed = try git("show", "--format=", "--name-only", "HEAD", in: workspace.clone).split(separator: "\n")
+        #expect(committed.contains("otc/a.example.org/edfbuilder.yaml"))
+        #expect(committed.contains("otc/b.example.org/edfbuilder.yaml"))
+        // Each domain's files say which domain they are for.
+        #expect(try workspace.scratch.read("instances/otc/b.example.org/edfbuilder.yaml").contains("b.example.org"))
+    }
+
     @Test func droppingAStackRemovesItsFilesAndNothingElse() throws {
         let workspace = try Workspace()
         #expect(try workspace.hydrateSmall("--commit").status == 0)
