@@ -367,6 +367,24 @@ struct HydrationGuardTests {
         #expect(fixture.files(under: "instances").isEmpty)
     }
 
+    /// Go's run-time errors quote the value they fail on; a credential's never reaches the message.
+    @Test func templateErrorsNeverQuoteACredential() throws {
+        let fixture = try HydrationFixture()
+        try fixture.template("registry/core.yaml", "a: b\n")
+        try fixture.template("stacks/core/misuse.yaml", "<<< range .Env.DEX_CLIENT_SECRET >>>x<<< end >>>\n")
+        try fixture.template("stacks/core/encoded.yaml", "<<< range (base64.Encode .Env.api_token) >>>x<<< end >>>\n")
+
+        let error = hydrationError { _ = try Hydrator.plan(fixture.request(stacks: ["core"], variables: credentials)) }
+        let description = try #require(error?.description)
+        #expect(description.contains("range can't iterate over <DEX_CLIENT_SECRET redacted>"), "\(description)")
+        #expect(description.contains("<api_token redacted>"), "\(description)")
+        for value in credentials.values where value.count >= 4 {
+            #expect(!description.contains(value))
+            #expect(!description.contains(Data(value.utf8).base64EncodedString()))
+        }
+        #expect(fixture.files(under: "instances").isEmpty)
+    }
+
     @Test func templateCommentOptsOneFileOut() throws {
         let fixture = try HydrationFixture()
         try fixture.template("registry/core.yaml", "a: b\n")

@@ -262,7 +262,7 @@ private struct FileRenderer: Sendable {
                 output = result.output
             } catch {
                 outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: nil, column: nil,
-                                                           message: "\(error)")]
+                                                           message: outputGuard.redacting("\(error)"))]
                 return outcome
             }
         }

@@ -52,6 +52,21 @@ struct OutputGuard: Sendable {
         optOutPattern.firstMatch(in: templateText, range: NSRange(templateText.startIndex..., in: templateText)) != nil
     }
 
+    /// `message` with every credential variable's value, and its base64 form, replaced by
+    /// `<NAME redacted>`: Go's run-time errors quote the values they trip over
+    /// (`range can't iterate over VALUE`), and the errors go to CI logs.
+    func redacting(_ message: String) -> String {
+        var text = message
+        let forms = credentials.flatMap { credential in
+            [(credential.value, credential.name), (credential.base64, credential.name)]
+        }
+        // Longest first, so a value that contains another one is replaced whole.
+        for (form, name) in forms.sorted(by: { $0.0.count > $1.0.count }) {
+            text = text.replacingOccurrences(of: String(decoding: form, as: UTF8.self), with: "<\(name) redacted>")
+        }
+        return text
+    }
+
     /// Files whose output must be YAML: the manifests and Helm values of a stack.
     static func isYAMLFile(_ path: String) -> Bool {
         path.hasSuffix(".yaml") || path.hasSuffix(".yml")
