@@ -1,17 +1,23 @@
 import CLibgit2
 
-/// The repository's index (staging area): owns one `git_index *`.
+/// An index (staging area): owns one `git_index *`.
 final class Index {
     let handle: OpaquePointer
-    /// The index belongs to the repository and must not outlive it.
-    let repository: Repository
+    /// What the index belongs to (a `Repository` or an `ObjectPack`), which must outlive it.
+    let owner: AnyObject
 
-    init(of repository: Repository) throws {
+    /// The repository's own index.
+    convenience init(of repository: Repository) throws {
         var handle: OpaquePointer?
         try GitError.check(git_repository_index(&handle, repository.handle), "git_repository_index")
         guard let handle else { throw GitError.lastError(call: "git_repository_index", code: -1) }
+        self.init(handle: handle, owner: repository)
+    }
+
+    /// Takes over `handle`, which `deinit` frees.
+    init(handle: OpaquePointer, owner: AnyObject) {
         self.handle = handle
-        self.repository = repository
+        self.owner = owner
     }
 
     deinit {
@@ -58,34 +64,77 @@ extension Repository {
     /// makes no commit when the index holds the same tree as HEAD (nothing staged).
     /// The message is cleaned up as `git commit` does; `committer` defaults to `author`.
     public func commit(message: String, author: Signature, committer: Signature? = nil) throws -> Commit? {
-        let index = try Index(of: self)
-        var treeID = git_oid()
-        try GitError.check(git_index_write_tree(&treeID, index.handle), "git_index_write_tree")
+        try commit(try Index(of: self), through: try ObjectPack(for: self), message: message, author: author,
+                   committer: committer)
+    }
 
+    /// Commits `index` with its trees and the commit written through `pack`. The order keeps the
+    /// repository whole if the process dies anywhere: the pack file first, then the index, then
+    /// the branch, so nothing on disk ever names an object that is not there yet.
+    func commit(_ index: Index, through pack: ObjectPack, message: String, author: Signature,
+                committer: Signature?) throws -> Commit? {
+        var treeID = git_oid()
+        try GitError.check(git_index_write_tree_to(&treeID, index.handle, pack.store), "git_index_write_tree_to")
         let parent = try headCommitHandle()
         defer { git_commit_free(parent) }
-        if let parent {
-            if ObjectID(git_commit_tree_id(parent).pointee) == ObjectID(treeID) { return nil }
-        } else if git_index_entrycount(index.handle) == 0 {
+        let parentID = parent.map { git_commit_id($0).pointee }
+        let unchanged = parent.map { ObjectID(git_commit_tree_id($0).pointee) == ObjectID(treeID) }
+            ?? (git_index_entrycount(index.handle) == 0)
+        if unchanged {
+            try pack.flush()
+            try GitError.check(git_index_write(index.handle), "git_index_write")
             return nil
         }
 
-        var tree: OpaquePointer?
-        try GitError.check(git_tree_lookup(&tree, handle, &treeID), "git_tree_lookup")
-        defer { git_tree_free(tree) }
-        let authorSignature = try SignatureHandle(author)
-        let committerSignature = try committer.map(SignatureHandle.init) ?? authorSignature
         let text = try Self.prettify(message)
-
         var commitID = git_oid()
-        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
-        try GitError.check(git_commit_create(&commitID, handle, "HEAD", authorSignature.handle, committerSignature.handle,
-                                             nil, text, tree, parents.count, &parents),
-                           "git_commit_create")
+        do {
+            var tree: OpaquePointer?
+            try GitError.check(git_tree_lookup(&tree, pack.store, &treeID), "git_tree_lookup")
+            defer { git_tree_free(tree) }
+            // libgit2 takes only parents of the repository it writes to: look HEAD up again in the store.
+            var storeParent: OpaquePointer?
+            if var parentID {
+                try GitError.check(git_commit_lookup(&storeParent, pack.store, &parentID), "git_commit_lookup")
+            }
+            defer { git_commit_free(storeParent) }
+            let authorSignature = try SignatureHandle(author)
+            let committerSignature = try committer.map(SignatureHandle.init) ?? authorSignature
+            var parents: [OpaquePointer?] = storeParent.map { [$0] } ?? []
+            try GitError.check(git_commit_create(&commitID, pack.store, nil, authorSignature.handle,
+                                                 committerSignature.handle, nil, text, tree, parents.count, &parents),
+                               "git_commit_create")
+            pack.markWritten()
+        }
+        try pack.flush()
+        try GitError.check(git_index_write(index.handle), "git_index_write")
+        let summary = String(text.prefix { $0 != "\n" })
+        try moveHead(to: commitID, from: parentID, reflogMessage: (parentID == nil ? "commit (initial): " : "commit: ") + summary)
+
         var created: OpaquePointer?
         try GitError.check(git_commit_lookup(&created, handle, &commitID), "git_commit_lookup")
         defer { git_commit_free(created) }
         return created.map(Commit.init)
+    }
+
+    /// Points HEAD's branch (or a detached HEAD) at `commit`, provided it still points at `parent`
+    /// (nil: the branch does not exist yet), as `git commit` does.
+    private func moveHead(to commit: git_oid, from parent: git_oid?, reflogMessage: String) throws {
+        var head: OpaquePointer?
+        try GitError.check(git_reference_lookup(&head, handle, "HEAD"), "git_reference_lookup")
+        defer { git_reference_free(head) }
+        let name = git_reference_type(head) == GIT_REFERENCE_SYMBOLIC
+            ? git_reference_symbolic_target(head).map { String(cString: $0) } ?? "HEAD" : "HEAD"
+        var target = commit
+        var updated: OpaquePointer?
+        if var parent {
+            try GitError.check(git_reference_create_matching(&updated, handle, name, &target, 1, &parent, reflogMessage),
+                               "git_reference_create_matching")
+        } else {
+            try GitError.check(git_reference_create(&updated, handle, name, &target, 0, reflogMessage),
+                               "git_reference_create")
+        }
+        git_reference_free(updated)
     }
 
     /// libgit2 takes a list of pathspecs; an empty list means the whole tree.

@@ -13,8 +13,8 @@ public struct PublishResult: Sendable, Equatable {
     }
 }
 
-/// Runs `update` (which rewrites the files under `path`), commits what changed there and pushes
-/// `branch` to `remote`.
+/// Runs `update` (which rewrites the files under `path` and returns every file now there), commits
+/// what changed there and pushes `branch` to `remote`.
 ///
 /// When the push loses to another one (non-fast-forward), it fetches, resets hard to the remote
 /// branch's tip, and runs `update`, commits and pushes again, up to `maxAttempts` times in all
@@ -22,6 +22,9 @@ public struct PublishResult: Sendable, Equatable {
 /// So several CI jobs that rewrite different folders of one branch at once all land: every round
 /// one of them wins, hence `maxAttempts` at least the number of concurrent jobs. `update` must
 /// therefore write its whole result each time, from the files as it finds them.
+///
+/// What `update` returns is staged as it is (`Repository.stage`): the commit holds exactly those
+/// files under `path`, and tracked files under `path` that it leaves out are deleted from the commit.
 ///
 /// - Parameters:
 ///   - path: the folder (or file) to stage, relative to the working tree's root; "" for all.
@@ -41,7 +44,7 @@ public func publish(
     commitMessage: String,
     author: Signature,
     committer: Signature? = nil,
-    update: () throws -> Void
+    update: () throws -> [WorkTreeFile]
 ) throws -> PublishResult {
     try publish(repository: repository, changesUnderEach: Repository.pathspec(path), branch: branch, remote: remote,
                 credentials: credentials, maxAttempts: maxAttempts, commitMessage: commitMessage, author: author,
@@ -59,7 +62,7 @@ public func publish(
     commitMessage: String,
     author: Signature,
     committer: Signature? = nil,
-    update: () throws -> Void
+    update: () throws -> [WorkTreeFile]
 ) throws -> PublishResult {
     // Start from the remote tip, and only where a reset to it later cannot destroy anyone's work.
     try repository.fetch(remote: remote, branch: branch, credentials: credentials)
@@ -82,15 +85,16 @@ public func publish(
     }
 }
 
-/// Runs `update` and commits what changed under `path`, without pushing: `publish`'s first half,
-/// for `hydrate --commit`. Returns nil, and makes no commit, when nothing changed.
+/// Runs `update` and commits the files it returns as the whole of `path`, without pushing:
+/// `publish`'s first half, for `hydrate --commit`. Returns nil, and makes no commit, when nothing
+/// changed.
 public func commitChanges(
     repository: Repository,
     under path: String,
     commitMessage: String,
     author: Signature,
     committer: Signature? = nil,
-    update: () throws -> Void
+    update: () throws -> [WorkTreeFile]
 ) throws -> Commit? {
     try commitChanges(repository: repository, underEach: Repository.pathspec(path), commitMessage: commitMessage,
                       author: author, committer: committer, update: update)
@@ -103,10 +107,9 @@ public func commitChanges(
     commitMessage: String,
     author: Signature,
     committer: Signature? = nil,
-    update: () throws -> Void
+    update: () throws -> [WorkTreeFile]
 ) throws -> Commit? {
     try repository.ensureNothingStaged(outside: paths)
-    try update()
-    try repository.stageAll(underEach: paths)
-    return try repository.commit(message: commitMessage, author: author, committer: committer)
+    return try repository.commit(try update(), replacingEntriesUnder: paths, message: commitMessage, author: author,
+                                 committer: committer)
 }

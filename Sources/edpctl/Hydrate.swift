@@ -156,8 +156,17 @@ struct HydrateCommand: ParsableCommand {
         }
         let message = commitMessage(for: requests)
         var reports: [HydrationReport] = []
-        // Runs again after a lost push, on the new tip: the reports are those of the last run.
-        let update = { reports = try requests.map { try Hydrator.apply(try Hydrator.plan($0)) } }
+        // Runs again after a lost push, on the new tip: the reports are those of the last run. A
+        // hydration leaves exactly its planned files in its folder, so those are what git stages.
+        let update = {
+            var files: [WorkTreeFile] = []
+            reports = try zip(requests, folders).map { request, folder in
+                let plan = try Hydrator.plan(request)
+                files += plan.files.map { WorkTreeFile(path: folder + "/" + $0.path, bytes: $0.bytes) }
+                return try Hydrator.apply(plan)
+            }
+            return files
+        }
         let commit: Commit?
         var pushed = false
         var attempts = 1

@@ -22,7 +22,7 @@ import Testing
                                               credentials: credentials)
         let result = try publish(repository: repository, changesUnder: "instances/a", branch: "main",
                                  credentials: credentials, commitMessage: "hydrate a", author: author) {
-            try write("name: a2\n", to: repository.workDirectory + "/instances/a/app.yaml")
+            [try place("name: a2\n", at: "instances/a/app.yaml", in: repository)]
         }
         let commit = try #require(result.commit)
         #expect(result == PublishResult(commit: commit, pushed: true, attempts: 1))
@@ -35,7 +35,7 @@ import Testing
         let before = try history(of: bare)
         let result = try publish(repository: repository, changesUnder: "instances/a", branch: "main",
                                  credentials: credentials, commitMessage: "hydrate a", author: author) {
-            try write("name: a\n", to: repository.workDirectory + "/instances/a/app.yaml")
+            [try place("name: a\n", at: "instances/a/app.yaml", in: repository)]
         }
         #expect(result == PublishResult(commit: nil, pushed: false, attempts: 1))
         #expect(try history(of: bare) == before)
@@ -59,9 +59,11 @@ import Testing
                                    credentials: credentials, maxAttempts: 3,
                                    commitMessage: "hydrate \(name)", author: author) {
                     runs += 1
-                    try write("name: \(name)\nrun: \(runs)\n", to: repository.workDirectory + "/instances/\(name)/app.yaml")
+                    let file = try place("name: \(name)\nrun: \(runs)\n", at: "instances/\(name)/app.yaml",
+                                         in: repository)
                     // Both have committed on the same tip before either pushes.
                     if runs == 1 { barrier.arriveAndWait() }
+                    return [file]
                 }
             }
         }
@@ -93,9 +95,9 @@ import Testing
                 // Another job lands while this one works: its push is then the one that loses.
                 _ = try publish(repository: first, changesUnder: "instances/a", branch: "main", credentials: credentials,
                                 commitMessage: "hydrate a", author: author) {
-                    try write("name: a2\n", to: first.workDirectory + "/instances/a/app.yaml")
+                    [try place("name: a2\n", at: "instances/a/app.yaml", in: first)]
                 }
-                try write("name: b2\n", to: second.workDirectory + "/instances/b/app.yaml")
+                return [try place("name: b2\n", at: "instances/b/app.yaml", in: second)]
             }
         }
         #expect(runs == 1)
@@ -110,7 +112,7 @@ import Testing
                         credentials: .https(username: server.user, token: "wrong"),
                         commitMessage: "hydrate a", author: author) {
                 runs += 1
-                try write("name: a2\n", to: repository.workDirectory + "/instances/a/app.yaml")
+                return [try place("name: a2\n", at: "instances/a/app.yaml", in: repository)]
             }
         }
         // The fetch before the first attempt already fails: nothing was written.
@@ -120,13 +122,17 @@ import Testing
     @Test func publishRefusesAClonesOwnUnpushedCommits() throws {
         let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
                                               credentials: credentials)
-        try write("mine\n", to: repository.workDirectory + "/notes.txt")
-        _ = try commitChanges(repository: repository, under: "notes.txt", commitMessage: "local work", author: author) {}
+        _ = try commitChanges(repository: repository, under: "notes.txt", commitMessage: "local work", author: author) {
+            [try place("mine\n", at: "notes.txt", in: repository)]
+        }
         let before = try history(of: bare)
         var runs = 0
         #expect(throws: UnsafeCloneError.self) {
             try publish(repository: repository, changesUnder: "instances/a", branch: "main", credentials: credentials,
-                        commitMessage: "hydrate a", author: author) { runs += 1 }
+                        commitMessage: "hydrate a", author: author) {
+                runs += 1
+                return []
+            }
         }
         #expect(runs == 0)
         #expect(try history(of: bare) == before)
@@ -139,7 +145,7 @@ import Testing
         try write("name: edited by hand\n", to: repository.workDirectory + "/instances/b/app.yaml")
         #expect(throws: UnsafeCloneError.self) {
             try publish(repository: repository, changesUnder: "instances/a", branch: "main", credentials: credentials,
-                        commitMessage: "hydrate a", author: author) {}
+                        commitMessage: "hydrate a", author: author) { [] }
         }
         #expect(try String(contentsOfFile: repository.workDirectory + "/instances/b/app.yaml", encoding: .utf8)
             == "name: edited by hand\n")
@@ -152,7 +158,7 @@ import Testing
         try repository.stageAll(under: "elsewhere.txt")
         #expect(throws: UnsafeCloneError.self) {
             try commitChanges(repository: repository, under: "instances/a", commitMessage: "hydrate a",
-                              author: author) {}
+                              author: author) { [] }
         }
     }
 }

@@ -140,12 +140,15 @@ import Testing
 
     @Test func commitChangesRunsTheUpdateAndCommitsOnlyWhenSomethingChanged() throws {
         let clone = try cloneLocally()
-        let path = clone.workDirectory + "/instances/a/app.yaml"
         let unchanged = try commitChanges(repository: clone, under: "instances/a", commitMessage: "same",
-                                          author: author) { try write("name: a\n", to: path) }
+                                          author: author) {
+            [try place("name: a\n", at: "instances/a/app.yaml", in: clone)]
+        }
         #expect(unchanged == nil)
         let changed = try commitChanges(repository: clone, under: "instances/a", commitMessage: "hydrate a",
-                                        author: author) { try write("name: a3\n", to: path) }
+                                        author: author) {
+            [try place("name: a3\n", at: "instances/a/app.yaml", in: clone)]
+        }
         #expect(changed?.summary == "hydrate a")
         #expect(try git("show", "HEAD:instances/a/app.yaml", in: clone.workDirectory) == "name: a3")
     }

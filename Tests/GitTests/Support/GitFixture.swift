@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Git
 
 /// A temporary folder for one test, removed when the value goes away.
 final class TemporaryFolder {
@@ -65,6 +66,13 @@ func write(_ text: String, to path: String) throws {
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                             withIntermediateDirectories: true)
     try text.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+/// Writes `text` to `path` below the repository's working tree and returns it as `publish`'s and
+/// `commitChanges`' `update` reports a file it wrote.
+func place(_ text: String, at path: String, in repository: Repository) throws -> WorkTreeFile {
+    try write(text, to: repository.workDirectory + "/" + path)
+    return WorkTreeFile(path: path, bytes: Array(text.utf8))
 }
 
 func read(_ path: String) throws -> String {
