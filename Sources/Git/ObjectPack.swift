@@ -24,18 +24,22 @@ final class ObjectPack {
         var database: OpaquePointer?
         try GitError.check(git_odb_new(&database), "git_odb_new")
         guard let database else { throw GitError.lastError(call: "git_odb_new", code: -1) }
-        var memory: UnsafeMutablePointer<git_odb_backend>?
-        var buffer = git_buf()
-        defer { git_buf_dispose(&buffer) }
         do {
+            var memory: UnsafeMutablePointer<git_odb_backend>?
             try GitError.check(git_mempack_new(&memory), "git_mempack_new")
             guard let memory else { throw GitError.lastError(call: "git_mempack_new", code: -1) }
-            // The database frees the backend from here on, also when a later step fails.
-            try GitError.check(git_odb_add_backend(database, memory, 999), "git_odb_add_backend")
-            try GitError.check(git_repository_item_path(&buffer, repository.handle, GIT_REPOSITORY_ITEM_OBJECTS),
+            let added = git_odb_add_backend(database, memory, 999)
+            if added < 0 {
+                // Until it is added the backend is ours to free; from then on the database frees it.
+                memory.pointee.free?(memory)
+                try GitError.check(added, "git_odb_add_backend")
+            }
+            var objects = git_buf()
+            defer { git_buf_dispose(&objects) }
+            try GitError.check(git_repository_item_path(&objects, repository.handle, GIT_REPOSITORY_ITEM_OBJECTS),
                                "git_repository_item_path")
             // An alternate is read from and never written to; its own alternates come along.
-            try GitError.check(git_odb_add_disk_alternate(database, buffer.ptr), "git_odb_add_disk_alternate")
+            try GitError.check(git_odb_add_disk_alternate(database, objects.ptr), "git_odb_add_disk_alternate")
             var store: OpaquePointer?
             try GitError.check(git_repository_wrap_odb(&store, database), "git_repository_wrap_odb")
             guard let store else { throw GitError.lastError(call: "git_repository_wrap_odb", code: -1) }
