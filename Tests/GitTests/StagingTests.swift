@@ -4,20 +4,7 @@ import Testing
 
 /// `commitChanges` stages the files `update` reports (`Repository.stage`) and writes the new
 /// objects as one pack (`ObjectPack`); the git CLI checks the result.
-@Suite struct StagingTests {
-    let folder: TemporaryFolder
-    let bare: String
-    let author = Signature(name: "edpctl", email: "edpctl@example.com")
-
-    init() throws {
-        folder = try TemporaryFolder()
-        bare = try makeBareRepository(named: "platform", in: folder)
-    }
-
-    func cloneLocally() throws -> Repository {
-        try Repository.clone(url: bare, to: folder.child("work"))
-    }
-
+extension RepositoryTests {
     /// `git ls-files -s`: path → "mode id".
     func stagedEntries(in repository: Repository) throws -> [String: String] {
         var entries: [String: String] = [:]
