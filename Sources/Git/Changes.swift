@@ -109,7 +109,8 @@ extension Repository {
         try pack.flush()
         try GitError.check(git_index_write(index.handle), "git_index_write")
         let summary = String(text.prefix { $0 != "\n" })
-        try moveHead(to: commitID, from: parentID, reflogMessage: (parentID == nil ? "commit (initial): " : "commit: ") + summary)
+        let reflogMessage = (parentID == nil ? "commit (initial): " : "commit: ") + summary
+        try moveHead(to: commitID, from: parentID, reflogMessage: reflogMessage)
 
         var created: OpaquePointer?
         try GitError.check(git_commit_lookup(&created, handle, &commitID), "git_commit_lookup")
@@ -128,8 +129,9 @@ extension Repository {
         var target = commit
         var updated: OpaquePointer?
         if var parent {
-            try GitError.check(git_reference_create_matching(&updated, handle, name, &target, 1, &parent, reflogMessage),
-                               "git_reference_create_matching")
+            try GitError.check(
+                git_reference_create_matching(&updated, handle, name, &target, 1, &parent, reflogMessage),
+                "git_reference_create_matching")
         } else {
             try GitError.check(git_reference_create(&updated, handle, name, &target, 0, reflogMessage),
                                "git_reference_create")

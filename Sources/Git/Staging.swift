@@ -32,18 +32,20 @@ extension Repository {
 
     /// Makes `index`'s entries under `folders` exactly `files` ("" or no folders: the whole tree):
     /// entries of other paths under them are removed, and each file is added with its bytes and the
-    /// mode and stat data of what is on disk. When `files` is everything the working tree holds under the
-    /// folders, that is `git add -A -f -- folders` without reading the folders back. The index is
-    /// changed in memory only.
+    /// mode and stat data of what is on disk. When `files` is everything the working tree holds
+    /// under the folders, that is `git add -A -f -- folders` without reading the folders back. The
+    /// index is changed in memory only.
     ///
-    /// `git_index_add_all` walks the folders and looks up `.gitattributes` for every file (a dozen
-    /// stats and a realpath each), which made staging 50 hydrated domains three times slower than
-    /// writing them. Here the blob comes from the bytes in memory whenever libgit2's to-repository
-    /// filters provably leave them alone: `crlf` changes only bytes with a CR and `ident` only bytes
-    /// with `$Id`, and libgit2 runs no other filter unless a program registers one (edpctl does not).
-    /// A file with either, or whose size on disk is not `bytes.count`, is staged from disk through
-    /// libgit2's filters, as a loose object written before the index names it. Files are staged even
-    /// where a `.gitignore` matches them, since the caller says they belong in the commit.
+    /// `git_index_add_all` walks the folders and looks up `.gitattributes` for every file (dozens
+    /// of stats, and a readlink per path component for its real path), which made staging 50
+    /// hydrated domains take longer than rendering them. Here the blob comes from the bytes in
+    /// memory whenever libgit2's to-repository filters provably leave them alone: `crlf` changes
+    /// only bytes with a CR and `ident` only bytes with `$Id`, and libgit2 runs no other filter
+    /// unless a program registers one (edpctl does not). A file with either, or whose size on disk
+    /// is not `bytes.count`, is staged from disk through libgit2's filters, as a loose object
+    /// written before the index names it (`core.safecrlf`, which only warns about or refuses files
+    /// whose line endings a checkout would change, is not consulted on the first path). Files are
+    /// staged even where a `.gitignore` matches them, since the caller says they belong in the commit.
     func stage(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], in index: Index,
                through pack: ObjectPack) throws {
         let wanted = Set(files.map(\.path))
