@@ -33,6 +33,12 @@ let package = Package(
             name: "Hydrate",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // What the test targets share: the git CLI, a git http-backend server (Tests/Support).
+        .target(
+            name: "TestSupport",
+            path: "Tests/Support",
+            exclude: ["git-http-server.py"]
+        ),
         .testTarget(
             name: "HydrateTests",
             dependencies: ["Hydrate"],
@@ -40,11 +46,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EdpctlTests",
-            dependencies: ["Hydrate"]
+            dependencies: ["Hydrate", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",
-            dependencies: ["Git"]
+            dependencies: ["Git", "TestSupport"]
         ),
     ]
 )

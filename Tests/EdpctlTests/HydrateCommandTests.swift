@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The package's root, for the bundled templates and examples/edp/env.
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -287,7 +288,7 @@ struct HydrateCommandTests {
         let token = "tok-hydrate-push-4711"
         try makeBareRepository("inst", in: workspace.path + "/served")
         let bare = workspace.path + "/served/inst.git"
-        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log", token: token)
+        let server = try GitServer(root: workspace.path, token: token)
         let seed = try git("rev-parse", "main", in: bare)
 
         let result = try workspace.hydrate(
@@ -316,8 +317,7 @@ struct HydrateCommandTests {
         let wrong = "wrong-token-0815"
         try makeBareRepository("inst", in: workspace.path + "/served")
         let bare = workspace.path + "/served/inst.git"
-        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log",
-                                   token: "right-token-4711")
+        let server = try GitServer(root: workspace.path, token: "right-token-4711")
         let before = try git("rev-parse", "main", in: bare)
         let url = server.url("inst", userinfo: userinfoInURL ? "\(server.user):\(wrong)" : nil)
 
@@ -354,7 +354,7 @@ struct HydrateCommandTests {
 
             """.utf8).write(to: URL(fileURLWithPath: hook))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log", token: token)
+        let server = try GitServer(root: workspace.path, token: token)
         let url = server.url("inst")
         let user = server.user
         let path = workspace.path
@@ -399,7 +399,7 @@ struct HydrateCommandTests {
         let token = "tok-hydrate-source-4711"
         try makeBareRepository("inst", in: workspace.path + "/served")
         let bare = workspace.path + "/served/inst.git"
-        let server = try GitServer(served: workspace.path + "/served", logPath: workspace.path + "/server.log", token: token)
+        let server = try GitServer(root: workspace.path, token: token)
 
         let result = try workspace.hydrate(
             ["--templates", "templates", "--instances-url", server.url("inst"), "--work-dir", "work",

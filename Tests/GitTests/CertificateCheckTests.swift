@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
 /// The certificate callback judges SSH host keys only: for HTTPS it must leave libgit2's own TLS
 /// verification in charge, or installing it would have turned every certificate valid.

@@ -1,22 +1,11 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
-/// `publish`: update, commit, push, and on a lost race fetch, reset and do it again.
-@Suite struct PublishTests {
-    let folder: TemporaryFolder
-    let bare: String
-    let server: GitServer
-    let token = "tok-publish-31337"
-    let author = Signature(name: "edpctl", email: "edpctl@example.com")
-    var credentials: Credentials { .https(username: server.user, token: token) }
-
-    init() throws {
-        folder = try TemporaryFolder()
-        bare = try makeBareRepository(named: "platform", in: folder)
-        server = try GitServer(root: folder.path, token: token)
-    }
-
+/// `publish`: update, commit, push, and on a lost race fetch, reset and do it again; against
+/// RemoteTests' `git http-backend`.
+extension RemoteTests {
     @Test func publishCommitsAndPushesWhatTheUpdateChanged() throws {
         let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
                                               credentials: credentials)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
 /// Clone, fetch and push through a real `git http-backend` behind basic auth.
 @Suite struct RemoteTests {

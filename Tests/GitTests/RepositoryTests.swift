@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
 /// Local operations, on clones of a bare repository made through the file system.
 @Suite struct RepositoryTests {

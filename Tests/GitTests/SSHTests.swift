@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
 /// Clone and push over SSH through a real sshd, and its host key checked against known_hosts.
 /// Every result is read back with the git CLI from the bare repository.

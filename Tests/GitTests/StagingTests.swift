@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
 /// `commitChanges` stages the files `update` reports (`Repository.stage`) and writes the new
 /// objects as one pack (`ObjectPack`); the git CLI checks the result.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Git
+import TestSupport
 
 /// A temporary folder for one test, removed when the value goes away.
 final class TemporaryFolder {
@@ -18,48 +19,6 @@ final class TemporaryFolder {
     }
 
     func child(_ name: String) -> String { path + "/" + name }
-}
-
-struct SupportError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs the git CLI, isolated from the machine's and user's configuration.
-@discardableResult
-func git(_ arguments: String..., in directory: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    environment["GIT_TERMINAL_PROMPT"] = "0"
-    environment["GIT_AUTHOR_NAME"] = "Seed"
-    environment["GIT_AUTHOR_EMAIL"] = "seed@example.com"
-    environment["GIT_COMMITTER_NAME"] = "Seed"
-    environment["GIT_COMMITTER_EMAIL"] = "seed@example.com"
-    process.environment = environment
-    let output = Pipe()
-    // A file, not a second pipe: reading one pipe to its end while git fills the other would hang.
-    let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("git-stderr-\(UUID())").path
-    guard FileManager.default.createFile(atPath: errorsPath, contents: nil) else {
-        throw SupportError("cannot create \(errorsPath)")
-    }
-    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
-    process.standardOutput = output
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stderr = FileManager.default.contents(atPath: errorsPath) ?? Data()
-    guard process.terminationStatus == 0 else {
-        throw SupportError("git \(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
-            + String(decoding: stderr, as: UTF8.self))
-    }
-    return String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 func write(_ text: String, to path: String) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A real OpenSSH server (`sshd -D -e`) on 127.0.0.1, on a port of its own, for one test: a fresh
 /// ed25519 host key, the given client keys authorized, its config, pid file and log in a folder
@@ -179,34 +180,6 @@ func sshFingerprint(ofPublicKey path: String) throws -> String {
     let fields = try runProgram("/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f", path).split(separator: " ")
     guard fields.count > 1 else { throw SupportError("ssh-keygen -l printed no fingerprint for \(path)") }
     return String(fields[1])
-}
-
-/// Runs a program with no shell between, and returns its standard output; throws with its
-/// standard error when it fails.
-@discardableResult
-func runProgram(_ executable: String, _ arguments: String...) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    // A file, not a second pipe: reading one pipe to its end while the program fills the other would hang.
-    let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("run-stderr-\(UUID())").path
-    guard FileManager.default.createFile(atPath: errorsPath, contents: nil) else {
-        throw SupportError("cannot create \(errorsPath)")
-    }
-    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
-    process.standardOutput = output
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        let stderr = FileManager.default.contents(atPath: errorsPath) ?? Data()
-        throw SupportError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
-            + String(decoding: stderr, as: UTF8.self))
-    }
-    return String(decoding: stdout, as: UTF8.self)
 }
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now: the kernel picks it for a socket

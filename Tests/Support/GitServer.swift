@@ -1,17 +1,17 @@
 import Foundation
 
 /// A real `git http-backend` behind HTTP basic auth on 127.0.0.1, run by
-/// Tests/Support/git-http-server.py, serving the bare repositories under `root`.
-final class GitServer {
-    let port: Int
-    let user: String
-    let token: String
+/// Tests/Support/git-http-server.py, serving the bare repositories under `<root>/served`.
+public final class GitServer {
+    public let port: Int
+    public let user: String
+    public let token: String
     /// What the server printed on stderr (requests, git's messages), for failing tests.
-    let logPath: String
+    public let logPath: String
     private let process: Process
     private let input: Pipe
 
-    init(root: String, user: String = "ci-bot", token: String) throws {
+    public init(root: String, user: String = "ci-bot", token: String) throws {
         self.user = user
         self.token = token
         logPath = root + "/server.log"
@@ -35,7 +35,8 @@ final class GitServer {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.terminate()
-            throw SupportError("git-http-server.py did not start: " + ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
+            throw SupportError("git-http-server.py did not start: "
+                + ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
         }
         self.port = port
     }
@@ -49,24 +50,22 @@ final class GitServer {
     /// The server's log lines about requests so far, such as
     /// `127.0.0.1 "GET /x.git/info/refs?… HTTP/1.1" 401 -` and
     /// `127.0.0.1 body of /x.git/git-receive-pack: 812 bytes, chunked`.
-    func requests() throws -> [String] {
+    public func requests() throws -> [String] {
         try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map(String.init)
             .filter { $0.hasPrefix("127.0.0.1 ") }
     }
 
     /// The URL of a served repository, `http://127.0.0.1:PORT/NAME.git`, with `userinfo` when given.
-    func url(_ name: String, userinfo: String? = nil) -> String {
+    public func url(_ name: String, userinfo: String? = nil) -> String {
         "http://\(userinfo.map { $0 + "@" } ?? "")127.0.0.1:\(port)/\(name).git"
     }
 
     /// Found from this file's place in the package, so tests run from any working directory.
     private static func script(filePath: String = #filePath) throws -> String {
-        var folder = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("Support/git-http-server.py")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
-            folder.deleteLastPathComponent()
+        let script = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("git-http-server.py")
+        guard FileManager.default.fileExists(atPath: script.path) else {
+            throw SupportError("\(script.path) not found")
         }
-        throw SupportError("Tests/Support/git-http-server.py not found above \(filePath)")
+        return script.path
     }
 }
