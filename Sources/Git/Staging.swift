@@ -49,16 +49,7 @@ extension Repository {
     func stage(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], in index: Index,
                through pack: ObjectPack) throws {
         let wanted = Set(files.map(\.path))
-        let named = folders.filter { !$0.isEmpty && $0 != "." }.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        let wholeTree = folders.isEmpty || named.count < folders.count
-        var stale: [String] = []
-        for position in 0..<git_index_entrycount(index.handle) {
-            guard let entry = git_index_get_byindex(index.handle, position) else { continue }
-            let path = String(cString: entry.pointee.path)
-            let inside = wholeTree || named.contains { path == $0 || path.hasPrefix($0 + "/") }
-            if inside && !wanted.contains(path) { stale.append(path) }
-        }
-        for path in stale {
+        for path in Set(try Self.entryPaths(of: index, under: folders)) where !wanted.contains(path) {
             try GitError.check(git_index_remove_bypath(index.handle, path), "git_index_remove_bypath")
         }
 
@@ -92,6 +83,35 @@ extension Repository {
                 try GitError.check(git_index_add(index.handle, &entry), "git_index_add")
             }
         }
+    }
+
+    /// The paths of `index`'s entries under `folders` ("" or no folders: all of them). Entries are
+    /// sorted by path, so a folder's are one run, found by a binary search: an instances
+    /// repository's index may hold every environment's files.
+    static func entryPaths(of index: Index, under folders: [String]) throws -> [String] {
+        let named = folders.filter { !$0.isEmpty && $0 != "." }.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if folders.isEmpty || named.count < folders.count {
+            return (0..<git_index_entrycount(index.handle)).compactMap { position in
+                git_index_get_byindex(index.handle, position).map { String(cString: $0.pointee.path) }
+            }
+        }
+        var paths: [String] = []
+        for folder in Set(named) {
+            // A file where the folder would be is under it too, as for `git add -A -- folder`.
+            if git_index_get_bypath(index.handle, folder, 0) != nil { paths.append(folder) }
+            let prefix = folder + "/"
+            var position = 0
+            let found = git_index_find_prefix(&position, index.handle, prefix)
+            if found == GIT_ENOTFOUND.rawValue { continue }
+            try GitError.check(found, "git_index_find_prefix")
+            while let entry = git_index_get_byindex(index.handle, position) {
+                let path = String(cString: entry.pointee.path)
+                guard path.hasPrefix(prefix) else { break }
+                paths.append(path)
+                position += 1
+            }
+        }
+        return paths
     }
 
     /// Whether libgit2's built-in filters return `bytes` as they are when storing them (see `stage`).

@@ -123,6 +123,22 @@ extension RepositoryTests {
         #expect(try git("status", "--porcelain", in: clone.workDirectory) == "")
     }
 
+    @Test func entriesUnderAFolderAreItsRunOfTheIndexAndNoNeighboursWithTheSamePrefix() throws {
+        let clone = try cloneLocally()
+        for path in ["instances/a.txt", "instances/a/x/y.yaml", "instances/ab/z.yaml", "instances/a-b", "instancesX"] {
+            try write("\(path)\n", to: clone.workDirectory + "/" + path)
+        }
+        try git("add", "-A", in: clone.workDirectory)
+        let index = try ObjectPack(for: clone).openIndex()
+        #expect(try Repository.entryPaths(of: index, under: ["instances/a"]).sorted()
+            == ["instances/a/app.yaml", "instances/a/x/y.yaml"])
+        #expect(try Repository.entryPaths(of: index, under: ["instances/a.txt", "instances/b/", "nothing"]).sorted()
+            == ["instances/a.txt", "instances/b/app.yaml"])
+        #expect(try Repository.entryPaths(of: index, under: ["instances"]).count == 6)
+        #expect(try Repository.entryPaths(of: index, under: ["instances", ""]).count == 8)
+        #expect(try Repository.entryPaths(of: index, under: []).count == 8)
+    }
+
     @Test func filtersAreNeededOnlyForCarriageReturnsAndIdent() {
         #expect(Repository.passesFiltersUnchanged(Array("a: b\nc: $HOME $I d\n".utf8)))
         #expect(Repository.passesFiltersUnchanged([]))
