@@ -139,6 +139,21 @@ extension RepositoryTests {
         #expect(try Repository.entryPaths(of: index, under: []).count == 8)
     }
 
+    /// A clone that borrows its objects (`git clone --shared`) has HEAD's commit only in the
+    /// alternate object store: the pack's store must read through it.
+    @Test func aCloneWithAlternatesCommits() throws {
+        try git("clone", "-q", "--shared", bare, folder.child("shared"), in: folder.path)
+        let clone = try Repository.open(at: folder.child("shared"))
+        let commit = try commitChanges(repository: clone, under: "instances/a", commitMessage: "hydrate a",
+                                       author: author) {
+            [try place("name: a2\n", at: "instances/a/app.yaml", in: clone)]
+        }
+        #expect(commit?.summary == "hydrate a")
+        #expect(try git("show", "HEAD:instances/a/app.yaml", in: clone.workDirectory) == "name: a2")
+        #expect(try git("rev-parse", "HEAD^", in: clone.workDirectory) == (try git("rev-parse", "main", in: bare)))
+        try git("fsck", "--strict", "--no-progress", in: clone.workDirectory)
+    }
+
     @Test func filtersAreNeededOnlyForCarriageReturnsAndIdent() {
         #expect(Repository.passesFiltersUnchanged(Array("a: b\nc: $HOME $I d\n".utf8)))
         #expect(Repository.passesFiltersUnchanged([]))
