@@ -43,9 +43,10 @@ extension Repository {
     /// only bytes with a CR and `ident` only bytes with `$Id`, and libgit2 runs no other filter
     /// unless a program registers one (edpctl does not). A file with either, or whose size on disk
     /// is not `bytes.count`, is staged from disk through libgit2's filters, as a loose object
-    /// written before the index names it (`core.safecrlf`, which only warns about or refuses files
-    /// whose line endings a checkout would change, is not consulted on the first path). Files are
-    /// staged even where a `.gitignore` matches them, since the caller says they belong in the commit.
+    /// written before the index names it. (`core.safecrlf`, which only warns about or refuses files
+    /// whose line endings a checkout would change, is not consulted for bytes staged from memory.)
+    /// Files are staged even where a `.gitignore` matches them: the caller says they belong in the
+    /// commit.
     func stage(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], in index: Index,
                through pack: ObjectPack) throws {
         let wanted = Set(files.map(\.path))
@@ -69,10 +70,10 @@ extension Repository {
                 try GitError.check(git_blob_create_from_workdir(&entry.id, handle, file.path),
                                    "git_blob_create_from_workdir")
             }
-            // With core.filemode off, git keeps the mode the index has, as the disk's is not to be trusted.
             if status.st_mode & S_IFMT == S_IFLNK {
                 entry.mode = 0o120000
             } else if !trustsFileMode, let existing = git_index_get_bypath(index.handle, file.path, 0) {
+                // With core.filemode off git keeps the index's mode: the disk's is not to be trusted.
                 entry.mode = existing.pointee.mode
             } else {
                 entry.mode = status.st_mode & S_IXUSR != 0 ? 0o100755 : 0o100644
@@ -116,15 +117,7 @@ extension Repository {
 
     /// Whether libgit2's built-in filters return `bytes` as they are when storing them (see `stage`).
     static func passesFiltersUnchanged(_ bytes: [UInt8]) -> Bool {
-        let carriageReturn = UInt8(ascii: "\r")
-        let identKeyword: [UInt8] = Array("$Id".utf8)
-        if bytes.contains(carriageReturn) { return false }
-        var position = 0
-        while let dollar = bytes[position...].firstIndex(of: identKeyword[0]) {
-            if bytes[dollar...].starts(with: identKeyword) { return false }
-            position = dollar + 1
-        }
-        return true
+        !bytes.contains(UInt8(ascii: "\r")) && !bytes.contains(Array("$Id".utf8))
     }
 
     /// The stat fields git keeps per entry, so `git status` later trusts them instead of hashing.
