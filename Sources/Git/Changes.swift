@@ -1,23 +1,15 @@
 import CLibgit2
 
-/// An index (staging area): owns one `git_index *`.
+/// An index (staging area) opened for an `ObjectPack`'s store: owns one `git_index *`.
 final class Index {
     let handle: OpaquePointer
-    /// What the index belongs to (a `Repository` or an `ObjectPack`), which must outlive it.
-    let owner: AnyObject
-
-    /// The repository's own index.
-    convenience init(of repository: Repository) throws {
-        var handle: OpaquePointer?
-        try GitError.check(git_repository_index(&handle, repository.handle), "git_repository_index")
-        guard let handle else { throw GitError.lastError(call: "git_repository_index", code: -1) }
-        self.init(handle: handle, owner: repository)
-    }
+    /// The store the index belongs to, which must outlive it.
+    let pack: ObjectPack
 
     /// Takes over `handle`, which `deinit` frees.
-    init(handle: OpaquePointer, owner: AnyObject) {
+    init(handle: OpaquePointer, pack: ObjectPack) {
         self.handle = handle
-        self.owner = owner
+        self.pack = pack
     }
 
     deinit {
@@ -42,37 +34,13 @@ extension Repository {
         return git_status_list_entrycount(list) > 0
     }
 
-    /// Stages every change under `relativePath` like `git add -A -- path`: new and modified
-    /// files are added, deleted ones removed, ignored ones left out.
-    public func stageAll(under relativePath: String = "") throws {
-        try stageAll(underEach: Self.pathspec(relativePath))
-    }
-
-    /// `stageAll` for several folders at once (`git add -A -- a b c`); an empty list means all.
-    public func stageAll(underEach relativePaths: [String]) throws {
-        let index = try Index(of: self)
-        try withStrArray(relativePaths) { pathspec in
-            try GitError.check(git_index_add_all(index.handle, &pathspec, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil),
-                               "git_index_add_all")
-            // add_all does not drop the entries of deleted files; update_all does.
-            try GitError.check(git_index_update_all(index.handle, &pathspec, nil, nil), "git_index_update_all")
-        }
-        try GitError.check(git_index_write(index.handle), "git_index_write")
-    }
-
-    /// Commits the index on top of HEAD and moves the current branch to it. Returns nil and
-    /// makes no commit when the index holds the same tree as HEAD (nothing staged).
-    /// The message is cleaned up as `git commit` does; `committer` defaults to `author`.
-    public func commit(message: String, author: Signature, committer: Signature? = nil) throws -> Commit? {
-        try commit(try Index(of: self), through: try ObjectPack(for: self), message: message, author: author,
-                   committer: committer)
-    }
-
-    /// Commits `index` with its trees and the commit written through `pack`. The order keeps the
-    /// repository whole if the process dies anywhere: the pack file first, then the index, then
-    /// the branch, so nothing on disk ever names an object that is not there yet.
-    func commit(_ index: Index, through pack: ObjectPack, message: String, author: Signature,
-                committer: Signature?) throws -> Commit? {
+    /// Commits `index` on top of HEAD, with its trees and the commit written through its pack, and
+    /// moves the current branch to it. Returns nil and makes no commit when the index holds HEAD's
+    /// tree. The message is cleaned up as `git commit` does; `committer` defaults to `author`.
+    /// The order keeps the repository whole if the process dies anywhere: the pack file first,
+    /// then the index, then the branch, so nothing on disk ever names an object not there yet.
+    func commit(_ index: Index, message: String, author: Signature, committer: Signature?) throws -> Commit? {
+        let pack = index.pack
         var treeID = git_oid()
         try GitError.check(git_index_write_tree_to(&treeID, index.handle, pack.store), "git_index_write_tree_to")
         let parent = try headCommitHandle()

@@ -69,7 +69,7 @@ final class ObjectPack {
         var handle: OpaquePointer?
         try GitError.check(git_index_open(&handle, path.ptr), "git_index_open")
         guard let handle else { throw GitError.lastError(call: "git_index_open", code: -1) }
-        let index = Index(handle: handle, owner: self)
+        let index = Index(handle: handle, pack: self)
         try GitError.check(git_repository_set_index(store, handle), "git_repository_set_index")
         return index
     }

@@ -84,7 +84,7 @@ public final class Repository {
         return name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : nil
     }
 
-    /// `path` relative to the working tree's root, as `hasChanges`, `stageAll` and `publish`
+    /// `path` relative to the working tree's root, as `hasChanges`, `commitChanges` and `publish`
     /// take it; "" for the root itself; nil when `path` is outside the working tree.
     /// Symbolic links are resolved on both sides.
     public func relativePath(of path: String) -> String? {

@@ -24,10 +24,9 @@ extension Repository {
     /// holds HEAD's tree. See `stage` for what is staged.
     func commit(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], message: String, author: Signature,
                 committer: Signature?) throws -> Commit? {
-        let pack = try ObjectPack(for: self)
-        let index = try pack.openIndex()
-        try stage(files, replacingEntriesUnder: folders, in: index, through: pack)
-        return try commit(index, through: pack, message: message, author: author, committer: committer)
+        let index = try ObjectPack(for: self).openIndex()
+        try stage(files, replacingEntriesUnder: folders, in: index)
+        return try commit(index, message: message, author: author, committer: committer)
     }
 
     /// Makes `index`'s entries under `folders` exactly `files` ("" or no folders: the whole tree):
@@ -47,8 +46,7 @@ extension Repository {
     /// whose line endings a checkout would change, is not consulted for bytes staged from memory.)
     /// Files are staged even where a `.gitignore` matches them: the caller says they belong in the
     /// commit.
-    func stage(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], in index: Index,
-               through pack: ObjectPack) throws {
+    func stage(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], in index: Index) throws {
         let wanted = Set(files.map(\.path))
         for path in Set(try Self.entryPaths(of: index, under: folders)) where !wanted.contains(path) {
             try GitError.check(git_index_remove_bypath(index.handle, path), "git_index_remove_bypath")
@@ -65,7 +63,7 @@ extension Repository {
             var entry = git_index_entry()
             let isRegularFile = status.st_mode & S_IFMT == S_IFREG
             if isRegularFile && Int(status.st_size) == file.bytes.count && Self.passesFiltersUnchanged(file.bytes) {
-                entry.id = try pack.writeBlob(file.bytes)
+                entry.id = try index.pack.writeBlob(file.bytes)
             } else {
                 try GitError.check(git_blob_create_from_workdir(&entry.id, handle, file.path),
                                    "git_blob_create_from_workdir")

@@ -144,7 +144,7 @@ extension RemoteTests {
         let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
                                               credentials: credentials)
         try write("staged\n", to: repository.workDirectory + "/elsewhere.txt")
-        try repository.stageAll(under: "elsewhere.txt")
+        try git("add", "elsewhere.txt", in: repository.workDirectory)
         #expect(throws: UnsafeCloneError.self) {
             try commitChanges(repository: repository, under: "instances/a", commitMessage: "hydrate a",
                               author: author) { [] }

@@ -24,9 +24,8 @@ import TestSupport
     }
 
     func commitChange(in repository: Repository, file: String, text: String) throws -> Commit {
-        try write(text, to: repository.workDirectory + "/" + file)
-        try repository.stageAll()
-        return try #require(try repository.commit(message: "change \(file)", author: author))
+        try #require(try commitChanges(repository: repository, under: file, commitMessage: "change \(file)",
+                                       author: author) { [try place(text, at: file, in: repository)] })
     }
 
     @Test func aCommitPushedOverHTTPLandsInTheServedRepository() throws {

@@ -50,12 +50,13 @@ import TestSupport
         let repository = try Repository.open(at: path)
         #expect(try repository.headCommit() == nil)
         #expect(try repository.currentBranch() == "trunk")
-        #expect(try repository.commit(message: "empty", author: author) == nil)
+        #expect(try commitChanges(repository: repository, under: "", commitMessage: "empty", author: author) { [] }
+            == nil)
 
-        try write("x\n", to: path + "/x.txt")
-        try repository.stageAll()
-        let first = try #require(try repository.commit(message: "first", author: author))
+        let first = try #require(try commitChanges(repository: repository, under: "", commitMessage: "first",
+                                                   author: author) { [try place("x\n", at: "x.txt", in: repository)] })
         #expect(try git("log", "--format=%H %s", in: path) == "\(first.id) first")
+        #expect(try git("reflog", "-1", "--format=%gs", in: path) == "commit (initial): first")
     }
 
     @Test func aDetachedHeadHasNoBranch() throws {
@@ -93,29 +94,15 @@ import TestSupport
         #expect(try clone.hasChanges(under: "instances") == false)
     }
 
-    @Test func stageAllStagesAdditionsChangesAndDeletionsUnderThePathOnly() throws {
-        let clone = try cloneLocally()
-        let root = clone.workDirectory
-        try write("name: a2\n", to: root + "/instances/a/app.yaml")
-        try write("added\n", to: root + "/instances/a/more/added.yaml")
-        try FileManager.default.removeItem(atPath: root + "/instances/b/app.yaml")
-        try write("# changed\n", to: root + "/README.md")
-
-        try clone.stageAll(under: "instances")
-        let staged = try git("diff", "--cached", "--name-status", in: root)
-        #expect(staged.split(separator: "\n") == ["M\tinstances/a/app.yaml", "A\tinstances/a/more/added.yaml",
-                                                  "D\tinstances/b/app.yaml"])
-        #expect(try git("diff", "--name-only", in: root) == "README.md")
-    }
-
     @Test func commitRecordsTheStagedTreeOnTopOfHead() throws {
         let clone = try cloneLocally()
         let before = try #require(try clone.headCommit())
-        try write("name: a2\n", to: clone.workDirectory + "/instances/a/app.yaml")
-        try clone.stageAll(under: "instances/a")
         let committer = Signature(name: "CI", email: "ci@example.com")
-        let commit = try #require(try clone.commit(message: "hydrate a  \n\n\nbody line\n\n", author: author,
-                                                   committer: committer))
+        let commit = try #require(try commitChanges(repository: clone, under: "instances/a",
+                                                    commitMessage: "hydrate a  \n\n\nbody line\n\n", author: author,
+                                                    committer: committer) {
+            [try place("name: a2\n", at: "instances/a/app.yaml", in: clone)]
+        })
 
         #expect(commit.summary == "hydrate a")
         #expect(commit.message == "hydrate a\n\nbody line\n")
@@ -125,18 +112,6 @@ import TestSupport
             == "\(commit.id)|\(before.id)|edpctl <edpctl@example.com>|CI <ci@example.com>")
         #expect(try git("status", "--porcelain", in: root) == "")
         try git("fsck", "--strict", in: root)
-    }
-
-    @Test func nothingStagedMeansNoCommit() throws {
-        let clone = try cloneLocally()
-        let before = try clone.headCommit()
-        try clone.stageAll(under: "instances")
-        #expect(try clone.commit(message: "nothing", author: author) == nil)
-        // Rewriting a file with the same bytes is no change either.
-        try write("name: a\n", to: clone.workDirectory + "/instances/a/app.yaml")
-        try clone.stageAll(under: "instances")
-        #expect(try clone.commit(message: "nothing", author: author) == nil)
-        #expect(try clone.headCommit() == before)
     }
 
     @Test func commitChangesRunsTheUpdateAndCommitsOnlyWhenSomethingChanged() throws {
@@ -157,9 +132,9 @@ import TestSupport
     @Test func resetHardMovesTheBranchToTheRemoteTip() throws {
         let clone = try cloneLocally()
         let remoteTip = try #require(try clone.headCommit())
-        try write("local\n", to: clone.workDirectory + "/instances/a/app.yaml")
-        try clone.stageAll()
-        _ = try clone.commit(message: "local", author: author)
+        _ = try commitChanges(repository: clone, under: "instances/a", commitMessage: "local", author: author) {
+            [try place("local\n", at: "instances/a/app.yaml", in: clone)]
+        }
         try write("dirty\n", to: clone.workDirectory + "/README.md")
 
         try clone.resetHard(to: "origin/main")

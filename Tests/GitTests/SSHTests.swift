@@ -45,9 +45,8 @@ struct SSHTests {
 
     func commitChange(in repository: Repository, file: String = "instances/a/app.yaml",
                       text: String = "name: a2\n") throws -> Commit {
-        try write(text, to: repository.workDirectory + "/" + file)
-        try repository.stageAll()
-        return try #require(try repository.commit(message: "change \(file)", author: author))
+        try #require(try commitChanges(repository: repository, under: file, commitMessage: "change \(file)",
+                                       author: author) { [try place(text, at: file, in: repository)] })
     }
 
     @Test func aCommitPushedOverSSHWithAKeyLandsInTheBareRepository() throws {
