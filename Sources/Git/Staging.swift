@@ -114,8 +114,23 @@ extension Repository {
     }
 
     /// Whether libgit2's built-in filters return `bytes` as they are when storing them (see `stage`).
+    /// One pass over the bytes: it runs for every staged file (a generic subsequence search here
+    /// cost 0.2 s for 50 domains).
     static func passesFiltersUnchanged(_ bytes: [UInt8]) -> Bool {
-        !bytes.contains(UInt8(ascii: "\r")) && !bytes.contains(Array("$Id".utf8))
+        bytes.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                switch buffer[index] {
+                case UInt8(ascii: "\r"):
+                    return false
+                case UInt8(ascii: "$") where index + 2 < buffer.count && buffer[index + 1] == UInt8(ascii: "I")
+                    && buffer[index + 2] == UInt8(ascii: "d"):
+                    return false
+                default:
+                    continue
+                }
+            }
+            return true
+        }
     }
 
     /// The stat fields git keeps per entry, so `git status` later trusts them instead of hashing.

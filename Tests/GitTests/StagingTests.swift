@@ -164,5 +164,7 @@ extension RepositoryTests {
         #expect(!Repository.passesFiltersUnchanged(Array("a: b\r\n".utf8)))
         #expect(!Repository.passesFiltersUnchanged(Array("x $Id$".utf8)))
         #expect(!Repository.passesFiltersUnchanged(Array("$$Id".utf8)))
+        #expect(Repository.passesFiltersUnchanged(Array("ends with $I".utf8)))
+        #expect(Repository.passesFiltersUnchanged(Array("$".utf8)))
     }
 }
