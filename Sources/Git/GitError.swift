@@ -31,7 +31,13 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Any other libgit2 failure: the C function, its return code, and libgit2's own message.
     case libgit2(call: String, code: Int32, message: String)
 
+    /// Userinfo is dropped from every URL once more here, so that no case made elsewhere can
+    /// carry a login into a message.
     public var description: String {
+        Redaction.removingUserinfo(from: text)
+    }
+
+    private var text: String {
         switch self {
         case .authenticationFailed(let url):
             return "authentication failed for \(url)"

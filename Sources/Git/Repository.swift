@@ -25,11 +25,12 @@ public final class Repository {
     }
 
     /// Opens the repository whose working tree holds `path`, looking in parent folders as
-    /// the git CLI does.
-    public static func open(at path: String) throws -> Repository {
+    /// the git CLI does, or with `searchingParents` false only at `path` itself.
+    public static func open(at path: String, searchingParents: Bool = true) throws -> Repository {
         try LibGit2.initialize()
         var handle: OpaquePointer?
-        let code = git_repository_open_ext(&handle, path, 0, nil)
+        let flags = searchingParents ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
+        let code = git_repository_open_ext(&handle, path, flags, nil)
         // On failure libgit2 leaves `handle` NULL: there is nothing to free.
         if code == GIT_ENOTFOUND.rawValue {
             throw GitError.notARepository(path)
@@ -62,6 +63,15 @@ public final class Repository {
         }
         guard let handle else { throw GitError.notARepository(path) }
         return try Repository(handle: handle)
+    }
+
+    /// The folders that hold the repository's files: its `.git` folder, and the main one's when it
+    /// is a linked worktree (references, objects and configuration live there). Absolute, with a
+    /// trailing slash.
+    var gitDirectories: [String] {
+        let own = String(cString: git_repository_path(handle))
+        let common = String(cString: git_repository_commondir(handle))
+        return own == common ? [own] : [own, common]
     }
 
     /// The commit HEAD points at; nil in a repository without commits.

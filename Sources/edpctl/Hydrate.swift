@@ -15,9 +15,11 @@ struct HydrateCommand: ParsableCommand {
             Values come from --values (lowest), --env-file, then the environment (highest); PROVIDER, \
             DOMAIN and STACKS may come from any of them, and the flags win over all three.
 
-            Git credentials come from the environment, never from flags: GIT_USERNAME with GIT_TOKEN \
-            (or GIT_PASSWORD) over HTTPS; the SSH agent, or --ssh-key with GIT_SSH_PASSPHRASE, over SSH, \
-            where the server's host key must be in GIT_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts). \
+            Git credentials come from the environment: GIT_USERNAME with GIT_TOKEN (or GIT_PASSWORD) over \
+            HTTPS, or else a login in --instances-url (https://user:token@host/…), which serves this run \
+            only and is never stored (GIT_USERNAME and GIT_TOKEN win over its parts); the SSH agent, or \
+            --ssh-key with GIT_SSH_PASSPHRASE, over SSH, where the server's host key must be in \
+            GIT_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts). \
             The author is GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL unless --author-name/--author-email are given.
 
             Exit codes: 0 done (or, with --check, nothing would change); 1 failure; 2 with --check when \
@@ -31,11 +33,20 @@ struct HydrateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A local clone of the instances repository.", valueName: "dir"))
     var instances: String?
 
-    @Option(help: ArgumentHelp("Clone the instances repository from this URL into --work-dir instead.", valueName: "url"))
+    @Option(help: ArgumentHelp("""
+        Clone the instances repository from this URL into --work-dir instead. A login in it \
+        (https://user:token@host/…) is used for this run and never stored.
+        """, valueName: "url"))
     var instancesURL: String?
 
-    @Option(help: ArgumentHelp("Where --instances-url is cloned (reused when it is already there).", valueName: "dir"))
-    var workDir = ".edpctl/instances"
+    @Option(help: ArgumentHelp("""
+        Where --instances-url is cloned; reused only while its origin is that URL, one run at a time \
+        (default: .edpctl/instances/<host-and-path>-<hash>, a folder per URL).
+        """, valueName: "dir"))
+    var workDir: String?
+
+    @Option(help: ArgumentHelp("How long to wait while another run uses the --work-dir.", valueName: "seconds"))
+    var lockTimeout: Double = 300
 
     @Option(help: "The branch to clone, commit to and push.")
     var branch = "main"
@@ -100,6 +111,8 @@ struct HydrateCommand: ParsableCommand {
         if instances != nil && instancesURL != nil {
             throw ValidationError("'--instances' and '--instances-url' exclude each other")
         }
+        if workDir != nil && instancesURL == nil { throw ValidationError("'--work-dir' goes with '--instances-url'") }
+        if !(lockTimeout >= 0) { throw ValidationError("'--lock-timeout' must be a number of seconds, 0 or more") }
         if push && !commit { throw ValidationError("'--push' requires '--commit'") }
         if (check || diff) && commit { throw ValidationError("'--check' and '--diff' write nothing, so not with '--commit'") }
         if maxAttempts < 1 { throw ValidationError("'--max-attempts' must be at least 1") }
@@ -110,42 +123,54 @@ struct HydrateCommand: ParsableCommand {
         do {
             let author = commit ? signature(environment) : nil
             let inputs = try HydrationInputs.load(valuesFile: values, envFile: envFile, environment: environment)
-            let credentials = try gitCredentials(environment)
-            let instancesDirectory = try prepareInstances(credentials: credentials)
-            let domains: [String?] = domain.map { $0.split(separator: ",").map { String($0) } } ?? [nil]
+            let remote = instancesURL.map { RemoteURL($0) }
+            let credentials = gitCredentials(environment, remote: remote)
+            let instancesDirectory = instances ?? workDir ?? remote.map { ".edpctl/instances/" + $0.folderName } ?? "."
+            let domains: [String?] = try domain.map { try HydrationRequest.parseDomainList($0) } ?? [nil]
             let requests = try domains.map { domain in
                 try inputs.request(
                     templatesDirectory: templates, instancesDirectory: instancesDirectory, provider: provider,
                     domain: domain, stacks: stacks.map(HydrationRequest.parseStackList),
                     leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim)
             }
-
-            if check || diff {
-                var changed = false
-                for request in requests {
-                    let plan = try Hydrator.plan(request)
-                    if diff { print(plan.unifiedDiff(), terminator: "") }
-                    report(plan.preview, commit: nil, pushed: false, attempts: 0, dryRun: true)
-                    changed = changed || plan.hasChanges
-                }
-                if check && changed { throw ExitCode(2) }
-                return
+            // Every request is checked before the first clone, fetch or write.
+            for request in requests { try request.validate() }
+            let workFolder = try prepareInstances(instancesDirectory, remote: remote, credentials: credentials)
+            try withExtendedLifetime(workFolder) {
+                try hydrate(requests, instancesDirectory: instancesDirectory, credentials: credentials, author: author)
             }
-            if !commit {
-                for request in requests {
-                    report(try Hydrator.apply(try Hydrator.plan(request)), commit: nil, pushed: false, attempts: 0)
-                }
-                return
-            }
-            guard let author else { return }
-            try commitAndPush(requests, instancesDirectory: instancesDirectory, credentials: credentials, author: author)
         } catch let error as HydrationError {
             fail(error.description)
         } catch let error as GitError {
             fail(describe(error))
         } catch let error as UnsafeCloneError {
             fail(error.description)
+        } catch let error as WorkFolderError {
+            fail(describe(error))
         }
+    }
+
+    /// Plans every request before applying any, so that one that fails to render writes nothing.
+    private func hydrate(_ requests: [HydrationRequest], instancesDirectory: String, credentials: Credentials?,
+                         author: Signature?) throws {
+        if check || diff {
+            var changed = false
+            for request in requests {
+                let plan = try Hydrator.plan(request)
+                if diff { print(plan.unifiedDiff(), terminator: "") }
+                report(plan.preview, commit: nil, pushed: false, attempts: 0, dryRun: true)
+                changed = changed || plan.hasChanges
+            }
+            if check && changed { throw ExitCode(2) }
+            return
+        }
+        if !commit {
+            let plans = try requests.map(Hydrator.plan)
+            for plan in plans { report(try Hydrator.apply(plan), commit: nil, pushed: false, attempts: 0) }
+            return
+        }
+        guard let author else { return }
+        try commitAndPush(requests, instancesDirectory: instancesDirectory, credentials: credentials, author: author)
     }
 
     private func commitAndPush(_ requests: [HydrationRequest], instancesDirectory: String, credentials: Credentials?,
@@ -159,13 +184,11 @@ struct HydrateCommand: ParsableCommand {
         // Runs again after a lost push, on the new tip: the reports are those of the last run. A
         // hydration leaves exactly its planned files in its folder, so those are what git stages.
         let update = {
-            var files: [WorkTreeFile] = []
-            reports = try zip(requests, folders).map { request, folder in
-                let plan = try Hydrator.plan(request)
-                files += plan.files.map { WorkTreeFile(path: folder + "/" + $0.path, bytes: $0.bytes) }
-                return try Hydrator.apply(plan)
+            let plans = try requests.map(Hydrator.plan)
+            reports = try plans.map(Hydrator.apply)
+            return zip(plans, folders).flatMap { plan, folder in
+                plan.files.map { WorkTreeFile(path: folder + "/" + $0.path, bytes: $0.bytes) }
             }
-            return files
         }
         let commit: Commit?
         var pushed = false
@@ -197,30 +220,32 @@ struct HydrateCommand: ParsableCommand {
         return message
     }
 
-    private func prepareInstances(credentials: Credentials?) throws -> String {
-        if let instances { return instances }
-        guard let url = instancesURL else { return "." }
-        if FileManager.default.fileExists(atPath: workDir + "/.git") {
-            let repository = try Repository.open(at: workDir)
-            try repository.fetch(remote: "origin", branch: branch, credentials: credentials)
-            try repository.resetHard(to: "origin/\(branch)")
-        } else {
-            _ = try Repository.clone(url: url, to: workDir, branch: branch, credentials: credentials)
+    /// Makes `directory` ready before anything is written: the work folder of `remote`, locked for
+    /// this run (the value returned holds the lock), cloned or updated to the remote tip; or, for a
+    /// commit in the user's own clone, a check that no git lock file is in the way.
+    private func prepareInstances(_ directory: String, remote: RemoteURL?, credentials: Credentials?) throws -> WorkFolder? {
+        guard let remote else {
+            if commit { try Repository.open(at: directory).ensureNoLockFiles() }
+            return nil
         }
-        return workDir
+        let folder = try WorkFolder(path: directory, timeout: lockTimeout) { printError("edpctl: " + $0) }
+        try folder.update(from: remote, branch: branch, credentials: credentials) { printError("edpctl: " + $0) }
+        return folder
     }
 
-    private func gitCredentials(_ environment: [String: String]) throws -> Credentials? {
+    /// Each of GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD) wins over its part of a login in the URL.
+    private func gitCredentials(_ environment: [String: String], remote: RemoteURL?) -> Credentials? {
         if let sshKey {
             return .sshKey(privateKey: sshKey, passphrase: environment["GIT_SSH_PASSPHRASE"],
                            knownHostsFile: environment["GIT_SSH_KNOWN_HOSTS"])
         }
-        let secret = environment["GIT_TOKEN"] ?? environment["GIT_PASSWORD"]
-        if let secret, !secret.isEmpty {
-            let username = environment["GIT_USERNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "git"
+        func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
+        if let secret = nonEmpty(environment["GIT_TOKEN"]) ?? nonEmpty(environment["GIT_PASSWORD"])
+            ?? nonEmpty(remote?.password) {
+            let username = nonEmpty(environment["GIT_USERNAME"]) ?? nonEmpty(remote?.username) ?? "git"
             return .https(username: username, token: secret)
         }
-        if let url = instancesURL, !url.hasPrefix("http://"), !url.hasPrefix("https://"), !url.hasPrefix("file:"),
+        if let url = remote?.location, !url.hasPrefix("http://"), !url.hasPrefix("https://"), !url.hasPrefix("file:"),
            !url.hasPrefix("/") {
             return .sshAgent(knownHostsFile: environment["GIT_SSH_KNOWN_HOSTS"])
         }
@@ -243,6 +268,18 @@ struct HydrateCommand: ParsableCommand {
             return "\(error): check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key"
         case .nonFastForward:
             return "\(error); gave up after \(maxAttempts) attempts (raise '--max-attempts')"
+        default:
+            return error.description
+        }
+    }
+
+    /// WorkFolderError's text plus the flag that helps.
+    private func describe(_ error: WorkFolderError) -> String {
+        switch error {
+        case .busy:
+            return "\(error); run again later, or raise '--lock-timeout'"
+        case .otherRepository:
+            return "\(error) (without '--work-dir', each URL has a folder of its own under .edpctl/instances)"
         default:
             return error.description
         }

@@ -50,13 +50,69 @@ public struct HydrationRequest: Sendable {
         return environment
     }
 
-    /// Refuses names that would leave the folder they name a part of, or hide in it.
+    /// `a.example.org,b.example.org` → both: `--domain` as several domains. Each must be a name
+    /// `checkPathComponent` accepts, and none may come twice; an empty one (`a,,b`, `,`) is refused
+    /// rather than skipped, since it is a typo as likely as not.
+    public static func parseDomainList(_ text: String) throws -> [String] {
+        let domains = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var seen: Set<String> = []
+        for domain in domains {
+            if domain.isEmpty && domains.count > 1 {
+                throw HydrationError.invalidInput("domain list \(goQuote(text)) has an empty domain")
+            }
+            try checkPathComponent(domain, role: "domain")
+            if !seen.insert(domain).inserted {
+                throw HydrationError.invalidInput("domain \(goQuote(domain)) is given twice in \(goQuote(text))")
+            }
+        }
+        return domains
+    }
+
+    /// Every check that needs no rendering and no instances folder: delimiters, the names of
+    /// provider, domain and stacks, the templates folder, and that it offers every stack asked
+    /// for. Run for every request before the first is hydrated, so a bad one writes nothing.
+    public func validate() throws {
+        if leftDelimiter.isEmpty || rightDelimiter.isEmpty {
+            throw HydrationError.invalidInput("the template delimiters can't be empty")
+        }
+        try Self.checkPathComponent(provider, role: "provider")
+        try Self.checkPathComponent(domain, role: "domain")
+        for stack in stacks { try Self.checkPathComponent(stack, role: "stack") }
+        var status = stat()
+        guard stat(templatesDirectory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw HydrationError.invalidInput(
+                "the templates directory \(templatesDirectory) does not exist or is not a directory")
+        }
+        let available = Set(try Hydrator.availableStacks(templatesDirectory: templatesDirectory))
+        let unknown = stacks.filter { !available.contains($0) }
+        if !unknown.isEmpty {
+            let offered = available.sorted(by: goStringLess).joined(separator: ", ")
+            throw HydrationError.invalidInput(
+                "unknown stack\(unknown.count == 1 ? "" : "s") \(unknown.map { goQuote($0) }.joined(separator: ", ")): "
+                    + "\(cleanPath(templatesDirectory))/registry has \(offered.isEmpty ? "none" : offered)")
+        }
+    }
+
+    /// Refuses names that would leave the folder they name a part of, hide in it, or read
+    /// differently from what they are: empty, with a control character (C0, DEL, C1, and the
+    /// line and paragraph separators U+2028 and U+2029), with whitespace at either end, or with
+    /// `/`, `..` or a leading `.`. The value is quoted as Go quotes it, control characters escaped.
     static func checkPathComponent(_ value: String, role: String) throws {
         if value.isEmpty { throw HydrationError.invalidInput("\(role) is empty") }
-        if value.contains("/") || value.contains("..") || value.hasPrefix(".") || value.contains("\0") {
+        if value.unicodeScalars.contains(where: isControl) {
+            throw HydrationError.invalidInput("\(role) \(goQuote(value)) contains a control character")
+        }
+        if value.first!.isWhitespace || value.last!.isWhitespace {
+            throw HydrationError.invalidInput("\(role) \(goQuote(value)) begins or ends with whitespace")
+        }
+        if value.contains("/") || value.contains("..") || value.hasPrefix(".") {
             throw HydrationError.invalidInput(
                 "\(role) \(goQuote(value)) can't be used as a folder name (no '/', no '..', no leading '.')")
         }
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }
 
@@ -97,8 +153,10 @@ public struct HydrationInputs: Sendable {
     public func request(templatesDirectory: String, instancesDirectory: String, provider: String? = nil,
                         domain: String? = nil, stacks: [String]? = nil,
                         leftDelimiter: String = "<<<", rightDelimiter: String = ">>>") throws -> HydrationRequest {
+        // A flag given empty is refused by the name checks (`provider is empty`), not replaced.
         func setting(_ given: String?, _ name: String) throws -> String {
-            guard let value = given ?? variables[name], !value.isEmpty else {
+            if let given { return given }
+            guard let value = variables[name], !value.isEmpty else {
                 let flag = name.lowercased()
                 throw HydrationError.invalidInput(
                     "no \(flag) given: pass --\(flag) or set \(name) (environment, --env-file or --values)")

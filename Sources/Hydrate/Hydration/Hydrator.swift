@@ -82,17 +82,11 @@ public enum Hydrator {
     }
 
     private static func validate(_ request: HydrationRequest) throws {
-        if request.leftDelimiter.isEmpty || request.rightDelimiter.isEmpty {
-            throw HydrationError.invalidInput("the template delimiters can't be empty")
-        }
-        try HydrationRequest.checkPathComponent(request.provider, role: "provider")
-        try HydrationRequest.checkPathComponent(request.domain, role: "domain")
-        for stack in request.stacks { try HydrationRequest.checkPathComponent(stack, role: "stack") }
-        for (role, path) in [("templates", request.templatesDirectory), ("instances", request.instancesDirectory)] {
-            var status = stat()
-            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-                throw HydrationError.invalidInput("the \(role) directory \(path) does not exist or is not a directory")
-            }
+        try request.validate()
+        var status = stat()
+        guard stat(request.instancesDirectory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw HydrationError.invalidInput(
+                "the instances directory \(request.instancesDirectory) does not exist or is not a directory")
         }
     }
 
@@ -100,13 +94,6 @@ public enum Hydrator {
     private static func selectedTemplates(_ request: HydrationRequest) throws -> [TemplateSource] {
         let templates = cleanPath(request.templatesDirectory)
         let available = Set(try availableStacks(templatesDirectory: templates))
-        let unknown = request.stacks.filter { !available.contains($0) }
-        if !unknown.isEmpty {
-            let offered = available.sorted(by: goStringLess).joined(separator: ", ")
-            throw HydrationError.invalidInput(
-                "unknown stack\(unknown.count == 1 ? "" : "s") \(unknown.map { goQuote($0) }.joined(separator: ", ")): "
-                    + "\(templates)/registry has \(offered.isEmpty ? "none" : offered)")
-        }
         let selected = Set(request.stacks)
         // Dot files (.git, editor droppings, .gomplateignore) are not part of any stack.
         let files = try TreeRenderer(inputDirectory: templates, outputDirectory: "", excludes: [".*"]).collectFiles()

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A remote repository's URL as a user gives it, split into what may be stored and what is only
+/// a credential: `https://ci:TOKEN@host/org/instances.git` is cloned from
+/// `https://host/org/instances.git`, and `ci`/`TOKEN` serve as the run's login.
+///
+/// Understands the forms git does: `scheme://[user[:password]@]host[:port]/path`, scp-like
+/// `[user@]host:path`, and local paths (made absolute against the current folder, as a clone
+/// made elsewhere must still find them).
+public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
+    /// What is cloned from and kept in `.git/config`: no password ever, and over http(s) no
+    /// userinfo at all (a token alone may stand in the username). An SSH login name stays,
+    /// since it says which account to log in as.
+    public let location: String
+    /// What names the repository: no userinfo, scheme and host in lower case, no default port,
+    /// no trailing slash; a `file://` URL as its path. Equal identities, same repository; the
+    /// converse need not hold (`x` and `x.git` may be one repository on some servers, two on others).
+    public let identity: String
+    /// The userinfo's parts, percent-decoded; nil when absent.
+    public let username: String?
+    public let password: String?
+
+    public init(_ text: String, currentDirectory: String = FileManager.default.currentDirectoryPath) {
+        if let match = text.wholeMatch(of: #/([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)(.*)/#) {
+            let scheme = match.output.1.lowercased()
+            var authority = String(match.output.2)
+            let path = String(match.output.3)
+            var userinfo: Substring?
+            if let at = authority.lastIndex(of: "@") {
+                userinfo = authority[..<at]
+                authority = String(authority[authority.index(after: at)...])
+            }
+            let user = userinfo.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false) }
+            username = user?.first.map { Self.percentDecoded($0) }
+            password = user.flatMap { $0.count > 1 ? Self.percentDecoded($0[1]) : nil }
+            let keepsUsername = scheme != "http" && scheme != "https"
+            let login = keepsUsername ? user?.first.map { $0 + "@" } ?? "" : ""
+            location = match.output.1 + "://" + login + authority + path
+            if scheme == "file" {
+                identity = Self.absolutePath(Self.percentDecoded(Substring(path)), currentDirectory: currentDirectory)
+            } else {
+                identity = scheme + "://" + Self.normalizedHost(authority, scheme: scheme) + Self.trimmingSlashes(path)
+            }
+        } else if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/") {
+            // scp-like, as git reads it: a colon before any slash.
+            location = text
+            let login = text[..<colon]
+            let host = login.lastIndex(of: "@").map { login[login.index(after: $0)...] } ?? login
+            username = login.lastIndex(of: "@").map { String(login[..<$0]) }
+            password = nil
+            identity = host.lowercased() + ":" + Self.trimmingSlashes(String(text[text.index(after: colon)...]))
+        } else {
+            location = Self.absolutePath(text, currentDirectory: currentDirectory)
+            identity = location
+            username = nil
+            password = nil
+        }
+    }
+
+    /// `identity`, which holds no credential, for messages.
+    public var description: String { identity }
+
+    /// Whether this URL names the same repository as `other`, by their identities.
+    public func namesSameRepository(as other: RemoteURL) -> Bool {
+        identity == other.identity
+    }
+
+    /// A folder name of its own for this repository: `<slug>-<8 hex digits>`, the slug being the
+    /// identity without its scheme, every character but `A-Za-z0-9._-` turned into `-`, at most
+    /// 60 characters (its end, where the repository's name is), and the digits the start of the
+    /// identity's SHA-256, so that two repositories never share a folder.
+    public var folderName: String {
+        var slug = identity
+        if let scheme = slug.range(of: "://") { slug = String(slug[scheme.upperBound...]) }
+        slug = String(slug.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+        slug = String(String(slug.suffix(60)).drop { $0 == "." || $0 == "-" })
+        let digest = Digest.sha256(Array(identity.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return (slug.isEmpty ? "repository" : slug) + "-" + digest
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        String(text).removingPercentEncoding ?? String(text)
+    }
+
+    private static func trimmingSlashes(_ path: String) -> String {
+        var path = Substring(path)
+        while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
+        return path == "/" ? "" : String(path)
+    }
+
+    /// `Host:443` → `host` for https; the port stays when it is not the scheme's default.
+    private static func normalizedHost(_ authority: String, scheme: String) -> String {
+        let defaultPorts = ["http": "80", "https": "443", "ssh": "22", "git": "9418"]
+        let host = authority.lowercased()
+        if let port = defaultPorts[scheme], host.hasSuffix(":" + port) {
+            return String(host.dropLast(port.count + 1))
+        }
+        return host
+    }
+
+    /// `path` against `currentDirectory`, with symbolic links resolved when it exists, so that
+    /// two spellings of one folder name one repository; otherwise `.`, `..` and repeated or
+    /// trailing slashes are resolved by name.
+    private static func absolutePath(_ path: String, currentDirectory: String) -> String {
+        let full = path.hasPrefix("/") ? path : currentDirectory + "/" + path
+        if let resolved = realpath(full, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        var components: [Substring] = []
+        for component in full.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": _ = components.popLast()
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
+    }
+}

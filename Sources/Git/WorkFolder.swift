@@ -1,0 +1,249 @@
+import CLibgit2
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a work folder was not used; nothing in it was touched.
+public enum WorkFolderError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Another run held the folder's lock for longer than the caller would wait.
+    case busy(path: String, lockFile: String, seconds: Int)
+    /// The folder is a clone of another repository (`origin` nil: of none).
+    case otherRepository(path: String, origin: String?, requested: String)
+    /// The folder exists and is not a clone.
+    case notAClone(path: String)
+    /// The lock or the clone could not be set up: a file system error.
+    case unusable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .busy(let path, let lockFile, let seconds):
+            return "gave up after waiting \(seconds) s for another run using \(path) to finish (it holds the lock \(lockFile))"
+        case .otherRepository(let path, let origin, let requested):
+            let clone = origin.map { "a clone of \(Redaction.removingUserinfo(from: $0))" } ?? "a clone without an 'origin' remote"
+            return "\(path) is \(clone), not of \(requested): it is not reused, since its commits would go to "
+                + "that repository; use another folder for \(requested), or remove \(path)"
+        case .notAClone(let path):
+            return "\(path) exists and is not a git clone: remove it, or use another folder"
+        case .unusable(let path, let reason):
+            return "cannot use \(path): \(reason)"
+        }
+    }
+}
+
+/// The clone that edpctl keeps of one remote between runs (`hydrate --instances-url`), which no
+/// one else works in. Holding a `WorkFolder` holds its lock: an advisory `flock` on
+/// `.<name>.edpctl-lock` beside it, released when the value goes away or the process ends,
+/// however it ends. So runs on one folder take turns, and whatever a lock file, a temporary
+/// file or an unfinished clone of this folder is found while holding it, no one is writing it:
+/// it is what a killed run left, and goes.
+public final class WorkFolder {
+    /// As given, for messages.
+    public let path: String
+    private let absolutePath: String
+    private let parent: String
+    private let name: String
+    private let lockDescriptor: Int32
+
+    /// Takes the folder's lock, creating its parent folders and the lock file as needed. When
+    /// another run holds it, says so through `waiting` and waits up to `timeout` seconds.
+    public init(path: String, timeout: Double, waiting: (String) -> Void) throws {
+        self.path = path
+        absolutePath = URL(fileURLWithPath: path).standardizedFileURL.path
+        parent = (absolutePath as NSString).deletingLastPathComponent
+        name = (absolutePath as NSString).lastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw WorkFolderError.unusable(path: path, reason: "cannot create \(parent): \(error.localizedDescription)")
+        }
+        let lockFile = parent + "/." + name + ".edpctl-lock"
+        let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw WorkFolderError.unusable(path: path, reason: "cannot open \(lockFile): \(String(cString: strerror(errno)))")
+        }
+        lockDescriptor = descriptor
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return }
+        let seconds = Int(timeout.rounded(.up))
+        waiting("waiting for another run using \(path) to finish (up to \(seconds) s)")
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                let reason = "cannot lock \(lockFile): \(String(cString: strerror(errno)))"
+                close(descriptor)
+                throw WorkFolderError.unusable(path: path, reason: reason)
+            }
+            if Date() >= deadline {
+                close(descriptor)
+                throw WorkFolderError.busy(path: path, lockFile: lockFile, seconds: seconds)
+            }
+            usleep(100_000)
+        }
+    }
+
+    deinit {
+        close(lockDescriptor)
+    }
+
+    /// Makes the folder a clone of `url` at the tip of its `branch`. The first time it clones into
+    /// `.<name>.edpctl-clone-<pid>` beside it and renames that into place once complete, so a
+    /// killed clone leaves no half-made folder where the next run looks. Later it reuses the clone
+    /// only when its origin names `url`'s repository, removes what a killed run left (unfinished
+    /// clones, git lock files, temporary pack and object files: `notice` names them), then
+    /// fetches and resets hard, as `git fetch origin <branch> && git reset --hard origin/<branch>`.
+    /// Every check comes before the first change.
+    public func update(from url: RemoteURL, branch: String, credentials: Credentials?,
+                       notice: (String) -> Void) throws {
+        try removeUnfinishedClones(notice: notice)
+        var status = stat()
+        let exists = lstat(absolutePath, &status) == 0
+        if !exists || status.st_mode & S_IFMT == S_IFDIR && isEmptyDirectory(absolutePath) {
+            try cloneIntoPlace(from: url, branch: branch, credentials: credentials)
+            return
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR, FileManager.default.fileExists(atPath: absolutePath + "/.git") else {
+            throw WorkFolderError.notAClone(path: path)
+        }
+        let repository = try Repository.open(at: absolutePath, searchingParents: false)
+        let origin = try? Remote(named: "origin", in: repository)
+        let urls = [origin?.url(forPush: false), origin?.url(forPush: true)].compactMap { $0 }
+        guard let stored = urls.first, urls.allSatisfy({ RemoteURL($0).namesSameRepository(as: url) }) else {
+            let other = urls.first { !RemoteURL($0).namesSameRepository(as: url) }
+            throw WorkFolderError.otherRepository(path: path, origin: other, requested: url.identity)
+        }
+        let leftovers = repository.interruptedWork()
+        for file in leftovers where unlink(file) != 0 && errno != ENOENT {
+            throw WorkFolderError.unusable(path: path, reason: "cannot remove \(file): \(String(cString: strerror(errno)))")
+        }
+        if !leftovers.isEmpty {
+            notice("removed what an interrupted run left in \(path): "
+                + leftovers.map { relative($0) }.joined(separator: ", "))
+        }
+        // An older run may have stored the URL with its login; only the login-free form stays.
+        if stored != url.location {
+            try GitError.check(git_remote_set_url(repository.handle, "origin", url.location), "git_remote_set_url")
+        }
+        try repository.fetch(remote: "origin", branch: branch, credentials: credentials)
+        try repository.resetHard(to: "origin/\(branch)")
+    }
+
+    /// `.<name>.edpctl-clone-<pid>`: a process's clone in the making.
+    private var clonePrefix: String { "." + name + ".edpctl-clone-" }
+
+    /// Removes every unfinished clone beside the folder: with the lock held, none is in the making.
+    private func removeUnfinishedClones(notice: (String) -> Void) throws {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        for entry in entries.sorted() where entry.hasPrefix(clonePrefix)
+            && entry.dropFirst(clonePrefix.count).allSatisfy(\.isASCII) && Int(entry.dropFirst(clonePrefix.count)) != nil {
+            do {
+                try FileManager.default.removeItem(atPath: parent + "/" + entry)
+            } catch {
+                throw WorkFolderError.unusable(path: path, reason: "cannot remove the unfinished clone \(entry): "
+                    + error.localizedDescription)
+            }
+            notice("removed \(entry), the unfinished clone of an interrupted run, beside \(path)")
+        }
+    }
+
+    private func cloneIntoPlace(from url: RemoteURL, branch: String, credentials: Credentials?) throws {
+        let temporary = parent + "/" + clonePrefix + String(getpid())
+        do {
+            _ = try Repository.clone(url: url.location, to: temporary, branch: branch, credentials: credentials)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        // rename(2) replaces an empty folder, and is atomic: the folder is a complete clone or absent.
+        if rename(temporary, absolutePath) != 0 {
+            let reason = "cannot move the new clone into place: \(String(cString: strerror(errno)))"
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw WorkFolderError.unusable(path: path, reason: reason)
+        }
+    }
+
+    private func isEmptyDirectory(_ path: String) -> Bool {
+        (try? FileManager.default.contentsOfDirectory(atPath: path).isEmpty) ?? false
+    }
+
+    /// `file` below the folder as `<path>/…`, the way the user named the folder.
+    private func relative(_ file: String) -> String {
+        file.hasPrefix(absolutePath + "/") ? path + file.dropFirst(absolutePath.count) : file
+    }
+}
+
+extension Repository {
+    /// Refuses to go on while a git lock file is in the repository: another git process is writing
+    /// there, or one was killed while writing and the lock stays until someone removes it. Run
+    /// before the working tree is touched, so a refusal leaves everything as it was.
+    public func ensureNoLockFiles() throws {
+        let locks = lockFiles()
+        guard !locks.isEmpty else { return }
+        let named = locks.count == 1 ? "a git lock file is in the way: \(locks[0])"
+            : "git lock files are in the way: " + locks.joined(separator: ", ")
+        throw UnsafeCloneError(description: named + "; a git process is running in \(workDirectory), or one was "
+            + "killed while writing there; if no git process is running there, remove "
+            + (locks.count == 1 ? "it" : "them") + " (`rm " + locks.map(GitError.shellQuoted).joined(separator: " ")
+            + "`) and run again")
+    }
+
+    /// The lock files git and libgit2 take while writing: `index.lock`, `HEAD.lock`, `config.lock`,
+    /// `packed-refs.lock` and the like at the top of the git folder, any `*.lock` below `refs/` and
+    /// `logs/`, and those of `objects/info/` and `objects/pack/`. Sorted absolute paths.
+    func lockFiles() -> [String] {
+        var locks: [String] = []
+        for directory in gitDirectories {
+            locks += files(in: directory, recursive: false).filter { $0.hasSuffix(".lock") }
+            for folder in ["refs", "logs"] {
+                locks += files(in: directory + folder, recursive: true).filter { $0.hasSuffix(".lock") }
+            }
+            for folder in ["objects/info", "objects/pack"] {
+                locks += files(in: directory + folder, recursive: false).filter { $0.hasSuffix(".lock") }
+            }
+        }
+        return Array(Set(locks)).sorted()
+    }
+
+    /// What a killed git or libgit2 leaves besides lock files: temporary pack files
+    /// (`objects/pack/pack_git2_*`, git's `tmp_pack_*`, `tmp_idx_*` and the like), a pack without
+    /// its index or an index without its pack (killed between the two renames), and temporary
+    /// loose objects (`objects/tmp_object_git2_*`, git's `objects/xx/tmp_obj_*`). With the lock
+    /// files, every one of them is safe to delete when no one else writes in the repository.
+    func interruptedWork() -> [String] {
+        var leftovers = lockFiles()
+        for directory in gitDirectories {
+            let objects = directory + "objects"
+            leftovers += files(in: objects, recursive: false).filter { ($0 as NSString).lastPathComponent.hasPrefix("tmp_") }
+            for fanout in (try? FileManager.default.contentsOfDirectory(atPath: objects)) ?? []
+            where fanout.count == 2 && fanout.allSatisfy(\.isHexDigit) {
+                leftovers += files(in: objects + "/" + fanout, recursive: false)
+                    .filter { ($0 as NSString).lastPathComponent.hasPrefix("tmp_obj_") }
+            }
+            let packFiles = files(in: objects + "/pack", recursive: false)
+            let names = Set(packFiles.map { ($0 as NSString).lastPathComponent })
+            for file in packFiles {
+                let name = (file as NSString).lastPathComponent
+                if name.hasPrefix("pack_git2_") || name.hasPrefix("tmp_") {
+                    leftovers.append(file)
+                } else if name.hasPrefix("pack-"), name.hasSuffix(".pack") || name.hasSuffix(".idx") {
+                    let base = (name as NSString).deletingPathExtension
+                    if !names.contains(base + ".pack") || !names.contains(base + ".idx") { leftovers.append(file) }
+                }
+            }
+        }
+        return Array(Set(leftovers)).sorted()
+    }
+
+    /// The regular files in `directory` (and below it when `recursive`), as absolute paths; none
+    /// when it does not exist. Links are not followed.
+    private func files(in directory: String, recursive: Bool) -> [String] {
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let entries = recursive ? (FileManager.default.subpaths(atPath: base) ?? [])
+            : ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
+        return entries.map { base + "/" + $0 }.filter { path in
+            var status = stat()
+            return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        }
+    }
+}
