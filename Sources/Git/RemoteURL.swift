@@ -67,13 +67,19 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
 
     /// A folder name of its own for this repository: `<slug>-<8 hex digits>`, the slug being the
     /// identity without its scheme, every character but `A-Za-z0-9._-` turned into `-`, at most
-    /// 60 characters (its end, where the repository's name is), and the digits the start of the
+    /// 60 characters (its end, where the repository's name is), never starting with `.`, and the
+    /// digits the start of the
     /// identity's SHA-256, so that two repositories never share a folder.
     public var folderName: String {
         var slug = identity
         if let scheme = slug.range(of: "://") { slug = String(slug[scheme.upperBound...]) }
         slug = String(slug.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
-        slug = String(String(slug.suffix(60)).drop { $0 == "." || $0 == "-" })
+        if slug.count > 60 {
+            slug = String(slug.suffix(60))
+            // Cut where a part of the URL begins, not within one.
+            if let dash = slug.firstIndex(of: "-") { slug = String(slug[slug.index(after: dash)...]) }
+        }
+        slug = String(slug.drop { $0 == "." || $0 == "-" })
         let digest = Digest.sha256(Array(identity.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
         return (slug.isEmpty ? "repository" : slug) + "-" + digest
     }

@@ -167,9 +167,9 @@ public final class WorkFolder {
         (try? FileManager.default.contentsOfDirectory(atPath: path).isEmpty) ?? false
     }
 
-    /// `file` below the folder as `<path>/…`, the way the user named the folder.
+    /// `file` relative to the folder (`.git/index.lock`).
     private func relative(_ file: String) -> String {
-        file.hasPrefix(absolutePath + "/") ? path + file.dropFirst(absolutePath.count) : file
+        file.hasPrefix(absolutePath + "/") ? String(file.dropFirst(absolutePath.count + 1)) : file
     }
 }
 

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import Git
+
+/// `RemoteURL`: what is stored, what names the repository, what is a login.
+@Suite struct RemoteURLTests {
+    @Test(arguments: [
+        // given, location (cloned from, stored), identity, username, password
+        ("https://ci:T%40k:en@Git.Example.com:443/org/inst.git/", "https://Git.Example.com:443/org/inst.git/",
+         "https://git.example.com/org/inst.git", "ci", "T@k:en"),
+        ("http://tok@127.0.0.1:8080/inst.git", "http://127.0.0.1:8080/inst.git", "http://127.0.0.1:8080/inst.git",
+         "tok", nil),
+        ("HTTPS://host/x", "HTTPS://host/x", "https://host/x", nil, nil),
+        ("ssh://git:secret@host:22/org/inst.git", "ssh://git@host:22/org/inst.git", "ssh://host/org/inst.git",
+         "git", "secret"),
+        ("ssh://git@host:2222/inst.git", "ssh://git@host:2222/inst.git", "ssh://host:2222/inst.git", "git", nil),
+        ("git@Host:org/inst.git/", "git@Host:org/inst.git/", "host:org/inst.git", "git", nil),
+        ("file:///srv/inst.git/", "file:///srv/inst.git/", "/srv/inst.git", nil, nil),
+        ("/srv//x/../inst.git/", "/srv/inst.git", "/srv/inst.git", nil, nil),
+        ("inst.git", "/work/here/inst.git", "/work/here/inst.git", nil, nil),
+        ("../inst.git", "/work/inst.git", "/work/inst.git", nil, nil),
+    ] as [(String, String, String, String?, String?)])
+    func splitsLoginFromWhatIsStored(given: String, location: String, identity: String, username: String?,
+                                     password: String?) {
+        let url = RemoteURL(given, currentDirectory: "/work/here")
+        #expect(url.location == location)
+        #expect(url.identity == identity)
+        #expect(url.username == username)
+        #expect(url.password == password)
+    }
+
+    @Test(arguments: [
+        ("https://host/org/inst.git", "https://user:token@HOST:443/org/inst.git/"),
+        ("http://127.0.0.1:80/inst.git", "http://127.0.0.1/inst.git"),
+        ("ssh://alice@host/inst.git", "ssh://bob@host:22/inst.git"),
+        ("file:///srv/inst.git", "/srv/inst.git/"),
+        ("/srv/a/../inst.git", "/srv/inst.git"),
+    ])
+    func equivalentSpellingsNameOneRepository(first: String, second: String) {
+        let (a, b) = (RemoteURL(first, currentDirectory: "/"), RemoteURL(second, currentDirectory: "/"))
+        #expect(a.namesSameRepository(as: b))
+        #expect(a.folderName == b.folderName)
+    }
+
+    @Test(arguments: [
+        ("https://host/org/inst.git", "https://host/org/inst"),
+        ("https://host/org/inst.git", "https://host/org/Inst.git"),
+        ("https://host/org/inst.git", "http://host/org/inst.git"),
+        ("https://host/org/inst.git", "https://host:8443/org/inst.git"),
+        ("https://host/org/inst.git", "https://other/org/inst.git"),
+        ("ssh://host/inst.git", "host:inst.git"),
+        ("/srv/inst.git", "/srv/other.git"),
+    ])
+    func differentRepositoriesStayApart(first: String, second: String) {
+        let (a, b) = (RemoteURL(first, currentDirectory: "/"), RemoteURL(second, currentDirectory: "/"))
+        #expect(!a.namesSameRepository(as: b))
+        #expect(a.folderName != b.folderName)
+    }
+
+    @Test func theFolderNameIsASlugAndAHashOfTheLoginFreeURL() {
+        let url = RemoteURL("https://ci:s3cret@git.example.com/platform/stacks-instances.git")
+        #expect(url.folderName == "git.example.com-platform-stacks-instances.git-"
+            + Digest.sha256(Array("https://git.example.com/platform/stacks-instances.git".utf8)).prefix(4)
+                .map { String(format: "%02x", $0) }.joined())
+        #expect(!url.folderName.contains("s3cret") && !url.folderName.contains("ci"))
+
+        let long = RemoteURL("https://host/" + String(repeating: "group/", count: 30) + "inst.git")
+        #expect(long.folderName.count <= 60 + 9)
+        #expect(long.folderName.hasPrefix("group-group-"))
+        #expect(long.folderName.wholeMatch(of: #/(group-)+inst\.git-[0-9a-f]{8}/#) != nil)
+
+        for odd in ["/.hidden/..repo", "ssh://h/~user/x y", "file:///", "https://h/%2e%2e/ü"] {
+            let name = RemoteURL(odd, currentDirectory: "/").folderName
+            #expect(name.wholeMatch(of: #/[A-Za-z0-9_][A-Za-z0-9._-]*-[0-9a-f]{8}/#) != nil, "\(odd) → \(name)")
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+@testable import Git
+import TestSupport
+
+/// `WorkFolder`: the clone kept between runs, against local bare repositories. The states a
+/// killed run leaves are made by hand, then the next `update` must complete on its own.
+@Suite struct WorkFolderTests {
+    let folder: TemporaryFolder
+    let bare: String
+    let work: String
+
+    init() throws {
+        folder = try TemporaryFolder()
+        bare = try makeBareRepository(named: "platform", in: folder)
+        work = folder.child("cache/work")
+    }
+
+    var url: RemoteURL { RemoteURL(bare) }
+
+    /// A work folder updated from `url`; `notices` gathers what it said.
+    @discardableResult
+    func update(_ url: RemoteURL? = nil, notices: inout [String]) throws -> WorkFolder {
+        let workFolder = try WorkFolder(path: work, timeout: 5) { notices.append("waiting: " + $0) }
+        var said: [String] = []
+        try workFolder.update(from: url ?? self.url, branch: "main", credentials: nil) { said.append($0) }
+        notices += said
+        return workFolder
+    }
+
+    func update(_ url: RemoteURL? = nil) throws {
+        var notices: [String] = []
+        try update(url, notices: &notices)
+    }
+
+    /// Every entry below `path`, with its kind, size and modification time, to prove nothing changed.
+    func snapshot(_ path: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in FileManager.default.subpaths(atPath: path) ?? [] {
+            var status = stat()
+            guard lstat(path + "/" + entry, &status) == 0 else { continue }
+            result[entry] = "\(status.st_mode) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+        }
+        return result
+    }
+
+    /// The pid of a process that has exited.
+    func deadPID() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    @Test func theFirstUpdateClonesAndLeavesNothingBeside() throws {
+        try update()
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
+        #expect(try git("config", "remote.origin.url", in: work) == url.location)
+        #expect(try git("status", "--porcelain", in: work) == "")
+        let beside = try FileManager.default.contentsOfDirectory(atPath: folder.child("cache")).sorted()
+        #expect(beside == [".work.edpctl-lock", "work"])
+    }
+
+    @Test func anEmptyFolderIsClonedIntoAndAFolderThatIsNoCloneIsRefused() throws {
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try update()
+        #expect(FileManager.default.fileExists(atPath: work + "/README.md"))
+
+        try FileManager.default.removeItem(atPath: work)
+        try write("mine\n", to: work + "/notes.txt")
+        let error = #expect(throws: WorkFolderError.self) { try update() }
+        #expect(error == .notAClone(path: work))
+        #expect(error?.description == "\(work) exists and is not a git clone: remove it, or use another folder")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["notes.txt"])
+    }
+
+    @Test func aCloneOfAnotherRepositoryIsRefusedAndLeftAlone() throws {
+        try update()
+        let other = try makeBareRepository(named: "other", in: folder)
+        try write("by hand\n", to: work + "/.git/index.lock")
+        let before = snapshot(work)
+        let requested = RemoteURL(other)
+        let error = #expect(throws: WorkFolderError.self) { try update(requested) }
+        #expect(error == .otherRepository(path: work, origin: url.location, requested: requested.identity))
+        #expect(error?.description == "\(work) is a clone of \(url.location), not of \(requested): it is not reused, "
+            + "since its commits would go to that repository; use another folder for \(requested), or remove \(work)")
+        // Not even the stale lock went: nothing is touched before the origin is known to be right.
+        #expect(snapshot(work) == before)
+    }
+
+    @Test func aPushURLToAnotherRepositoryIsRefusedToo() throws {
+        try update()
+        let other = try makeBareRepository(named: "other", in: folder)
+        try git("remote", "set-url", "--push", "origin", other, in: work)
+        let error = #expect(throws: WorkFolderError.self) { try update() }
+        #expect(error == .otherRepository(path: work, origin: other, requested: url.identity))
+    }
+
+    @Test func anEquivalentSpellingReusesTheCloneAndStoresNoLogin() throws {
+        try update()
+        // As an older edpctl stored it: with a login in the URL.
+        try git("remote", "set-url", "origin", "file://ci:s3cret@" + bare + "/", in: work)
+        try update(RemoteURL("file://" + bare + "/"))
+        #expect(try git("config", "remote.origin.url", in: work) == "file://" + bare + "/")
+        #expect(try !read(work + "/.git/config").contains("s3cret"))
+    }
+
+    @Test func unfinishedClonesOfKilledRunsAreRemoved() throws {
+        let cache = folder.child("cache")
+        // A first clone killed half-way (a dead pid), and one whose pid lives on (ours): with the
+        // lock held, neither can be in the making.
+        let dead = cache + "/.work.edpctl-clone-\(try deadPID())"
+        let live = cache + "/.work.edpctl-clone-\(getpid())"
+        for half in [dead, live] {
+            try FileManager.default.createDirectory(atPath: half + "/.git/objects", withIntermediateDirectories: true)
+            try write("ref: refs/heads/main\n", to: half + "/.git/HEAD")
+        }
+        let unrelated = cache + "/.work.edpctl-clone-notapid"
+        try FileManager.default.createDirectory(atPath: unrelated, withIntermediateDirectories: true)
+        var notices: [String] = []
+        try update(notices: &notices)
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
+        #expect(!FileManager.default.fileExists(atPath: dead) && !FileManager.default.fileExists(atPath: live))
+        #expect(FileManager.default.fileExists(atPath: unrelated))
+        #expect(notices.count == 2)
+        #expect(notices.allSatisfy { $0.hasSuffix(", the unfinished clone of an interrupted run, beside \(work)") })
+    }
+
+    /// What a run killed in a fetch, a reset, a commit (pack, index, branch) or a push leaves
+    /// behind: lock files and temporary files. The next update removes them before it fetches.
+    @Test func lockAndTemporaryFilesOfKilledRunsAreRemovedAndTheUpdateCompletes() throws {
+        try update()
+        let gitDirectory = work + "/.git"
+        let packs = try FileManager.default.contentsOfDirectory(atPath: gitDirectory + "/objects/pack")
+        let orphan = "pack-" + String(repeating: "ab", count: 20)
+        let leftovers = [
+            "index.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "config.lock", "packed-refs.lock",
+            "refs/heads/main.lock", "refs/remotes/origin/main.lock", "logs/refs/heads/main.lock",
+            "objects/pack/pack_git2_Xy12Ab", "objects/pack/tmp_pack_Q1w2E3", "objects/pack/tmp_idx_Q1w2E3",
+            "objects/pack/\(orphan).pack", "objects/pack/\(orphan).idx.lock", "objects/tmp_object_git2_a1B2c3",
+        ]
+        for leftover in leftovers { try write("", to: gitDirectory + "/" + leftover) }
+        try write("", to: gitDirectory + "/objects/4b/tmp_obj_zZ9yY8")
+        // A new commit upstream, which the update must fetch and check out.
+        let seed = folder.child("seed-platform")
+        try write("name: a2\n", to: seed + "/instances/a/app.yaml")
+        try git("commit", "--quiet", "-am", "upstream", in: seed)
+        try git("push", "--quiet", bare, "main", in: seed)
+
+        var notices: [String] = []
+        try update(notices: &notices)
+        for leftover in leftovers + ["objects/4b/tmp_obj_zZ9yY8"] {
+            #expect(!FileManager.default.fileExists(atPath: gitDirectory + "/" + leftover), "\(leftover)")
+        }
+        #expect(notices.count == 1)
+        #expect(notices.first?.hasPrefix("removed what an interrupted run left in \(work): .git/FETCH_HEAD.lock, ") == true)
+        #expect(notices.first?.contains(".git/refs/remotes/origin/main.lock") == true)
+        // The real packs stay, and the clone is at the new tip, whole.
+        let after = try FileManager.default.contentsOfDirectory(atPath: gitDirectory + "/objects/pack")
+        #expect(Set(packs).isSubset(of: Set(after)))
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
+        #expect(try read(work + "/instances/a/app.yaml") == "name: a2\n")
+        #expect(try git("status", "--porcelain", in: work) == "")
+        try git("fsck", "--strict", "--no-dangling", in: work)
+    }
+
+    @Test func aSecondRunWaitsForTheLockAndGivesUpAfterTheTimeout() throws {
+        do {
+            let holder = try WorkFolder(path: work, timeout: 0) { _ in Issue.record("the first run waited") }
+            var waits: [String] = []
+            let started = Date()
+            let error = withExtendedLifetime(holder) {
+                #expect(throws: WorkFolderError.self) { _ = try WorkFolder(path: work, timeout: 0.5) { waits.append($0) } }
+            }
+            #expect(Date().timeIntervalSince(started) >= 0.5)
+            let lockFile = folder.child("cache/.work.edpctl-lock")
+            #expect(error == .busy(path: work, lockFile: lockFile, seconds: 1))
+            #expect(error?.description == "gave up after waiting 1 s for another run using \(work) to finish "
+                + "(it holds the lock \(lockFile))")
+            #expect(waits == ["waiting for another run using \(work) to finish (up to 1 s)"])
+        }
+        // Released, it is the next run's at once.
+        let next = try WorkFolder(path: work, timeout: 0) { _ in Issue.record("waited for a released lock") }
+        withExtendedLifetime(next) {}
+    }
+
+    @Test func aLockHeldByAnotherProcessIsWaitedFor() throws {
+        try FileManager.default.createDirectory(atPath: folder.child("cache"), withIntermediateDirectories: true)
+        let lockFile = folder.child("cache/.work.edpctl-lock")
+        // flock(1) holds the lock for a second, as a concurrent edpctl would.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [lockFile, "sleep", "1"]
+        try holder.run()
+        defer { holder.waitUntilExit() }
+        while !FileManager.default.fileExists(atPath: lockFile) { usleep(10_000) }
+        usleep(200_000)
+        var waits: [String] = []
+        let workFolder = try WorkFolder(path: work, timeout: 30) { waits.append($0) }
+        withExtendedLifetime(workFolder) {}
+        #expect(waits.count == 1)
+    }
+
+    @Test func aLockFileInTheUsersOwnCloneIsRefusedNamingIt() throws {
+        let clone = try Repository.clone(url: bare, to: folder.child("mine"))
+        try clone.ensureNoLockFiles()
+        let lock = clone.workDirectory + "/.git/index.lock"
+        try write("", to: lock)
+        let error = #expect(throws: UnsafeCloneError.self) { try clone.ensureNoLockFiles() }
+        #expect(error?.description == "a git lock file is in the way: \(lock); a git process is running in "
+            + "\(clone.workDirectory), or one was killed while writing there; if no git process is running there, "
+            + "remove it (`rm \(lock)`) and run again")
+        let branchLock = clone.workDirectory + "/.git/refs/heads/main.lock"
+        try write("", to: branchLock)
+        let both = #expect(throws: UnsafeCloneError.self) { try clone.ensureNoLockFiles() }
+        #expect(both?.description.hasPrefix("git lock files are in the way: \(lock), \(branchLock); ") == true)
+        #expect(both?.description.hasSuffix("remove them (`rm \(lock) \(branchLock)`) and run again") == true)
+        // Refusing removes nothing.
+        #expect(FileManager.default.fileExists(atPath: lock) && FileManager.default.fileExists(atPath: branchLock))
+    }
+}
