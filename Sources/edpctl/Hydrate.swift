@@ -46,7 +46,7 @@ struct HydrateCommand: ParsableCommand {
     var workDir: String?
 
     @Option(help: ArgumentHelp("How long to wait while another run uses the --work-dir.", valueName: "seconds"))
-    var lockTimeout: Double = 300
+    var lockTimeout = 300
 
     @Option(help: "The branch to clone, commit to and push.")
     var branch = "main"
@@ -112,7 +112,7 @@ struct HydrateCommand: ParsableCommand {
             throw ValidationError("'--instances' and '--instances-url' exclude each other")
         }
         if workDir != nil && instancesURL == nil { throw ValidationError("'--work-dir' goes with '--instances-url'") }
-        if !(lockTimeout >= 0) { throw ValidationError("'--lock-timeout' must be a number of seconds, 0 or more") }
+        if lockTimeout < 0 { throw ValidationError("'--lock-timeout' must be 0 or more") }
         if push && !commit { throw ValidationError("'--push' requires '--commit'") }
         if (check || diff) && commit { throw ValidationError("'--check' and '--diff' write nothing, so not with '--commit'") }
         if maxAttempts < 1 { throw ValidationError("'--max-attempts' must be at least 1") }
@@ -228,7 +228,7 @@ struct HydrateCommand: ParsableCommand {
             if commit { try Repository.open(at: directory).ensureNoLockFiles() }
             return nil
         }
-        let folder = try WorkFolder(path: directory, timeout: lockTimeout) { printError("edpctl: " + $0) }
+        let folder = try WorkFolder(path: directory, timeout: Double(lockTimeout)) { printError("edpctl: " + $0) }
         try folder.update(from: remote, branch: branch, credentials: credentials) { printError("edpctl: " + $0) }
         return folder
     }
@@ -264,6 +264,8 @@ struct HydrateCommand: ParsableCommand {
     /// GitError's text plus what to check, for the mistakes CI jobs make most.
     private func describe(_ error: GitError) -> String {
         switch error {
+        case .authenticationFailed where instancesURL.map({ RemoteURL($0) })?.password != nil:
+            return "\(error): check the login in '--instances-url', or GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD)"
         case .authenticationFailed:
             return "\(error): check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key"
         case .nonFastForward:

@@ -327,7 +327,8 @@ struct HydrateCommandTests {
             environment: ["GREETING": "hi", "GIT_USERNAME": server.user, "GIT_TOKEN": wrong])
         #expect(result.status == 1)
         #expect(result.stderr == "edpctl: authentication failed for http://127.0.0.1:\(server.port)/inst.git: "
-            + "check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key\n")
+            + (userinfoInURL ? "check the login in '--instances-url', or GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD)\n"
+                : "check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key\n"))
         let output = result.stdout + result.stderr
         #expect(!output.contains(wrong))
         #expect(!output.contains("@127.0.0.1") && !output.contains(server.user))
@@ -430,5 +431,291 @@ private func isDirectory(_ path: String) -> Bool {
 private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Thread { continuation.resume(returning: body()) }.start()
+    }
+}
+
+// MARK: - Work folders, killed runs, names, logins (issue 10)
+
+extension HydrateCommandTests {
+    /// `hydrate` of otc/<domain> with the small templates from `url` into `workDir` (nil: the default).
+    private func hydrateFromURL(_ workspace: Workspace, _ url: String, workDir: String? = "work",
+                                domain: String = "a.example.org", extra: [String] = ["--commit", "--push"],
+                                environment: [String: String] = [:]) throws -> Edpctl.Result {
+        var arguments = ["--templates", "templates", "--instances-url", url, "--provider", "otc", "--domain", domain,
+                         "--stacks", "app,db"]
+        if let workDir { arguments += ["--work-dir", workDir] }
+        return try workspace.hydrate(arguments + extra,
+                                     environment: ["GREETING": "hi", "DB_SIZE": "1Gi"].merging(environment) { $1 })
+    }
+
+    /// Every file below `path` (dot files and `.git` included, links not followed), as paths.
+    private func allFiles(under path: String) -> [String] {
+        (FileManager.default.subpaths(atPath: path) ?? []).map { path + "/" + $0 }.filter { file in
+            var status = stat()
+            return lstat(file, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        }
+    }
+
+    /// Each entry below `path` with its size and modification time: equal snapshots, nothing written.
+    private func snapshot(_ path: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in FileManager.default.subpaths(atPath: path) ?? [] {
+            var status = stat()
+            if lstat(path + "/" + entry, &status) == 0 {
+                result[entry] = "\(status.st_mode) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+            }
+        }
+        return result
+    }
+
+    @Test func aWorkFolderClonedFromAnotherURLIsRefusedBeforeAnythingIsTouched() throws {
+        let workspace = try Workspace()
+        let token = "tok-other-url-4711"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        try makeBareRepository("other", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: token)
+        let login = ["GIT_USERNAME": server.user, "GIT_TOKEN": token]
+        #expect(try hydrateFromURL(workspace, server.url("inst"), environment: login).status == 0)
+        let inst = try git("rev-parse", "main", in: workspace.path + "/served/inst.git")
+        let other = try git("rev-parse", "main", in: workspace.path + "/served/other.git")
+        let before = snapshot(workspace.path + "/work")
+
+        // The second URL carries a login: it must not show in the refusal.
+        let result = try hydrateFromURL(workspace, server.url("other", userinfo: "\(server.user):\(token)"),
+                                        domain: "b.example.org")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: work is a clone of \(server.url("inst")), not of \(server.url("other")): "
+            + "it is not reused, since its commits would go to that repository; use another folder for "
+            + "\(server.url("other")), or remove work (without '--work-dir', each URL has a folder of its own "
+            + "under .edpctl/instances)\n")
+        #expect(!result.stderr.contains(token))
+        #expect(snapshot(workspace.path + "/work") == before)
+        #expect(try git("rev-parse", "main", in: workspace.path + "/served/inst.git") == inst)
+        #expect(try git("rev-parse", "main", in: workspace.path + "/served/other.git") == other)
+    }
+
+    @Test func eachURLHasAWorkFolderOfItsOwnByDefault() throws {
+        let workspace = try Workspace()
+        try makeBareRepository("other", in: workspace.path)
+        // A trailing slash is the same repository, so the same folder.
+        for (url, domain) in [("instances.git", "a.example.org"), ("other.git", "b.example.org"),
+                              ("instances.git/", "c.example.org")] {
+            let result = try hydrateFromURL(workspace, url, workDir: nil, domain: domain)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        var folders: [String] = []
+        for name in ["instances", "other"] {
+            let identity = URL(fileURLWithPath: workspace.path + "/\(name).git").resolvingSymlinksInPath().path
+            let digest = try runProgram("/bin/sh", ["-c", "printf %s \"$0\" | sha256sum", identity]).prefix(8)
+            var slug = String(identity.dropFirst().map { $0.isLetter && $0.isASCII || $0.isNumber || "._-".contains($0) ? $0 : "-" })
+            // At most 60 characters, cut where a part of the path begins.
+            if slug.count > 60 { slug = String(slug.suffix(60).drop { $0 != "-" }.dropFirst()) }
+            folders.append("\(slug)-\(digest)")
+        }
+        let made = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/.edpctl/instances")
+            .filter { !$0.hasPrefix(".") }.sorted()
+        #expect(made == folders.sorted())
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/instances.git")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/c.example.org"])
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/other.git") == "otc/b.example.org")
+
+        let help = try workspace.scratch.run("hydrate", "--help").stdout.split(whereSeparator: \.isWhitespace)
+            .joined(separator: " ")
+        #expect(help.contains("reused only while its origin is that URL, one run at a time (default: "
+            + ".edpctl/instances/<host-and-path>-<hash>, a folder per URL)"))
+        #expect(help.contains("A login in it (https://user:token@host/…) is used for this run and never stored."))
+        #expect(help.contains("--lock-timeout <seconds> How long to wait while another run uses the --work-dir. (default: 300)"))
+    }
+
+    @Test(arguments: [
+        (["--domain", "good.example.org,../y"], "domain \"../y\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--domain", "good.example.org,a\nb"], "domain \"a\\nb\" contains a control character"),
+        (["--domain", "a\tb"], "domain \"a\\tb\" contains a control character"),
+        (["--domain", "a\u{7F}"], "domain \"a\\x7f\" contains a control character"),
+        (["--domain", "a\u{85}"], "domain \"a\\u0085\" contains a control character"),
+        (["--domain", "a.example.org\u{2028}"], "domain \"a.example.org\\u2028\" contains a control character"),
+        (["--domain", "a\u{2029}b"], "domain \"a\\u2029b\" contains a control character"),
+        (["--domain", ","], "domain list \",\" has an empty domain"),
+        (["--domain", "a.example.org,,b.example.org"], "domain list \"a.example.org,,b.example.org\" has an empty domain"),
+        (["--domain", "a.example.org,"], "domain list \"a.example.org,\" has an empty domain"),
+        (["--domain", ""], "domain is empty"),
+        (["--domain", " a.example.org"], "domain \" a.example.org\" begins or ends with whitespace"),
+        (["--domain", "a.example.org,b.example.org "], "domain \"b.example.org \" begins or ends with whitespace"),
+        (["--domain", "a.example.org,b.example.org,a.example.org"],
+         "domain \"a.example.org\" is given twice in \"a.example.org,b.example.org,a.example.org\""),
+        (["--domain", ".hidden"], "domain \".hidden\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--provider", ""], "provider is empty"),
+        (["--provider", "o\rtc"], "provider \"o\\rtc\" contains a control character"),
+        (["--provider", "otc/x"], "provider \"otc/x\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--stacks", "app,../db"], "stack \"../db\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--stacks", "app,d\u{1B}b"], "stack \"d\\x1bb\" contains a control character"),
+        (["--stacks", "app,nope"], "unknown stack \"nope\": templates/registry has app, db"),
+        (["--templates", "missing"], "the templates directory missing does not exist or is not a directory"),
+    ])
+    func everyNameIsCheckedBeforeTheFirstWrite(override: [String], message: String) throws {
+        let workspace = try Workspace()
+        var arguments = ["--templates": "templates", "--provider": "otc", "--domain": "a.example.org,b.example.org",
+                         "--stacks": "app,db"]
+        arguments[override[0]] = override[1]
+        let flags = arguments.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+        let environment = ["GREETING": "hi", "DB_SIZE": "1Gi"]
+        let bare = workspace.path + "/instances.git"
+        let tip = try git("rev-parse", "main", in: bare)
+        let before = snapshot(workspace.clone)
+
+        let own = try workspace.hydrate(flags + ["--instances", "instances", "--commit"], environment: environment)
+        #expect(own.status == 1)
+        #expect(own.stderr == "edpctl: \(message)\n")
+        #expect(snapshot(workspace.clone) == before)
+
+        let managed = try workspace.hydrate(flags + ["--instances-url", bare, "--commit", "--push"], environment: environment)
+        #expect(managed.status == 1)
+        #expect(managed.stderr == "edpctl: \(message)\n")
+        #expect(!workspace.scratch.exists(".edpctl"))
+        #expect(try git("rev-parse", "main", in: bare) == tip)
+    }
+
+    @Test func aFirstCloneKilledHalfWayDoesNotBreakTheNextRun() throws {
+        let workspace = try Workspace()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        // What a clone killed after its first files looks like: a repository without commits.
+        let half = ".work.edpctl-clone-\(process.processIdentifier)"
+        try FileManager.default.createDirectory(atPath: workspace.path + "/" + half, withIntermediateDirectories: true)
+        try git("init", "--quiet", in: workspace.path + "/" + half)
+
+        let result = try hydrateFromURL(workspace, "instances.git")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("edpctl: removed \(half), the unfinished clone of an interrupted run, beside work\n"))
+        #expect(!workspace.scratch.exists(half))
+        #expect(try git("log", "-1", "--format=%s", "main", in: workspace.path + "/instances.git")
+            == "hydrate otc/a.example.org: app, db")
+    }
+
+    /// A run killed in a fetch, a commit (pack, index, branch) or a push leaves lock and temporary
+    /// files in the work folder; the next run removes them before it touches anything, and completes.
+    @Test func lockFilesOfAKilledRunInTheWorkFolderAreRemovedAndTheRunCompletes() throws {
+        let workspace = try Workspace()
+        let bare = workspace.path + "/instances.git"
+        #expect(try hydrateFromURL(workspace, "instances.git").status == 0)
+        let leftovers = [".git/index.lock", ".git/HEAD.lock", ".git/refs/heads/main.lock",
+                         ".git/refs/remotes/origin/main.lock", ".git/packed-refs.lock", ".git/config.lock",
+                         ".git/objects/pack/tmp_pack_AbC123", ".git/objects/pack/pack_git2_AbC123"]
+        for leftover in leftovers { try workspace.scratch.write("work/" + leftover, "") }
+
+        let result = try hydrateFromURL(workspace, "instances.git", domain: "b.example.org")
+        #expect(result.status == 0, "\(result.stderr)")
+        let notice = "edpctl: removed what an interrupted run left in work: "
+            + leftovers.sorted().joined(separator: ", ") + "\n"
+        #expect(result.stderr.hasPrefix(notice))
+        #expect(result.stderr.hasSuffix("; pushed\n"))
+        for leftover in leftovers { #expect(!workspace.scratch.exists("work/" + leftover), "\(leftover)") }
+        #expect(try git("log", "--format=%s", "main", in: bare).split(separator: "\n")
+            == ["hydrate otc/b.example.org: app, db", "hydrate otc/a.example.org: app, db", "seed"])
+        try git("fsck", "--strict", in: bare)
+        try git("fsck", "--strict", "--no-dangling", in: workspace.path + "/work")
+    }
+
+    @Test func aLockFileInTheUsersOwnCloneIsRefusedBeforeAnyWrite() throws {
+        let workspace = try Workspace()
+        try workspace.scratch.write("instances/.git/index.lock", "")
+        let lock = URL(fileURLWithPath: workspace.clone).resolvingSymlinksInPath().path + "/.git/index.lock"
+        let root = (lock as NSString).deletingLastPathComponent.dropLast(5)
+        let result = try workspace.hydrateSmall("--commit")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: a git lock file is in the way: \(lock); a git process is running in \(root), "
+            + "or one was killed while writing there; if no git process is running there, remove it (`rm \(lock)`) "
+            + "and run again\n")
+        #expect(workspace.files() == ["README.md"])
+        #expect(workspace.scratch.exists("instances/.git/index.lock"))
+    }
+
+    @Test func aSecondRunOnTheSameWorkFolderWaitsForTheFirst() throws {
+        let workspace = try Workspace()
+        let lockFile = workspace.path + "/.work.edpctl-lock"
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [lockFile, "sleep", "3"]
+        try holder.run()
+        defer { holder.waitUntilExit() }
+        while !FileManager.default.fileExists(atPath: lockFile) { usleep(10_000) }
+        usleep(200_000)
+
+        let impatient = try hydrateFromURL(workspace, "instances.git", extra: ["--commit", "--lock-timeout", "1"])
+        #expect(impatient.status == 1)
+        #expect(impatient.stderr == "edpctl: waiting for another run using work to finish (up to 1 s)\n"
+            + "edpctl: gave up after waiting 1 s for another run using work to finish (it holds the lock \(lockFile)); "
+            + "run again later, or raise '--lock-timeout'\n")
+        #expect(!workspace.scratch.exists("work"))
+
+        let patient = try hydrateFromURL(workspace, "instances.git", extra: ["--commit", "--lock-timeout", "60"])
+        #expect(patient.status == 0, "\(patient.stderr)")
+        #expect(patient.stderr.hasPrefix("edpctl: waiting for another run using work to finish (up to 60 s)\n"))
+    }
+
+    /// A token in the URL's userinfo logs in for the run and is written nowhere: not in any file of
+    /// the work folder (`.git` included, binary files and compressed objects too), not beside it,
+    /// not in the server's repository, not in any output; in none of its spellings.
+    @Test func aLoginInTheURLServesTheRunAndIsStoredNowhere() throws {
+        let workspace = try Workspace()
+        let token = "T0k+en/with@odd:chars=4711"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: token)
+        let encoded = try #require(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        let url = server.url("inst", userinfo: "\(server.user):\(encoded)")
+
+        var outputs = ""
+        for domain in ["a.example.org", "b.example.org"] {
+            let result = try hydrateFromURL(workspace, url, domain: domain)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.hasSuffix("; pushed\n"))
+            outputs += result.stdout + result.stderr
+        }
+        let bare = workspace.path + "/served/inst.git"
+        #expect(try git("log", "--format=%s", "main", in: bare).split(separator: "\n").count == 3)
+        #expect(try git("config", "remote.origin.url", in: workspace.path + "/work") == server.url("inst"))
+
+        let forms = [token, encoded, Data(token.utf8).base64EncodedString(),
+                     Data("\(server.user):\(token)".utf8).base64EncodedString()]
+        let places = allFiles(under: workspace.path + "/work") + allFiles(under: bare)
+            + [workspace.path + "/.work.edpctl-lock"]
+        #expect(places.contains { $0.hasSuffix("/work/.git/FETCH_HEAD") })
+        #expect(places.contains { $0.hasSuffix("/work/.git/logs/HEAD") })
+        var texts = [("stdout and stderr", Data(outputs.utf8))]
+        for place in places { texts.append((place, FileManager.default.contents(atPath: place) ?? Data())) }
+        for repository in [workspace.path + "/work", bare] {
+            let objects = try runProgram("/usr/bin/env", ["git", "cat-file", "--batch-all-objects", "--batch"],
+                                         in: repository)
+            texts.append(("objects of \(repository)", Data(objects.utf8)))
+        }
+        for (place, bytes) in texts {
+            for form in forms {
+                #expect(bytes.range(of: Data(form.utf8)) == nil, "\(place) holds the token as \(form)")
+            }
+        }
+    }
+
+    /// The environment wins over the URL's login, part by part; a wrong login shows nowhere.
+    @Test(arguments: [(true, false), (false, true)])
+    func theEnvironmentWinsOverALoginInTheURL(rightInURL: Bool, rightInEnvironment: Bool) throws {
+        let workspace = try Workspace()
+        let (right, wrong) = ("right-token-4711", "wr%6Fng-token-0815")
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: right)
+        let url = server.url("inst", userinfo: "\(server.user):\(rightInURL ? right : wrong)")
+        let result = try hydrateFromURL(workspace, url,
+                                        environment: ["GIT_TOKEN": rightInEnvironment ? right : "wrong-token-0815"])
+        let output = result.stdout + result.stderr
+        if rightInEnvironment {
+            #expect(result.status == 0, "\(result.stderr)")
+        } else {
+            #expect(result.status == 1)
+            #expect(result.stderr == "edpctl: authentication failed for \(server.url("inst")): check the login in "
+                + "'--instances-url', or GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD)\n")
+        }
+        for secret in [right, wrong, "wrong-token-0815", "wrong-token"] { #expect(!output.contains(secret)) }
+        #expect(!output.contains("@127.0.0.1"))
     }
 }
