@@ -106,7 +106,10 @@ public final class WorkFolder {
         guard status.st_mode & S_IFMT == S_IFDIR, FileManager.default.fileExists(atPath: absolutePath + "/.git") else {
             throw WorkFolderError.notAClone(path: path)
         }
-        let repository = try Repository.open(at: absolutePath, searchingParents: false)
+        // A `.git` that libgit2 cannot open (an older edpctl's clone killed in its first moments).
+        guard let repository = try? Repository.open(at: absolutePath, searchingParents: false) else {
+            throw WorkFolderError.notAClone(path: path)
+        }
         let origin = try? Remote(named: "origin", in: repository)
         let urls = [origin?.url(forPush: false), origin?.url(forPush: true)].compactMap { $0 }
         guard let stored = urls.first, urls.allSatisfy({ RemoteURL($0).namesSameRepository(as: url) }) else {
@@ -190,12 +193,18 @@ extension Repository {
 
     /// The lock files git and libgit2 take while writing: `index.lock`, `HEAD.lock`, `config.lock`,
     /// `packed-refs.lock` and the like at the top of the git folder, any `*.lock` below `refs/` and
-    /// `logs/`, and those of `objects/info/` and `objects/pack/`. Sorted absolute paths.
+    /// `logs/`, and those of `objects/info/` and `objects/pack/`. In a linked worktree, of the main
+    /// folder only what is shared (configuration, references, objects), not its own index or HEAD.
+    /// Sorted absolute paths.
     func lockFiles() -> [String] {
-        var locks: [String] = []
-        for directory in gitDirectories {
-            locks += files(in: directory, recursive: false).filter { $0.hasSuffix(".lock") }
-            for folder in ["refs", "logs"] {
+        let directories = gitDirectories
+        var locks = files(in: directories[0], recursive: false).filter { $0.hasSuffix(".lock") }
+        for (position, directory) in directories.enumerated() {
+            if position > 0 {
+                locks += ["config.lock", "packed-refs.lock"].map { directory + $0 }
+                    .filter { FileManager.default.fileExists(atPath: $0) }
+            }
+            for folder in ["refs", position == 0 ? "logs" : "logs/refs"] {
                 locks += files(in: directory + folder, recursive: true).filter { $0.hasSuffix(".lock") }
             }
             for folder in ["objects/info", "objects/pack"] {

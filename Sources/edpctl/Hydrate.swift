@@ -225,7 +225,10 @@ struct HydrateCommand: ParsableCommand {
     /// commit in the user's own clone, a check that no git lock file is in the way.
     private func prepareInstances(_ directory: String, remote: RemoteURL?, credentials: Credentials?) throws -> WorkFolder? {
         guard let remote else {
-            if commit { try Repository.open(at: directory).ensureNoLockFiles() }
+            // A missing folder is the plan's to report, in its words.
+            if commit && FileManager.default.fileExists(atPath: directory) {
+                try Repository.open(at: directory).ensureNoLockFiles()
+            }
             return nil
         }
         let folder = try WorkFolder(path: directory, timeout: Double(lockTimeout)) { printError("edpctl: " + $0) }

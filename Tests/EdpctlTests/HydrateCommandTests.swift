@@ -603,6 +603,8 @@ extension HydrateCommandTests {
         let leftovers = [".git/index.lock", ".git/HEAD.lock", ".git/refs/heads/main.lock",
                          ".git/refs/remotes/origin/main.lock", ".git/packed-refs.lock", ".git/config.lock",
                          ".git/objects/pack/tmp_pack_AbC123", ".git/objects/pack/pack_git2_AbC123"]
+        // Killed between its commit and its push: a commit the remote never got, which the next run drops.
+        try git("commit", "--quiet", "--allow-empty", "-m", "killed before the push", in: workspace.path + "/work")
         for leftover in leftovers { try workspace.scratch.write("work/" + leftover, "") }
 
         let result = try hydrateFromURL(workspace, "instances.git", domain: "b.example.org")

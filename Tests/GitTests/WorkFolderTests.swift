@@ -1,3 +1,4 @@
+import CLibgit2
 import Foundation
 import Testing
 @testable import Git
@@ -73,6 +74,10 @@ import TestSupport
         #expect(error == .notAClone(path: work))
         #expect(error?.description == "\(work) exists and is not a git clone: remove it, or use another folder")
         #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["notes.txt"])
+
+        // A `.git` that is no repository (a clone killed in its first moments by an older edpctl).
+        try FileManager.default.createDirectory(atPath: work + "/.git", withIntermediateDirectories: true)
+        #expect(throws: WorkFolderError.notAClone(path: work)) { try update() }
     }
 
     @Test func aCloneOfAnotherRepositoryIsRefusedAndLeftAlone() throws {
@@ -218,5 +223,22 @@ import TestSupport
         #expect(both?.description.hasSuffix("remove them (`rm \(lock) \(branchLock)`) and run again") == true)
         // Refusing removes nothing.
         #expect(FileManager.default.fileExists(atPath: lock) && FileManager.default.fileExists(atPath: branchLock))
+    }
+
+    @Test func inALinkedWorktreeOnlyTheSharedLocksOfTheMainFolderCount() throws {
+        let main = try Repository.clone(url: bare, to: folder.child("main"))
+        try git("worktree", "add", "--quiet", "-b", "side", folder.child("side"), in: main.workDirectory)
+        let side = try Repository.open(at: folder.child("side"))
+        // The main checkout's own index and HEAD are not the linked worktree's business.
+        try write("", to: main.workDirectory + "/.git/index.lock")
+        try write("", to: main.workDirectory + "/.git/HEAD.lock")
+        try side.ensureNoLockFiles()
+        let shared = main.workDirectory + "/.git/packed-refs.lock"
+        try write("", to: shared)
+        let error = #expect(throws: UnsafeCloneError.self) { try side.ensureNoLockFiles() }
+        #expect(error?.description.hasPrefix("a git lock file is in the way: \(shared); ") == true)
+        let own = String(cString: git_repository_path(side.handle)) + "index.lock"
+        try write("", to: own)
+        #expect(side.lockFiles() == [shared, own].sorted())
     }
 }
