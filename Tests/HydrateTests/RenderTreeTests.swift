@@ -71,9 +71,10 @@ private let processUmask: mode_t = {
 }()
 
 /// A stand-in for the template engine: upper-cases the text, fails on "FAIL".
-@Sendable private func shout(_ file: TreeFile, _ text: String) throws -> String {
+@Sendable private func shout(_ file: TreeFile, _ input: [UInt8]) throws -> [UInt8] {
+    let text = String(decoding: input, as: UTF8.self)
     if text.contains("FAIL") { throw TemplateError("template: \(file.inputPath):1: unexpected FAIL") }
-    return text.uppercased()
+    return Array(text.uppercased().utf8)
 }
 
 @Suite("Tree rendering: which files")
@@ -292,9 +293,9 @@ struct TreeWritingTests {
         try Data(binary).write(to: URL(fileURLWithPath: tree.input + "/logo.png"))
         try tree.write("t.yaml", "a: <<< x >>>")
         let renderer = TreeRenderer(inputDirectory: tree.input, outputDirectory: tree.output, leftDelimiter: "<<<")
-        _ = try renderer.renderAndWrite { file, text in
+        _ = try renderer.renderAndWrite { file, input in
             #expect(file.relativePath == "t.yaml", "only files with the delimiter reach the engine")
-            return text.uppercased()
+            return Array(String(decoding: input, as: UTF8.self).uppercased().utf8)
         }
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: tree.output + "/logo.png"))) == binary)
         #expect(try tree.read("t.yaml") == "A: <<< X >>>")
@@ -328,10 +329,10 @@ struct TreeWritingTests {
     @Test func outputFileWriteFollowsTheSameRules() throws {
         let tree = try TreeFixture()
         let path = tree.output + "/new/dir/out.txt"
-        #expect(try OutputFile.write("  \n", to: path, mode: 0o600) == .blank)
+        #expect(try OutputFile.write(Array("  \n".utf8), to: path, mode: 0o600) == .blank)
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(try OutputFile.write("hello", to: path, mode: 0o600) == .changed)
-        #expect(try OutputFile.write("hello", to: path, mode: 0o600) == .unchanged)
+        #expect(try OutputFile.write(Array("hello".utf8), to: path, mode: 0o600) == .changed)
+        #expect(try OutputFile.write(Array("hello".utf8), to: path, mode: 0o600) == .unchanged)
         #expect(try tree.read("new/dir/out.txt") == "hello")
         #expect(tree.status("new/dir/out.txt").st_mode & 0o7777 == 0o600 & ~processUmask)
     }
