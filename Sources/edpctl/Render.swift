@@ -248,7 +248,7 @@ struct Render: ParsableCommand {
     /// last `-i VALUE`, `--in VALUE` or `--in=VALUE` that reads as `value` is it.
     private static func rawArgument(_ value: String, options: [String]) -> [UInt8] {
         let arguments = (1..<Int(CommandLine.argc)).compactMap { index in
-            CommandLine.unsafeArgv[index].map { Array(UnsafeBufferPointer(start: $0, count: strlen($0))).map(UInt8.init(bitPattern:)) }
+            CommandLine.unsafeArgv[index].map { [UInt8](UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
         }
         var found = Array(value.utf8)
         for (index, argument) in arguments.enumerated() {

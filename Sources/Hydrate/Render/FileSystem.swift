@@ -30,6 +30,12 @@ func joinPath(_ directory: String, _ name: String) -> String {
     return directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }
 
+/// The folder `path` is in: `.` for a bare name, `/` for a name at the root.
+func parentFolder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
 /// Go's `path.Clean` for the `/`-separated paths used here.
 func cleanPath(_ path: String) -> String {
     if path.isEmpty { return "." }
@@ -276,24 +282,22 @@ enum TemporaryFileName {
 
 /// Removes from `directory` the temporary files of runs that were killed while writing into it:
 /// regular files named by `TemporaryFileName`'s scheme whose process is gone. Nothing else is
-/// touched; a missing or unreadable directory has nothing to remove. Returns the names removed.
-@discardableResult
-func removeLeftoverTemporaryFiles(in directory: String) -> [String] {
-    guard let handle = opendir(directory.isEmpty ? "." : directory) else { return [] }
-    var candidates: [String] = []
+/// touched; a missing or unreadable directory has nothing to remove, and a file that can't be
+/// removed stays (the run goes on: its own writes do not depend on it).
+func removeLeftoverTemporaryFiles(in directory: String) {
+    guard let handle = opendir(directory) else { return }
+    var leftovers: [String] = []
     while let entry = readdir(handle) {
         let name = withUnsafePointer(to: entry.pointee.d_name) {
             $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
         }
-        if TemporaryFileName.process(of: name) != nil { candidates.append(name) }
+        if TemporaryFileName.isLeftover(name) { leftovers.append(name) }
     }
     closedir(handle)
-    return candidates.filter { name in
-        let path = joinPath(directory.isEmpty ? "." : directory, name)
+    for name in leftovers {
+        let path = joinPath(directory, name)
         var status = stat()
-        guard TemporaryFileName.isLeftover(name), lstat(path, &status) == 0,
-              status.st_mode & S_IFMT == S_IFREG else { return false }
-        return unlink(path) == 0
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG { unlink(path) }
     }
 }
 

@@ -182,10 +182,10 @@ public struct RenderCache: Sendable {
             if case .file(let stamp) = entry { return stamp.isSettled(now: now) }
             return true
         }
-        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        removeLeftoverTemporaryFiles(in: folder.isEmpty ? "/" : folder)
+        let folder = parentFolder(of: path)
+        removeLeftoverTemporaryFiles(in: folder)
         if kept == self.entries { return }
-        if !folder.isEmpty { try makeDirectories(folder, mode: 0o700) }
+        try makeDirectories(folder, mode: 0o700)
         try writeFileAtomically(path, Self.encode(kept), mode: 0o600)
     }
 

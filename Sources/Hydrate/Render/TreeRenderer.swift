@@ -198,9 +198,9 @@ public struct TreeRenderer: Sendable {
         guard let input = try? realPath(inputDirectory) else { return }
         var checked: Set<String> = []
         for file in files {
-            let folder = file.outputPath.lastIndex(of: "/").map { String(file.outputPath[..<$0]) } ?? "."
+            let folder = parentFolder(of: file.outputPath)
             guard checked.insert(folder).inserted else { continue }
-            let realFolder = try realPathCreating(folder.isEmpty ? "/" : folder)
+            let realFolder = try realPathCreating(folder)
             if isPath(realFolder, inside: input) {
                 throw DirectoryOverlapError("the output of \(file.inputPath) would be written to \(file.outputPath), "
                                                 + "inside the input directory \(inputDirectory)")
@@ -222,8 +222,9 @@ public struct TreeRenderer: Sendable {
 
     /// `renderAndWrite` with a render cache: a file whose key and output file are as the cache
     /// recorded is neither rendered nor compared. After a run without errors the cache is saved
-    /// with every cacheable output; failing to save it is a warning of the report. Temporary files
-    /// that killed runs left in the output folders are removed first.
+    /// with every cacheable output; failing to save it is a warning of the report. Before anything
+    /// is read, an output directory overlapping the input is refused (`DirectoryOverlapError`);
+    /// before anything is written, temporary files killed runs left in the output folders go.
     public func renderAndWrite(cache: RenderCache?,
                                using render: @escaping @Sendable (TreeFile, [UInt8]) throws -> RenderOutput) throws -> TreeWriteReport {
         try checkDirectoriesApart()
@@ -290,10 +291,7 @@ public struct TreeRenderer: Sendable {
     /// Cleans the folders of every output, not only of those about to change: a killed run may
     /// have left its temporary file next to an output that is now up to date.
     private func removeLeftovers(besides files: [TreeFile]) {
-        let folders = Set(files.map { file in
-            file.outputPath.lastIndex(of: "/").map { String(file.outputPath[..<$0]) } ?? "."
-        })
-        for folder in folders { removeLeftoverTemporaryFiles(in: folder.isEmpty ? "/" : folder) }
+        for folder in Set(files.map { parentFolder(of: $0.outputPath) }) { removeLeftoverTemporaryFiles(in: folder) }
     }
 
     /// `write`, and when `stamping`, the stamp of each output written (by the outputs' index),
@@ -449,10 +447,10 @@ public enum OutputFile {
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws -> OutputDisposition {
         if isBlankOutput(bytes) { return .blank }
-        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        removeLeftoverTemporaryFiles(in: folder.isEmpty ? "/" : folder)
+        let folder = parentFolder(of: path)
+        removeLeftoverTemporaryFiles(in: folder)
         if try matchingFileStamp(path, bytes) != nil { return .unchanged }
-        if !folder.isEmpty { try makeDirectories(folder, mode: 0o755) }
+        try makeDirectories(folder, mode: 0o755)
         try writeFileAtomically(path, bytes, mode: mode)
         return .changed
     }
