@@ -247,8 +247,9 @@ enum TemporaryFileName {
     /// The pid in `name` when the name is exactly of the scheme (decimal numbers without leading
     /// zeros, a non-empty file name), else nil.
     static func process(of name: String) -> pid_t? {
+        // Most names are not dot files: they cost no copy.
+        guard name.utf8.first == UInt8(ascii: "."), name.utf8.count > 1 + marker.count + 3 else { return nil }
         let bytes = Array(name.utf8)
-        guard bytes.first == UInt8(ascii: "."), bytes.count > 1 + marker.count + 3 else { return nil }
         // The last marker: the file's own name may contain one.
         var markerStart: Int?
         var index = bytes.count - marker.count
