@@ -96,6 +96,26 @@ struct Render: ParsableCommand {
         }
         for argument in dataSources { _ = try parseSource(argument, flag: "--datasource") }
         for argument in contexts { _ = try parseSource(argument, flag: "--context") }
+        if let inputDir {
+            // Before any template is read. The listing is taken again to render: an input folder
+            // inside the output one is only wrong when one of its files would land in it.
+            let tree = TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes)
+            do {
+                try tree.checkDirectoriesApart()
+                if let files = try? tree.collectFiles() { try tree.checkOutputsOutsideInput(files) }
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        for (file, output) in zip(files, outputs) where file != "-" && output != "-" && isSameFile(file, output) {
+            throw ValidationError("'--file \(file)' and '--out \(output)' are the same file: the template would overwrite itself")
+        }
+    }
+
+    /// Whether both paths name one existing file (through links, or as hard links of each other).
+    private func isSameFile(_ first: String, _ second: String) -> Bool {
+        var (a, b) = (stat(), stat())
+        return stat(first, &a) == 0 && stat(second, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
     func run() throws {
@@ -139,8 +159,8 @@ struct Render: ParsableCommand {
         }
         let report: TreeWriteReport
         do {
-            report = try renderer.renderAndWrite(cache: cache) { file, text in
-                try session.renderOutput(name: file.inputPath, text: text)
+            report = try renderer.renderAndWrite(cache: cache) { file, input in
+                try session.renderOutput(name: file.inputPath, bytes: input)
             }
         } catch let errors as RenderErrors {
             fail(errors.messages)
@@ -169,30 +189,31 @@ struct Render: ParsableCommand {
             let name: String
             let output: String
             let mode: mode_t
-            let text: () throws -> String
+            let bytes: () throws -> [UInt8]
         }
         var jobs: [Job] = []
         if let input {
-            jobs.append(Job(name: "<arg>", output: outputs.first ?? "-", mode: 0o644) { input })
+            let bytes = Self.rawArgument(input, options: ["-i", "--in"])
+            jobs.append(Job(name: "<arg>", output: outputs.first ?? "-", mode: 0o644) { bytes })
         } else if files.isEmpty {
-            jobs.append(Job(name: "-", output: outputs.first ?? "-", mode: 0o644) { standardInput.text })
+            jobs.append(Job(name: "-", output: outputs.first ?? "-", mode: 0o644) { standardInput.bytes })
         } else {
             for (index, file) in files.enumerated() {
                 let output = outputs.isEmpty ? "-" : outputs[index]
                 if file == "-" {
-                    jobs.append(Job(name: file, output: output, mode: 0o644) { standardInput.text })
+                    jobs.append(Job(name: file, output: output, mode: 0o644) { standardInput.bytes })
                 } else {
                     let mode = (try? OutputFile.mode(of: file)).flatMap { $0 } ?? 0o644
-                    jobs.append(Job(name: file, output: output, mode: mode) { try OutputFile.readText(file) })
+                    jobs.append(Job(name: file, output: output, mode: mode) { try OutputFile.read(file) })
                 }
             }
         }
 
-        var rendered: [String] = []
+        var rendered: [[UInt8]] = []
         var errors: [String] = []
         for job in jobs {
             do {
-                rendered.append(try session.render(name: job.name, text: try job.text()))
+                rendered.append(try session.render(name: job.name, bytes: try job.bytes()))
             } catch {
                 errors.append("\(error)")
             }
@@ -200,15 +221,15 @@ struct Render: ParsableCommand {
         if !errors.isEmpty { fail(errors) }
 
         var report = TreeWriteReport()
-        var standardOutput = ""
-        for (job, text) in zip(jobs, rendered) {
+        var standardOutput: [UInt8] = []
+        for (job, bytes) in zip(jobs, rendered) {
             if job.output == "-" {
                 // Each template's output is skipped on its own when blank, as gomplate does.
-                if !OutputFile.isBlank(text) { standardOutput += text }
+                if !OutputFile.isBlank(bytes) { standardOutput += bytes }
                 continue
             }
             do {
-                switch try OutputFile.write(text, to: job.output, mode: job.mode) {
+                switch try OutputFile.write(bytes, to: job.output, mode: job.mode) {
                 case .changed: report.written += 1
                 case .unchanged: report.unchanged += 1
                 case .blank: report.blank += 1
@@ -217,9 +238,30 @@ struct Render: ParsableCommand {
                 report.errors.append("\(error)")
             }
         }
-        if !standardOutput.isEmpty { FileHandle.standardOutput.write(Data(standardOutput.utf8)) }
+        if !standardOutput.isEmpty { FileHandle.standardOutput.write(Data(standardOutput)) }
         if !report.errors.isEmpty { fail(report.errors, summary: report.summary) }
         if report.total > 0 { printError(report.summary) }
+    }
+
+    /// The bytes the shell passed for an option's value: Swift's arguments are Strings, in which
+    /// bytes that are not UTF-8 are already replaced, and a template's text must keep them. The
+    /// last `-i VALUE`, `--in VALUE` or `--in=VALUE` that reads as `value` is it.
+    private static func rawArgument(_ value: String, options: [String]) -> [UInt8] {
+        let arguments = (1..<Int(CommandLine.argc)).compactMap { index in
+            CommandLine.unsafeArgv[index].map { [UInt8](UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
+        }
+        var found = Array(value.utf8)
+        for (index, argument) in arguments.enumerated() {
+            var candidate: ArraySlice<UInt8>?
+            if index > 0, options.contains(String(decoding: arguments[index - 1], as: UTF8.self)) {
+                candidate = argument[...]
+            } else if let long = options.first(where: { $0.hasPrefix("--") }),
+                      argument.starts(with: Array((long + "=").utf8)) {
+                candidate = argument[(long.utf8.count + 1)...]
+            }
+            if let candidate, String(decoding: candidate, as: UTF8.self) == value { found = Array(candidate) }
+        }
+        return found
     }
 
     private func parseSource(_ argument: String, flag: String) throws -> NamedSource {

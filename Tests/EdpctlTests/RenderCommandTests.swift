@@ -194,7 +194,118 @@ struct RenderCommandTests {
         #expect(again.stderr == "rendered 1 file: 0 written, 1 unchanged\n")
     }
 
+    // MARK: Bytes, links, overlapping folders, leftovers
+
+    @Test func templatesThatAreNotUTF8KeepTheirBytesEverywhere() throws {
+        let scratch = try Scratch()
+        // printf in a shell: Process takes arguments as Strings, which can't hold these bytes.
+        let script = """
+            printf '\\377\\376<<< print 1 >>>\\376\\000\\r\\n' > t.bin
+            printf '\\303<<< 2 >>>\\377' | "$EDPCTL" render > stdin.out
+            "$EDPCTL" render -i "$(printf '\\377<<< 3 >>>\\376')" > arg.out
+            "$EDPCTL" render --in="$(printf '\\377<<< 4 >>>\\376')" > arg2.out
+            "$EDPCTL" render -f t.bin -o file.out
+            "$EDPCTL" render -f t.bin > file-stdout.out
+            mkdir -p in/raw && cp t.bin in/t.bin && head -c 100000 /dev/urandom | tr '<' '=' > in/random.bin
+            printf '\\377<<< not a template' > in/raw/x.bin
+            "$EDPCTL" render --input-dir in --output-dir out --exclude-processing 'raw/*'
+            """
+        let result = try runShell(script, in: scratch)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rendered: [UInt8] = [0xFF, 0xFE, 0x31, 0xFE, 0x00, 0x0D, 0x0A]
+        #expect(try bytes(scratch, "stdin.out") == [0xC3, 0x32, 0xFF])
+        #expect(try bytes(scratch, "arg.out") == [0xFF, 0x33, 0xFE])
+        #expect(try bytes(scratch, "arg2.out") == [0xFF, 0x34, 0xFE])
+        #expect(try bytes(scratch, "file.out") == rendered)
+        #expect(try bytes(scratch, "file-stdout.out") == rendered)
+        #expect(try bytes(scratch, "out/t.bin") == rendered)
+        #expect(try bytes(scratch, "out/random.bin") == bytes(scratch, "in/random.bin"))
+        #expect(try bytes(scratch, "out/random.bin").count == 100_000)
+        #expect(try bytes(scratch, "out/raw/x.bin") == bytes(scratch, "in/raw/x.bin"))
+    }
+
+    @Test(arguments: [
+        ("in", "in", "the output directory in is the input directory in: the outputs would overwrite the templates"),
+        ("in", "./in/", "the output directory ./in/ is the input directory in: the outputs would overwrite the templates"),
+        ("linked", "in", "the output directory in is the input directory linked: the outputs would overwrite the templates"),
+        ("in", "in/out", "the output directory in/out is inside the input directory in: every run would render the last run's outputs again"),
+        ("parent/in", "parent", "the output of parent/in/in/a.txt would be written to parent/in/a.txt, inside the input directory parent/in"),
+    ])
+    func outputFoldersOverlappingTheInputAreUsageErrors(_ testCase: (String, String, String)) throws {
+        let scratch = try Scratch(["in/a.txt": "<<< 1 >>>", "parent/in/in/a.txt": "<<< 1 >>>"])
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/linked", withDestinationPath: "in")
+        let result = try scratch.run("render", "--input-dir", testCase.0, "--output-dir", testCase.1)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("Error: \(testCase.2)\nUsage: edpctl render"))
+        #expect(try scratch.read("in/a.txt") == "<<< 1 >>>")
+        #expect(!scratch.exists("in/out") && !scratch.exists("parent/in/a.txt"))
+    }
+
+    @Test func aTemplateCantOverwriteItself() throws {
+        let scratch = try Scratch(["t.txt": "<<< 1 >>>"])
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/alias.txt", withDestinationPath: "t.txt")
+        for output in ["t.txt", "./t.txt", "alias.txt"] {
+            let result = try scratch.run("render", "-f", "t.txt", "-o", output)
+            #expect(result.status == 64)
+            #expect(result.stderr.hasPrefix("Error: '--file t.txt' and '--out \(output)' are the same file: the template would overwrite itself"))
+        }
+        #expect(try scratch.read("t.txt") == "<<< 1 >>>")
+        #expect(try scratch.run("render", "-f", "t.txt", "-o", "t2.txt").status == 0)
+    }
+
+    @Test func aTemplateLinkLeavingTheInputIsRefused() throws {
+        let scratch = try Scratch(["templates/a.yaml": "a", "outside/hostname": "host\n"])
+        try FileManager.default.createDirectory(atPath: scratch.path + "/templates/stacks", withIntermediateDirectories: true)
+        let target = try realPathOf(scratch.path + "/outside/hostname")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/templates/stacks/x.yaml", withDestinationPath: target)
+        let result = try scratch.run("render", "--input-dir", "templates", "--output-dir", "out")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: templates/stacks/x.yaml: symbolic link to \(target) leaves the input directory templates\n")
+        #expect(!scratch.exists("out"))
+    }
+
+    @Test func leftoversOfAKilledRunAreRemovedByTheNextRun() throws {
+        let scratch = try Scratch(["in/a.txt": "a", "in/sub/b.txt": "b"])
+        // A run really killed while writing: its pid is dead and its temporary files stay.
+        let killed = try runShell("""
+            mkdir -p out/sub && sh -c 'echo $$ > pid; : > "out/.a.txt.edpctl-$$-1"; : > "out/sub/.b.txt.edpctl-$$-2"; kill -9 $$'
+            test $? -eq 137
+            """, in: scratch)
+        #expect(killed.status == 0, "the inner shell was not killed")
+        let pid = try scratch.read("pid").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(scratch.exists("out/.a.txt.edpctl-\(pid)-1"))
+        try scratch.write("out/.keep.edpctl-x-1", "not of the scheme")
+        let result = try scratch.run("render", "--input-dir", "in", "--output-dir", "out")
+        #expect(result.status == 0)
+        let left = try FileManager.default.subpathsOfDirectory(atPath: scratch.path + "/out").sorted()
+        #expect(left == [".keep.edpctl-x-1", "a.txt", "sub", "sub/b.txt"])
+    }
+
     @Test func binaryIsFound() {
         #expect(Edpctl.binary != nil, "build edpctl before running these tests")
     }
+}
+
+/// Runs a shell script in the scratch folder with `$EDPCTL` set to the binary; what the script
+/// writes goes to files, and standard error (short) is read after it ends.
+private func runShell(_ script: String, in scratch: Scratch) throws -> (status: Int32, stderr: String) {
+    guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "exec 2> stderr.log\n" + script]
+    process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+    process.environment = ["EDPCTL": binary.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+    try process.run()
+    process.waitUntilExit()
+    return (process.terminationStatus, (try? scratch.read("stderr.log")) ?? "")
+}
+
+private func bytes(_ scratch: Scratch, _ relative: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/" + relative)))
+}
+
+private func realPathOf(_ path: String) throws -> String {
+    guard let resolved = realpath(path, nil) else { throw Edpctl.RunError("realpath \(path) failed") }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }

@@ -316,7 +316,7 @@ struct RenderSessionTests {
             nestedTemplates: [NestedTemplateSource(argument: "hello=hello.t"), NestedTemplateSource(argument: "parts/")],
             workingDirectory: fixture.directory, environment: ["USER": "ada"]))
         let text = "<<< template \"hello\" .Env.USER >>> <<< template \"parts/a.t\" >>><<< template \"parts/b.t\" >>> <<< tmpl.Path >>>"
-        #expect(try session.render(name: "stacks/x.yaml", text: text) == "Hello ada! AB stacks/x.yaml")
+        #expect(try session.render(name: "stacks/x.yaml", bytes: Array(text.utf8)) == Array("Hello ada! AB stacks/x.yaml".utf8))
     }
 
     @Test func aTreeRendersThroughTheEngine() throws {
@@ -330,7 +330,7 @@ struct RenderSessionTests {
             environment: [:]))
         let renderer = TreeRenderer(inputDirectory: fixture.directory + "/in", outputDirectory: fixture.directory + "/out",
                                     leftDelimiter: "<<<")
-        let report = try renderer.renderAndWrite { file, text in try session.render(name: file.inputPath, text: text) }
+        let report = try renderer.renderAndWrite { file, input in try session.render(name: file.inputPath, bytes: input) }
         #expect(report.written == 2)
         let output = try String(contentsOfFile: fixture.directory + "/out/a.yaml", encoding: .utf8)
         #expect(output == "name: demo\npath: \(fixture.directory)/in/a.yaml\n")

@@ -87,3 +87,54 @@ func errorsReadLikeGo(_ testCase: (String, String)) {
     ])
     #expect(String(decoding: output, as: UTF8.self).hasPrefix("a: example.org\nb: \n"))
 }
+
+/// Renders `bytes` as Go's `Parse` takes a string: any bytes, UTF-8 or not.
+private func renderBytes(_ bytes: [UInt8]) throws -> [UInt8] {
+    try Template(name: "t", bytes: bytes, functions: FunctionTable()).render(.map(MapValue()), host: TestHost())
+}
+
+/// Text and raw bytes, joined: `bytes([0xFF], "<<< 1 >>>")`.
+private func bytes(_ parts: Any...) -> [UInt8] {
+    parts.flatMap { part -> [UInt8] in
+        switch part {
+        case let text as String: return Array(text.utf8)
+        case let numbers as [Int]: return numbers.map { UInt8($0) }
+        default: preconditionFailure("bytes: \(part) is neither text nor byte values")
+        }
+    }
+}
+
+// What Go's text/template gives for each (go run with Parse and Execute, Delims("<<<", ">>>")): the
+// text outside actions is copied byte for byte, whatever its encoding.
+@Test(arguments: [
+    (bytes([0xFF, 0xFE], "<<< 1 >>>", [0xFE, 0xFF], "<<< 2 >>>", [0xC3]), bytes([0xFF, 0xFE], "1", [0xFE, 0xFF], "2", [0xC3])),
+    (bytes("a\r\nb", [0x00], "c<<- 1 ->>\r\n", [0x00]), bytes("a\r\nb", [0x00], "c<<- 1 ->>\r\n", [0x00])),
+    (bytes([0xFF], "\n<<<- \" a \" ->>>\n", [0xFF]), bytes([0xFF], " a ", [0xFF])),
+    (bytes([0xE2, 0x82], "<<< 1 >>>", [0x82]), bytes([0xE2, 0x82], "1", [0x82])),
+    (bytes("<<</* ", [0xFF], " */>>>z"), bytes("z")),
+    (bytes("<<< define \"x\" >>>", [0xFF, 0x00], "<<< end >>>", [0xFE], "<<< template \"x\" >>>"), bytes([0xFE, 0xFF, 0x00])),
+    (bytes([0x00], "<<< if true >>>", [0xFF], "<<< else >>>", [0xFE], "<<< end >>>\r\n"), bytes([0x00, 0xFF], "\r\n")),
+    (bytes("<<< \"a\" >>>", [0xEF, 0xBF, 0xBD, 0xFF]), bytes("a", [0xEF, 0xBF, 0xBD, 0xFF])),
+])
+func bytesOutsideActionsPassThrough(_ testCase: ([UInt8], [UInt8])) throws {
+    #expect(try renderBytes(testCase.0) == testCase.1)
+}
+
+@Test func aBinaryWithoutActionsRendersToItself() throws {
+    var generator = SystemRandomNumberGenerator()
+    // No `<` at all, so no delimiter can appear by chance; every other byte value does.
+    let binary = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }.map { $0 == 0x3C ? 0x3D : $0 }
+    #expect(try renderBytes(binary) == binary)
+    let wrapped = try renderBytes(binary + Array("<<< \"!\" >>>".utf8) + binary)
+    #expect(wrapped == binary + [0x21] + binary)
+}
+
+@Test func anInvalidByteInsideAnActionIsGosError() {
+    // Go: template: t:2: unrecognized character in action: U+FFFD '�'
+    do {
+        let output = try renderBytes(bytes("x\n<<< ", [0xFF], " >>>"))
+        Issue.record("rendered \(output)")
+    } catch {
+        #expect("\(error)" == "template: t:2: unrecognized character in action: U+FFFD '\u{FFFD}'")
+    }
+}

@@ -125,6 +125,65 @@ import Testing
             #expect(error.message.hasPrefix("failed to open ../escape: path ../escape not contained by working directory"))
         }
         #expect(!FileManager.default.fileExists(atPath: (folder as NSString).deletingLastPathComponent + "/escape"))
+        // As gomplate: an absolute path is judged by the same rule.
+        do {
+            _ = try run("file.Write", .string("/tmp/foo"), .string("x"))
+            Issue.record("wrote /tmp/foo")
+        } catch let error as FunctionError {
+            #expect(error.message == "failed to open /tmp/foo: path /tmp/foo not contained by working directory \(folder) (rel: \(try GoPath.relative(base: folder, target: "/tmp/foo")))")
+        }
+        _ = try run("file.Write", .string(folder + "/inside"), .string("in"))
+        #expect(try String(contentsOfFile: folder + "/inside", encoding: .utf8) == "in")
+    }
+
+    @Test func writeNeverGoesThroughALinkLeavingTheWorkingDirectory() throws {
+        let outside = folder + "-outside"
+        try FileManager.default.createDirectory(atPath: outside + "/deep", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: outside + "/file"))
+        let realOutside = try realPath(outside)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/out", withDestinationPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/file", withDestinationPath: outside + "/file")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/dangling", withDestinationPath: outside + "/nothing")
+        try FileManager.default.createDirectory(atPath: folder + "/in", withIntermediateDirectories: true)
+        for (path, target) in [("out/x", "/x"), ("out/deep/x", "/deep/x"), ("out/new/dirs/x", "/new/dirs/x"),
+                               ("in/../out/x", "/x"), ("./out/deep/../x", "/x"), ("file", "/file")] {
+            do {
+                _ = try run("file.Write", .string(path), .string("x"))
+                Issue.record("wrote through a link: \(path)")
+            } catch let error as FunctionError {
+                #expect(error.message == "failed to open \(path): path \(path) leads through a symbolic link to "
+                    + "\(realOutside)\(target), not contained by working directory \(folder)")
+            }
+        }
+        #expect(throws: FunctionError.self) { try run("file.Write", .string("dangling"), .string("x")) }
+        #expect(try String(contentsOfFile: outside + "/file", encoding: .utf8) == "keep")
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: outside).sorted() == ["deep", "file"])
+        #expect(!FileManager.default.fileExists(atPath: outside + "/nothing"))
+    }
+
+    @Test func writeFollowsLinksThatStayInside() throws {
+        try FileManager.default.createDirectory(atPath: folder + "/real", withIntermediateDirectories: true)
+        try write("real/target", "old")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/real/target")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/alias", withDestinationPath: "real")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/pointer", withDestinationPath: "real/target")
+        _ = try run("file.Write", .string("alias/new/file"), .string("a"))
+        _ = try run("file.Write", .string("pointer"), .string("new"))
+        #expect(try String(contentsOfFile: folder + "/real/new/file", encoding: .utf8) == "a")
+        // The link stays a link; the file it points at gets the content and keeps its mode.
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/pointer") == "real/target")
+        #expect(try String(contentsOfFile: folder + "/real/target", encoding: .utf8) == "new")
+        let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/real/target")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func writeIsAtomicAndCleansUpAfterKilledRuns() throws {
+        let leftover = folder + "/atomic/.f.edpctl-\(try deadProcessID())-1"
+        try plant(leftover, Array("half".utf8))
+        _ = try run("file.Write", .string("atomic/f"), .string("whole"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/atomic") == ["f"])
+        #expect(try String(contentsOfFile: folder + "/atomic/f", encoding: .utf8) == "whole")
     }
 }
 

@@ -165,6 +165,40 @@ struct HydrationLayoutTests {
         #expect(fixture.files(under: "instances") == ["otc/example.org/registry/core.yaml"])
     }
 
+    @Test func templateLinksLeavingTheTemplatesAreRefusedThoseInsideFollowed() throws {
+        let fixture = try HydrationFixture()
+        try fixture.template("registry/core.yaml", "a: b\n")
+        try fixture.template("shared/common.yaml", "common: <<< .Env.DOMAIN >>>\n")
+        try fixture.write("outside/hostname", "secret-host\n")
+        try FileManager.default.createDirectory(atPath: fixture.templates + "/stacks/core", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: fixture.templates + "/stacks/core/common.yaml",
+                                                   withDestinationPath: "../../shared/common.yaml")
+        try fixture.hydrate(fixture.request(stacks: ["core"]))
+        #expect(try fixture.read("instances/otc/example.org/stacks/core/common.yaml") == "common: example.org\n")
+
+        try FileManager.default.createSymbolicLink(atPath: fixture.templates + "/stacks/core/x.yaml",
+                                                   withDestinationPath: fixture.root + "/outside/hostname")
+        let target = try realPath(fixture.root + "/outside/hostname")
+        let error = hydrationError { try fixture.hydrate(fixture.request(stacks: ["core"])) }
+        #expect(error == .invalidInput("\(fixture.templates)/stacks/core/x.yaml: symbolic link to \(target) "
+                                       + "leaves the input directory \(fixture.templates)"))
+        #expect(!fixture.exists("instances/otc/example.org/stacks/core/x.yaml"))
+    }
+
+    @Test func templatesThatAreNotUTF8KeepTheirBytes() throws {
+        let fixture = try HydrationFixture()
+        try fixture.template("registry/core.yaml", "a: b\n")
+        let text: [UInt8] = [0xFF, 0xFE] + Array("<<< .Env.DOMAIN >>>".utf8) + [0xC3, 0x00, 0x0D, 0x0A]
+        let binary: [UInt8] = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) }
+        try plant(fixture.templates + "/stacks/core/file.bin", text)
+        try plant(fixture.templates + "/stacks/core/blob.bin", binary)
+        try fixture.hydrate(fixture.request(stacks: ["core"]))
+        let folder = fixture.instances + "/otc/example.org/stacks/core/"
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "file.bin")))
+            == [0xFF, 0xFE] + Array("example.org".utf8) + [0xC3, 0x00, 0x0D, 0x0A])
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "blob.bin"))) == binary)
+    }
+
     @Test func blankOutputIsNotProduced() throws {
         let fixture = try HydrationFixture()
         try fixture.template("registry/core.yaml", "a: b\n")
@@ -233,6 +267,30 @@ struct HydrationPruneTests {
         #expect(try fixture.read("instances/otc/example.org/edfbuilder.yaml") == "path: \"otc/example.org/registry\"\n")
         let attributes = try FileManager.default.attributesOfItem(atPath: fixture.instances + "/otc/example.org/stacks")
         #expect(attributes[.type] as? FileAttributeType == .typeDirectory)
+    }
+
+    @Test func temporaryFilesOfKilledRunsAreRemovedNotReportedNorPlanned() throws {
+        let fixture = try HydrationFixture()
+        try fixture.writeTwoStacks()
+        try fixture.hydrate(fixture.request(stacks: ["core"], variables: argocdVariables))
+        let folder = fixture.instances + "/otc/example.org"
+        let dead = try deadProcessID()
+        let leftovers = [".edfbuilder.yaml.edpctl-\(dead)-1", "stacks/core/.argocd.yaml.edpctl-\(dead)-2",
+                         "stacks/gone/.x.yaml.edpctl-\(dead)-3"]
+        for leftover in leftovers { try plant(folder + "/" + leftover, Array("half".utf8)) }
+        let running = "stacks/core/.argocd.yaml.edpctl-\(getpid())-4"
+        try plant(folder + "/" + running)
+
+        let plan = try Hydrator.plan(fixture.request(stacks: ["core"], variables: argocdVariables))
+        #expect(plan.removals.isEmpty)
+        #expect(plan.removedDirectories == ["stacks/gone"])
+        #expect(!plan.files.contains { $0.path.contains(".edpctl-") })
+        #expect(plan.unifiedDiff().isEmpty)
+        let report = try Hydrator.apply(plan)
+        #expect(report.removed.isEmpty)
+        #expect(fixture.files(under: "instances/otc/example.org") == [
+            "edfbuilder.yaml", "registry/core.yaml", "stacks/core/argocd.yaml", running, "stacks/core/argocd/values.yaml",
+        ].sorted())
     }
 
     @Test func linkedProviderOrDomainFolderIsRefused() throws {

@@ -231,9 +231,9 @@ private final class CacheFixture {
                                     excludeProcessing: excludeProcessing, leftDelimiter: options.leftDelimiter)
         let renderCache = cache ? RenderCache(path: try cachePath, session: session, toolVersion: "test") : nil
         let counter = counter
-        let report = try renderer.renderAndWrite(cache: renderCache) { file, text in
+        let report = try renderer.renderAndWrite(cache: renderCache) { file, input in
             counter.record(file.relativePath)
-            return try session.renderOutput(name: file.inputPath, text: text)
+            return try session.renderOutput(name: file.inputPath, bytes: input)
         }
         return (report, counter.take())
     }

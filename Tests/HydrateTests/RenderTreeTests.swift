@@ -71,9 +71,10 @@ private let processUmask: mode_t = {
 }()
 
 /// A stand-in for the template engine: upper-cases the text, fails on "FAIL".
-@Sendable private func shout(_ file: TreeFile, _ text: String) throws -> String {
+@Sendable private func shout(_ file: TreeFile, _ input: [UInt8]) throws -> [UInt8] {
+    let text = String(decoding: input, as: UTF8.self)
     if text.contains("FAIL") { throw TemplateError("template: \(file.inputPath):1: unexpected FAIL") }
-    return text.uppercased()
+    return Array(text.uppercased().utf8)
 }
 
 @Suite("Tree rendering: which files")
@@ -292,9 +293,9 @@ struct TreeWritingTests {
         try Data(binary).write(to: URL(fileURLWithPath: tree.input + "/logo.png"))
         try tree.write("t.yaml", "a: <<< x >>>")
         let renderer = TreeRenderer(inputDirectory: tree.input, outputDirectory: tree.output, leftDelimiter: "<<<")
-        _ = try renderer.renderAndWrite { file, text in
+        _ = try renderer.renderAndWrite { file, input in
             #expect(file.relativePath == "t.yaml", "only files with the delimiter reach the engine")
-            return text.uppercased()
+            return Array(String(decoding: input, as: UTF8.self).uppercased().utf8)
         }
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: tree.output + "/logo.png"))) == binary)
         #expect(try tree.read("t.yaml") == "A: <<< X >>>")
@@ -328,10 +329,10 @@ struct TreeWritingTests {
     @Test func outputFileWriteFollowsTheSameRules() throws {
         let tree = try TreeFixture()
         let path = tree.output + "/new/dir/out.txt"
-        #expect(try OutputFile.write("  \n", to: path, mode: 0o600) == .blank)
+        #expect(try OutputFile.write(Array("  \n".utf8), to: path, mode: 0o600) == .blank)
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(try OutputFile.write("hello", to: path, mode: 0o600) == .changed)
-        #expect(try OutputFile.write("hello", to: path, mode: 0o600) == .unchanged)
+        #expect(try OutputFile.write(Array("hello".utf8), to: path, mode: 0o600) == .changed)
+        #expect(try OutputFile.write(Array("hello".utf8), to: path, mode: 0o600) == .unchanged)
         #expect(try tree.read("new/dir/out.txt") == "hello")
         #expect(tree.status("new/dir/out.txt").st_mode & 0o7777 == 0o600 & ~processUmask)
     }
@@ -358,5 +359,211 @@ struct IgnorePatternTests {
         #expect(IgnorePattern("") == nil)
         #expect(IgnorePattern("!") == nil)
         #expect(IgnorePattern("!x")?.reincludes == true)
+    }
+}
+
+/// What `body` throws, as text; nil when it throws nothing.
+private func thrownDescription(_ body: () throws -> Any) -> String? {
+    do {
+        _ = try body()
+        return nil
+    } catch {
+        return "\(error)"
+    }
+}
+
+@Suite("Tree rendering: temporary files of killed runs")
+struct TreeLeftoverTests {
+    @Test func theSchemeIsReadExactly() throws {
+        #expect(TemporaryFileName.process(of: ".a.yaml.edpctl-123-4") == 123)
+        #expect(TemporaryFileName.process(of: ".a.edpctl-1.edpctl-77-1") == 77)
+        #expect(TemporaryFileName.process(of: TemporaryFileName.make(file: "x y", process: 9, number: 2)) == 9)
+        for name in ["a.yaml.edpctl-123-4", ".edpctl-123-4", ".a.edpctl-123", ".a.edpctl-123-", ".a.edpctl--4",
+                     ".a.edpctl-0123-4", ".a.edpctl-123-04", ".a.edpctl-0-4", ".a.edpctl-123-0", ".a.edpctl-12a-4",
+                     ".a.edpctl-123-4.bak", ".a.edpctl-123-4-5", ".a.edpctl-99999999999-1", ".a.yaml", ".a.EDPCTL-1-1"] {
+            #expect(TemporaryFileName.process(of: name) == nil, "\(name)")
+        }
+    }
+
+    @Test func leftoversOfDeadRunsAreRemovedAndNothingElse() throws {
+        let tree = try TreeFixture()
+        try tree.write("a.txt", "a")
+        try tree.write("sub/b.txt", "b")
+        _ = try tree.renderer().renderAndWrite(using: shout)
+        let dead = try deadProcessID()
+        let leftovers = [".a.txt.edpctl-\(dead)-1", "sub/.b.txt.edpctl-\(dead)-12", "sub/.gone.txt.edpctl-\(dead)-3"]
+        for leftover in leftovers { try plant(tree.output + "/" + leftover, Array("partial".utf8)) }
+        let kept = [".a.txt.edpctl-\(getpid())-1", ".a.txt.edpctl-0\(dead)-1", "a.txt.edpctl-\(dead)-1",
+                    ".a.txt.edpctl-\(dead)-1.bak", ".a.txt.edpctl-\(dead)", "notes.txt"]
+        for name in kept { try plant(tree.output + "/" + name) }
+        try FileManager.default.createDirectory(atPath: tree.output + "/.d.edpctl-\(dead)-1", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: tree.output + "/.l.edpctl-\(dead)-1", withDestinationPath: "a.txt")
+
+        // Both outputs are up to date: their folders are cleaned all the same.
+        let report = try tree.renderer().renderAndWrite(using: shout)
+        #expect(report.unchanged == 2)
+        for leftover in leftovers { #expect(!FileManager.default.fileExists(atPath: tree.output + "/" + leftover)) }
+        for name in kept { #expect(FileManager.default.fileExists(atPath: tree.output + "/" + name), "\(name)") }
+        #expect(FileManager.default.fileExists(atPath: tree.output + "/.d.edpctl-\(dead)-1"))
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: tree.output + "/.l.edpctl-\(dead)-1")) == "a.txt")
+    }
+
+    @Test func aFailedRenderStillCleansAndWritesNothing() throws {
+        let tree = try TreeFixture()
+        try tree.write("a.txt", "FAIL")
+        let leftover = tree.output + "/.a.txt.edpctl-\(try deadProcessID())-1"
+        try plant(leftover)
+        #expect(throws: RenderErrors.self) { try tree.renderer().renderAndWrite(using: shout) }
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(tree.outputFiles().isEmpty)
+    }
+
+    @Test func aSingleOutputFileCleansItsFolder() throws {
+        let tree = try TreeFixture()
+        let dead = try deadProcessID()
+        try plant(tree.output + "/.out.txt.edpctl-\(dead)-1")
+        try plant(tree.output + "/.other.edpctl-\(dead)-2")
+        #expect(try OutputFile.write(Array("x".utf8), to: tree.output + "/out.txt", mode: 0o644) == .changed)
+        #expect(tree.outputFiles() == ["out.txt"])
+    }
+
+    @Test func theRenderCacheFolderIsCleaned() throws {
+        let tree = try TreeFixture()
+        let folder = tree.root + "/cache"
+        let leftover = folder + "/.x.cache.edpctl-\(try deadProcessID())-1"
+        try plant(leftover, [1, 2, 3])
+        let cache = RenderCache(path: folder + "/x.cache", salt: Hash128(high: 1, low: 2))
+        try cache.save([Hash128(high: 3, low: 4): .blank])
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(RenderCache(path: folder + "/x.cache", salt: Hash128(high: 1, low: 2)).entries == [Hash128(high: 3, low: 4): .blank])
+    }
+}
+
+@Suite("Tree rendering: symbolic links and overlapping folders")
+struct TreeContainmentTests {
+    @Test func aLinkLeavingTheInputIsRefusedNamingLinkAndTarget() throws {
+        let tree = try TreeFixture()
+        try tree.write("a.yaml", "a")
+        try plant(tree.root + "/secret/hostname", Array("host".utf8))
+        let secret = try realPath(tree.root + "/secret/hostname")
+        try FileManager.default.createDirectory(atPath: tree.input + "/stacks", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/stacks/x.yaml", withDestinationPath: secret)
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/stacks/y.yaml",
+                                                   withDestinationPath: "../../secret/hostname")
+        do {
+            _ = try tree.renderer().renderAndWrite(using: shout)
+            Issue.record("rendered through links leaving the tree")
+        } catch let errors as RenderErrors {
+            #expect(errors.messages == [
+                "\(tree.input)/stacks/x.yaml: symbolic link to \(secret) leaves the input directory \(tree.input)",
+                "\(tree.input)/stacks/y.yaml: symbolic link to \(secret) leaves the input directory \(tree.input)",
+            ])
+        }
+        #expect(!FileManager.default.fileExists(atPath: tree.output))
+        // An excluded link is never read, so it is no error.
+        #expect(try tree.renderer(excludes: ["stacks/*"]).collectFiles().map(\.relativePath) == ["a.yaml"])
+    }
+
+    @Test func linksInsideTheTreeAreFollowedEvenThroughALinkedInputFolder() throws {
+        let tree = try TreeFixture()
+        try tree.write("real/a.txt", "a")
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/b.txt", withDestinationPath: "real/../real/a.txt")
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/outside", withDestinationPath: "/etc")
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/linked-in", withDestinationPath: "in")
+        let renderer = TreeRenderer(inputDirectory: tree.root + "/linked-in/", outputDirectory: tree.output)
+        #expect(try renderer.collectFiles().map(\.relativePath) == ["b.txt", "real/a.txt"])
+        _ = try renderer.renderAndWrite(using: shout)
+        #expect(try tree.read("b.txt") == "A")
+    }
+
+    @Test func anIgnoreFileLeavingTheTreeIsRefused() throws {
+        let tree = try TreeFixture()
+        try plant(tree.root + "/rules", Array("*".utf8))
+        try FileManager.default.createSymbolicLink(atPath: tree.input + "/.gomplateignore", withDestinationPath: "../rules")
+        let target = try realPath(tree.root + "/rules")
+        #expect(thrownDescription { try tree.renderer().collectFiles() }
+            == "\(tree.input)/.gomplateignore: symbolic link to \(target) leaves the input directory \(tree.input)")
+    }
+
+    @Test(arguments: [
+        ("in", "in", "is the input directory"), ("in", "./in/", "is the input directory"),
+        ("./in//", "in", "is the input directory"), ("in", "linked-in", "is the input directory"),
+        ("linked-in", "in/", "is the input directory"), ("in", "in/out", "is inside the input directory"),
+        ("in", "linked-in/new/deeper", "is inside the input directory"),
+    ])
+    func anOutputFolderOnOrInsideTheInputIsRefused(_ testCase: (String, String, String)) throws {
+        let tree = try TreeFixture()
+        try tree.write("a.txt", "a")
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/linked-in", withDestinationPath: "in")
+        let (input, output, problem) = testCase
+        let renderer = TreeRenderer(inputDirectory: tree.root + "/" + input, outputDirectory: tree.root + "/" + output)
+        do {
+            try renderer.checkDirectoriesApart()
+            Issue.record("\(output) was accepted beside \(input)")
+        } catch let error as DirectoryOverlapError {
+            #expect(error.description.contains("the output directory \(tree.root)/\(output) \(problem) \(renderer.inputDirectory)"))
+        }
+        #expect(throws: DirectoryOverlapError.self) { try renderer.renderAndWrite(using: shout) }
+        #expect(try String(contentsOfFile: tree.input + "/a.txt", encoding: .utf8) == "a")
+    }
+
+    @Test func anInputInsideTheOutputIsRefusedOnlyWhenAnOutputWouldLandInIt() throws {
+        let tree = try TreeFixture()
+        try tree.write("x.txt", "x")
+        // Rendering `in` into its parent writes the parent's x.txt, beside the input folder.
+        let beside = TreeRenderer(inputDirectory: tree.input, outputDirectory: tree.root)
+        try beside.checkDirectoriesApart()
+        try beside.checkOutputsOutsideInput(try beside.collectFiles())
+        // A file `in/y.txt` of the tree would be written to root/in/y.txt: into the input.
+        try tree.write("in/y.txt", "y")
+        #expect(thrownDescription { try beside.renderAndWrite(using: shout) }
+            == "the output of \(tree.input)/in/y.txt would be written to \(tree.root)/in/y.txt, "
+            + "inside the input directory \(tree.input)")
+        #expect(!FileManager.default.fileExists(atPath: tree.root + "/x.txt"))
+    }
+
+    @Test func anOutputFolderLinkedIntoTheInputIsRefused() throws {
+        let tree = try TreeFixture()
+        try tree.write("sub/a.txt", "a")
+        try FileManager.default.createDirectory(atPath: tree.output, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: tree.output + "/sub", withDestinationPath: tree.input)
+        // out/sub/a.txt would be in/a.txt.
+        #expect(throws: DirectoryOverlapError.self) { try tree.renderer().renderAndWrite(using: shout) }
+        #expect(!FileManager.default.fileExists(atPath: tree.input + "/a.txt"))
+    }
+}
+
+@Suite("Tree rendering: bytes")
+struct TreeBytesTests {
+    private func session() throws -> RenderSession {
+        try RenderSession(RenderConfiguration(workingDirectory: NSTemporaryDirectory(), environment: [:]))
+    }
+
+    @Test func templatesThatAreNotUTF8KeepTheirBytes() throws {
+        let tree = try TreeFixture()
+        var generator = SystemRandomNumberGenerator()
+        let binary = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }.map { $0 == 0x3C ? 0x3D : $0 }
+        let files: [String: [UInt8]] = [
+            "invalid.txt": [0xFF, 0xFE] + Array("<<< 1 >>>".utf8) + [0xFE, 0xFF, 0x00, 0x0D, 0x0A],
+            "binary.bin": binary,
+            "raw/binary.bin": binary + Array("<<< not rendered".utf8),
+        ]
+        for (path, bytes) in files { try plant(tree.input + "/" + path, bytes) }
+        let session = try session()
+        let expected: [String: [UInt8]] = [
+            "invalid.txt": [0xFF, 0xFE, 0x31, 0xFE, 0xFF, 0x00, 0x0D, 0x0A], "binary.bin": binary,
+            "raw/binary.bin": files["raw/binary.bin"]!,
+        ]
+        // Without a delimiter to look for, every file goes through the engine, the binary too.
+        for delimiter in [nil, "<<<"] as [String?] {
+            try? FileManager.default.removeItem(atPath: tree.output)
+            let renderer = TreeRenderer(inputDirectory: tree.input, outputDirectory: tree.output,
+                                        excludeProcessing: ["raw/*"], leftDelimiter: delimiter)
+            let report = try renderer.renderAndWrite { file, input in try session.render(name: file.inputPath, bytes: input) }
+            #expect(report.written == 3)
+            for (path, bytes) in expected {
+                #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: tree.output + "/" + path))) == bytes, "\(path)")
+            }
+        }
     }
 }

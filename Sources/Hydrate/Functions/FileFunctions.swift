@@ -129,7 +129,10 @@ private func walk(_ path: String, isDirectory: Bool, host: FunctionContext, into
 }
 
 /// gomplate's `iohelpers.WriteFile`: only inside the working directory, parents created (0755),
-/// an existing file's mode kept, otherwise 0644.
+/// an existing file's mode kept, otherwise 0644. The place is judged by where the path really
+/// leads, too: a symbolic link (a folder of the path, or the file itself) that leads out of the
+/// working directory is refused, as is a dangling one. The file is replaced atomically, so a killed
+/// render never leaves half of it.
 private func writeFileCreatingDirectories(_ path: String, content: [UInt8], host: FunctionContext) throws {
     let workingDirectory = GoPath.clean(host.workingDirectory)
     let absolute = GoPath.clean(resolvedPath(path, host: host))
@@ -137,26 +140,45 @@ private func writeFileCreatingDirectories(_ path: String, content: [UInt8], host
     if relative.hasPrefix("..") {
         throw FunctionError("failed to open \(path): path \(path) not contained by working directory \(workingDirectory) (rel: \(relative))")
     }
+    let target: String
+    let realWorkingDirectory: String
+    do {
+        realWorkingDirectory = try realPath(workingDirectory)
+        target = try realPathCreating(absolute)
+    } catch {
+        throw FunctionError("failed to open \(path): \(error)")
+    }
+    if !isPath(target, inside: realWorkingDirectory) {
+        throw FunctionError("failed to open \(path): path \(path) leads through a symbolic link to \(target), "
+                                + "not contained by working directory \(workingDirectory)")
+    }
     var mode: mode_t = 0o644
     var existing = stat()
-    if stat(absolute, &existing) == 0 { mode = existing.st_mode & 0o7777 }
+    if stat(target, &existing) == 0 { mode = existing.st_mode & 0o7777 }
+    let folder = GoPath.dir(target)
     do {
-        try FileManager.default.createDirectory(atPath: GoPath.dir(absolute), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        try makeDirectories(folder, mode: 0o755)
     } catch {
-        throw FunctionError("failed to make dirs for \(path): \(error.localizedDescription)")
+        throw FunctionError("failed to make dirs for \(path): \(error)")
     }
-    let descriptor = open(absolute, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-    guard descriptor >= 0 else { throw FunctionError("failed to write \(path): \(pathError("open", path).message)") }
-    defer { close(descriptor) }
-    var offset = 0
-    while offset < content.count {
-        let written = content.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, content.count - offset) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            throw FunctionError("failed to write \(path): \(pathError("write", path).message)")
-        }
-        offset += written
+    WrittenFolders.shared.removeLeftoversOnce(in: folder)
+    do {
+        try writeFileAtomically(target, content, mode: mode)
+    } catch {
+        throw FunctionError("failed to write \(path): \(error)")
+    }
+}
+
+/// The folders `file.Write` has written into in this process, each cleaned of killed runs'
+/// temporary files before its first write: once, since templates may write many files into one.
+private final class WrittenFolders: @unchecked Sendable {
+    static let shared = WrittenFolders()
+    private let lock = NSLock()
+    private var cleaned: Set<String> = []
+
+    func removeLeftoversOnce(in folder: String) {
+        let first = lock.withLock { cleaned.insert(folder).inserted }
+        if first { removeLeftoverTemporaryFiles(in: folder) }
     }
 }
 

@@ -43,6 +43,9 @@ public struct HydrationPlan: Sendable {
     public let removedDirectories: [String]
     /// Files whose template opted out of the credential checks, for the record.
     public let filesAllowingSecrets: [String]
+    /// Temporary files killed runs left in the instance folder, by relative path: `apply` removes
+    /// them, and they are neither content nor a change.
+    let leftoverTemporaryFiles: [String]
 
     public var hasChanges: Bool {
         !removals.isEmpty || !removedDirectories.isEmpty || files.contains { $0.change != .unchanged }

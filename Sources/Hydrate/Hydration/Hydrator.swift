@@ -46,11 +46,13 @@ public enum Hydrator {
         }
         return HydrationPlan(request: request, instanceDirectory: instanceDirectory, files: files, removals: removals,
                              removedDirectories: removedDirectories,
-                             filesAllowingSecrets: zip(sources, outcomes).filter { $0.1.allowsSecrets }.map(\.0.path))
+                             filesAllowingSecrets: zip(sources, outcomes).filter { $0.1.allowsSecrets }.map(\.0.path),
+                             leftoverTemporaryFiles: existing.leftoverTemporaryFiles)
     }
 
-    /// Removes what the plan removes, then writes created and changed files, each atomically.
-    /// Unchanged files are not touched. Every failure is collected and thrown together at the end.
+    /// Removes what the plan removes (and the temporary files of killed runs), then writes created
+    /// and changed files, each atomically. Unchanged files are not touched. Every failure is
+    /// collected and thrown together at the end.
     public static func apply(_ plan: HydrationPlan) throws -> HydrationReport {
         let request = plan.request
         var failures: [String] = []
@@ -58,6 +60,10 @@ public enum Hydrator {
             try makeInstanceDirectories(root: cleanPath(request.instancesDirectory), relative: request.instancePath)
         } catch {
             throw HydrationError.writeFailed(["\(error)"])
+        }
+        for leftover in plan.leftoverTemporaryFiles {
+            let path = plan.instanceDirectory + "/" + leftover
+            if unlink(path) != 0 && errno != ENOENT { failures.append("\(FileError("remove", path, errno: errno))") }
         }
         for removal in plan.removals {
             let path = plan.instanceDirectory + "/" + removal.path
@@ -96,8 +102,13 @@ public enum Hydrator {
         let available = Set(try availableStacks(templatesDirectory: templates))
         let selected = Set(request.stacks)
         // Dot files (.git, editor droppings, .gomplateignore) are not part of any stack.
-        let files = try TreeRenderer(inputDirectory: templates, outputDirectory: "", excludes: [".*"]).collectFiles()
-            .filter { owningStack(of: $0.relativePath, available: available).map(selected.contains) ?? true }
+        let collected: [TreeFile]
+        do {
+            collected = try TreeRenderer(inputDirectory: templates, outputDirectory: "", excludes: [".*"]).collectFiles()
+        } catch {
+            throw HydrationError.invalidInput("\(error)")
+        }
+        let files = collected.filter { owningStack(of: $0.relativePath, available: available).map(selected.contains) ?? true }
         return try files.map { file in
             do {
                 let (bytes, mode) = try readFileBytesAndMode(file.inputPath)
@@ -236,10 +247,9 @@ private struct FileRenderer: Sendable {
         var output = input
         // A file without the delimiter renders to itself; copying it keeps bytes that are not UTF-8.
         if containsBytes(input, leftDelimiter) {
-            let text = String(decoding: input, as: UTF8.self)
-            outcome.allowsSecrets = outputGuard.allowsSecrets(templateText: text)
+            outcome.allowsSecrets = outputGuard.allowsSecrets(templateText: String(decoding: input, as: UTF8.self))
             do {
-                let template = try Template(name: path, text: text, options: options)
+                let template = try Template(name: path, bytes: input, options: options)
                 let host = RenderHost(templatePath: joinPath(templatesDirectory, path), sources: sources)
                 let result = try template.renderReportingMissingKeys(data, host: host)
                 if !result.missing.isEmpty {

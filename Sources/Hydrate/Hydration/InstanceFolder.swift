@@ -30,9 +30,12 @@ func instanceEntryKind(_ path: String) throws -> InstanceEntryKind? {
 
 /// The contents of an instance folder: every entry that is not a directory (by relative path) and
 /// every directory below the root. Directories are entered only when they are real directories.
+/// Temporary files of `writeFileAtomically` are no content: those of killed runs are listed apart,
+/// to be removed, and those of running ones are left alone.
 struct InstanceContents {
     var entries: [String: InstanceEntryKind] = [:]
     var directories: [String] = []
+    var leftoverTemporaryFiles: [String] = []
 
     init() {}
 
@@ -49,7 +52,9 @@ struct InstanceContents {
                 if name == "." || name == ".." { continue }
                 let path = directory.isEmpty ? name : directory + "/" + name
                 guard let kind = try instanceEntryKind(absolute + "/" + name) else { continue }
-                if kind == .directory {
+                if kind == .file, TemporaryFileName.process(of: name) != nil {
+                    if TemporaryFileName.isLeftover(name) { leftoverTemporaryFiles.append(path) }
+                } else if kind == .directory {
                     directories.append(path)
                     pending.append(path)
                 } else {

@@ -3,18 +3,21 @@ import Foundation
 /// Standard input, read at most once and shared by a template read from `-` and `stdin:` sources.
 public final class StandardInput: @unchecked Sendable {
     private let lock = NSLock()
-    private var bytes: [UInt8]?
+    private var content: [UInt8]?
     private let readAll: @Sendable () -> [UInt8]
 
     public init(readAll: @escaping @Sendable () -> [UInt8] = { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }) {
         self.readAll = readAll
     }
 
-    public var text: String {
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Standard input, byte for byte: a template read from it keeps bytes that are not UTF-8.
+    public var bytes: [UInt8] {
         lock.lock()
         defer { lock.unlock() }
-        if bytes == nil { bytes = readAll() }
-        return String(decoding: bytes ?? [], as: UTF8.self)
+        if content == nil { content = readAll() }
+        return content ?? []
     }
 }
 

@@ -30,6 +30,12 @@ func joinPath(_ directory: String, _ name: String) -> String {
     return directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }
 
+/// The folder `path` is in: `.` for a bare name, `/` for a name at the root.
+func parentFolder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
 /// Go's `path.Clean` for the `/`-separated paths used here.
 func cleanPath(_ path: String) -> String {
     if path.isEmpty { return "." }
@@ -39,11 +45,42 @@ func cleanPath(_ path: String) -> String {
     return out
 }
 
+/// Whether `path` is `directory` or below it; both absolute and clean.
+func isPath(_ path: String, inside directory: String) -> Bool {
+    path == directory || path.hasPrefix(directory == "/" ? "/" : directory + "/")
+}
+
+/// The real path of an existing file or directory: absolute, every link resolved (realpath(3)).
+func realPath(_ path: String) throws -> String {
+    guard let resolved = realpath(path.isEmpty ? "." : path, nil) else { throw FileError("realpath", path, errno: errno) }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}
+
+/// Where `path` leads once every link of its existing part is resolved, the part that does not
+/// exist yet appended as it would be created (by `makeDirectories`). `..` is taken after the links
+/// before it, as the kernel takes it.
+func realPathCreating(_ path: String) throws -> String {
+    var resolved = try realPath(path.hasPrefix("/") ? "/" : ".")
+    for component in path.split(separator: "/") where component != "." {
+        if component == ".." {
+            resolved = GoPath.dir(resolved)
+            continue
+        }
+        let candidate = resolved == "/" ? "/" + component : resolved + "/" + component
+        var status = stat()
+        resolved = lstat(candidate, &status) == 0 ? try realPath(candidate) : candidate
+    }
+    return resolved
+}
+
 enum DirectoryEntryKind { case file, directory, other }
 
 struct DirectoryEntry {
     let name: String
     let kind: DirectoryEntryKind
+    /// A link (to a file, for `.file`): where it leads is for the caller to check.
+    var isSymbolicLink = false
 }
 
 /// The entries of a directory, without `.` and `..`. A symbolic link to a file counts as a file; a
@@ -58,10 +95,13 @@ func listDirectory(_ path: String) throws -> [DirectoryEntry] {
         }
         if name == "." || name == ".." { continue }
         let kind: DirectoryEntryKind
+        var isLink = false
         switch Int32(entry.pointee.d_type) {
         case Int32(DT_REG): kind = .file
         case Int32(DT_DIR): kind = .directory
-        case Int32(DT_LNK): kind = linkedKind(joinPath(path, name))
+        case Int32(DT_LNK):
+            kind = linkedKind(joinPath(path, name))
+            isLink = true
         default:
             // DT_UNKNOWN: some file systems leave the type to lstat.
             var status = stat()
@@ -69,11 +109,13 @@ func listDirectory(_ path: String) throws -> [DirectoryEntry] {
             switch status.st_mode & S_IFMT {
             case S_IFREG: kind = .file
             case S_IFDIR: kind = .directory
-            case S_IFLNK: kind = linkedKind(joinPath(path, name))
+            case S_IFLNK:
+                kind = linkedKind(joinPath(path, name))
+                isLink = true
             default: kind = .other
             }
         }
-        entries.append(DirectoryEntry(name: name, kind: kind))
+        entries.append(DirectoryEntry(name: name, kind: kind, isSymbolicLink: isLink))
     }
     return entries
 }
@@ -189,7 +231,74 @@ private final class TemporaryNames: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         next += 1
-        return ".\(file).edpctl-\(process)-\(next)"
+        return TemporaryFileName.make(file: file, process: process, number: next)
+    }
+}
+
+/// The name `writeFileAtomically` gives its temporary files, `.<name>.edpctl-<pid>-<n>`: the
+/// pid tells a leftover of a killed run (its process is gone) from a file a running one is writing.
+enum TemporaryFileName {
+    private static let marker = Array(".edpctl-".utf8)
+
+    static func make(file: String, process: pid_t, number: Int) -> String {
+        ".\(file).edpctl-\(process)-\(number)"
+    }
+
+    /// The pid in `name` when the name is exactly of the scheme (decimal numbers without leading
+    /// zeros, a non-empty file name), else nil.
+    static func process(of name: String) -> pid_t? {
+        // Most names are not dot files: they cost no copy.
+        guard name.utf8.first == UInt8(ascii: "."), name.utf8.count > 1 + marker.count + 3 else { return nil }
+        let bytes = Array(name.utf8)
+        // The last marker: the file's own name may contain one.
+        var markerStart: Int?
+        var index = bytes.count - marker.count
+        while index > 1 {
+            if bytes[index..<(index + marker.count)].elementsEqual(marker) {
+                markerStart = index
+                break
+            }
+            index -= 1
+        }
+        guard let markerStart else { return nil }
+        let numbers = bytes[(markerStart + marker.count)...].split(separator: UInt8(ascii: "-"),
+                                                                  omittingEmptySubsequences: false)
+        guard numbers.count == 2, let process = decimal(numbers[0]), let number = decimal(numbers[1]),
+              process > 0, process <= Int(Int32.max), number > 0 else { return nil }
+        return pid_t(process)
+    }
+
+    private static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 10, digits.first != UInt8(ascii: "0"),
+              digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    }
+
+    /// Whether `name` is a temporary file of a process that no longer exists.
+    static func isLeftover(_ name: String) -> Bool {
+        guard let process = process(of: name) else { return false }
+        return kill(process, 0) != 0 && errno == ESRCH
+    }
+}
+
+/// Removes from `directory` the temporary files of runs that were killed while writing into it:
+/// regular files named by `TemporaryFileName`'s scheme whose process is gone. Nothing else is
+/// touched; a missing or unreadable directory has nothing to remove, and a file that can't be
+/// removed stays (the run goes on: its own writes do not depend on it).
+func removeLeftoverTemporaryFiles(in directory: String) {
+    guard let handle = opendir(directory) else { return }
+    var leftovers: [String] = []
+    while let entry = readdir(handle) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+        }
+        if TemporaryFileName.isLeftover(name) { leftovers.append(name) }
+    }
+    closedir(handle)
+    for name in leftovers {
+        let path = joinPath(directory, name)
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG { unlink(path) }
     }
 }
 

@@ -136,7 +136,7 @@ public struct RenderCache: Sendable {
         let cacheDirectory = cleanPath(joinPath(workingDirectory, directory))
         let output = cleanPath(joinPath(workingDirectory, outputDirectory))
         let input = cleanPath(joinPath(workingDirectory, inputDirectory))
-        for (tree, role) in [(output, "output"), (input, "input")] where isInside(cacheDirectory, tree) {
+        for (tree, role) in [(output, "output"), (input, "input")] where isPath(cacheDirectory, inside: tree) {
             throw RenderCacheError("the cache folder \(cacheDirectory) is inside the \(role) directory \(tree)")
         }
         var name = Hash128Builder()
@@ -162,7 +162,7 @@ public struct RenderCache: Sendable {
     /// Replaces the cache file with `entries`, atomically, less those whose output file changed too
     /// recently to tell from a later change. Waits for the clock to pass the newest of those if
     /// that takes at most a few ticks, so that a run's last outputs are kept too. A run that
-    /// learnt nothing new leaves the file alone.
+    /// learnt nothing new leaves the file alone. Temporary files of killed saves are removed first.
     func save(_ entries: [Hash128: CachedOutput]) throws {
         var now = fileSystemNow()
         let unsettled = entries.values.compactMap { entry -> Int64? in
@@ -182,10 +182,10 @@ public struct RenderCache: Sendable {
             if case .file(let stamp) = entry { return stamp.isSettled(now: now) }
             return true
         }
+        let folder = parentFolder(of: path)
+        removeLeftoverTemporaryFiles(in: folder)
         if kept == self.entries { return }
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try makeDirectories(String(path[..<slash]), mode: 0o700)
-        }
+        try makeDirectories(folder, mode: 0o700)
         try writeFileAtomically(path, Self.encode(kept), mode: 0o600)
     }
 
@@ -261,10 +261,6 @@ public struct RenderCache: Sendable {
     private static func append<Integer: FixedWidthInteger>(_ bytes: inout [UInt8], _ value: Integer) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
-}
-
-private func isInside(_ path: String, _ directory: String) -> Bool {
-    path == directory || path.hasPrefix(directory == "/" ? "/" : directory + "/")
 }
 
 private func hex(_ value: UInt64) -> String {

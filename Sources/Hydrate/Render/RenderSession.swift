@@ -82,24 +82,24 @@ public struct RenderConfiguration: Sendable {
 /// template it could run) calls only pure functions, so that the output depends on nothing but the
 /// template's file and the session.
 public struct RenderOutput: Sendable {
-    public let text: String
+    public let bytes: [UInt8]
     public let isCacheable: Bool
 
-    public init(text: String, isCacheable: Bool) {
-        self.text = text
+    public init(bytes: [UInt8], isCacheable: Bool) {
+        self.bytes = bytes
         self.isCacheable = isCacheable
     }
 }
 
 /// A render's shared state, set up once: the data sources, the data every template sees as `.`
-/// (`.Env` and the contexts), and the nested templates' texts. `render` may be called from many
+/// (`.Env` and the contexts), and the nested templates' bytes. `render` may be called from many
 /// threads at once; each call parses its own `Template`.
 public final class RenderSession: Sendable {
     public let options: TemplateOptions
     public let sources: DataSources
     /// The root context: `.Env` plus one entry per context, or a `-c .=FILE` context's data alone.
     public let data: Value
-    private let nestedTemplates: [(name: String, text: String)]
+    private let nestedTemplates: [(name: String, bytes: [UInt8])]
     /// The contexts (alias, URL) and every source read to build `data`, hashed.
     private let contextsDigest: Hash128
     /// The files `getenv` would read for a variable that is empty (`NAME_FILE` set, `NAME` not),
@@ -140,17 +140,18 @@ public final class RenderSession: Sendable {
         }
     }
 
-    /// Renders `text` as the template `name` (its path as given, or `<arg>` for `-i`).
-    public func render(name: String, text: String) throws -> String {
-        try parse(name: name, text: text).execute(data, host: RenderHost(templatePath: name, sources: sources))
+    /// Renders `bytes` as the template `name` (its path as given, or `<arg>` for `-i`). Text
+    /// outside actions comes out byte for byte, UTF-8 or not, as in Go.
+    public func render(name: String, bytes: [UInt8]) throws -> [UInt8] {
+        try parse(name: name, bytes: bytes).render(data, host: RenderHost(templatePath: name, sources: sources))
     }
 
     /// Renders like `render`, and tells whether the output may be cached. The functions are looked
     /// at after executing, so that those of `tmpl.Inline` templates count too.
-    public func renderOutput(name: String, text: String) throws -> RenderOutput {
-        let template = try parse(name: name, text: text)
-        let output = try template.execute(data, host: RenderHost(templatePath: name, sources: sources))
-        return RenderOutput(text: output, isCacheable: isCacheable(template.calledFunctions))
+    public func renderOutput(name: String, bytes: [UInt8]) throws -> RenderOutput {
+        let template = try parse(name: name, bytes: bytes)
+        let output = try template.render(data, host: RenderHost(templatePath: name, sources: sources))
+        return RenderOutput(bytes: output, isCacheable: isCacheable(template.calledFunctions))
     }
 
     /// Whether a template calling `functions` renders to the same output whenever its file and
@@ -193,15 +194,15 @@ public final class RenderSession: Sendable {
         hash.add(UInt64(nestedTemplates.count))
         for nested in nestedTemplates {
             hash.add(nested.name)
-            hash.add(nested.text)
+            hash.add(nested.bytes)
         }
         return hash.finish()
     }
 
-    private func parse(name: String, text: String) throws -> Template {
-        let template = try Template(name: name, text: text, options: options)
+    private func parse(name: String, bytes: [UInt8]) throws -> Template {
+        let template = try Template(name: name, bytes: bytes, options: options)
         for nested in nestedTemplates {
-            try template.addTemplate(name: nested.name, text: nested.text)
+            try template.addTemplate(name: nested.name, bytes: nested.bytes)
         }
         return template
     }
@@ -221,8 +222,8 @@ public final class RenderSession: Sendable {
     }
 
     private static func loadNestedTemplates(_ sources: [NestedTemplateSource],
-                                            workingDirectory: String) throws -> [(name: String, text: String)] {
-        var templates: [(name: String, text: String)] = []
+                                            workingDirectory: String) throws -> [(name: String, bytes: [UInt8])] {
+        var templates: [(name: String, bytes: [UInt8])] = []
         for source in sources {
             let path = joinPath(workingDirectory, source.path)
             var status = stat()
@@ -232,11 +233,10 @@ public final class RenderSession: Sendable {
             if status.st_mode & S_IFMT == S_IFDIR {
                 let files = try listDirectory(path).filter { $0.kind == .file }.map(\.name).sorted(by: goStringLess)
                 for name in files {
-                    let text = String(decoding: try readFileBytes(joinPath(path, name)), as: UTF8.self)
-                    templates.append((cleanPath(source.alias + "/" + name), text))
+                    templates.append((cleanPath(source.alias + "/" + name), try readFileBytes(joinPath(path, name))))
                 }
             } else {
-                templates.append((source.alias, String(decoding: try readFileBytes(path), as: UTF8.self)))
+                templates.append((source.alias, try readFileBytes(path)))
             }
         }
         return templates

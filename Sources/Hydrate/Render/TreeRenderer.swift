@@ -54,6 +54,13 @@ public struct RenderErrors: Error, CustomStringConvertible, Sendable {
     public var description: String { messages.joined(separator: "\n") }
 }
 
+/// An output directory that overlaps the input directory: outputs would overwrite templates or
+/// be rendered again as templates by the next run.
+public struct DirectoryOverlapError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The result of writing a rendered tree.
 public struct TreeWriteReport: Sendable, Equatable {
     public var written = 0
@@ -109,15 +116,20 @@ public struct TreeRenderer: Sendable {
         self.leftDelimiter = leftDelimiter.map { Array($0.utf8) }
     }
 
-    /// The files to render, in byte order of their relative paths.
+    /// The files to render, in byte order of their relative paths. A symbolic link to a file is
+    /// followed only when its real path is inside the input directory: a selected link leading out
+    /// of it is an error (`RenderErrors`, one message per link), since its content would be read.
     public func collectFiles() throws -> [TreeFile] {
         var paths: [String] = []
         var directories: Set<String> = []
         var files: Set<String> = []
         var ignoreFiles: [String: [String]] = [:]
+        /// Links leading out of the tree, by path, with their real target.
+        var escapingLinks: [String: String] = [:]
         var status = stat()
         guard stat(inputDirectory, &status) == 0 else { throw FileError("stat", inputDirectory, errno: errno) }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw FileError("open", inputDirectory, errno: ENOTDIR) }
+        var realInputDirectory: String?
 
         var pending = [""]
         while let directory = pending.popLast() {
@@ -132,7 +144,14 @@ public struct TreeRenderer: Sendable {
                 case .file:
                     paths.append(path)
                     files.insert(path)
+                    if entry.isSymbolicLink {
+                        let root = try realInputDirectory ?? realPath(inputDirectory)
+                        realInputDirectory = root
+                        let target = try realPath(joinPath(absolute, entry.name))
+                        if !isPath(target, inside: root) { escapingLinks[path] = target }
+                    }
                     if entry.name == IgnoreRules.fileName {
+                        if let target = escapingLinks[path] { throw RenderErrors(messages: [escapeMessage(path, target)]) }
                         let text = String(decoding: try readFileBytes(joinPath(absolute, entry.name)), as: UTF8.self)
                         ignoreFiles[directory] = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                     }
@@ -147,24 +166,72 @@ public struct TreeRenderer: Sendable {
         let verbatim = excludeProcessing.isEmpty ? [] :
             IgnoreRules.ignoredPaths(paths: paths, directories: directories, ignoreFiles: ignoreFiles,
                                      excludes: excludeProcessing)
-        return files.subtracting(ignored).sorted(by: goStringLess).map { path in
+        let selected = files.subtracting(ignored)
+        let escapes = escapingLinks.filter { selected.contains($0.key) }.sorted { goStringLess($0.key, $1.key) }
+        if !escapes.isEmpty { throw RenderErrors(messages: escapes.map { escapeMessage($0.key, $0.value) }) }
+        return selected.sorted(by: goStringLess).map { path in
             TreeFile(relativePath: path, inputPath: joinPath(inputDirectory, path),
                      outputPath: joinPath(outputDirectory, path), verbatim: verbatim.contains(path))
         }
     }
 
+    /// Throws `DirectoryOverlapError` when the output directory is the input directory or inside it,
+    /// by their real paths (links resolved, `./t` and `t/` alike). Needs no file of the tree: it can
+    /// run before anything is read. A missing input directory is left to `collectFiles` to report.
+    public func checkDirectoriesApart() throws {
+        guard let input = try? realPath(inputDirectory) else { return }
+        let output = try realPathCreating(outputDirectory)
+        if output == input {
+            throw DirectoryOverlapError("the output directory \(outputDirectory) is the input directory \(inputDirectory): "
+                                            + "the outputs would overwrite the templates")
+        }
+        if isPath(output, inside: input) {
+            throw DirectoryOverlapError("the output directory \(outputDirectory) is inside the input directory "
+                                            + "\(inputDirectory): every run would render the last run's outputs again")
+        }
+    }
+
+    /// Throws `DirectoryOverlapError` when an output of `files` would be written into the input
+    /// directory: an input directory inside the output one (`--input-dir out/t --output-dir out`
+    /// with a file `t/x`), or a folder of the output tree that is a link into the input one.
+    public func checkOutputsOutsideInput(_ files: [TreeFile]) throws {
+        guard let input = try? realPath(inputDirectory) else { return }
+        var checked: Set<String> = []
+        for file in files {
+            let folder = parentFolder(of: file.outputPath)
+            guard checked.insert(folder).inserted else { continue }
+            let realFolder = try realPathCreating(folder)
+            if isPath(realFolder, inside: input) {
+                throw DirectoryOverlapError("the output of \(file.inputPath) would be written to \(file.outputPath), "
+                                                + "inside the input directory \(inputDirectory)")
+            }
+        }
+    }
+
+    /// `templates/stacks/x.yaml: symbolic link to /etc/hostname leaves the input directory templates`.
+    private func escapeMessage(_ path: String, _ target: String) -> String {
+        "\(joinPath(inputDirectory, path)): symbolic link to \(target) leaves the input directory \(inputDirectory)"
+    }
+
     /// Collects, renders and, only if every file rendered, writes the tree. Throws `RenderErrors`
-    /// with every file's error when any failed, having written nothing.
-    public func renderAndWrite(using render: @escaping @Sendable (TreeFile, String) throws -> String) throws -> TreeWriteReport {
-        try renderAndWrite(cache: nil) { file, text in RenderOutput(text: try render(file, text), isCacheable: false) }
+    /// with every file's error when any failed, having written nothing. `render` gets a file's bytes
+    /// and returns its output's.
+    public func renderAndWrite(using render: @escaping @Sendable (TreeFile, [UInt8]) throws -> [UInt8]) throws -> TreeWriteReport {
+        try renderAndWrite(cache: nil) { file, input in RenderOutput(bytes: try render(file, input), isCacheable: false) }
     }
 
     /// `renderAndWrite` with a render cache: a file whose key and output file are as the cache
     /// recorded is neither rendered nor compared. After a run without errors the cache is saved
-    /// with every cacheable output; failing to save it is a warning of the report.
+    /// with every cacheable output; failing to save it is a warning of the report. Before anything
+    /// is read, an output directory overlapping the input is refused (`DirectoryOverlapError`);
+    /// before anything is written, temporary files killed runs left in the output folders go.
     public func renderAndWrite(cache: RenderCache?,
-                               using render: @escaping @Sendable (TreeFile, String) throws -> RenderOutput) throws -> TreeWriteReport {
-        let result = self.render(try collectFiles(), cache: cache, using: render)
+                               using render: @escaping @Sendable (TreeFile, [UInt8]) throws -> RenderOutput) throws -> TreeWriteReport {
+        try checkDirectoriesApart()
+        let files = try collectFiles()
+        try checkOutputsOutsideInput(files)
+        removeLeftovers(besides: files)
+        let result = self.render(files, cache: cache, using: render)
         if !result.errors.isEmpty { throw RenderErrors(messages: result.errors) }
         let (report, writtenStamps) = write(result, stamping: cache != nil)
         guard let cache, report.errors.isEmpty else { return report }
@@ -187,16 +254,16 @@ public struct TreeRenderer: Sendable {
     }
 
     /// Reads and renders every file, in parallel, and compares each output with the file on disk.
-    /// `render` gets the file and its text and returns the output; what it throws becomes that
+    /// `render` gets the file and its bytes and returns the output's; what it throws becomes that
     /// file's error message (`description` of the error).
     public func render(_ files: [TreeFile],
-                       using render: @escaping @Sendable (TreeFile, String) throws -> String) -> TreeRenderResult {
-        self.render(files, cache: nil) { file, text in RenderOutput(text: try render(file, text), isCacheable: false) }
+                       using render: @escaping @Sendable (TreeFile, [UInt8]) throws -> [UInt8]) -> TreeRenderResult {
+        self.render(files, cache: nil) { file, input in RenderOutput(bytes: try render(file, input), isCacheable: false) }
     }
 
     /// `render` with a render cache (see `renderAndWrite(cache:using:)`).
     public func render(_ files: [TreeFile], cache: RenderCache?,
-                       using render: @escaping @Sendable (TreeFile, String) throws -> RenderOutput) -> TreeRenderResult {
+                       using render: @escaping @Sendable (TreeFile, [UInt8]) throws -> RenderOutput) -> TreeRenderResult {
         let slots = ParallelSlots<Result<RenderedFile, RenderFailure>>(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             slots[index] = Result { try renderOne(files[index], cache, render) }.mapError(RenderFailure.init)
@@ -214,9 +281,17 @@ public struct TreeRenderer: Sendable {
         return TreeRenderResult(outputs: outputs, errors: errors)
     }
 
-    /// Writes the changed outputs, creating directories as needed (with the input directory's mode).
+    /// Writes the changed outputs, creating directories as needed (with the input directory's mode),
+    /// after removing the temporary files killed runs left in the output folders.
     public func write(_ result: TreeRenderResult) -> TreeWriteReport {
-        write(result, stamping: false).report
+        removeLeftovers(besides: result.outputs.map(\.file))
+        return write(result, stamping: false).report
+    }
+
+    /// Cleans the folders of every output, not only of those about to change: a killed run may
+    /// have left its temporary file next to an output that is now up to date.
+    private func removeLeftovers(besides files: [TreeFile]) {
+        for folder in Set(files.map { parentFolder(of: $0.outputPath) }) { removeLeftoverTemporaryFiles(in: folder) }
     }
 
     /// `write`, and when `stamping`, the stamp of each output written (by the outputs' index),
@@ -294,7 +369,7 @@ public struct TreeRenderer: Sendable {
     }
 
     private func renderOne(_ file: TreeFile, _ cache: RenderCache?,
-                           _ render: (TreeFile, String) throws -> RenderOutput) throws -> RenderedFile {
+                           _ render: (TreeFile, [UInt8]) throws -> RenderOutput) throws -> RenderedFile {
         let (input, mode) = try readFileBytesAndMode(file.inputPath)
         let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
         let key = cache?.key(for: file, input: input, mode: mode, copied: copied)
@@ -315,8 +390,8 @@ public struct TreeRenderer: Sendable {
         if copied {
             bytes = input
         } else {
-            let output = try render(file, String(decoding: input, as: UTF8.self))
-            bytes = Array(output.text.utf8)
+            let output = try render(file, input)
+            bytes = output.bytes
             cacheable = output.isCacheable
         }
         let disposition: OutputDisposition
@@ -367,27 +442,25 @@ private struct RenderFailure: Error {
 
 /// Writing one output outside a tree (`-o FILE`), with the same rules as a tree's files.
 public enum OutputFile {
-    /// Writes `text` to `path` unless it is blank or already there; parent directories are created.
+    /// Writes `bytes` to `path` unless they are blank or already there; parent directories are
+    /// created, and temporary files killed runs left next to `path` are removed.
     @discardableResult
-    public static func write(_ text: String, to path: String, mode: mode_t) throws -> OutputDisposition {
-        let bytes = Array(text.utf8)
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws -> OutputDisposition {
         if isBlankOutput(bytes) { return .blank }
+        let folder = parentFolder(of: path)
+        removeLeftoverTemporaryFiles(in: folder)
         if try matchingFileStamp(path, bytes) != nil { return .unchanged }
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try makeDirectories(String(path[..<slash]), mode: 0o755)
-        }
+        try makeDirectories(folder, mode: 0o755)
         try writeFileAtomically(path, bytes, mode: mode)
         return .changed
     }
 
     /// gomplate's test for an output it does not write: only space, tab, CR, LF or VT.
-    public static func isBlank(_ text: String) -> Bool { isBlankOutput(Array(text.utf8)) }
+    public static func isBlank(_ bytes: [UInt8]) -> Bool { isBlankOutput(bytes) }
 
     /// The permission bits of an input file, for its output.
     public static func mode(of path: String) throws -> mode_t? { try fileMode(path) }
 
-    /// A whole input file as text.
-    public static func readText(_ path: String) throws -> String {
-        String(decoding: try readFileBytes(path), as: UTF8.self)
-    }
+    /// A whole input file, byte for byte.
+    public static func read(_ path: String) throws -> [UInt8] { try readFileBytes(path) }
 }

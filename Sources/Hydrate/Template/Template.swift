@@ -46,19 +46,31 @@ public final class Template: @unchecked Sendable {
     private let treesLock = NSLock()
 
     /// Parses `text` as the template `name` (plus any `define`d templates in it).
-    public init(name: String, text: String, options: TemplateOptions = TemplateOptions(),
+    public convenience init(name: String, text: String, options: TemplateOptions = TemplateOptions(),
+                            functions: FunctionTable = .gomplate) throws {
+        try self.init(name: name, bytes: Array(text.utf8), options: options, functions: functions)
+    }
+
+    /// Parses a template given as bytes, as Go's `Parse` takes a string of any bytes: text outside
+    /// actions is kept byte for byte, valid UTF-8 or not, and comes out as it went in.
+    public init(name: String, bytes: [UInt8], options: TemplateOptions = TemplateOptions(),
                 functions: FunctionTable = .gomplate) throws {
         self.name = name
         self.options = options
         self.functions = functions
-        try addTemplate(name: name, text: text)
+        try addTemplate(name: name, bytes: bytes)
         mainTree = tree(named: name)
     }
 
     /// Parses another source into the same set (gomplate's `-t alias=file`): its `define`s and itself
     /// under `name` become callable with `template "name" .`.
     public func addTemplate(name: String, text: String) throws {
-        let source = Source(name: name, text: Array(text.utf8),
+        try addTemplate(name: name, bytes: Array(text.utf8))
+    }
+
+    /// `addTemplate` of a source given as bytes.
+    public func addTemplate(name: String, bytes: [UInt8]) throws {
+        let source = Source(name: name, text: bytes,
                             leftDelim: options.leftDelimiter.isEmpty ? "{{" : options.leftDelimiter,
                             rightDelim: options.rightDelimiter.isEmpty ? "}}" : options.rightDelimiter)
         let parsed = try TemplateParser.parse(name: name, source: source, options: options, functions: functions)
@@ -106,7 +118,8 @@ public final class Template: @unchecked Sendable {
         return (execution.output, collector.keys)
     }
 
-    /// Renders the template with `data` as dot, as UTF-8 bytes.
+    /// Renders the template with `data` as dot, as bytes: its text as it was given, the values
+    /// printed as UTF-8.
     public func render(_ data: Value, host: FunctionContext) throws -> [UInt8] {
         guard let tree = mainTree else {
             throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
