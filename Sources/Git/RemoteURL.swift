@@ -1,12 +1,12 @@
 import Foundation
 
-/// A remote repository's URL as a user gives it, split into what may be stored and what is only
-/// a credential: `https://ci:TOKEN@host/org/instances.git` is cloned from
-/// `https://host/org/instances.git`, and `ci`/`TOKEN` serve as the run's login.
+/// A remote repository's URL as a user gives it, split into what may be stored and its userinfo:
+/// `https://ci:TOKEN@host/org/instances.git` is stored as `https://host/org/instances.git`, with
+/// `ci` and `TOKEN` apart. (edpctl refuses a URL with a password; this type keeps none either way.)
 ///
 /// Understands the forms git does: `scheme://[user[:password]@]host[:port]/path`, scp-like
-/// `[user@]host:path`, and local paths (made absolute against the current folder, as a clone
-/// made elsewhere must still find them).
+/// `[user@]host:path` (and `user:password@host:path`, as people write it), and local paths (made
+/// absolute against the current folder, as a clone made elsewhere must still find them).
 public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
     /// What is cloned from and kept in `.git/config`: no password ever, and over http(s) no
     /// userinfo at all (a token alone may stand in the username). An SSH login name stays,
@@ -16,7 +16,7 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
     /// no trailing slash; a `file://` URL as its path. Equal identities, same repository; the
     /// converse need not hold (`x` and `x.git` may be one repository on some servers, two on others).
     public let identity: String
-    /// The userinfo's parts, percent-decoded; nil when absent.
+    /// The userinfo's parts, percent-decoded; nil when absent. `user:@host` has the password "".
     public let username: String?
     public let password: String?
 
@@ -41,6 +41,14 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
             } else {
                 identity = scheme + "://" + Self.normalizedHost(authority, scheme: scheme) + Self.trimmingSlashes(path)
             }
+        } else if let match = text.wholeMatch(of: #/([^@/:]*):(.*)@([^@/:]+):(.*)/#) {
+            // scp-like with a password: to libgit2 a malformed URL, to git a host named `user`;
+            // either way a password that must not be stored. The last `@host:` ends it.
+            let (user, host, path) = (String(match.output.1), String(match.output.3), String(match.output.4))
+            username = user
+            password = String(match.output.2)
+            location = user + "@" + host + ":" + path
+            identity = host.lowercased() + ":" + Self.trimmingSlashes(path)
         } else if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/") {
             // scp-like, as git reads it: a colon before any slash.
             location = text

@@ -15,10 +15,10 @@ struct HydrateCommand: ParsableCommand {
             Values come from --values (lowest), --env-file, then the environment (highest); PROVIDER, \
             DOMAIN and STACKS may come from any of them, and the flags win over all three.
 
-            Git credentials come from the environment: GIT_USERNAME with GIT_TOKEN (or GIT_PASSWORD) over \
-            HTTPS, or else a login in --instances-url (https://user:token@host/…), which serves this run \
-            only and is never stored (GIT_USERNAME and GIT_TOKEN win over its parts); the SSH agent, or \
-            --ssh-key with GIT_SSH_PASSPHRASE, over SSH, where the server's host key must be in \
+            Git credentials come from the environment, never from flags: GIT_USERNAME with GIT_TOKEN (or \
+            GIT_PASSWORD) over HTTPS, where a user name in --instances-url (https://user@host/…) serves \
+            when GIT_USERNAME is unset and a URL with a password is refused; the SSH agent, or --ssh-key \
+            with GIT_SSH_PASSPHRASE, over SSH, where the server's host key must be in \
             GIT_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts). \
             The author is GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL unless --author-name/--author-email are given.
 
@@ -34,8 +34,8 @@ struct HydrateCommand: ParsableCommand {
     var instances: String?
 
     @Option(help: ArgumentHelp("""
-        Clone the instances repository from this URL into --work-dir instead. A login in it \
-        (https://user:token@host/…) is used for this run and never stored.
+        Clone the instances repository from this URL into --work-dir instead. A URL with a password \
+        (https://user:token@host/…) is refused: the token goes in $GIT_TOKEN.
         """, valueName: "url"))
     var instancesURL: String?
 
@@ -119,6 +119,11 @@ struct HydrateCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Flags show in `ps`, shell histories and CI logs, so no credential is taken from one.
+        if instancesURL.map({ RemoteURL($0).password != nil }) == true {
+            fail("'--instances-url' carries a password: credentials are never taken from flags; put the token "
+                + "in GIT_TOKEN (and the user in GIT_USERNAME), and give the URL without it")
+        }
         let environment = ProcessInfo.processInfo.environment
         do {
             let author = commit ? signature(environment) : nil
@@ -236,15 +241,15 @@ struct HydrateCommand: ParsableCommand {
         return folder
     }
 
-    /// Each of GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD) wins over its part of a login in the URL.
+    /// GIT_TOKEN (or GIT_PASSWORD) with GIT_USERNAME, or else the URL's user name. A URL with a
+    /// password never gets here.
     private func gitCredentials(_ environment: [String: String], remote: RemoteURL?) -> Credentials? {
         if let sshKey {
             return .sshKey(privateKey: sshKey, passphrase: environment["GIT_SSH_PASSPHRASE"],
                            knownHostsFile: environment["GIT_SSH_KNOWN_HOSTS"])
         }
         func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
-        if let secret = nonEmpty(environment["GIT_TOKEN"]) ?? nonEmpty(environment["GIT_PASSWORD"])
-            ?? nonEmpty(remote?.password) {
+        if let secret = nonEmpty(environment["GIT_TOKEN"]) ?? nonEmpty(environment["GIT_PASSWORD"]) {
             let username = nonEmpty(environment["GIT_USERNAME"]) ?? nonEmpty(remote?.username) ?? "git"
             return .https(username: username, token: secret)
         }
@@ -267,8 +272,9 @@ struct HydrateCommand: ParsableCommand {
     /// GitError's text plus what to check, for the mistakes CI jobs make most.
     private func describe(_ error: GitError) -> String {
         switch error {
-        case .authenticationFailed where instancesURL.map({ RemoteURL($0) })?.password != nil:
-            return "\(error): check the login in '--instances-url', or GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD)"
+        case .authenticationFailed where !(instancesURL.flatMap { RemoteURL($0).username } ?? "").isEmpty:
+            return "\(error): check GIT_USERNAME (or else the user name in '--instances-url') and GIT_TOKEN "
+                + "(or GIT_PASSWORD), or the SSH key"
         case .authenticationFailed:
             return "\(error): check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key"
         case .nonFastForward:

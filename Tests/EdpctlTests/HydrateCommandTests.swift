@@ -311,24 +311,25 @@ struct HydrateCommandTests {
         #expect(try !String(contentsOfFile: workspace.path + "/work/.git/config", encoding: .utf8).contains(token))
     }
 
+    /// With the user name in GIT_USERNAME, or in the URL.
     @Test(arguments: [false, true])
-    func aWrongTokenFailsWithoutShowingIt(userinfoInURL: Bool) throws {
+    func aWrongTokenFailsWithoutShowingIt(userInURL: Bool) throws {
         let workspace = try Workspace()
         let wrong = "wrong-token-0815"
         try makeBareRepository("inst", in: workspace.path + "/served")
         let bare = workspace.path + "/served/inst.git"
         let server = try GitServer(root: workspace.path, token: "right-token-4711")
         let before = try git("rev-parse", "main", in: bare)
-        let url = server.url("inst", userinfo: userinfoInURL ? "\(server.user):\(wrong)" : nil)
+        let url = server.url("inst", userinfo: userInURL ? server.user : nil)
 
         let result = try workspace.hydrate(
             ["--templates", "templates", "--instances-url", url, "--work-dir", "work", "--provider", "otc",
              "--domain", "a.example.org", "--stacks", "app", "--commit", "--push"],
-            environment: ["GREETING": "hi", "GIT_USERNAME": server.user, "GIT_TOKEN": wrong])
+            environment: ["GREETING": "hi", "GIT_TOKEN": wrong].merging(userInURL ? [:] : ["GIT_USERNAME": server.user]) { $1 })
         #expect(result.status == 1)
         #expect(result.stderr == "edpctl: authentication failed for http://127.0.0.1:\(server.port)/inst.git: "
-            + (userinfoInURL ? "check the login in '--instances-url', or GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD)\n"
-                : "check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key\n"))
+            + (userInURL ? "check GIT_USERNAME (or else the user name in '--instances-url') and GIT_TOKEN (or GIT_PASSWORD), "
+                + "or the SSH key\n" : "check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key\n"))
         let output = result.stdout + result.stderr
         #expect(!output.contains(wrong))
         #expect(!output.contains("@127.0.0.1") && !output.contains(server.user))
@@ -480,15 +481,15 @@ extension HydrateCommandTests {
         let other = try git("rev-parse", "main", in: workspace.path + "/served/other.git")
         let before = snapshot(workspace.path + "/work")
 
-        // The second URL carries a login: it must not show in the refusal.
-        let result = try hydrateFromURL(workspace, server.url("other", userinfo: "\(server.user):\(token)"),
-                                        domain: "b.example.org")
+        // The second URL carries a user name: it must not show in the refusal.
+        let result = try hydrateFromURL(workspace, server.url("other", userinfo: server.user),
+                                        domain: "b.example.org", environment: login)
         #expect(result.status == 1)
         #expect(result.stderr == "edpctl: work is a clone of \(server.url("inst")), not of \(server.url("other")): "
             + "it is not reused, since its commits would go to that repository; use another folder for "
             + "\(server.url("other")), or remove work (without '--work-dir', each URL has a folder of its own "
             + "under .edpctl/instances)\n")
-        #expect(!result.stderr.contains(token))
+        #expect(!result.stderr.contains(token) && !result.stderr.contains(server.user))
         #expect(snapshot(workspace.path + "/work") == before)
         #expect(try git("rev-parse", "main", in: workspace.path + "/served/inst.git") == inst)
         #expect(try git("rev-parse", "main", in: workspace.path + "/served/other.git") == other)
@@ -523,7 +524,8 @@ extension HydrateCommandTests {
             .joined(separator: " ")
         #expect(help.contains("reused only while its origin is that URL, one run at a time (default: "
             + ".edpctl/instances/<host-and-path>-<hash>, a folder per URL)"))
-        #expect(help.contains("A login in it (https://user:token@host/…) is used for this run and never stored."))
+        #expect(help.contains("A URL with a password (https://user:token@host/…) is refused: the token goes in $GIT_TOKEN."))
+        #expect(help.contains("Git credentials come from the environment, never from flags:"))
         #expect(help.contains("--lock-timeout <seconds> How long to wait while another run uses the --work-dir. (default: 300)"))
     }
 
@@ -657,20 +659,71 @@ extension HydrateCommandTests {
         #expect(patient.stderr.hasPrefix("edpctl: waiting for another run using work to finish (up to 60 s)\n"))
     }
 
-    /// A token in the URL's userinfo logs in for the run and is written nowhere: not in any file of
-    /// the work folder (`.git` included, binary files and compressed objects too), not beside it,
-    /// not in the server's repository, not in any output; in none of its spellings.
-    @Test func aLoginInTheURLServesTheRunAndIsStoredNowhere() throws {
+    /// Every spelling of a password in the URL is refused before the first clone, fetch or write,
+    /// with or without GIT_TOKEN, and the refusal shows the password in no form.
+    @Test(arguments: [
+        // userinfo, password (as the server would read it)
+        ("ci-bot:tok-4711-refused", "tok-4711-refused"),
+        ("ci-bot:", ""),
+        (":tok-4711-refused", "tok-4711-refused"),
+        ("ci-bot:%74%6Fk-4711-%72efused", "tok-4711-refused"),
+        ("ci-bot:t0k@with:odd@chars", "t0k@with:odd@chars"),
+        ("ci-bot:t0k%40with%3Aodd%2Fchars", "t0k@with:odd/chars"),
+    ])
+    func aPasswordInTheURLIsRefusedBeforeAnythingIsTouched(userinfo: String, password: String) throws {
+        let workspace = try Workspace()
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: "tok-4711-refused")
+        let http = server.url("inst", userinfo: userinfo)
+        for url in [http, http.replacingOccurrences(of: "http://", with: "HTTPS://"),
+                    "ssh://\(userinfo)@127.0.0.1:1/inst.git", "\(userinfo)@127.0.0.1:inst.git"] {
+            try expectRefusal(of: url, secrets: [password, userinfo], workspace: workspace)
+        }
+        #expect(try server.requests().isEmpty)
+    }
+
+    private func expectRefusal(of url: String, secrets: [String], workspace: Workspace) throws {
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: workspace.path))
+        for (workDir, extra) in [("work", ["--commit", "--push"]), (nil, ["--check"]), (nil, [])] {
+            let result = try hydrateFromURL(workspace, url, workDir: workDir, extra: extra,
+                                            environment: ["GIT_USERNAME": "ci-bot", "GIT_TOKEN": "tok-4711-refused"])
+            #expect(result.status == 1, "\(url)")
+            #expect(result.stdout == "")
+            #expect(result.stderr == "edpctl: '--instances-url' carries a password: credentials are never taken from "
+                + "flags; put the token in GIT_TOKEN (and the user in GIT_USERNAME), and give the URL without it\n")
+            let output = result.stdout + result.stderr
+            for secret in secrets where !secret.isEmpty && secret != "ci-bot:" {
+                for form in try spellings(of: secret) { #expect(!output.contains(form), "\(url) shows \(form)") }
+            }
+            // No work folder, default folder, lock or unfinished clone; nothing else either.
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: workspace.path)) == before, "\(url)")
+            #expect(!workspace.scratch.exists(".edpctl") && !workspace.scratch.exists("work"))
+        }
+    }
+
+    /// `secret` raw, percent-encoded and in base64, as a file or a message might hold it.
+    private func spellings(of secret: String) throws -> [String] {
+        [secret, try #require(secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)),
+         Data(secret.utf8).base64EncodedString()]
+    }
+
+    /// A user name in the URL is the login (unless GIT_USERNAME is set) with GIT_TOKEN from the
+    /// environment; the token is written nowhere: not in any file of the work folder (`.git`
+    /// included, binary files and compressed objects too), not beside it, not in the server's
+    /// repository, not in any output; in none of its spellings. Neither is the user name stored.
+    @Test(arguments: [("ci-bot", nil), ("someone-else", "ci-bot")] as [(String, String?)])
+    func aUserNameInTheURLServesAndNoTokenIsStored(userInURL: String, userInEnvironment: String?) throws {
         let workspace = try Workspace()
         let token = "T0k+en/with@odd:chars=4711"
         try makeBareRepository("inst", in: workspace.path + "/served")
         let server = try GitServer(root: workspace.path, token: token)
-        let encoded = try #require(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
-        let url = server.url("inst", userinfo: "\(server.user):\(encoded)")
+        let url = server.url("inst", userinfo: userInURL)
+        var environment = ["GIT_TOKEN": token]
+        environment["GIT_USERNAME"] = userInEnvironment
 
         var outputs = ""
         for domain in ["a.example.org", "b.example.org"] {
-            let result = try hydrateFromURL(workspace, url, domain: domain)
+            let result = try hydrateFromURL(workspace, url, domain: domain, environment: environment)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.hasSuffix("; pushed\n"))
             outputs += result.stdout + result.stderr
@@ -679,8 +732,7 @@ extension HydrateCommandTests {
         #expect(try git("log", "--format=%s", "main", in: bare).split(separator: "\n").count == 3)
         #expect(try git("config", "remote.origin.url", in: workspace.path + "/work") == server.url("inst"))
 
-        let forms = [token, encoded, Data(token.utf8).base64EncodedString(),
-                     Data("\(server.user):\(token)".utf8).base64EncodedString()]
+        let forms = try spellings(of: token) + [Data("\(server.user):\(token)".utf8).base64EncodedString()]
         let places = allFiles(under: workspace.path + "/work") + allFiles(under: bare)
             + [workspace.path + "/.work.edpctl-lock"]
         #expect(places.contains { $0.hasSuffix("/work/.git/FETCH_HEAD") })
@@ -696,28 +748,23 @@ extension HydrateCommandTests {
             for form in forms {
                 #expect(bytes.range(of: Data(form.utf8)) == nil, "\(place) holds the token as \(form)")
             }
+            #expect(bytes.range(of: Data("\(userInURL)@".utf8)) == nil, "\(place) holds the URL's user name")
         }
     }
 
-    /// The environment wins over the URL's login, part by part; a wrong login shows nowhere.
-    @Test(arguments: [(true, false), (false, true)])
-    func theEnvironmentWinsOverALoginInTheURL(rightInURL: Bool, rightInEnvironment: Bool) throws {
+    /// A work folder whose origin an older edpctl stored with its login keeps only the login-free URL.
+    @Test func aLoginStoredByAnOlderVersionIsDroppedFromTheWorkFolder() throws {
         let workspace = try Workspace()
-        let (right, wrong) = ("right-token-4711", "wr%6Fng-token-0815")
+        let token = "tok-older-version-4711"
         try makeBareRepository("inst", in: workspace.path + "/served")
-        let server = try GitServer(root: workspace.path, token: right)
-        let url = server.url("inst", userinfo: "\(server.user):\(rightInURL ? right : wrong)")
-        let result = try hydrateFromURL(workspace, url,
-                                        environment: ["GIT_TOKEN": rightInEnvironment ? right : "wrong-token-0815"])
-        let output = result.stdout + result.stderr
-        if rightInEnvironment {
-            #expect(result.status == 0, "\(result.stderr)")
-        } else {
-            #expect(result.status == 1)
-            #expect(result.stderr == "edpctl: authentication failed for \(server.url("inst")): check the login in "
-                + "'--instances-url', or GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD)\n")
-        }
-        for secret in [right, wrong, "wrong-token-0815", "wrong-token"] { #expect(!output.contains(secret)) }
-        #expect(!output.contains("@127.0.0.1"))
+        let server = try GitServer(root: workspace.path, token: token)
+        try git("clone", "--quiet", server.url("inst", userinfo: "\(server.user):\(token)"), workspace.path + "/work",
+                in: workspace.path)
+
+        let result = try hydrateFromURL(workspace, server.url("inst"),
+                                        environment: ["GIT_USERNAME": server.user, "GIT_TOKEN": token])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try git("config", "remote.origin.url", in: workspace.path + "/work") == server.url("inst"))
+        #expect(try !String(contentsOfFile: workspace.path + "/work/.git/config", encoding: .utf8).contains(token))
     }
 }

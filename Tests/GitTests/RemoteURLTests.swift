@@ -15,6 +15,11 @@ import Testing
          "git", "secret"),
         ("ssh://git@host:2222/inst.git", "ssh://git@host:2222/inst.git", "ssh://host:2222/inst.git", "git", nil),
         ("git@Host:org/inst.git/", "git@Host:org/inst.git/", "host:org/inst.git", "git", nil),
+        ("https://ci:@host/x", "https://host/x", "https://host/x", "ci", ""),
+        ("https://:tok@host/x", "https://host/x", "https://host/x", "", "tok"),
+        ("https://ci:p@ss:w@rd@host/x", "https://host/x", "https://host/x", "ci", "p@ss:w@rd"),
+        // scp-like with a password, as people write it: the last `@host:` ends the password.
+        ("ci:T0/k@en@Host:org/inst.git", "ci@Host:org/inst.git", "host:org/inst.git", "ci", "T0/k@en"),
         ("file:///srv/inst.git/", "file:///srv/inst.git/", "/srv/inst.git", nil, nil),
         ("/srv//x/../inst.git/", "/srv/inst.git", "/srv/inst.git", nil, nil),
         ("inst.git", "/work/here/inst.git", "/work/here/inst.git", nil, nil),
@@ -55,6 +60,18 @@ import Testing
         let (a, b) = (RemoteURL(first, currentDirectory: "/"), RemoteURL(second, currentDirectory: "/"))
         #expect(!a.namesSameRepository(as: b))
         #expect(a.folderName != b.folderName)
+    }
+
+    /// What `edpctl hydrate` refuses: every spelling of a password in the userinfo, and nothing else.
+    @Test(arguments: [
+        ("https://ci:tok@host/x", true), ("http://ci:@host/x", true), ("HTTPS://ci:t%6Fk@host/x", true),
+        ("ssh://git:pw@host:2222/x", true), ("git+ssh://git:pw@host/x", true), ("ci:pw@host:org/x.git", true),
+        ("https://ci@host/x", false), ("https://host/x", false), ("ssh://git@host/x", false),
+        ("git@host:org/x.git", false), ("host:org/x.git", false), ("/srv/x:y@z.git", false),
+        ("https://host/a:b@c", false),
+    ])
+    func aPasswordIsToldFromAUserName(given: String, hasPassword: Bool) {
+        #expect((RemoteURL(given, currentDirectory: "/").password != nil) == hasPassword)
     }
 
     @Test func theFolderNameIsASlugAndAHashOfTheLoginFreeURL() {
