@@ -226,3 +226,158 @@ struct HydrationSecretShapeTests {
         #expect(stop?.line == 2 && stop?.column == 307)
     }
 }
+
+/// A scratch templates tree with one stack, `core`, and an empty instances folder.
+private final class SecretFixture {
+    let root = NSTemporaryDirectory() + "hydration-secrets-" + UUID().uuidString
+
+    init(_ templates: [String: String]) throws {
+        try FileManager.default.createDirectory(atPath: root + "/instances", withIntermediateDirectories: true)
+        try write("templates/registry/core.yaml", "a: b\n")
+        for (path, text) in templates { try write("templates/" + path, text) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func write(_ path: String, _ text: String) throws {
+        let absolute = root + "/" + path
+        try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: absolute))
+    }
+
+    func request(_ variables: [String: String]) -> HydrationRequest {
+        HydrationRequest(templatesDirectory: root + "/templates", instancesDirectory: root + "/instances",
+                         provider: "otc", domain: "example.org", stacks: ["core"], variables: variables)
+    }
+
+    /// The diagnostics planning throws.
+    func diagnostics(_ variables: [String: String]) throws -> [HydrationDiagnostic] {
+        do {
+            _ = try Hydrator.plan(request(variables))
+        } catch HydrationError.rejected(let diagnostics) {
+            return diagnostics
+        }
+        Issue.record("the plan was not rejected")
+        return []
+    }
+}
+
+private let credentials = [
+    "DB_PASSWORD": "Zq7-hunter2-Xw9",
+    "API_TOKEN": "tok+/=AbCdEfGh12",
+    "GREETING": "hello world",
+]
+
+/// What a leak of `value` would look like: itself, its base64, or any 6 characters of either.
+private func leaks(_ value: String, in text: String) -> String? {
+    for form in [value, Data(value.utf8).base64EncodedString()] {
+        let characters = Array(form)
+        for start in 0...(characters.count - 6) where text.contains(String(characters[start..<(start + 6)])) {
+            return String(characters[start..<(start + 6)])
+        }
+    }
+    return nil
+}
+
+@Suite("Hydration: no credential in any message")
+struct HydrationRedactionTests {
+    @Test(arguments: [
+        ("a duplicate key made of a value", "dup.yaml", "<<< .Env.DB_PASSWORD >>>: 1\n<<< .Env.DB_PASSWORD >>>: 2\n",
+         "stacks/core/dup.yaml:1:1: the rendered output is not valid YAML: mapping key \"<DB_PASSWORD redacted>\" already defined"),
+        ("a duplicate key made of 5 characters of a value", "dup5.yaml",
+         "<<< .Env.DB_PASSWORD | strings.Trunc 5 >>>: 1\n<<< .Env.DB_PASSWORD | strings.Trunc 5 >>>: 2\n",
+         "stacks/core/dup5.yaml:1:1: the rendered output is not valid YAML: mapping key \"<DB_PASSWORD redacted>\" already defined"),
+        ("a JSON error quoting the first characters", "j.yaml", "<<< data.JSON .Env.API_TOKEN >>>\n",
+         "template: stacks/core/j.yaml:1:4: executing \"stacks/core/j.yaml\" at <data.JSON>: error calling JSON: "
+            + "unable to unmarshal object: json:1:1: cannot unmarshal !!str `<API_TOKEN redacted>...` into map[string]interface {}"),
+        ("range over a piece of a value", "r.yaml", "<<< range (.Env.API_TOKEN | strings.Trunc 9) >>>x<<< end >>>\n",
+         "template: stacks/core/r.yaml:1:42: executing \"stacks/core/r.yaml\" at <9>: range can't iterate over <API_TOKEN redacted>"),
+        ("range over a piece of a value's base64", "b.yaml",
+         "<<< range (base64.Encode .Env.DB_PASSWORD | strings.Trunc 8) >>>x<<< end >>>\n",
+         "template: stacks/core/b.yaml:1:58: executing \"stacks/core/b.yaml\" at <8>: range can't iterate over <DB_PASSWORD redacted>"),
+        ("a JSON output that does not parse", "o.json", "{\"a\": <<< .Env.API_TOKEN >>>]\n",
+         "stacks/core/o.json:1:23: the rendered output is not valid JSON: did not find expected ',' or '}'"),
+    ])
+    func messagesQuoteNoCredential(situation: String, file: String, template: String, expected: String) throws {
+        let fixture = try SecretFixture(["stacks/core/" + file: template])
+        let diagnostics = try fixture.diagnostics(credentials)
+        let messages = diagnostics.map(\.description)
+        #expect(messages.contains(expected), "\(situation): \(messages)")
+        let encoded = String(decoding: try JSONEncoder().encode(diagnostics), as: UTF8.self)
+            .replacingOccurrences(of: "\\/", with: "/")
+        for value in [credentials["DB_PASSWORD"]!, credentials["API_TOKEN"]!] {
+            #expect(leaks(value, in: messages.joined(separator: "\n")) == nil, "\(situation): \(messages)")
+            #expect(leaks(value, in: encoded) == nil, "\(situation): \(encoded)")
+        }
+    }
+
+    @Test func theFilesOwnPathIsKeptWhenAValueSharesAPieceOfIt() {
+        let credentials = CredentialVariables(environment: ["ARGOCD_PASSWORD": "argocd-admin-2024"])
+        let error = credentials.redacting(.rejected([HydrationDiagnostic(
+            kind: .template, file: "stacks/core/argocd.yaml", line: nil, column: nil,
+            message: "template: stacks/core/argocd.yaml:3:7: range can't iterate over admin-2024")]))
+        #expect(error.description.hasSuffix(
+            "\ntemplate: stacks/core/argocd.yaml:3:7: range can't iterate over <ARGOCD_PASSWORD redacted>"))
+    }
+
+    @Test func redactionCatchesEveryFormOfAValue() {
+        let credentials = CredentialVariables(environment: ["GIT_TOKEN": "ghp_Secret/Value+1", "PATH": "/usr/bin"])
+        let base64 = Data("ghp_Secret/Value+1".utf8).base64EncodedString()
+        let inner = Data("user:ghp_Secret/Value+1".utf8).base64EncodedString()
+        for text in ["ghp_Secret/Value+1", base64, inner, "\"ghp_S\"", "`ghp_Se...`", "Value+", "x ghp_Secret/ y",
+                     base64.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")] {
+            let redacted = credentials.redacting("at " + text + " end")
+            #expect(redacted.contains("<GIT_TOKEN redacted>") && !redacted.contains("ghp_S"), "\(text) → \(redacted)")
+        }
+        #expect(credentials.redacting("in /usr/bin and \"Val\" or Value") == "in /usr/bin and \"Val\" or Value")
+    }
+
+    @Test func aValuesFileErrorQuotesNoScalar() throws {
+        let fixture = try SecretFixture([:])
+        try fixture.write("values.yaml", "DB_PASSWORD: !!int Zq7-hunter2-Xw9\n")
+        #expect(throws: HydrationError.invalidInput(
+            "\(fixture.root)/values.yaml:1:14: cannot decode !!str `…` as a !!int")) {
+            try HydrationInputs.load(valuesFile: fixture.root + "/values.yaml", envFile: nil, environment: [:])
+        }
+    }
+
+}
+
+@Suite("Hydration: the diff of a file with credentials")
+struct HydrationSecretDiffTests {
+    @Test func aFileThatAllowsSecretsIsNamedWithoutItsLines() throws {
+        let fixture = try SecretFixture([
+            "stacks/core/secret.yaml": "<<</* edpctl:allow-secrets */>>>\nkind: Secret\nstringData:\n  password: <<< .Env.DB_PASSWORD >>>\n",
+        ])
+        try fixture.write("instances/otc/example.org/stacks/core/secret.yaml", "kind: Secret\nstringData:\n  password: old-Pa55word\n")
+        let plan = try Hydrator.plan(fixture.request(credentials))
+        let diff = plan.unifiedDiff()
+        #expect(diff == """
+            --- /dev/null
+            +++ b/otc/example.org/registry/core.yaml
+            @@ -0,0 +1 @@
+            +a: b
+            Files a/otc/example.org/stacks/core/secret.yaml and b/otc/example.org/stacks/core/secret.yaml differ (its template allows secrets: lines not shown)
+
+            """)
+    }
+
+    @Test func aLineHoldingACredentialIsMaskedInEveryOtherFile() throws {
+        let fixture = try SecretFixture(["stacks/core/app.yaml": "greeting: <<< .Env.GREETING >>>\n"])
+        let token = Data("tok+/=AbCdEfGh12".utf8).base64EncodedString()
+        try fixture.write("instances/otc/example.org/stacks/core/app.yaml",
+                          "greeting: hi\npassword: Zq7-hunter2-Xw9\ntoken: \(token)\n")
+        let diff = try Hydrator.plan(fixture.request(credentials)).unifiedDiff()
+        #expect(diff.hasSuffix("""
+            --- a/otc/example.org/stacks/core/app.yaml
+            +++ b/otc/example.org/stacks/core/app.yaml
+            @@ -1,3 +1 @@
+            -greeting: hi
+            -[line not shown: it holds the value of DB_PASSWORD]
+            -[line not shown: it holds the value of API_TOKEN]
+            +greeting: hello world
+
+            """), "\(diff)")
+    }
+}
