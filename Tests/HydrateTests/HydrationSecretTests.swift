@@ -333,6 +333,16 @@ struct HydrationRedactionTests {
         #expect(credentials.redacting("in /usr/bin and \"Val\" or Value") == "in /usr/bin and \"Val\" or Value")
     }
 
+    /// A key indented into YAML appears line by line, never whole.
+    @Test func eachLongLineOfAMultiLineValueCounts() throws {
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\nbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n"
+        let fixture = try SecretFixture(["stacks/core/key.yaml": "key: |\n<<< .Env.SSH_PRIVATE_KEY | strings.Indent 2 >>>\n"])
+        let messages = try fixture.diagnostics(["SSH_PRIVATE_KEY": key]).map(\.description)
+        #expect(messages.count == 2, "\(messages)")
+        #expect(messages.allSatisfy { $0.contains("the value of the credential variable SSH_PRIVATE_KEY appears in the output") }, "\(messages)")
+        #expect(messages.map { $0.prefix(24) } == ["stacks/core/key.yaml:3:3", "stacks/core/key.yaml:4:3"])
+    }
+
     @Test func aValuesFileErrorQuotesNoScalar() throws {
         let fixture = try SecretFixture([:])
         try fixture.write("values.yaml", "DB_PASSWORD: !!int Zq7-hunter2-Xw9\n")

@@ -7,6 +7,10 @@ struct CredentialVariables: Sendable {
     struct Credential: Sendable {
         let name: String
         let value: [UInt8]
+        /// The long lines of a value that has several (a PEM key), which a template indents one by
+        /// one into YAML, where the whole value no longer appears: lines of 16 characters or more
+        /// but for the `-----BEGIN …-----` armour.
+        let lines: [[UInt8]]
         /// Base64 (standard and URL-safe) of the value, also as it sits inside a longer encoded text.
         let encodings: [[UInt8]]
         /// How a message may spell the value besides itself: Go-quoted, with `\"` and `\\`.
@@ -53,12 +57,17 @@ struct CredentialVariables: Sendable {
                 return nil
             }
             let quoted = String(goQuote(value).dropFirst().dropLast())
-            return Credential(name: name, value: Array(value.utf8), encodings: base64Forms(of: Array(value.utf8)),
-                              quoted: quoted == value ? nil : Array(quoted.utf8))
+            let lines = value.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.count >= 16 && !$0.hasPrefix("-----") }
+            return Credential(name: name, value: Array(value.utf8),
+                              lines: value.contains(where: \.isNewline) ? lines.map { Array($0.utf8) } : [],
+                              encodings: base64Forms(of: Array(value.utf8)), quoted: quoted == value ? nil : Array(quoted.utf8))
         }
         var fragments: [String: Int] = [:]
         for (index, credential) in credentials.enumerated() {
-            for form in [credential.value, credential.encodings[0]] {
+            // A PEM key's armour (`-----BEGIN OPENSSH PRIVATE KEY-----`) is no secret, and its words are common.
+            let unarmoured = credential.lines.isEmpty ? credential.value : Array(credential.lines.joined(separator: [0x0A]))
+            for form in [unarmoured, credential.encodings[0]] {
                 let scalars = Array(String(decoding: form, as: UTF8.self).unicodeScalars)
                 guard scalars.count >= Self.fragmentLength else { continue }
                 for start in 0...(scalars.count - Self.fragmentLength) {
@@ -76,7 +85,7 @@ struct CredentialVariables: Sendable {
     func credential(in text: some Collection<UInt8>) -> Credential? {
         let bytes = Array(text)
         return credentials.first { credential in
-            ([credential.value] + credential.encodings).contains { !occurrences(of: $0, in: bytes).isEmpty }
+            ([credential.value] + credential.lines + credential.encodings).contains { !occurrences(of: $0, in: bytes).isEmpty }
         }
     }
 
@@ -109,13 +118,13 @@ struct CredentialVariables: Sendable {
     /// base64 and Go-quoted forms, any piece of `fragmentLength` characters of the value or its
     /// base64, and any quoted text of `quotedFragmentLength` or more that a value contains (a
     /// parser quoting the first characters of a line). Occurrences of `keeping` (the file's own
-    /// path) are left alone unless a whole value is in them.
+    /// path) and of the credentials' names are left alone unless a whole value is in them.
     func redacting(_ text: String, keeping: [String] = []) -> String {
         guard !isEmpty else { return text }
         let scalars = Array(text.unicodeScalars)
         var owner = [Int?](repeating: nil, count: scalars.count)
         var kept = [Bool](repeating: false, count: scalars.count)
-        for protected in keeping where !protected.isEmpty {
+        for protected in keeping + credentials.map(\.name) where !protected.isEmpty {
             for start in occurrences(of: Array(protected.unicodeScalars), in: scalars) {
                 for index in start..<(start + protected.unicodeScalars.count) { kept[index] = true }
             }
@@ -123,7 +132,7 @@ struct CredentialVariables: Sendable {
         // Whole forms, longest first, so that a value containing another is named as itself.
         var forms: [(scalars: [Unicode.Scalar], owner: Int)] = []
         for (index, credential) in credentials.enumerated() {
-            for form in [credential.value] + credential.encodings + [credential.quoted].compactMap({ $0 }) {
+            for form in [credential.value] + credential.lines + credential.encodings + [credential.quoted].compactMap({ $0 }) {
                 forms.append((Array(String(decoding: form, as: UTF8.self).unicodeScalars), index))
             }
         }

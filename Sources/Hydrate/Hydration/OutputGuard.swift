@@ -85,7 +85,7 @@ struct OutputGuard: Sendable {
     func credentialDiagnostics(file: String, output: [UInt8]) -> [HydrationDiagnostic] {
         var diagnostics: [HydrationDiagnostic] = []
         for credential in credentials.credentials {
-            for (needles, how) in [([credential.value], ""), (credential.encodings, " base64-encoded")] {
+            for (needles, how) in [([credential.value] + credential.lines, ""), (credential.encodings, " base64-encoded")] {
                 var reportedLines: Set<Int> = []
                 for offset in needles.flatMap({ occurrences(of: $0, in: output) }).sorted() {
                     let (line, column) = lineAndColumn(of: offset, in: output)
