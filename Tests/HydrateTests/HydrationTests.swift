@@ -474,20 +474,27 @@ struct HydrationGuardTests {
     }
 
     @Test func credentialNames() {
-        for name in ["GITEA_PASSWORD", "password", "ArgoSecret", "FORGEJO_TOKEN", "tokens", "OS_ACCESS_KEY", "ssh_key"] {
-            #expect(OutputGuard.isCredentialName(name), "\(name)")
+        for name in ["GITEA_PASSWORD", "password", "ArgoSecret", "FORGEJO_TOKEN", "tokens", "OS_ACCESS_KEY", "ssh_key",
+                     "DB_PASSWD", "GIT_SSH_PASSPHRASE", "OPENAI_APIKEY", "x_api_key", "api-key", "AWS_CREDENTIALS",
+                     "GOOGLE_APPLICATION_CREDENTIAL", "SSH_PRIVATE_KEY", "private", "AWS_SECRET_ACCESS_KEY",
+                     "SIGNING_KEY", "KEYCLOAK_ADMIN_PASSWORD", "CLIENT_SECRET_VALUE", "GIT_TOKEN"] {
+            #expect(CredentialVariables.isCredentialName(name), "\(name)")
         }
-        for name in ["KEYBOARD", "KEY", "DOMAIN", "PUBKEY", "MONKEY_BUSINESS"] {
-            #expect(!OutputGuard.isCredentialName(name), "\(name)")
+        // Public keys, and names whose last word says the value points at a credential.
+        for name in ["KEYBOARD", "KEY", "DOMAIN", "PUBKEY", "MONKEY_BUSINESS", "PATH", "HOME", "KEYCLOAK_URL",
+                     "PUBLIC_KEY_URL", "PUBLIC_KEY", "SSH_PUBLIC_KEY", "TOKEN_URL", "OIDC_TOKEN_ENDPOINT",
+                     "DEX_CLIENT_SECRET_NAME", "PRIVATE_KEY_FILE", "SSH_PRIVATE_KEY_PATH", "TOKEN_TTL",
+                     "AUTH_TOKEN_ENABLED", "AWS_ACCESS_KEY_ID", "KEY_ID", "SECRETS_NAMESPACE", "GIT_USERNAME"] {
+            #expect(!CredentialVariables.isCredentialName(name), "\(name)")
         }
     }
 
     @Test func flagWordsAndNumbersAreNotTreatedAsSecrets() {
         for value in ["true", "FALSE", "enabled", "8080", "abc"] {
-            #expect(!OutputGuard.couldBeSecret(value), "\(value)")
+            #expect(!CredentialVariables.couldBeSecret(value), "\(value)")
         }
         for value in ["hunter2", "s3cr3t-value", "ghp_0123456789"] {
-            #expect(OutputGuard.couldBeSecret(value), "\(value)")
+            #expect(CredentialVariables.couldBeSecret(value), "\(value)")
         }
     }
 }
@@ -705,8 +712,9 @@ struct HydrationEnvFileTests {
 
     @Test(arguments: [
         ("A=1\nNO_EQUALS_HERE\n", "ci.env:2:1: expected KEY=VALUE"),
-        ("  1BAD=x\n", "ci.env:1:3: invalid variable name \"1BAD\""),
-        ("MY KEY=x\n", "ci.env:1:1: invalid variable name \"MY KEY\""),
+        ("  1BAD=x\n", "ci.env:1:3: invalid variable name (a letter or _, then letters, digits and _)"),
+        ("MY KEY=x\n", "ci.env:1:1: invalid variable name (a letter or _, then letters, digits and _)"),
+        ("API_TOKEN: s3cr3t=value\n", "ci.env:1:1: invalid variable name (a letter or _, then letters, digits and _)"),
         ("GITEA_PASSWORD=\"s3cr3t-value\n", "ci.env:1:16: unterminated double-quoted value"),
         ("TOKEN='s3cr3t-value' tail\n", "ci.env:1:22: unexpected text after the closing quote"),
     ])

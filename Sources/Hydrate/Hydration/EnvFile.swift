@@ -39,7 +39,9 @@ public enum EnvFile {
         }
         let name = String(line[position..<equals])
         guard isVariableName(name) else {
-            throw LineError(column: position + 1, message: "invalid variable name \(goQuote(name))")
+            // Not quoted: on a line such as `API_TOKEN: sk-abc=…` the "name" holds part of a value.
+            throw LineError(column: position + 1,
+                            message: "invalid variable name (a letter or _, then letters, digits and _)")
         }
         let start = skipBlanks(line, from: equals + 1)
         if start < line.count, line[start] == "\"" || line[start] == "'" {

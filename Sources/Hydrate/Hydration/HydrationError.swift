@@ -1,4 +1,6 @@
-/// One problem found while planning a hydration, at a place in one file.
+/// One problem found while planning a hydration, at a place in one file. A plan's diagnostics
+/// leave the module redacted (`CredentialVariables.redacting`), so neither `description` nor the
+/// JSON encoding can show a credential's value.
 public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringConvertible {
     public enum Kind: String, Sendable, Encodable {
         /// The template does not parse or fails while executing; `message` is Go's wording, which
@@ -6,8 +8,10 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
         case template
         /// A variable (map key) the template asked for and nobody set.
         case missingKey
-        /// The rendered output is not valid YAML.
+        /// The rendered output of a `.yaml` or `.yml` file is not valid YAML.
         case invalidYAML
+        /// The rendered output of a `.json` file is not valid JSON.
+        case invalidJSON
         /// A Secret with data, or a credential's value, in the output.
         case secret
     }
@@ -45,7 +49,8 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
     }
 }
 
-/// Why a hydration was refused or failed. Never carries a variable's value.
+/// Why a hydration was refused or failed. Never carries a credential variable's value: `Hydrator`
+/// passes every error it throws through `CredentialVariables.redacting`.
 public enum HydrationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A bad request or input file (`--env-file`, `--values`): nothing was rendered.
     case invalidInput(String)

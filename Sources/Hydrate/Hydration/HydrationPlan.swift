@@ -64,6 +64,13 @@ public struct HydrationPlan: Sendable {
 
     /// Every change as one git-style unified diff, paths relative to the instances directory
     /// (`a/otc/example.org/stacks/core/argocd.yaml`); empty when nothing changes.
+    ///
+    /// A diff goes to CI logs, so no credential shows in it. A file whose template allows secrets
+    /// (`edpctl:allow-secrets`) is named without its lines: `Files a/… and b/… differ (its template
+    /// allows secrets: lines not shown)`, since its old lines may hold values no variable names
+    /// any more. In every other file, a line holding a credential variable's value (or its base64)
+    /// is replaced by `[line not shown: it holds the value of NAME]`, as old files may predate the
+    /// guard. Either way the diff is no longer one that `git apply` takes.
     public func unifiedDiff() -> String {
         var changes: [(path: String, old: [UInt8]?, new: [UInt8]?)] = []
         for file in files where file.change != .unchanged {
@@ -72,8 +79,18 @@ public struct HydrationPlan: Sendable {
         for removal in removals {
             changes.append((removal.path, removal.previous ?? [], nil))
         }
+        let credentials = CredentialVariables(environment: request.environment)
+        let allowingSecrets = Set(filesAllowingSecrets)
         return changes.sorted { goStringLess($0.path, $1.path) }.map { change in
-            Hydrate.unifiedDiff(path: request.instancePath + "/" + change.path, old: change.old, new: change.new)
+            let path = request.instancePath + "/" + change.path
+            if allowingSecrets.contains(change.path) {
+                let oldName = change.old == nil ? "/dev/null" : "a/" + path
+                let newName = change.new == nil ? "/dev/null" : "b/" + path
+                return "Files \(oldName) and \(newName) differ (its template allows secrets: lines not shown)\n"
+            }
+            return Hydrate.unifiedDiff(path: path, old: change.old, new: change.new) { line in
+                credentials.credential(in: line).map { "[line not shown: it holds the value of \($0.name)]" }
+            }
         }.joined()
     }
 }

@@ -188,7 +188,8 @@ public struct HydrationInputs: Sendable {
         do {
             document = try decodeYAMLValue(text, sourceName: fileName)
         } catch {
-            throw HydrationError.invalidInput("\(error)")
+            // Which scalars are credentials is known only once the file is read.
+            throw HydrationError.invalidInput(CredentialVariables.withoutQuotedScalars("\(error)"))
         }
         guard case .map(let map) = document else {
             throw HydrationError.invalidInput(

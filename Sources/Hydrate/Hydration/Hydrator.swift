@@ -83,7 +83,9 @@ public enum Hydrator {
                 failures.append("\(error)")
             }
         }
-        if !failures.isEmpty { throw HydrationError.writeFailed(failures) }
+        if !failures.isEmpty {
+            throw CredentialVariables(environment: request.environment).redacting(.writeFailed(failures))
+        }
         return plan.preview
     }
 
@@ -131,7 +133,9 @@ public enum Hydrator {
         }
         let outcomes = slots.values
         let diagnostics = outcomes.flatMap(\.diagnostics)
-        if !diagnostics.isEmpty { throw HydrationError.rejected(HydrationDiagnostic.sortedByPosition(diagnostics)) }
+        if !diagnostics.isEmpty {
+            throw outputGuard.credentials.redacting(.rejected(HydrationDiagnostic.sortedByPosition(diagnostics)))
+        }
         return outcomes
     }
 
@@ -259,15 +263,15 @@ private struct FileRenderer: Sendable {
                 output = result.output
             } catch {
                 outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: nil, column: nil,
-                                                           message: outputGuard.redacting("\(error)"))]
+                                                           message: "\(error)")]
                 return outcome
             }
         }
         if isBlankOutput(output) { return outcome }
         outcome.output = output
-        if OutputGuard.isYAMLFile(path) {
-            outcome.diagnostics += outputGuard.yamlDiagnostics(file: path, output: output,
-                                                               checkSecrets: !outcome.allowsSecrets)
+        if let format = OutputGuard.manifestFormat(of: path) {
+            outcome.diagnostics += outputGuard.manifestDiagnostics(file: path, output: output, format: format,
+                                                                   checkSecrets: !outcome.allowsSecrets)
         }
         if !outcome.allowsSecrets {
             outcome.diagnostics += outputGuard.credentialDiagnostics(file: path, output: output)

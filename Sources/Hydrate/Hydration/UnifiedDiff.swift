@@ -1,7 +1,9 @@
 /// A unified diff of one file as git prints it (three lines of context, `/dev/null` for a created
 /// or deleted side, `\ No newline at end of file`), so that `git apply` takes it from the root of
-/// the instances checkout.
-func unifiedDiff(path: String, old: [UInt8]?, new: [UInt8]?, context: Int = 3) -> String {
+/// the instances checkout. A line for which `masking` returns a text is printed as that text
+/// (after its `+`, `-` or blank), which `git apply` then no longer takes.
+func unifiedDiff(path: String, old: [UInt8]?, new: [UInt8]?, context: Int = 3,
+                 masking: (ArraySlice<UInt8>) -> String? = { _ in nil }) -> String {
     let oldName = old == nil ? "/dev/null" : "a/" + path
     let newName = new == nil ? "/dev/null" : "b/" + path
     let oldBytes = old ?? []
@@ -15,9 +17,9 @@ func unifiedDiff(path: String, old: [UInt8]?, new: [UInt8]?, context: Int = 3) -
         text += hunkHeader(operations, hunk)
         for operation in operations[hunk] {
             switch operation {
-            case .keep(let index, _): text += diffLine(" ", oldLines[index])
-            case .delete(let index): text += diffLine("-", oldLines[index])
-            case .insert(let index): text += diffLine("+", newLines[index])
+            case .keep(let index, _): text += diffLine(" ", oldLines[index], masking)
+            case .delete(let index): text += diffLine("-", oldLines[index], masking)
+            case .insert(let index): text += diffLine("+", newLines[index], masking)
             }
         }
     }
@@ -124,7 +126,9 @@ private func hunkHeader(_ operations: [EditOperation], _ hunk: Range<Int>) -> St
     return "@@ -\(range(oldBefore, oldCount)) +\(range(newBefore, newCount)) @@\n"
 }
 
-private func diffLine(_ marker: String, _ line: ArraySlice<UInt8>) -> String {
+private func diffLine(_ marker: String, _ line: ArraySlice<UInt8>,
+                      _ masking: (ArraySlice<UInt8>) -> String?) -> String {
+    if let mask = masking(line) { return marker + mask + "\n" }
     let text = marker + String(decoding: line, as: UTF8.self)
     return line.last == 0x0A ? text : text + "\n\\ No newline at end of file\n"
 }

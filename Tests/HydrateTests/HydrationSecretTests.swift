@@ -1,0 +1,393 @@
+import Foundation
+import Testing
+@testable import Hydrate
+
+private let hint = "<<</* edpctl:allow-secrets */>>>"
+
+/// The guard's findings for one rendered file, as `file:line:col: message` lines.
+private func guardFindings(_ file: String, _ text: String, environment: [String: String] = [:],
+                           checkSecrets: Bool = true) throws -> [String] {
+    let outputGuard = try OutputGuard(environment: environment, leftDelimiter: "<<<", rightDelimiter: ">>>")
+    let format = try #require(OutputGuard.manifestFormat(of: file))
+    return outputGuard.manifestDiagnostics(file: file, output: Array(text.utf8), format: format,
+                                           checkSecrets: checkSecrets).map(\.description)
+}
+
+private func secretFinding(_ file: String, _ line: Int, _ column: Int, _ name: String, _ field: String = "data") -> String {
+    "\(file):\(line):\(column): Secret \"\(name)\" has \(field) in it: Secrets are created outside git (or opt the file out with \(hint))"
+}
+
+@Suite("Hydration: every shape of a Secret")
+struct HydrationSecretShapeTests {
+    @Test(arguments: [
+        ("json", "s.json", """
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "j", "namespace": "n"},
+             "data": {"k": "djE="}}
+            """, ["s.json:2:2: Secret \"n/j\""]),
+        ("json with tabs around it", "s.json", "\t{\t\"kind\": \"Secret\",\n\t\"stringData\": {\"k\": \"v\"}}\n\t",
+         ["s.json:2:2: Secret \"\" has stringData"]),
+        ("SecretList items without their own kind", "l.yaml", """
+            apiVersion: v1
+            kind: SecretList
+            items:
+              - metadata: {name: typed}
+                data: {k: djE=}
+
+            """, ["l.yaml:5:5: Secret \"typed\""]),
+        ("SecretList in JSON", "l.json", """
+            {"kind": "SecretList", "items": [{"metadata": {"name": "a"}, "data": {"k": "djE="}},
+                                             {"metadata": {"name": "b"}, "data": {}}]}
+            """, ["l.json:1:62: Secret \"a\""]),
+        ("any List, nested", "n.yaml", """
+            kind: ConfigMapList
+            items:
+              - kind: List
+                items:
+                  - kind: List
+                    items:
+                      - kind: Secret
+                        metadata: {name: deep}
+                        stringData: {password: x}
+
+            """, ["n.yaml:9:13: Secret \"deep\" has stringData"]),
+        ("kind through a merge key", "m.yaml", """
+            apiVersion: v1
+            kind: List
+            x-base: &base
+              apiVersion: v1
+              kind: Secret
+            items:
+              - <<: *base
+                metadata: {name: merged}
+                stringData: {password: x}
+
+            """, ["m.yaml:9:5: Secret \"merged\" has stringData"]),
+        ("data through merge keys in a list", "d.yaml", """
+            x-meta: &meta {metadata: {name: from-anchors}}
+            x-data: &data
+              data:
+                k: djE=
+            secret:
+              <<: [*meta, *data]
+              kind: Secret
+
+            """, ["d.yaml:3:3: Secret \"from-anchors\""]),
+        ("an explicit !!merge key", "t.yaml", "kind: Secret\n!!merge <<: {data: {k: v}}\n", ["t.yaml:2:14: Secret \"\""]),
+        ("kind through an alias", "a.yaml", """
+            ---
+            x: &kind Secret
+            ---
+            kind: *kind
+            metadata: {name: aliased}
+            data: {k: djE=}
+
+            """, ["a.yaml:6:1: Secret \"aliased\""]),
+        ("flow style and quoted keys", "f.yaml", """
+            {"kind": 'Secret', 'metadata': {"name": flow}, "data": {k: v}}
+
+            """, ["f.yaml:1:48: Secret \"flow\""]),
+        ("tags", "g.yaml", """
+            kind: !!str Secret
+            metadata: {name: tagged}
+            data: {k: v}
+            ---
+            kind: !!binary U2VjcmV0
+            metadata: {name: binary}
+            stringData: {k: v}
+
+            """, ["g.yaml:3:1: Secret \"tagged\"", "g.yaml:7:1: Secret \"binary\" has stringData"]),
+        ("second document, after a ConfigMap", "c.yaml", """
+            kind: ConfigMap
+            data: {k: v}
+            ---
+            kind: Secret
+            metadata: {name: second}
+            data: {k: djE=}
+
+            """, ["c.yaml:6:1: Secret \"second\""]),
+        ("a manifest embedded in Helm values", "stacks/x/values.yaml", """
+            extraObjects:
+              - apiVersion: v1
+                kind: Secret
+                metadata: {name: embedded}
+                stringData:
+                  token: abc
+
+            """, ["stacks/x/values.yaml:5:5: Secret \"embedded\" has stringData"]),
+        ("data that is not a mapping", "s.yml", "kind: Secret\ndata: djE=\n", ["s.yml:2:1: Secret \"\""]),
+    ])
+    func secretIsFound(shape: String, file: String, text: String, expected: [String]) throws {
+        let findings = try guardFindings(file, text)
+        #expect(findings.count == expected.count, "\(shape): \(findings)")
+        for (finding, prefix) in zip(findings, expected) {
+            #expect(finding.hasPrefix(prefix), "\(shape): \(finding)")
+            #expect(finding.hasSuffix(" in it: Secrets are created outside git (or opt the file out with \(hint))"))
+        }
+    }
+
+    @Test(arguments: [
+        ("empty data", "kind: Secret\ndata: {}\nstringData: ~\n---\nkind: Secret\ndata:\nstringData: ''\n"),
+        ("a ConfigMap", "kind: ConfigMap\ndata: {password: x}\n"),
+        ("a SealedSecret", "kind: SealedSecret\nspec: {encryptedData: {k: AgBy}}\n"),
+        ("a quoted << is a plain key", "x: &s {kind: Secret}\ny:\n  \"<<\": *s\n  data: {k: v}\n"),
+        ("the kind is case-sensitive, as in Kubernetes", "kind: secret\ndata: {k: v}\n"),
+        ("a List item with a kind of its own", "kind: SecretList\nitems:\n  - kind: ConfigMap\n    data: {k: v}\n"),
+    ])
+    func notASecretWithData(shape: String, text: String) throws {
+        #expect(try guardFindings("x.yaml", text) == [], "\(shape)")
+    }
+
+    @Test func aSecretReachedTwiceThroughAnAliasIsListedOnce() throws {
+        let text = "a: &s {kind: Secret, metadata: {name: once}, data: {k: v}}\nb: *s\nc: [*s, *s]\n"
+        #expect(try guardFindings("x.yaml", text) == [secretFinding("x.yaml", 1, 46, "once")])
+    }
+
+    @Test func jsonThatDoesNotParseIsRefusedLikeYAML() throws {
+        #expect(try guardFindings("x.json", "{\"a\": 1,\n \"b\": [1, 2}\n") == [
+            "x.json:2:12: the rendered output is not valid JSON: did not find expected ',' or ']'",
+        ])
+        #expect(try guardFindings("x.json", "{\"a\": 1, \"a\": 2}\n") == [
+            "x.json:1:2: the rendered output is not valid JSON: mapping key \"a\" already defined",
+        ])
+        #expect(try guardFindings("x.json", "[1, {\"a\": \"\\/\"}]\n") == [])
+        #expect(try guardFindings("x.json", "{\"kind\": \"Secret\", \"data\": {\"k\": \"v\"}}", checkSecrets: false) == [])
+    }
+
+    @Test func uppercaseExtensionsAreManifestsToo() {
+        #expect(OutputGuard.manifestFormat(of: "a/B.YAML") == .yaml)
+        #expect(OutputGuard.manifestFormat(of: "a/b.Json") == .json)
+        #expect(OutputGuard.manifestFormat(of: "a/b.yaml.txt") == nil)
+    }
+
+    // MARK: Alias bombs
+
+    /// `a0: &a0 [x × width]`, `a1: &a1 [*a0 × width]`, …: width^levels nodes in a few hundred bytes.
+    private func aliasBomb(levels: Int, width: Int = 9, asKey: Bool = false) -> String {
+        var lines = ["a0: &a0 [" + Array(repeating: "x", count: width).joined(separator: ", ") + "]"]
+        for level in 1...levels {
+            lines.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: width).joined(separator: ", ") + "]")
+        }
+        lines.append(asKey ? "? *a\(levels)\n: 1" : "kind: Secret\ndata: *a\(levels)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test(arguments: [false, true])
+    func anAliasBombStopsAtOnceAsInGoYAML(asKey: Bool) throws {
+        let start = Date()
+        let findings = try guardFindings("bomb.yaml", aliasBomb(levels: 9, asKey: asKey))
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(findings.count == 1)
+        #expect(findings.first?.hasPrefix("bomb.yaml:") == true)
+        #expect(findings.first?.hasSuffix(": the rendered output is not valid YAML: document contains excessive aliasing") == true)
+    }
+
+    @Test func ordinaryAliasingPasses() throws {
+        let oneLevel = aliasBomb(levels: 1).replacingOccurrences(of: "kind: Secret\n", with: "")
+        #expect(try guardFindings("ok.yaml", oneLevel) == [])
+        var budget = YAMLAliasBudget()
+        #expect(budget.count(oneLevel) == nil)
+        // The document, a0 and its 10 nodes, a1 with 1 + 9 × 10, data with a1's 91 again.
+        #expect(budget.expandedNodes == 1 + (1 + 10) + (1 + 91) + (1 + 91))
+        #expect(budget.aliasedNodes == 9 * 10 + 91)
+    }
+
+    /// `l0: &l0 {kind: Secret}`, `l1: &l1 {<<: *l0, k1: v}`, …, then `secret: {<<: *lN, data: …}`.
+    private func mergeChain(_ links: Int) -> String {
+        var lines = ["l0: &l0 {kind: Secret}"]
+        for link in 1...links { lines.append("l\(link): &l\(link) {<<: *l\(link - 1), k\(link): v}") }
+        lines.append("secret: {<<: *l\(links), metadata: {name: chained}, data: {k: v}}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func aChainOfMergeKeysIsFollowedButBounded() throws {
+        let short = try guardFindings("chain.yaml", mergeChain(10))
+        #expect(short == [secretFinding("chain.yaml", 12, 47, "chained")], "\(short)")
+        // Each field looked up walks the chain again: the walk's own budget stops it before go-yaml's ratio does.
+        #expect(YAMLAliasBudget.excessiveAliasing(in: mergeChain(150)) == nil)
+        let start = Date()
+        let findings = try guardFindings("chain.yaml", mergeChain(150))
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(findings.count == 1)
+        #expect(findings.first?.hasSuffix(": the rendered output is not valid YAML: document contains excessive aliasing") == true)
+    }
+
+    @Test func excessiveAliasingFollowsGoYAMLsRatio() {
+        // 2,000 plain nodes, then aliases of them: go-yaml allows up to 99% aliased nodes below 400,000.
+        let plain = "base: &b [" + Array(repeating: "x", count: 2000).joined(separator: ",") + "]\n"
+        func copies(_ count: Int) -> String {
+            "copies: [" + Array(repeating: "*b", count: count).joined(separator: ",") + "]\n"
+        }
+        var budget = YAMLAliasBudget()
+        #expect(budget.count(plain + copies(90)) == nil)
+        #expect(budget.aliasedNodes == 90 * 2001)
+        // The 100th copy makes 200,100 of 202,105 nodes aliased: over 99%.
+        budget = YAMLAliasBudget()
+        let stop = budget.count(plain + copies(110))
+        #expect(stop?.line == 2 && stop?.column == 307)
+    }
+}
+
+/// A scratch templates tree with one stack, `core`, and an empty instances folder.
+private final class SecretFixture {
+    let root = NSTemporaryDirectory() + "hydration-secrets-" + UUID().uuidString
+
+    init(_ templates: [String: String]) throws {
+        try FileManager.default.createDirectory(atPath: root + "/instances", withIntermediateDirectories: true)
+        try write("templates/registry/core.yaml", "a: b\n")
+        for (path, text) in templates { try write("templates/" + path, text) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func write(_ path: String, _ text: String) throws {
+        let absolute = root + "/" + path
+        try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: absolute))
+    }
+
+    func request(_ variables: [String: String]) -> HydrationRequest {
+        HydrationRequest(templatesDirectory: root + "/templates", instancesDirectory: root + "/instances",
+                         provider: "otc", domain: "example.org", stacks: ["core"], variables: variables)
+    }
+
+    /// The diagnostics planning throws.
+    func diagnostics(_ variables: [String: String]) throws -> [HydrationDiagnostic] {
+        do {
+            _ = try Hydrator.plan(request(variables))
+        } catch HydrationError.rejected(let diagnostics) {
+            return diagnostics
+        }
+        Issue.record("the plan was not rejected")
+        return []
+    }
+}
+
+private let credentials = [
+    "DB_PASSWORD": "Zq7-hunter2-Xw9",
+    "API_TOKEN": "tok+/=AbCdEfGh12",
+    "GREETING": "hello world",
+]
+
+/// What a leak of `value` would look like: itself, its base64, or any 6 characters of either.
+private func leaks(_ value: String, in text: String) -> String? {
+    for form in [value, Data(value.utf8).base64EncodedString()] {
+        let characters = Array(form)
+        for start in 0...(characters.count - 6) where text.contains(String(characters[start..<(start + 6)])) {
+            return String(characters[start..<(start + 6)])
+        }
+    }
+    return nil
+}
+
+@Suite("Hydration: no credential in any message")
+struct HydrationRedactionTests {
+    @Test(arguments: [
+        ("a duplicate key made of a value", "dup.yaml", "<<< .Env.DB_PASSWORD >>>: 1\n<<< .Env.DB_PASSWORD >>>: 2\n",
+         "stacks/core/dup.yaml:1:1: the rendered output is not valid YAML: mapping key \"<DB_PASSWORD redacted>\" already defined"),
+        ("a duplicate key made of 5 characters of a value", "dup5.yaml",
+         "<<< .Env.DB_PASSWORD | strings.Trunc 5 >>>: 1\n<<< .Env.DB_PASSWORD | strings.Trunc 5 >>>: 2\n",
+         "stacks/core/dup5.yaml:1:1: the rendered output is not valid YAML: mapping key \"<DB_PASSWORD redacted>\" already defined"),
+        ("a JSON error quoting the first characters", "j.yaml", "<<< data.JSON .Env.API_TOKEN >>>\n",
+         "template: stacks/core/j.yaml:1:4: executing \"stacks/core/j.yaml\" at <data.JSON>: error calling JSON: "
+            + "unable to unmarshal object: json:1:1: cannot unmarshal !!str `<API_TOKEN redacted>...` into map[string]interface {}"),
+        ("range over a piece of a value", "r.yaml", "<<< range (.Env.API_TOKEN | strings.Trunc 9) >>>x<<< end >>>\n",
+         "template: stacks/core/r.yaml:1:42: executing \"stacks/core/r.yaml\" at <9>: range can't iterate over <API_TOKEN redacted>"),
+        ("range over a piece of a value's base64", "b.yaml",
+         "<<< range (base64.Encode .Env.DB_PASSWORD | strings.Trunc 8) >>>x<<< end >>>\n",
+         "template: stacks/core/b.yaml:1:58: executing \"stacks/core/b.yaml\" at <8>: range can't iterate over <DB_PASSWORD redacted>"),
+        ("a JSON output that does not parse", "o.json", "{\"a\": <<< .Env.API_TOKEN >>>]\n",
+         "stacks/core/o.json:1:23: the rendered output is not valid JSON: did not find expected ',' or '}'"),
+    ])
+    func messagesQuoteNoCredential(situation: String, file: String, template: String, expected: String) throws {
+        let fixture = try SecretFixture(["stacks/core/" + file: template])
+        let diagnostics = try fixture.diagnostics(credentials)
+        let messages = diagnostics.map(\.description)
+        #expect(messages.contains(expected), "\(situation): \(messages)")
+        let encoded = String(decoding: try JSONEncoder().encode(diagnostics), as: UTF8.self)
+            .replacingOccurrences(of: "\\/", with: "/")
+        for value in [credentials["DB_PASSWORD"]!, credentials["API_TOKEN"]!] {
+            #expect(leaks(value, in: messages.joined(separator: "\n")) == nil, "\(situation): \(messages)")
+            #expect(leaks(value, in: encoded) == nil, "\(situation): \(encoded)")
+        }
+    }
+
+    @Test func theFilesOwnPathIsKeptWhenAValueSharesAPieceOfIt() {
+        let credentials = CredentialVariables(environment: ["ARGOCD_PASSWORD": "argocd-admin-2024"])
+        let error = credentials.redacting(.rejected([HydrationDiagnostic(
+            kind: .template, file: "stacks/core/argocd.yaml", line: nil, column: nil,
+            message: "template: stacks/core/argocd.yaml:3:7: range can't iterate over admin-2024")]))
+        #expect(error.description.hasSuffix(
+            "\ntemplate: stacks/core/argocd.yaml:3:7: range can't iterate over <ARGOCD_PASSWORD redacted>"))
+    }
+
+    @Test func redactionCatchesEveryFormOfAValue() {
+        let credentials = CredentialVariables(environment: ["GIT_TOKEN": "ghp_Secret/Value+1", "PATH": "/usr/bin"])
+        let base64 = Data("ghp_Secret/Value+1".utf8).base64EncodedString()
+        let inner = Data("user:ghp_Secret/Value+1".utf8).base64EncodedString()
+        for text in ["ghp_Secret/Value+1", base64, inner, "\"ghp_S\"", "`ghp_Se...`", "Value+", "x ghp_Secret/ y",
+                     base64.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")] {
+            let redacted = credentials.redacting("at " + text + " end")
+            #expect(redacted.contains("<GIT_TOKEN redacted>") && !redacted.contains("ghp_S"), "\(text) → \(redacted)")
+        }
+        #expect(credentials.redacting("in /usr/bin and \"Val\" or Value") == "in /usr/bin and \"Val\" or Value")
+    }
+
+    /// A key indented into YAML appears line by line, never whole.
+    @Test func eachLongLineOfAMultiLineValueCounts() throws {
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\nbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n"
+        let fixture = try SecretFixture(["stacks/core/key.yaml": "key: |\n<<< .Env.SSH_PRIVATE_KEY | strings.Indent 2 >>>\n"])
+        let messages = try fixture.diagnostics(["SSH_PRIVATE_KEY": key]).map(\.description)
+        #expect(messages.count == 2, "\(messages)")
+        #expect(messages.allSatisfy { $0.contains("the value of the credential variable SSH_PRIVATE_KEY appears in the output") }, "\(messages)")
+        #expect(messages.map { $0.prefix(24) } == ["stacks/core/key.yaml:3:3", "stacks/core/key.yaml:4:3"])
+    }
+
+    @Test func aValuesFileErrorQuotesNoScalar() throws {
+        let fixture = try SecretFixture([:])
+        try fixture.write("values.yaml", "DB_PASSWORD: !!int Zq7-hunter2-Xw9\n")
+        #expect(throws: HydrationError.invalidInput(
+            "\(fixture.root)/values.yaml:1:14: cannot decode !!str `…` as a !!int")) {
+            try HydrationInputs.load(valuesFile: fixture.root + "/values.yaml", envFile: nil, environment: [:])
+        }
+    }
+
+}
+
+@Suite("Hydration: the diff of a file with credentials")
+struct HydrationSecretDiffTests {
+    @Test func aFileThatAllowsSecretsIsNamedWithoutItsLines() throws {
+        let fixture = try SecretFixture([
+            "stacks/core/secret.yaml": "<<</* edpctl:allow-secrets */>>>\nkind: Secret\nstringData:\n  password: <<< .Env.DB_PASSWORD >>>\n",
+        ])
+        try fixture.write("instances/otc/example.org/stacks/core/secret.yaml", "kind: Secret\nstringData:\n  password: old-Pa55word\n")
+        let plan = try Hydrator.plan(fixture.request(credentials))
+        let diff = plan.unifiedDiff()
+        #expect(diff == """
+            --- /dev/null
+            +++ b/otc/example.org/registry/core.yaml
+            @@ -0,0 +1 @@
+            +a: b
+            Files a/otc/example.org/stacks/core/secret.yaml and b/otc/example.org/stacks/core/secret.yaml differ (its template allows secrets: lines not shown)
+
+            """)
+    }
+
+    @Test func aLineHoldingACredentialIsMaskedInEveryOtherFile() throws {
+        let fixture = try SecretFixture(["stacks/core/app.yaml": "greeting: <<< .Env.GREETING >>>\n"])
+        let token = Data("tok+/=AbCdEfGh12".utf8).base64EncodedString()
+        try fixture.write("instances/otc/example.org/stacks/core/app.yaml",
+                          "greeting: hi\npassword: Zq7-hunter2-Xw9\ntoken: \(token)\n")
+        let diff = try Hydrator.plan(fixture.request(credentials)).unifiedDiff()
+        #expect(diff.hasSuffix("""
+            --- a/otc/example.org/stacks/core/app.yaml
+            +++ b/otc/example.org/stacks/core/app.yaml
+            @@ -1,3 +1 @@
+            -greeting: hi
+            -[line not shown: it holds the value of DB_PASSWORD]
+            -[line not shown: it holds the value of API_TOKEN]
+            +greeting: hello world
+
+            """), "\(diff)")
+    }
+}
