@@ -10,25 +10,25 @@ final class GoRegexpMatcher {
     private typealias Instruction = GoRegexpProgram.Instruction
 
     private let program: GoRegexpProgram
-    private let code: UnsafeMutableBufferPointer<Instruction>
+    private let code: UnsafeMutablePointer<Instruction>
     /// Per rune class, which ASCII runes it holds (two 64-bit halves), to skip the range search for them.
     private let asciiMasks: UnsafeMutableBufferPointer<(UInt64, UInt64)>
     /// Capture slots a thread carries: none when only "is there a match" is asked.
     private let slotCount: Int
-    private var runQueue: ThreadQueue
-    private var nextQueue: ThreadQueue
+    /// The threads at the current position and at the next one, kept between searches (their slot
+    /// memory grows as needed, so a search hands back its copies).
+    private var queues: (ThreadQueue, ThreadQueue)
     /// The work list of `add`: instruction numbers to visit, and capture slots to restore (`-slot - 1`).
     private let pending: UnsafeMutablePointer<Int>
     private let pendingValues: UnsafeMutablePointer<Int>
     private let startSlots: UnsafeMutablePointer<Int>
-    private var matchSlots: [Int]
-    private var matched = false
+    private let matchSlots: UnsafeMutablePointer<Int>
 
     init(_ program: GoRegexpProgram, captures: Bool) {
         self.program = program
         slotCount = captures ? program.slotCount : 0
         code = .allocate(capacity: program.instructions.count)
-        _ = code.initialize(from: program.instructions)
+        code.initialize(from: program.instructions, count: program.instructions.count)
         asciiMasks = .allocate(capacity: max(program.classes.count, 1))
         for (index, runes) in program.classes.enumerated() {
             var mask: (UInt64, UInt64) = (0, 0)
@@ -38,12 +38,11 @@ final class GoRegexpMatcher {
             asciiMasks[index] = mask
         }
         let size = program.instructions.count
-        runQueue = ThreadQueue(size: size, slotCount: slotCount)
-        nextQueue = ThreadQueue(size: size, slotCount: slotCount)
+        queues = (ThreadQueue(size: size, slotCount: slotCount), ThreadQueue(size: size, slotCount: slotCount))
         pending = .allocate(capacity: size + 1)
         pendingValues = .allocate(capacity: size + 1)
         startSlots = .allocate(capacity: max(slotCount, 1))
-        matchSlots = Array(repeating: -1, count: slotCount)
+        matchSlots = .allocate(capacity: max(slotCount, 1))
     }
 
     deinit {
@@ -52,6 +51,9 @@ final class GoRegexpMatcher {
         pending.deallocate()
         pendingValues.deallocate()
         startSlots.deallocate()
+        matchSlots.deallocate()
+        queues.0.deallocate()
+        queues.1.deallocate()
     }
 
     /// The leftmost-first match that starts at or after byte offset `start` of `text` (which the
@@ -59,11 +61,14 @@ final class GoRegexpMatcher {
     /// byte offsets (-1 for a group that did not take part), empty when captures were not asked for;
     /// nil when nothing matches.
     func match(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> [Int]? {
-        matched = false
+        var matched = false
         for slot in 0..<slotCount {
             matchSlots[slot] = -1
             startSlots[slot] = -1
         }
+        var runQueue = queues.0
+        var nextQueue = queues.1
+        defer { queues = (runQueue, nextQueue) }
         runQueue.clear()
         nextQueue.clear()
         var position = start
@@ -87,9 +92,9 @@ final class GoRegexpMatcher {
             }
             if !matched {
                 if slotCount > 0 { startSlots[0] = position }
-                add(runQueue, program.start, at: position, slots: startSlots, before: previous, after: current)
+                add(&runQueue, program.start, at: position, slots: startSlots, before: previous, after: current)
             }
-            step(at: position, rune: current, width: width, nextRune: next)
+            step(&runQueue, into: &nextQueue, at: position, rune: current, width: width, nextRune: next, matched: &matched)
             if width == 0 { break }
             if slotCount == 0, matched { break }
             position += width
@@ -98,14 +103,14 @@ final class GoRegexpMatcher {
             if current >= 0 { (next, nextWidth) = Self.rune(at: position + width, in: text) }
             swap(&runQueue, &nextQueue)
         }
-        nextQueue.clear()
-        return matched ? matchSlots : nil
+        return matched ? Array(UnsafeBufferPointer(start: matchSlots, count: slotCount)) : nil
     }
 
-    /// Runs each thread of the run queue over `rune` (at `position`, `width` bytes; -1 at the end of
-    /// the text), in priority order, queueing the survivors for the next position.
-    private func step(at position: Int, rune: Int, width: Int, nextRune: Int) {
-        let queue = runQueue
+    /// Runs each thread of `queue` over `rune` (at `position`, `width` bytes; -1 at the end of the
+    /// text), in priority order, queueing the survivors in `nextQueue`. Empties `queue`.
+    private func step(_ queue: inout ThreadQueue, into nextQueue: inout ThreadQueue, at position: Int, rune: Int,
+                      width: Int, nextRune: Int, matched: inout Bool) {
+        defer { queue.clear() }
         for entry in 0..<queue.count {
             let thread = queue.threads[entry]
             if thread < 0 { continue }
@@ -116,11 +121,10 @@ final class GoRegexpMatcher {
             case .match:
                 if slotCount > 0 {
                     slots[1] = position
-                    for slot in 0..<slotCount { matchSlots[slot] = slots[slot] }
+                    matchSlots.update(from: slots, count: slotCount)
                 }
                 matched = true
                 // Leftmost-first: the threads after this one have lower priority.
-                queue.clear()
                 return
             case .rune:
                 advances = rune == instruction.arg
@@ -134,10 +138,9 @@ final class GoRegexpMatcher {
                 advances = false
             }
             if advances {
-                add(nextQueue, instruction.out, at: position + width, slots: slots, before: rune, after: nextRune)
+                add(&nextQueue, instruction.out, at: position + width, slots: slots, before: rune, after: nextRune)
             }
         }
-        queue.clear()
     }
 
     private func classContains(_ index: Int, _ rune: Int) -> Bool {
@@ -149,8 +152,14 @@ final class GoRegexpMatcher {
     /// Queues the threads reachable from instruction `start` without consuming a rune, in priority
     /// order, each with a copy of `slots` as the captures on its way set them. Between the runes
     /// `before` and `after` (-1 at either end of the text) the zero-width assertions are decided.
-    private func add(_ queue: ThreadQueue, _ start: Int, at position: Int, slots: UnsafeMutablePointer<Int>,
+    private func add(_ queue: inout ThreadQueue, _ start: Int, at position: Int, slots: UnsafeMutablePointer<Int>,
                      before: Int, after: Int) {
+        // The queue's set operations are written out here: this is the innermost loop, and debug builds
+        // do not inline.
+        let visited = queue.sparse
+        let entries = queue.instructions
+        var count = queue.count
+        defer { queue.count = count }
         var top = 0
         pending[0] = start
         top = 1
@@ -162,8 +171,13 @@ final class GoRegexpMatcher {
                 continue
             }
             var pc = entry
-            follow: while pc != 0, !queue.contains(pc) {
-                let index = queue.insert(pc)
+            follow: while pc != 0 {
+                let seen = visited[pc]
+                if seen < count, entries[seen] == pc { break }
+                visited[pc] = count
+                entries[count] = pc
+                queue.threads[count] = -1
+                count += 1
                 let instruction = code[pc]
                 switch instruction.op {
                 case .fail:
@@ -186,7 +200,7 @@ final class GoRegexpMatcher {
                     }
                     pc = instruction.out
                 case .match, .rune, .runeClass, .anyRune, .anyRuneNotNewline:
-                    queue.addThread(at: index, copying: slots)
+                    queue.addThread(at: count - 1, copying: slots)
                     break follow
                 }
             }
@@ -248,16 +262,19 @@ final class GoRegexpMatcher {
 
 /// The threads waiting at one position: a sparse set of instruction numbers in insertion (priority)
 /// order (https://research.swtch.com/sparse), each with the capture slots of its thread when the
-/// instruction consumes a rune or matches.
-private final class ThreadQueue {
+/// instruction consumes a rune or matches. A value over memory its matcher owns and frees.
+private struct ThreadQueue {
     let instructions: UnsafeMutablePointer<Int>
     /// For each entry, its thread's number in `slots`, or -1 for an instruction only passed through.
     let threads: UnsafeMutablePointer<Int>
-    private let sparse: UnsafeMutablePointer<Int>
+    /// Where each instruction's entry is, when it has one (the entry must point back).
+    let sparse: UnsafeMutablePointer<Int>
+    /// One thread's slots after another; grown by `addThread` (a copy of the queue sees the growth
+    /// only when handed back, which the matcher does by keeping the queue in one place while running).
     private(set) var slots: UnsafeMutablePointer<Int>
     private var slotCapacity: Int
     private let slotCount: Int
-    private(set) var count = 0
+    var count = 0
     private var threadCount = 0
 
     init(size: Int, slotCount: Int) {
@@ -270,34 +287,20 @@ private final class ThreadQueue {
         slots = .allocate(capacity: max(slotCapacity, 1))
     }
 
-    deinit {
+    func deallocate() {
         instructions.deallocate()
         threads.deallocate()
         sparse.deallocate()
         slots.deallocate()
     }
 
-    func contains(_ pc: Int) -> Bool {
-        let index = sparse[pc]
-        return index < count && instructions[index] == pc
-    }
-
-    func insert(_ pc: Int) -> Int {
-        instructions[count] = pc
-        threads[count] = -1
-        sparse[pc] = count
-        count += 1
-        return count - 1
-    }
-
-    func addThread(at index: Int, copying source: UnsafeMutablePointer<Int>) {
+    mutating func addThread(at index: Int, copying source: UnsafeMutablePointer<Int>) {
         threads[index] = threadCount
         if slotCount > 0 {
-            // Grown here, never while `step` reads this queue's slots (it reads the other queue).
             if (threadCount + 1) * slotCount > slotCapacity {
                 slotCapacity *= 2
                 let grown = UnsafeMutablePointer<Int>.allocate(capacity: slotCapacity)
-                grown.update(from: slots, count: threadCount * slotCount)
+                grown.initialize(from: slots, count: threadCount * slotCount)
                 slots.deallocate()
                 slots = grown
             }
@@ -306,7 +309,7 @@ private final class ThreadQueue {
         threadCount += 1
     }
 
-    func clear() {
+    mutating func clear() {
         count = 0
         threadCount = 0
     }

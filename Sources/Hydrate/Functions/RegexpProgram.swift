@@ -45,13 +45,14 @@ struct GoRegexpProgram {
     private(set) var classes: [GoRuneClass] = []
     private(set) var start = 0
     /// Capture slots: two per group, the whole match included.
-    private(set) var slotCount = 2
+    let slotCount: Int
     /// Runes every match starts with (as UTF-8), which lets the matcher skip ahead to them.
     private(set) var literalPrefix: [UInt8] = []
     /// Whether every match starts at the beginning of the text (`^` without `(?m)`, `\A`).
     private(set) var anchoredAtStart = false
 
     init(_ syntax: GoRegexpSyntax, pattern: String) throws {
+        slotCount = 2 * syntax.groupNames.count
         do {
             let whole = try compile(syntax.root)
             patch(whole.out, to: try emit(Instruction(op: .match)))
@@ -154,7 +155,6 @@ struct GoRegexpProgram {
         case .noWordBoundary:
             return try empty(.noWordBoundary)
         case .capture(let sub, let index, _):
-            slotCount = max(slotCount, 2 * index + 2)
             let open = try single(Instruction(op: .capture, arg: 2 * index), nullable: true)
             let body = try compile(sub)
             let close = try single(Instruction(op: .capture, arg: 2 * index + 1), nullable: true)
