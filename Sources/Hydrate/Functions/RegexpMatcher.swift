@@ -80,6 +80,7 @@ final class GoRegexpMatcher {
             if runQueue.count == 0 {
                 if program.anchoredAtStart, position != 0 { break }
                 if matched { break }
+                // No thread left: skip to where a match can start.
                 if !prefix.isEmpty {
                     guard let found = Self.find(prefix, in: text, from: position) else { break }
                     if found != position {
@@ -88,6 +89,14 @@ final class GoRegexpMatcher {
                         (current, width) = Self.rune(at: position, in: text)
                         (next, nextWidth) = Self.rune(at: position + width, in: text)
                     }
+                } else if let startClass = program.startClass {
+                    while current >= 0, !classContains(startClass, current) {
+                        position += width
+                        previous = current
+                        (current, width) = (next, nextWidth)
+                        if current >= 0 { (next, nextWidth) = Self.rune(at: position + width, in: text) }
+                    }
+                    if current < 0 { break }
                 }
             }
             if !matched {
@@ -111,7 +120,9 @@ final class GoRegexpMatcher {
     private func step(_ queue: inout ThreadQueue, into nextQueue: inout ThreadQueue, at position: Int, rune: Int,
                       width: Int, nextRune: Int, matched: inout Bool) {
         defer { queue.clear() }
-        for entry in 0..<queue.count {
+        var entry = -1
+        while entry + 1 < queue.count {
+            entry += 1
             let thread = queue.threads[entry]
             if thread < 0 { continue }
             let instruction = code[queue.instructions[entry]]

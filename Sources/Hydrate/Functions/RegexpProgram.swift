@@ -50,6 +50,9 @@ struct GoRegexpProgram {
     private(set) var literalPrefix: [UInt8] = []
     /// Whether every match starts at the beginning of the text (`^` without `(?m)`, `\A`).
     private(set) var anchoredAtStart = false
+    /// The class (in `classes`) of the runes a match can start with, when every match starts with a
+    /// rune: the matcher skips runes outside it without starting threads.
+    private(set) var startClass: Int?
 
     init(_ syntax: GoRegexpSyntax, pattern: String) throws {
         slotCount = 2 * syntax.groupNames.count
@@ -61,6 +64,7 @@ struct GoRegexpProgram {
             throw GoRegexpError(code: "expression too large", expression: pattern)
         }
         findPrefix()
+        findStartRunes()
     }
 
     // MARK: fragments
@@ -276,6 +280,35 @@ struct GoRegexpProgram {
     }
 
     // MARK: start analysis
+
+    private mutating func findStartRunes() {
+        var runes = GoRuneClass()
+        var pending = [start]
+        var seen: Set<Int> = []
+        while let index = pending.popLast() {
+            guard seen.insert(index).inserted else { continue }
+            let instruction = instructions[index]
+            switch instruction.op {
+            case .fail:
+                continue
+            case .alt:
+                pending += [instruction.arg, instruction.out]
+            case .nop, .capture:
+                pending.append(instruction.out)
+            case .emptyWidth, .match, .anyRune:
+                return
+            case .rune:
+                runes.append(UInt32(instruction.arg), UInt32(instruction.arg))
+            case .runeClass:
+                runes.append(classes[instruction.arg])
+            case .anyRuneNotNewline:
+                runes.append(0, 0x09)
+                runes.append(0x0B, GoRuneClass.maxRune)
+            }
+        }
+        classes.append(runes.cleaned())
+        startClass = classes.count - 1
+    }
 
     /// The literal runes at the start of every match, and whether matches are anchored at the start.
     private mutating func findPrefix() {
