@@ -114,11 +114,10 @@ final class GoRegexp: Sendable {
     /// `limit` < 0 means all. Group ranges are filled in only when `groups` is true.
     func matches(in input: String, limit: Int, groups: Bool = false) -> [Match] {
         if limit == 0 { return [] }
-        var input = input
-        input.makeContiguousUTF8()
+        var contiguous = input
+        contiguous.makeContiguousUTF8()
         let matcher = GoRegexpMatcher(program, captures: true)
-        let utf8 = input.utf8
-        let offsets: [[Int]] = utf8.withContiguousStorageIfAvailable { text in
+        let offsets: [[Int]] = contiguous.utf8.withContiguousStorageIfAvailable { text in
             var found: [[Int]] = []
             var position = 0
             var previousEnd = -1
@@ -137,6 +136,8 @@ final class GoRegexp: Sendable {
             }
             return found
         } ?? []
+        // Indices of `input` itself (the same as the copy's unless `input` was bridged from UTF-16).
+        let utf8 = input.utf8
         func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
         return offsets.map { slots in
             let groupRanges: [Range<String.Index>?] = groups
