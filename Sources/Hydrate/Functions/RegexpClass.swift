@@ -1,5 +1,3 @@
-import Foundation
-
 /// A set of Unicode scalar values kept as Go's regexp/syntax keeps a character class: sorted,
 /// disjoint closed ranges. Classes are built by appending ranges and then `cleaned()`.
 struct GoRuneClass: Equatable, Sendable {

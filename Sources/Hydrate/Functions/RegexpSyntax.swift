@@ -2,7 +2,8 @@
 /// syntax tree. The parser follows Go's: a stack of finished pieces and open parentheses, literals joined
 /// as they come, the same checks in the same order, so a rejected pattern fails with Go's error text.
 /// `\d \s \w \b` and the POSIX classes are ASCII-only; `(?i)` folds rune by rune as `unicode.SimpleFold`;
-/// `\p{…}` names resolve as in Go 1.25 and later (categories, scripts, aliases, `Any`, `ASCII`, `Assigned`).
+/// `\p{…}` names resolve as in the Go release that made `GoUnicodeTables` (categories, scripts, aliases such
+/// as `Letter`, `Any`, `ASCII`, `Assigned`; case, spaces, `_` and `-` ignored).
 indirect enum GoRegexpNode {
     case noMatch
     case emptyMatch
@@ -51,7 +52,7 @@ struct GoRegexpSyntax {
     static let maxRepeat = 1000
     /// Go's limit on the height of the tree (`expression nests too deeply`).
     static let maxHeight = 1000
-    /// Runes ranges in all classes together; more fails with `expression too large`. Go's own limit is
+    /// Rune ranges in all classes together; more fails with `expression too large`. Go's own limit is
     /// in runes (about 33 million); each `\pL` holds some 700 ranges.
     static let maxClassRanges = 1_000_000
 
