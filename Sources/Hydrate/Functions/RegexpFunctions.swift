@@ -1,6 +1,6 @@
 import Foundation
 
-/// gomplate's `regexp` namespace, with Go's regexp semantics (see `GoRegexpSyntax`).
+/// gomplate's `regexp` namespace, with Go's regexp semantics (see `GoRegexp`).
 extension FunctionTable {
     mutating func addRegexpFunctions() {
         add(TemplateFunction("Find", arguments: 2) { args, _ in
@@ -21,7 +21,7 @@ extension FunctionTable {
         }, as: "regexp.FindAll")
         add(TemplateFunction("Match", arguments: 2) { args, _ in
             let regexp = try GoRegexp.compiled(args[0].gomplateString, context: "error compiling expression")
-            return .bool(!regexp.matches(in: args[1].gomplateString, limit: 1).isEmpty)
+            return .bool(regexp.isMatch(args[1].gomplateString))
         }, as: "regexp.Match")
         add(TemplateFunction("QuoteMeta", arguments: 1) { args, _ in
             .string(GoRegexp.quoteMeta(args[0].gomplateString))
@@ -29,12 +29,12 @@ extension FunctionTable {
         add(TemplateFunction("Replace", arguments: 3) { args, _ in
             let regexp = try GoRegexp.compiled(args[0].gomplateString, context: "error compiling expression")
             let template = args[1].gomplateString
-            return .string(regexp.replaceAll(in: args[2].gomplateString) { regexp.expand(template, $0, in: $1) })
+            return .string(regexp.replaceAll(in: args[2].gomplateString, groups: true) { regexp.expand(template, $0, in: $1) })
         }, as: "regexp.Replace")
         add(TemplateFunction("ReplaceLiteral", arguments: 3) { args, _ in
             let regexp = try GoRegexp.compiled(args[0].gomplateString, context: "error compiling expression")
             let replacement = args[1].gomplateString
-            return .string(regexp.replaceAll(in: args[2].gomplateString) { _, _ in replacement })
+            return .string(regexp.replaceAll(in: args[2].gomplateString, groups: false) { _, _ in replacement })
         }, as: "regexp.ReplaceLiteral")
         add(TemplateFunction("Split", atLeast: 0) { args, _ in
             let limit: Int
@@ -51,31 +51,31 @@ extension FunctionTable {
     }
 }
 
-/// A compiled Go regular expression. Templates call the regexp functions in loops, so compiled
-/// expressions are kept in a small cache shared by all renders.
-final class GoRegexp: @unchecked Sendable {
+/// A compiled Go regular expression (see `GoRegexpSyntax`, `GoRegexpProgram`, `GoRegexpMatcher`):
+/// matching takes time linear in the text, as Go's RE2 engine does. Templates call the regexp
+/// functions in loops, so compiled expressions are kept in a small cache shared by all renders.
+final class GoRegexp: Sendable {
     /// One match: the whole range and each group's range (nil when the group did not take part).
     struct Match {
         let range: Range<String.Index>
         let groups: [Range<String.Index>?]
     }
 
-    private let expression: NSRegularExpression
+    private let program: GoRegexpProgram
     private let groupNames: [String]
 
     private init(_ pattern: String) throws {
         let syntax = try GoRegexpSyntax(pattern)
-        do {
-            expression = try NSRegularExpression(pattern: syntax.icuPattern)
-        } catch {
-            throw GoRegexpError(code: "invalid or unsupported Perl syntax", expression: pattern)
-        }
+        program = try GoRegexpProgram(syntax, pattern: pattern)
         groupNames = syntax.groupNames
     }
 
     private static let cacheLock = NSLock()
     nonisolated(unsafe) private static var cache: [String: GoRegexp] = [:]
+    nonisolated(unsafe) private static var cachedInstructions = 0
+    /// Compiled expressions kept, and their instructions together (a program may be large).
     private static let cacheLimit = 256
+    private static let cacheInstructionLimit = 2 * GoRegexpProgram.maxInstructions
 
     /// The compiled expression for `pattern`; a syntax error is worded as Go words it, after `context`.
     static func compiled(_ pattern: String, context: String? = nil) throws -> GoRegexp {
@@ -89,45 +89,68 @@ final class GoRegexp: @unchecked Sendable {
         } catch let error as GoRegexpError {
             throw FunctionError(context.map { "\($0): \(error)" } ?? error.description)
         }
+        let size = regexp.program.instructions.count
         cacheLock.lock()
-        if cache.count >= cacheLimit { cache.removeAll() }
+        if cache.count >= cacheLimit || cachedInstructions + size > cacheInstructionLimit {
+            cache.removeAll()
+            cachedInstructions = 0
+        }
         cache[pattern] = regexp
+        cachedInstructions += size
         cacheLock.unlock()
         return regexp
     }
 
-    /// Successive non-overlapping matches as Go finds them: an empty match right where the previous
-    /// match ended does not count. `limit` < 0 means all.
-    func matches(in input: String, limit: Int) -> [Match] {
+    /// Whether the expression matches anywhere in `input`.
+    func isMatch(_ input: String) -> Bool {
+        var input = input
+        input.makeContiguousUTF8()
+        let matcher = GoRegexpMatcher(program, captures: false)
+        return input.utf8.withContiguousStorageIfAvailable { matcher.match($0, from: 0) != nil } ?? false
+    }
+
+    /// Successive non-overlapping matches as Go's `FindAll` finds them: after an empty match the search
+    /// moves one rune on, and an empty match right where the previous match ended does not count.
+    /// `limit` < 0 means all. Group ranges are filled in only when `groups` is true.
+    func matches(in input: String, limit: Int, groups: Bool = false) -> [Match] {
         if limit == 0 { return [] }
-        var found: [Match] = []
-        var previousEnd = -1
-        let whole = NSRange(input.startIndex..<input.endIndex, in: input)
-        for result in expression.matches(in: input, options: [], range: whole) {
-            let range = result.range
-            defer { previousEnd = range.location + range.length }
-            if range.length == 0, range.location == previousEnd { continue }
-            let groups = (0..<result.numberOfRanges).map { Self.stringRange(result.range(at: $0), in: input) }
-            guard let matched = Self.stringRange(range, in: input) else { continue }
-            found.append(Match(range: matched, groups: groups))
-            if limit > 0, found.count == limit { break }
+        var contiguous = input
+        contiguous.makeContiguousUTF8()
+        let matcher = GoRegexpMatcher(program, captures: true)
+        let offsets: [[Int]] = contiguous.utf8.withContiguousStorageIfAvailable { text in
+            var found: [[Int]] = []
+            var position = 0
+            var previousEnd = -1
+            while position <= text.count, limit < 0 || found.count < limit,
+                  let slots = matcher.match(text, from: position) {
+                if slots[1] == position {
+                    // An empty match: step over one rune, and skip it right after the previous match.
+                    let width = GoRegexpMatcher.rune(at: position, in: text).1
+                    position += width > 0 ? width : 1
+                    if slots[0] != previousEnd { found.append(slots) }
+                } else {
+                    position = slots[1]
+                    found.append(slots)
+                }
+                previousEnd = slots[1]
+            }
+            return found
+        } ?? []
+        // Indices of `input` itself (the same as the copy's unless `input` was bridged from UTF-16).
+        let utf8 = input.utf8
+        func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+        return offsets.map { slots in
+            let groupRanges: [Range<String.Index>?] = groups
+                ? stride(from: 0, to: slots.count, by: 2).map { slots[$0] < 0 ? nil : index(slots[$0])..<index(slots[$0 + 1]) }
+                : []
+            return Match(range: index(slots[0])..<index(slots[1]), groups: groupRanges)
         }
-        return found
     }
 
-    /// UTF-16 offsets as string indices. `Range(_:in:)` refuses ranges that split a grapheme such as
-    /// "\r\n", which Go's byte-wise matching splits freely.
-    private static func stringRange(_ range: NSRange, in input: String) -> Range<String.Index>? {
-        guard range.location != NSNotFound else { return nil }
-        let utf16 = input.utf16
-        let start = utf16.index(utf16.startIndex, offsetBy: range.location)
-        return start..<utf16.index(start, offsetBy: range.length)
-    }
-
-    func replaceAll(in input: String, with replacement: (Match, String) -> String) -> String {
+    func replaceAll(in input: String, groups: Bool, with replacement: (Match, String) -> String) -> String {
         var out = ""
         var last = input.startIndex
-        for match in matches(in: input, limit: -1) {
+        for match in matches(in: input, limit: -1, groups: groups) {
             out += input[last..<match.range.lowerBound]
             out += replacement(match, input)
             last = match.range.upperBound
@@ -171,21 +194,22 @@ final class GoRegexp: @unchecked Sendable {
                 continue
             }
             rest = remainder
-            if let group = groupIndex(name), group < match.groups.count, let range = match.groups[group] {
-                out += input[range]
-            }
+            if let range = groupRange(name, in: match) { out += input[range] }
         }
         out += rest
         return out
     }
 
-    private func groupIndex(_ name: String) -> Int? {
-        let isNumber = name.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
-        if isNumber {
-            guard name.count == 1 || name.first != "0", name.count <= 8 else { return nil }
-            return Int(name)
+    /// The range of group `name` (a number, or the first group of that name that took part).
+    private func groupRange(_ name: String, in match: Match) -> Range<String.Index>? {
+        // Go reads up to nine ASCII digits without a leading zero as a number, anything else as a name.
+        let isNumber = name.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            && name.utf8.count <= 9 && (name.utf8.count == 1 || name.first != "0")
+        if isNumber, let number = Int(name) { return number < match.groups.count ? match.groups[number] : nil }
+        for (index, groupName) in groupNames.enumerated() where groupName == name && index < match.groups.count {
+            if let range = match.groups[index] { return range }
         }
-        return groupNames.firstIndex(of: name)
+        return nil
     }
 
     private static func groupReference(_ text: Substring) -> (String, Substring)? {
