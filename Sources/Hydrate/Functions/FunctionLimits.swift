@@ -1,0 +1,38 @@
+/// The most one function call may produce or compute, so that a few bytes of template cannot make
+/// edpctl run for hours or exhaust memory (`seq 4294967296`, `strings.Repeat`, `random.String`).
+/// Go and gomplate have no such limits and fail by running out of memory instead; these are set
+/// far above what a rendered manifest needs, and each refusal names the limit it hit.
+enum FunctionLimits {
+    /// The longest string a function builds: 64 MiB. Kubernetes refuses objects over 1.5 MiB and a
+    /// ConfigMap over 1 MiB, so a 64 MiB value is never a manifest; building one takes well under a
+    /// second, and a few of them fit in memory at once.
+    static let maxStringBytes = 64 << 20
+
+    /// The most elements a function puts into a list (`seq`): 10,000,000, a list of about 400 MB in
+    /// memory. `range seq 1 N` is how templates loop N times; real loops count replicas or ports.
+    static let maxListElements = 10_000_000
+
+    /// The most HMAC computations one PBKDF2 call makes (iterations × output blocks): 10,000,000,
+    /// ten times OWASP's recommended 600,000 iterations for a one-block key, a few seconds of work.
+    static let maxPBKDF2Work = 10_000_000
+
+    /// Refuses a string of `bytes` bytes (nil: too many to count) when it would exceed the limit.
+    static func checkString(bytes: Int?) throws {
+        guard let bytes, bytes <= maxStringBytes else {
+            let size = bytes.map { "result of \($0) bytes" } ?? "result"
+            throw FunctionError("\(size) exceeds the limit of \(maxStringBytes) bytes (64 MiB)")
+        }
+    }
+
+    /// `count × size` bytes, or nil when the product overflows.
+    static func product(_ count: Int, _ size: Int) -> Int? {
+        let (total, overflow) = count.multipliedReportingOverflow(by: size)
+        return overflow ? nil : total
+    }
+
+    static func checkList(elements: Int) throws {
+        guard elements <= maxListElements else {
+            throw FunctionError("list of \(elements) elements exceeds the limit of \(maxListElements)")
+        }
+    }
+}
