@@ -30,6 +30,13 @@ enum FunctionLimits {
         return overflow ? nil : total
     }
 
+    /// `a + b`, or nil when the sum overflows.
+    static func sum(_ a: Int?, _ b: Int) -> Int? {
+        guard let a else { return nil }
+        let (total, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : total
+    }
+
     static func checkList(elements: Int) throws {
         guard elements <= maxListElements else {
             throw FunctionError("list of \(elements) elements exceeds the limit of \(maxListElements)")

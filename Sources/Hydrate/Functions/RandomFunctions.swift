@@ -65,6 +65,8 @@ extension FunctionTable {
             if overflow || spread >= Int.max >> 1 {
                 throw FunctionError("spread between min and max too high - must not be greater than 63-bit maximum (\(maximum) - \(minimum) = \(maximum &- minimum))")
             }
+            // Go's rand.Int63n panics when Int.min as the minimum was moved past the maximum.
+            guard minimum <= maximum else { throw FunctionError("invalid argument to Int63n") }
             return .int(Int.random(in: minimum...maximum))
         }, as: "random.Number")
 

@@ -59,7 +59,7 @@ extension FunctionTable {
             let text = args[2].gomplateString
             if new.utf8.count > old.utf8.count {
                 let growth = FunctionLimits.product(GoStrings.count(text, old), new.utf8.count - old.utf8.count)
-                try FunctionLimits.checkString(bytes: growth.map { $0 + text.utf8.count })
+                try FunctionLimits.checkString(bytes: FunctionLimits.sum(growth, text.utf8.count))
             }
             return .string(GoStrings.replaceAll(text, old, with: new))
         }, as: "strings.ReplaceAll", "replaceAll")
@@ -71,7 +71,8 @@ extension FunctionTable {
                 throw FunctionError("count \(count) too long: causes overflow")
             }
             try FunctionLimits.checkString(bytes: total)
-            return .string(String(repeating: text, count: count))
+            // Repeating "" a huge number of times is "", and must not loop that many times.
+            return .string(total == 0 ? "" : String(repeating: text, count: count))
         }, as: "strings.Repeat")
         add(TemplateFunction("Split", arguments: 2) { args, _ in
             let separator = try TypedArgument.string(args[0])
@@ -233,9 +234,9 @@ private func indented(_ text: String, width: Int, indent: String) throws -> Stri
     if indent.contains("\n") { throw FunctionError("indent must not contain '\\n'") }
     let lineCount = text.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
     let prefixBytes = FunctionLimits.product(indent.utf8.count, width)
-    try FunctionLimits.checkString(bytes: prefixBytes.flatMap { FunctionLimits.product($0, lineCount) }
-        .map { $0 + text.utf8.count })
-    let prefix = Array(String(repeating: indent, count: width).utf8)
+    try FunctionLimits.checkString(bytes: FunctionLimits.sum(prefixBytes.flatMap { FunctionLimits.product($0, lineCount) },
+                                                             text.utf8.count))
+    let prefix = indent.isEmpty ? [] : Array(String(repeating: indent, count: width).utf8)
     var out: [UInt8] = []
     var atLineStart = true
     for byte in text.utf8 {
