@@ -182,6 +182,124 @@ import Testing
     }
 }
 
+/// The limits themselves: their error texts, and that what they let through fits a worker
+/// thread's stack.
+@Suite struct WorkLimitsTests {
+    /// A quarter of the 8 MiB stack Dispatch gives its worker threads on Linux, where hydrate
+    /// renders: the rest is margin for the frames below the render.
+    static let workerStackShare = 2 << 20
+
+    /// Renders `text` on a thread with `stack` bytes of stack.
+    private func renderOnWorkerStack(_ text: String, data: Value = .map(MapValue()),
+                                     stack: Int = workerStackShare) -> Result<String, Error> {
+        let box = WorkerResult()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.result = Result { try Template(name: "t", text: text).execute(data, host: TestHost()) }
+            done.signal()
+        }
+        thread.stackSize = stack
+        thread.start()
+        done.wait()
+        return box.result!
+    }
+
+    private func errorText(_ text: String, stack: Int = workerStackShare) -> String {
+        switch renderOnWorkerStack(text, stack: stack) {
+        case .success(let output): return "no error, output of \(output.utf8.count) bytes"
+        case .failure(let error): return "\(error)"
+        }
+    }
+
+    @Test func sizesOverTheLimitsAreRefusedWithTheirNumbers() {
+        let cases: [(String, String)] = [
+            ("<<< seq 4294967296 >>>", "sequence from 1 to 4294967296 by 1 exceeds the limit of 10000000 numbers"),
+            ("<<< seq -9223372036854775808 9223372036854775807 -1 >>>",
+             "sequence from -9223372036854775808 to 9223372036854775807 by -1 exceeds the limit of 10000000 numbers"),
+            ("<<< strings.Repeat 4294967296 \"ab\" >>>", "result of 8589934592 bytes exceeds the limit of 67108864 bytes (64 MiB)"),
+            ("<<< strings.Repeat 9223372036854775807 \"ab\" >>>", "count 9223372036854775807 too long: causes overflow"),
+            ("<<< strings.Indent 9223372036854775807 \"x\" >>>", "result exceeds the limit of 67108864 bytes (64 MiB)"),
+            ("<<< random.String 4294967296 >>>", "result of 4294967296 bytes exceeds the limit of 67108864 bytes (64 MiB)"),
+            ("<<< random.AlphaNum 4294967296 >>>", "result of 4294967296 bytes exceeds the limit of 67108864 bytes (64 MiB)"),
+            ("<<< strings.ReplaceAll \"\" (strings.Repeat 100000 \"x\") (strings.Repeat 1000 \"y\") >>>",
+             "result of 100101000 bytes exceeds the limit of 67108864 bytes (64 MiB)"),
+            ("<<< strings.WordWrap 1 (strings.Repeat 100000 \"x\") (strings.Repeat 1000 \"y \") >>>",
+             "exceeds the limit of 67108864 bytes (64 MiB)"),
+            ("<<< crypto.PBKDF2 \"p\" \"s\" 2147483648 32 >>>",
+             "iter 2147483648 for 2 key blocks exceeds the limit of 10000000 HMAC computations"),
+            ("<<< crypto.PBKDF2 \"p\" \"s\" 1 9223372036854775807 >>>", "exceeds the limit of 10000000 HMAC computations"),
+            ("<<< crypto.EncryptAES \"k\" 9223372036854775807 \"x\" >>>", "runtime error: makeslice: len out of range"),
+            ("<<< crypto.EncryptAES \"k\" 2147483648 \"x\" >>>", "crypto/aes: invalid key size 268435456"),
+            ("<<< random.Number -9223372036854775808 -9223372036854775808 >>>", "invalid argument to Int63n"),
+        ]
+        for (template, message) in cases {
+            let text = errorText(template)
+            #expect(text.contains(message), "\(template): \(text)")
+        }
+    }
+
+    @Test func extremesThatGoAcceptsGiveGosResults() throws {
+        let cases: [(String, String)] = [
+            ("<<< strings.SkipLines 9223372036854775807 \"a\\nb\" >>>", ""),
+            ("<<< strings.Abbrev -9223372036854775808 7 \"abcdefghij\" >>>", "...ghij"),
+            ("<<< coll.Flatten -9223372036854775808 (coll.Slice 1 (coll.Slice 2)) >>>", "[1 2]"),
+            ("<<< (time.Unix \"9223372036854775807\").UTC >>>", "292277026596-12-04 15:30:07 +0000 UTC"),
+            ("<<< (time.Unix 0).UTC.Add 9223372036854775807 >>>", "2262-04-11 23:47:16.854775807 +0000 UTC"),
+            ("<<< (time.Unix 0).UTC.AddDate 9223372036854775807 0 0 >>>", "1969-01-01 13:26:24 +0000 UTC"),
+            ("<<< ((time.Unix \"9223372036854775807\").Sub (time.Unix \"-9223372036854775808\")) >>>", "-1s"),
+            ("<<< (time.Nanosecond 9223372036854775807).Round 3600000000000 >>>", "2562047h47m16.854775807s"),
+            ("<<< seq 9223372036854775805 9223372036854775807 >>>", "[9223372036854775805 9223372036854775806 9223372036854775807]"),
+            ("<<< seq 5 1 -9223372036854775808 >>>", "[5]"),
+        ]
+        for (template, expected) in cases {
+            #expect(try renderOnWorkerStack(template).get() == expected, "\(template)")
+        }
+    }
+
+    @Test func dataAtTheNestingLimitFitsAWorkerStack() throws {
+        // One level less than the limit: the template wraps it in a map once more.
+        var deep = Value.string("x")
+        for _ in 1..<WorkLimits.maxNestingDepth { deep = .list([deep]) }
+        let data = Value.map(MapValue(["deep": deep]))
+        let template = """
+            <<< .deep >>><<< toJSON .deep >>><<< toJSONPretty "  " .deep >>><<< toYAML .deep >>>\
+            <<< toTOML (dict "a" .deep) >>><<< coll.Flatten .deep >>><<< data.JSON (toJSON (dict "a" .deep)) >>>\
+            <<< coll.Merge (dict "a" .deep) (dict "b" .deep) >>>\
+            <<< printf "%v %#v" .deep .deep >>><<< coll.Has (coll.Slice .deep) "x" >>>
+            """
+        switch renderOnWorkerStack(template, data: data) {
+        case .success(let output): #expect(output.contains("[[[[x]]]]"))
+        case .failure(let error): Issue.record("\(error)")
+        }
+    }
+
+    @Test func tomlNestingIsBounded() {
+        let deepArray = "a = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let deepKey = (0..<2_000).map { "k\($0)" }.joined(separator: ".") + " = 1"
+        let deepTable = "[" + (0..<600).map { "t\($0)" }.joined(separator: ".") + "]\n"
+        for text in [deepArray, deepKey, deepTable] {
+            let error = #expect(throws: FunctionError.self) { try decodeTOML(text) }
+            #expect(error?.message == "toml: line 1: nested deeper than 1000 levels")
+        }
+    }
+
+    /// Recursion takes up to half of a worker's stack, leaving the rest for data walked at its
+    /// deepest level.
+    @Test func templateRecursionStopsWithGosErrorWithinAWorkerStack() {
+        let halfAWorkerStack = 4 << 20
+        let text = errorText(#"<<< define "r" >>><<< template "r" . >>><<< end >>><<< template "r" . >>>"#,
+                             stack: halfAWorkerStack)
+        #expect(text.contains("exceeded maximum template depth (\(Execution.maxDepth))"), "\(text)")
+        let inline = errorText(#"<<< define "r" >>><<< tmpl.Exec "r" . >>><<< end >>><<< template "r" . >>>"#,
+                               stack: halfAWorkerStack)
+        #expect(inline.contains("exceeded maximum template depth (\(Execution.maxDepth))"), "\(inline)")
+    }
+}
+
+private final class WorkerResult: @unchecked Sendable {
+    var result: Result<String, Error>?
+}
+
 /// What the sweep threads share: the functions still to sweep, the calls running now, the errors,
 /// each call's time and the calls the time budget cut off.
 private final class SweepOutcome: @unchecked Sendable {

@@ -117,12 +117,12 @@ private func pbkdf2Hex(password: Value, salt: Value, iterations: Value, keyLengt
                                          iterations: iterationCount, keyLength: length))
 }
 
-/// Refuses a PBKDF2 call over `FunctionLimits.maxPBKDF2Work` HMAC computations (Go would run it
+/// Refuses a PBKDF2 call over `WorkLimits.maxPBKDF2Work` HMAC computations (Go would run it
 /// for as long as it takes).
 private func checkPBKDF2Work(iterations: Int, keyLength: Int, algorithm: SHAAlgorithm) throws {
     let blocks = keyLength / algorithm.digestSize + (keyLength % algorithm.digestSize == 0 ? 0 : 1)
-    guard let work = FunctionLimits.product(max(iterations, 1), blocks), work <= FunctionLimits.maxPBKDF2Work else {
-        throw FunctionError("iter \(iterations) for \(blocks) key blocks exceeds the limit of \(FunctionLimits.maxPBKDF2Work) HMAC computations")
+    guard let work = WorkLimits.product(max(iterations, 1), blocks), work <= WorkLimits.maxPBKDF2Work else {
+        throw FunctionError("iter \(iterations) for \(blocks) key blocks exceeds the limit of \(WorkLimits.maxPBKDF2Work) HMAC computations")
     }
 }
 

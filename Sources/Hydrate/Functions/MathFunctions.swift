@@ -102,13 +102,13 @@ extension FunctionTable {
 
 /// gomplate's `math.Seq`: inclusive, the step's sign follows the direction, a zero step gives
 /// nothing. The length is worked out first, in unsigned arithmetic that cannot overflow, and
-/// checked against `FunctionLimits.maxListElements`.
+/// checked against `WorkLimits.maxListElements`.
 func mathSequence(start: Int, end: Int, step: Int) throws -> [Int] {
     guard step != 0 else { return [] }
     let distance = end >= start ? UInt(bitPattern: end &- start) : UInt(bitPattern: start &- end)
     let stride = distance / step.magnitude
-    if stride >= UInt(FunctionLimits.maxListElements) {
-        throw FunctionError("sequence from \(start) to \(end) by \(step) exceeds the limit of \(FunctionLimits.maxListElements) numbers")
+    if stride >= UInt(WorkLimits.maxListElements) {
+        throw FunctionError("sequence from \(start) to \(end) by \(step) exceeds the limit of \(WorkLimits.maxListElements) numbers")
     }
     let count = Int(stride) + 1
     // Within [start, end] every element fits, so only the step's direction needs care.

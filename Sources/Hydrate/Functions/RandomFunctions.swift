@@ -105,7 +105,7 @@ private func randomString(count: Int, from candidates: [Unicode.Scalar]) throws 
     // Go's rand.Intn panics on an empty set; text/template reports the panic.
     guard !candidates.isEmpty || count == 0 else { throw FunctionError("invalid argument to Intn") }
     let widest = candidates.lazy.map { String($0).utf8.count }.max() ?? 1
-    try FunctionLimits.checkString(bytes: FunctionLimits.product(count, widest))
+    try WorkLimits.checkString(bytes: WorkLimits.product(count, widest))
     var out = String.UnicodeScalarView()
     for _ in 0..<count {
         if let scalar = candidates.randomElement() { out.append(scalar) }

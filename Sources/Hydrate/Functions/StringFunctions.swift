@@ -58,8 +58,8 @@ extension FunctionTable {
             let new = try TypedArgument.string(args[1])
             let text = args[2].gomplateString
             if new.utf8.count > old.utf8.count {
-                let growth = FunctionLimits.product(GoStrings.count(text, old), new.utf8.count - old.utf8.count)
-                try FunctionLimits.checkString(bytes: FunctionLimits.sum(growth, text.utf8.count))
+                let growth = WorkLimits.product(GoStrings.count(text, old), new.utf8.count - old.utf8.count)
+                try WorkLimits.checkString(bytes: WorkLimits.sum(growth, text.utf8.count))
             }
             return .string(GoStrings.replaceAll(text, old, with: new))
         }, as: "strings.ReplaceAll", "replaceAll")
@@ -67,10 +67,10 @@ extension FunctionTable {
             let count = try TypedArgument.int(args[0])
             let text = args[1].gomplateString
             if count < 0 { throw FunctionError("negative count \(count)") }
-            guard let total = FunctionLimits.product(text.utf8.count, count) else {
+            guard let total = WorkLimits.product(text.utf8.count, count) else {
                 throw FunctionError("count \(count) too long: causes overflow")
             }
-            try FunctionLimits.checkString(bytes: total)
+            try WorkLimits.checkString(bytes: total)
             // Repeating "" a huge number of times is "", and must not loop that many times.
             return .string(total == 0 ? "" : String(repeating: text, count: count))
         }, as: "strings.Repeat")
@@ -233,8 +233,8 @@ private func indented(_ text: String, width: Int, indent: String) throws -> Stri
     if width <= 0 { throw FunctionError("width must be > 0") }
     if indent.contains("\n") { throw FunctionError("indent must not contain '\\n'") }
     let lineCount = text.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-    let prefixBytes = FunctionLimits.product(indent.utf8.count, width)
-    try FunctionLimits.checkString(bytes: FunctionLimits.sum(prefixBytes.flatMap { FunctionLimits.product($0, lineCount) },
+    let prefixBytes = WorkLimits.product(indent.utf8.count, width)
+    try WorkLimits.checkString(bytes: WorkLimits.sum(prefixBytes.flatMap { WorkLimits.product($0, lineCount) },
                                                              text.utf8.count))
     let prefix = indent.isEmpty ? [] : Array(String(repeating: indent, count: width).utf8)
     var out: [UInt8] = []
@@ -280,7 +280,7 @@ private func wordWrapped(_ text: String, width: Int, lineBreak: String) throws -
             continue
         }
         let end = width + offset + 1
-        try FunctionLimits.checkString(bytes: out.count + breakBytes.count)
+        try WorkLimits.checkString(bytes: out.count + breakBytes.count)
         if let spaceAt = bytes[offset..<end].lastIndex(of: space) {
             out += bytes[offset..<spaceAt] + breakBytes
             offset = spaceAt + 1
