@@ -116,7 +116,7 @@ func renderGolden(_ golden: GoldenCase, data: Value) -> GoldenOutcome {
         "builtins/index-string.yaml": "Go's index on a string yields a uint8; edpctl has one integer type",
         "compare/eq-uint8-float.yaml": "Go's index on a string yields a uint8; edpctl has one integer type",
         "compare/eq-uint8-string.yaml": "Go's index on a string yields a uint8; edpctl has one integer type",
-        "depth/infinite-recursion.yaml": "template recursion stops at 1,000 levels (Go: 100,000) to stay within a thread's stack",
+        "depth/infinite-recursion.yaml": "template recursion stops at 400 levels (Go: 100,000) to stay within a thread's stack",
     ]
 
     @Test(arguments: GoldenCorpus.cases)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Hydrate
 
@@ -85,6 +86,65 @@ import Testing
               y: 9
             """)
         #expect(goPrint(value) == "map[base:map[x:1 y:2] other:map[z:3] q:map[x:1 y:9 z:3]]")
+    }
+
+    /// "Billion laughs": nine anchors, each a list of nine aliases of the one before, 9^9 strings.
+    static let aliasBomb: String = {
+        var lines = [#"a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#]
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f", "g", "h", "i"] {
+            lines.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
+            previous = name
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    @Test func aliasExpansionIsLimitedAsInYAMLv3() throws {
+        let started = ContinuousClock.now
+        let decoders: [(String) throws -> Value] = [
+            { try decodeYAMLValue($0, sourceName: "in.yaml") }, { try decodeYAMLObject($0, sourceName: "in.yaml") },
+            { .list(try decodeYAMLDocuments($0, sourceName: "in.yaml")) },
+            { try decodeYAMLArray("- " + $0.replacingOccurrences(of: "\n", with: "\n  "), sourceName: "in.yaml") },
+        ]
+        for decode in decoders {
+            #expect(throws: FunctionError.self) { _ = try decode(Self.aliasBomb) }
+        }
+        #expect(errorMessage(Self.aliasBomb) == "in.yaml:1:8: document contains excessive aliasing")
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // Through merge keys too.
+        let mergeBomb = Self.aliasBomb + "j: {<<: [" + Array(repeating: "{x: *i}", count: 9).joined(separator: ",") + "]}\n"
+        #expect(errorMessage(mergeBomb)?.hasSuffix("document contains excessive aliasing") == true)
+    }
+
+    @Test func moderateAliasingStillDecodes() throws {
+        // 5^4 = 625 strings from 5 anchors: far below yaml.v3's threshold of 1,000 nodes.
+        var lines = [#"a: &a ["x","x","x","x","x"]"#]
+        for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c")] {
+            lines.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 5).joined(separator: ",") + "]")
+        }
+        guard case .map(let map) = try decode(lines.joined(separator: "\n")), case .list(let d)? = map["d"] else {
+            Issue.record("not a map with a list d")
+            return
+        }
+        #expect(d.count == 5)
+    }
+
+    @Test func nestingIsBoundedWithAnErrorNotAStackOverflow() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(errorMessage(deep)?.contains("Maximum nesting level reached") == true)
+        let deepBlock = (0..<1_500).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n")
+        #expect(errorMessage(deepBlock) != nil)
+        // Aliases nest past the parser's limit: four anchors of 900 levels each.
+        var lines = ["x0: &x0 " + String(repeating: "[", count: 900) + "1" + String(repeating: "]", count: 900)]
+        for level in 1...3 {
+            lines.append("x\(level): &x\(level) " + String(repeating: "[", count: 900) + "*x\(level - 1)"
+                         + String(repeating: "]", count: 900))
+        }
+        #expect(errorMessage(lines.joined(separator: "\n")) == "in.yaml:1:108: document nests deeper than 1000 levels")
+    }
+
+    @Test func anAliasOfItselfIsAnError() {
+        #expect(errorMessage("&a [*a]") == "in.yaml:1:5: found undefined alias")
     }
 
     @Test func documents() throws {

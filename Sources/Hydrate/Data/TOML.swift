@@ -14,6 +14,9 @@ private struct TOMLParser {
     let bytes: [UInt8]
     var i = 0
     var line = 1
+    /// How deep the value being parsed sits: its table (counted twice, as arrays of tables nest a
+    /// list and a map per name), its key, and the arrays and inline tables around it.
+    private var nesting = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -78,6 +81,7 @@ private struct TOMLParser {
                     throw error("expected ']' to close the table name")
                 }
                 i += isArrayTable ? 2 : 1
+                try checkNesting(2 * path.count)
                 try expectLineEnd()
                 if isArrayTable {
                     try appendArrayTable(&root, path)
@@ -94,6 +98,8 @@ private struct TOMLParser {
             guard current == UInt8(ascii: "=") else { throw error("expected '=' after key") }
             i += 1
             skipSpaces()
+            nesting = 2 * tablePath.count + key.count
+            try checkNesting(nesting)
             let value = try parseValue()
             try insert(&root, tablePath, key, value)
             try expectLineEnd()
@@ -226,7 +232,18 @@ private struct TOMLParser {
         }
     }
 
+    /// Values nested past `WorkLimits.maxNestingDepth` would overflow the stack of whatever
+    /// walks them later.
+    private func checkNesting(_ depth: Int) throws {
+        if depth > WorkLimits.maxNestingDepth {
+            throw error("nested deeper than \(WorkLimits.maxNestingDepth) levels")
+        }
+    }
+
     private mutating func parseArray() throws -> Value {
+        nesting += 1
+        defer { nesting -= 1 }
+        try checkNesting(nesting)
         i += 1
         var items: [Value] = []
         while true {
@@ -249,6 +266,9 @@ private struct TOMLParser {
     }
 
     private mutating func parseInlineTable() throws -> Value {
+        nesting += 1
+        defer { nesting -= 1 }
+        try checkNesting(nesting)
         i += 1
         var table: [String: Value] = [:]
         skipSpaces()
@@ -262,6 +282,9 @@ private struct TOMLParser {
             guard current == UInt8(ascii: "=") else { throw error("expected '=' in an inline table") }
             i += 1
             skipSpaces()
+            nesting += key.count
+            defer { nesting -= key.count }
+            try checkNesting(nesting)
             let value = try parseValue()
             try insert(&table, [], key, value)
             skipSpaces()

@@ -30,12 +30,14 @@ public func decodeYAMLValue(_ text: String, sourceName: String) throws -> Value 
 /// gomplate's `data.YAML`/`data.JSON`: the document must be a mapping.
 public func decodeYAMLObject(_ text: String, sourceName: String) throws -> Value {
     do {
-        guard let node = try firstYAMLNode(text) else { return .map(MapValue()) }
+        let parser = try makeYAMLParser(text)
+        guard let node = try firstYAMLNode(parser) else { return .map(MapValue()) }
         guard case .mapping = node else {
             throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
                                   problem: "cannot unmarshal \(describeForTypeError(node)) into map[string]interface {}")
         }
-        return try YAMLValueBuilder().value(of: node, topLevel: true)
+        var builder = YAMLValueBuilder()
+        return try withExtendedLifetime(parser) { try builder.value(of: node, topLevel: true) }
     } catch let error as YAMLDecodeError {
         throw FunctionError(error.message(sourceName: sourceName))
     }
@@ -54,7 +56,8 @@ public func decodeYAMLArray(_ text: String, sourceName: String) throws -> Value 
                 throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
                                       problem: "cannot unmarshal \(describeForTypeError(node)) into []interface {}")
             }
-            return try YAMLValueBuilder().value(of: node, topLevel: false)
+            var builder = YAMLValueBuilder()
+            return try builder.value(of: node, topLevel: false)
         }
         return sawDocument ? .list([]) : .list([.null])
     } catch let error as YAMLDecodeError {
@@ -68,7 +71,8 @@ public func decodeYAMLDocuments(_ text: String, sourceName: String) throws -> [V
         let parser = try makeYAMLParser(text)
         var documents: [Value] = []
         while let node = try nextYAMLNode(parser) {
-            documents.append(try YAMLValueBuilder().value(of: node, topLevel: true))
+            var builder = YAMLValueBuilder()
+            documents.append(try builder.value(of: node, topLevel: true))
         }
         return documents
     } catch let error as YAMLDecodeError {
@@ -77,13 +81,15 @@ public func decodeYAMLDocuments(_ text: String, sourceName: String) throws -> [V
 }
 
 private func firstYAMLDocument(_ text: String) throws -> Value? {
-    guard let node = try firstYAMLNode(text) else { return nil }
-    return try YAMLValueBuilder().value(of: node, topLevel: true)
+    let parser = try makeYAMLParser(text)
+    guard let node = try firstYAMLNode(parser) else { return nil }
+    var builder = YAMLValueBuilder()
+    // The parser owns the anchors, which the builder tells aliases by.
+    return try withExtendedLifetime(parser) { try builder.value(of: node, topLevel: true) }
 }
 
 /// gomplate decodes documents until one is not null.
-private func firstYAMLNode(_ text: String) throws -> Node? {
-    let parser = try makeYAMLParser(text)
+private func firstYAMLNode(_ parser: Parser) throws -> Node? {
     while let node = try nextYAMLNode(parser) {
         if !isNullNode(node) { return node }
     }
@@ -154,62 +160,132 @@ private func describeForTypeError(_ node: Node) -> String {
 
 private let yamlTagPrefix = "tag:yaml.org,2002:"
 
+/// Builds values from Yams' nodes. Yams composes an alias as the anchored node itself (shared, so
+/// a few hundred bytes can describe billions of nodes); like yaml.v3's decoder, the builder counts
+/// the nodes it decodes and those it reaches through an alias, and gives up when aliases make up
+/// too much of the document. It also bounds nesting, which aliases can deepen past the parser's
+/// own limit, so that recursion here and in everything that walks the value stays within a
+/// thread's stack.
 private struct YAMLValueBuilder {
+    /// yaml.v3's `alias_ratio_range_low` and `_high`: up to 400,000 decoded nodes 99% may come from
+    /// aliases, falling linearly to 10% at 4,000,000.
+    private static let aliasRatioRangeLow = 400_000
+    private static let aliasRatioRangeHigh = 4_000_000
+    /// The deepest nesting of the values built (libyaml stops at 1,000 levels of syntax; aliases
+    /// nest further).
+    static let maxDepth = WorkLimits.maxNestingDepth
+
+    private var decodeCount = 0
+    private var aliasCount = 0
+    private var aliasDepth = 0
+    private var depth = 0
+    /// Anchors whose node was decoded where it is defined: meeting one again is meeting an alias.
+    private var definedAnchors = Set<ObjectIdentifier>()
+
+    private static func allowedAliasRatio(_ decodeCount: Int) -> Double {
+        if decodeCount <= aliasRatioRangeLow { return 0.99 }
+        if decodeCount >= aliasRatioRangeHigh { return 0.10 }
+        return 0.99 - 0.89 * (Double(decodeCount - aliasRatioRangeLow) / Double(aliasRatioRangeHigh - aliasRatioRangeLow))
+    }
+
+    /// yaml.v3's `unmarshal` bookkeeping, once per node decoded.
+    private mutating func count(_ node: Node) throws {
+        decodeCount += 1
+        if aliasDepth > 0 { aliasCount += 1 }
+        if aliasCount > 100 && decodeCount > 1000
+            && Double(aliasCount) / Double(decodeCount) > Self.allowedAliasRatio(decodeCount) {
+            throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
+                                  problem: "document contains excessive aliasing")
+        }
+    }
+
     /// `topLevel`: gomplate decodes into `map[string]interface{}`, so the outermost mapping's keys
     /// are the key text as written; nested mappings are `interface{}` and their keys go through
     /// yaml.v3's typing and then gomplate's `conv.ToString`.
-    func value(of node: Node, topLevel: Bool) throws -> Value {
+    mutating func value(of node: Node, topLevel: Bool) throws -> Value {
+        try count(node)
+        if let anchor = node.anchor, !definedAnchors.insert(ObjectIdentifier(anchor)).inserted {
+            // An alias: yaml.v3 counts the alias node, then the anchored node under it.
+            aliasDepth += 1
+            defer { aliasDepth -= 1 }
+            try count(node)
+            return try content(of: node, topLevel: topLevel)
+        }
+        return try content(of: node, topLevel: topLevel)
+    }
+
+    private mutating func content(of node: Node, topLevel: Bool) throws -> Value {
         switch node {
         case .scalar(let scalar):
             return try scalarValue(scalar)
         case .sequence(let sequence):
+            try enter(node)
+            defer { depth -= 1 }
             var items: [Value] = []
             items.reserveCapacity(sequence.count)
             for item in sequence { items.append(try value(of: item, topLevel: false)) }
             return .list(items)
         case .mapping(let mapping):
+            try enter(node)
+            defer { depth -= 1 }
             return .map(MapValue(try entries(of: mapping, topLevel: topLevel)))
         case .alias:
             return .null  // Yams resolves aliases while composing; an unresolved one has no value
         }
     }
 
-    private func entries(of mapping: Node.Mapping, topLevel: Bool) throws -> [String: Value] {
+    private mutating func enter(_ node: Node) throws {
+        depth += 1
+        if depth > Self.maxDepth {
+            throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
+                                  problem: "document nests deeper than \(Self.maxDepth) levels")
+        }
+    }
+
+    /// The mapping's entries in document order; merged mappings (`<<: *base`) never override keys
+    /// set explicitly or by an earlier merge.
+    private mutating func entries(of mapping: Node.Mapping, topLevel: Bool) throws -> [String: Value] {
         var result: [String: Value] = [:]
         result.reserveCapacity(mapping.count)
-        var mergeSources: [Node] = []
+        var merged: [String: Value] = [:]
         for (keyNode, valueNode) in mapping {
             if case .scalar(let keyScalar) = keyNode, keyScalar.string == "<<", keyScalar.style == .plain {
-                mergeSources.append(valueNode)
+                try count(keyNode)
+                for (mergedKey, mergedValue) in try mergeEntries(valueNode, topLevel: topLevel)
+                where merged[mergedKey] == nil {
+                    merged[mergedKey] = mergedValue
+                }
                 continue
             }
-            result[try key(keyNode, topLevel: topLevel)] = try value(of: valueNode, topLevel: false)
+            let key = try key(keyNode, topLevel: topLevel)
+            result[key] = try value(of: valueNode, topLevel: false)
         }
-        // Merged mappings (`<<: *base`) never override keys set explicitly or by an earlier merge.
-        for source in mergeSources {
-            let sourceMappings: [Node]
-            switch source {
-            case .mapping: sourceMappings = [source]
-            case .sequence(let sequence): sourceMappings = Array(sequence)
-            default: sourceMappings = [source]
-            }
-            for sourceMapping in sourceMappings {
-                guard case .mapping(let merged) = sourceMapping else {
-                    throw YAMLDecodeError(line: sourceMapping.mark?.line ?? 1, column: sourceMapping.mark?.column ?? 1,
-                                          problem: "map merge requires map or sequence of maps as the value")
-                }
-                for (mergedKey, mergedValue) in try entries(of: merged, topLevel: topLevel) where result[mergedKey] == nil {
-                    result[mergedKey] = mergedValue
-                }
-            }
-        }
+        for (key, value) in merged where result[key] == nil { result[key] = value }
         return result
     }
 
-    private func key(_ node: Node, topLevel: Bool) throws -> String {
+    /// The entries a merge key's value brings: one mapping's, or those of a sequence of mappings,
+    /// the earlier ones winning.
+    private mutating func mergeEntries(_ source: Node, topLevel: Bool) throws -> [String: Value] {
+        let sourceMappings: [Node]
+        if case .sequence(let sequence) = source { sourceMappings = Array(sequence) } else { sourceMappings = [source] }
+        var entries: [String: Value] = [:]
+        for sourceMapping in sourceMappings {
+            guard case .mapping = sourceMapping else {
+                throw YAMLDecodeError(line: sourceMapping.mark?.line ?? 1, column: sourceMapping.mark?.column ?? 1,
+                                      problem: "map merge requires map or sequence of maps as the value")
+            }
+            guard case .map(let map) = try value(of: sourceMapping, topLevel: topLevel) else { continue }
+            for (key, value) in map.entries where entries[key] == nil { entries[key] = value }
+        }
+        return entries
+    }
+
+    private mutating func key(_ node: Node, topLevel: Bool) throws -> String {
         guard case .scalar(let scalar) = node else {
             return goPrint(try value(of: node, topLevel: false))
         }
+        try count(node)
         if topLevel { return scalar.string }
         // Yams' duplicate-key check types keys with its own resolver, which turns the tag of
         // untyped plain keys into !!str; type them again the yaml.v3 way.

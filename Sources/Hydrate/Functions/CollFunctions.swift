@@ -253,7 +253,7 @@ private func flatten(_ list: Value, depth: Int) throws -> [Value] {
     var out: [Value] = []
     for element in elements {
         if element.goSliceElements != nil {
-            out += try flatten(element, depth: depth - 1)
+            out += try flatten(element, depth: depth &- 1)
         } else {
             out.append(element)
         }

@@ -40,6 +40,7 @@ extension FunctionTable {
             let iterations = try args[2].mathInt("iter must be an integer")
             let length = try args[3].mathInt("keylen must be an integer")
             guard length >= 0 else { throw FunctionError("keylen must be a non-negative integer, got \(length)") }
+            try checkPBKDF2Work(iterations: iterations, keyLength: length, algorithm: algorithm)
             let salt = args[1].gomplateToBytes
             let key = algorithm.pbkdf2(password: args[0].gomplateToBytes, salt: salt, iterations: iterations,
                                        keyLength: length)
@@ -97,7 +98,10 @@ private func aesArguments(_ args: [Value]) throws -> ([UInt8], [UInt8]) {
     }
     var keyBits = 256
     if args.count == 3 { keyBits = try args[1].mathInt("keyBits must be an integer") }
-    guard keyBits >= 0 else { throw FunctionError("runtime error: makeslice: len out of range") }
+    // Go makes a key of keyBits/8 bytes before AES checks its size: a negative or an enormous one
+    // panics, any other wrong size is refused by AES (and is not allocated here).
+    guard keyBits >= 0, keyBits / 8 < 1 << 48 else { throw FunctionError("runtime error: makeslice: len out of range") }
+    guard [16, 24, 32].contains(keyBits / 8) else { throw FunctionError("crypto/aes: invalid key size \(keyBits / 8)") }
     var keyBytes = Array(key.utf8.prefix(keyBits / 8))
     keyBytes += [UInt8](repeating: 0, count: keyBits / 8 - keyBytes.count)
     return (keyBytes, args[args.count - 1].gomplateToBytes)
@@ -108,8 +112,18 @@ private func pbkdf2Hex(password: Value, salt: Value, iterations: Value, keyLengt
     let iterationCount = try iterations.mathInt("iter must be an integer")
     let length = try keyLength.mathInt("keylen must be an integer")
     guard length >= 0 else { throw FunctionError("keylen must be a non-negative integer, got \(length)") }
+    try checkPBKDF2Work(iterations: iterationCount, keyLength: length, algorithm: algorithm)
     return lowercaseHex(algorithm.pbkdf2(password: password.gomplateToBytes, salt: salt.gomplateToBytes,
                                          iterations: iterationCount, keyLength: length))
+}
+
+/// Refuses a PBKDF2 call over `WorkLimits.maxPBKDF2Work` HMAC computations (Go would run it
+/// for as long as it takes).
+private func checkPBKDF2Work(iterations: Int, keyLength: Int, algorithm: SHAAlgorithm) throws {
+    let blocks = keyLength / algorithm.digestSize + (keyLength % algorithm.digestSize == 0 ? 0 : 1)
+    guard let work = WorkLimits.product(max(iterations, 1), blocks), work <= WorkLimits.maxPBKDF2Work else {
+        throw FunctionError("iter \(iterations) for \(blocks) key blocks exceeds the limit of \(WorkLimits.maxPBKDF2Work) HMAC computations")
+    }
 }
 
 /// AES (FIPS 197) with 128-, 192- or 256-bit keys, in gomplate's CBC framing: a random IV block

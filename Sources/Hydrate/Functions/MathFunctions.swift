@@ -66,7 +66,7 @@ extension FunctionTable {
             case 3: (start, end, step) = (numbers[0], numbers[1], numbers[2])
             default: throw FunctionError("expected 1, 2, or 3 arguments, got \(args.count)")
             }
-            return .list(mathSequence(start: start, end: end, step: step).map(Value.int))
+            return .list(try mathSequence(start: start, end: end, step: step).map(Value.int))
         }, as: "math.Seq", "seq")
 
         add(TemplateFunction("Max", atLeast: 1) { args, _ in
@@ -100,17 +100,26 @@ extension FunctionTable {
     }
 }
 
-/// gomplate's `math.Seq`: inclusive, the step's sign follows the direction, a zero step gives nothing.
-func mathSequence(start: Int, end: Int, step: Int) -> [Int] {
+/// gomplate's `math.Seq`: inclusive, the step's sign follows the direction, a zero step gives
+/// nothing. The length is worked out first, in unsigned arithmetic that cannot overflow, and
+/// checked against `WorkLimits.maxListElements`.
+func mathSequence(start: Int, end: Int, step: Int) throws -> [Int] {
     guard step != 0 else { return [] }
-    var step = step
-    if (end < start && step > 0) || (end > start && step < 0) { step = -step }
-    // Aligning the end on a step keeps the walk from overshooting it.
-    let alignedEnd = end &- (end &- start) % step
-    var sequence = [start]
+    let distance = end >= start ? UInt(bitPattern: end &- start) : UInt(bitPattern: start &- end)
+    let stride = distance / step.magnitude
+    if stride >= UInt(WorkLimits.maxListElements) {
+        throw FunctionError("sequence from \(start) to \(end) by \(step) exceeds the limit of \(WorkLimits.maxListElements) numbers")
+    }
+    let count = Int(stride) + 1
+    // Within [start, end] every element fits, so only the step's direction needs care.
+    let increment = step.magnitude
+    var sequence: [Int] = []
+    sequence.reserveCapacity(count)
     var last = start
-    while last != alignedEnd {
-        last = last &+ step
+    sequence.append(last)
+    for _ in 1..<count {
+        last = end >= start ? Int(bitPattern: UInt(bitPattern: last) &+ increment)
+            : Int(bitPattern: UInt(bitPattern: last) &- increment)
         sequence.append(last)
     }
     return sequence

@@ -65,6 +65,8 @@ extension FunctionTable {
             if overflow || spread >= Int.max >> 1 {
                 throw FunctionError("spread between min and max too high - must not be greater than 63-bit maximum (\(maximum) - \(minimum) = \(maximum &- minimum))")
             }
+            // Go's rand.Int63n panics when Int.min as the minimum was moved past the maximum.
+            guard minimum <= maximum else { throw FunctionError("invalid argument to Int63n") }
             return .int(Int.random(in: minimum...maximum))
         }, as: "random.Number")
 
@@ -102,6 +104,8 @@ private func randomString(count: Int, from candidates: [Unicode.Scalar]) throws 
     guard count >= 0 else { throw FunctionError("runtime error: makeslice: len out of range") }
     // Go's rand.Intn panics on an empty set; text/template reports the panic.
     guard !candidates.isEmpty || count == 0 else { throw FunctionError("invalid argument to Intn") }
+    let widest = candidates.lazy.map { String($0).utf8.count }.max() ?? 1
+    try WorkLimits.checkString(bytes: WorkLimits.product(count, widest))
     var out = String.UnicodeScalarView()
     for _ in 0..<count {
         if let scalar = candidates.randomElement() { out.append(scalar) }

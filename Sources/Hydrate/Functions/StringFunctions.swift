@@ -56,16 +56,23 @@ extension FunctionTable {
         add(TemplateFunction("ReplaceAll", arguments: 3) { args, _ in
             let old = try TypedArgument.string(args[0])
             let new = try TypedArgument.string(args[1])
-            return .string(GoStrings.replaceAll(args[2].gomplateString, old, with: new))
+            let text = args[2].gomplateString
+            if new.utf8.count > old.utf8.count {
+                let growth = WorkLimits.product(GoStrings.count(text, old), new.utf8.count - old.utf8.count)
+                try WorkLimits.checkString(bytes: WorkLimits.sum(growth, text.utf8.count))
+            }
+            return .string(GoStrings.replaceAll(text, old, with: new))
         }, as: "strings.ReplaceAll", "replaceAll")
         add(TemplateFunction("Repeat", arguments: 2) { args, _ in
             let count = try TypedArgument.int(args[0])
             let text = args[1].gomplateString
             if count < 0 { throw FunctionError("negative count \(count)") }
-            // Go refuses only a length that overflows; anything past 2 GiB would exhaust memory first.
-            let (total, overflow) = text.utf8.count.multipliedReportingOverflow(by: count)
-            if overflow || total > Int32.max { throw FunctionError("count \(count) too long: causes overflow") }
-            return .string(String(repeating: text, count: count))
+            guard let total = WorkLimits.product(text.utf8.count, count) else {
+                throw FunctionError("count \(count) too long: causes overflow")
+            }
+            try WorkLimits.checkString(bytes: total)
+            // Repeating "" a huge number of times is "", and must not loop that many times.
+            return .string(total == 0 ? "" : String(repeating: text, count: count))
         }, as: "strings.Repeat")
         add(TemplateFunction("Split", arguments: 2) { args, _ in
             let separator = try TypedArgument.string(args[0])
@@ -81,7 +88,8 @@ extension FunctionTable {
             let text = try TypedArgument.string(args[1])
             if skip < 0 { throw FunctionError("skip must be >= 0") }
             if skip == 0 { return .string(text) }
-            let lines = GoStrings.split(text, separator: "\n", limit: skip + 1)
+            // Go's `skip+1` wraps to a negative limit, which splits at every line break.
+            let lines = GoStrings.split(text, separator: "\n", limit: skip &+ 1)
             return .string(skip >= lines.count ? "" : lines[skip])
         }, as: "strings.SkipLines")
         add(TemplateFunction("Trim", arguments: 2) { args, _ in
@@ -210,7 +218,7 @@ extension FunctionTable {
                 width = try wrapWidth(args[0])
                 lineBreak = args[1].gomplateString
             }
-            return .string(wordWrapped(args[args.count - 1].gomplateString,
+            return .string(try wordWrapped(args[args.count - 1].gomplateString,
                                        width: width == 0 ? 80 : width, lineBreak: lineBreak.isEmpty ? "\n" : lineBreak))
         }, as: "strings.WordWrap")
     }
@@ -224,7 +232,11 @@ private func shellQuoted(_ s: String) -> String {
 private func indented(_ text: String, width: Int, indent: String) throws -> String {
     if width <= 0 { throw FunctionError("width must be > 0") }
     if indent.contains("\n") { throw FunctionError("indent must not contain '\\n'") }
-    let prefix = Array(String(repeating: indent, count: width).utf8)
+    let lineCount = text.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+    let prefixBytes = WorkLimits.product(indent.utf8.count, width)
+    try WorkLimits.checkString(bytes: WorkLimits.sum(prefixBytes.flatMap { WorkLimits.product($0, lineCount) },
+                                                             text.utf8.count))
+    let prefix = indent.isEmpty ? [] : Array(String(repeating: indent, count: width).utf8)
     var out: [UInt8] = []
     var atLineStart = true
     for byte in text.utf8 {
@@ -255,7 +267,7 @@ private func wrapWidth(_ value: Value) throws -> Int {
 
 /// Masterminds/goutils `WrapCustom` without wrapping long words: break at the last space that
 /// keeps a line within `width` bytes; a longer word runs on to the next space.
-private func wordWrapped(_ text: String, width: Int, lineBreak: String) -> String {
+private func wordWrapped(_ text: String, width: Int, lineBreak: String) throws -> String {
     let bytes = Array(text.utf8)
     if bytes.isEmpty { return "" }
     let breakBytes = Array(lineBreak.utf8)
@@ -268,6 +280,7 @@ private func wordWrapped(_ text: String, width: Int, lineBreak: String) -> Strin
             continue
         }
         let end = width + offset + 1
+        try WorkLimits.checkString(bytes: out.count + breakBytes.count)
         if let spaceAt = bytes[offset..<end].lastIndex(of: space) {
             out += bytes[offset..<spaceAt] + breakBytes
             offset = spaceAt + 1
@@ -289,14 +302,15 @@ private func abbreviate(_ text: String, offset requested: Int, maxWidth: Int) th
     if length == 0 { return "" }
     if maxWidth < 4 { throw FunctionError("stringutils illegal argument: Minimum abbreviation width is 4") }
     if length <= maxWidth { return text }
+    // Go's ints wrap where an extreme offset overflows; so do these.
     var offset = min(requested, length)
-    if length - offset < maxWidth - 3 { offset = length - (maxWidth - 3) }
+    if length &- offset < maxWidth - 3 { offset = length - (maxWidth - 3) }
     let marker = "..."
     if offset <= 4 { return GoStrings.slice(text, 0, maxWidth - 3) + marker }
     if maxWidth < 7 {
         throw FunctionError("stringutils illegal argument: Minimum abbreviation width with offset is 7")
     }
-    if offset + maxWidth - 3 < length {
+    if offset &+ maxWidth &- 3 < length {
         return marker + (try abbreviate(GoStrings.slice(text, offset, length), offset: 0, maxWidth: maxWidth - 3))
     }
     return marker + GoStrings.slice(text, length - (maxWidth - 3), length)

@@ -119,6 +119,12 @@ enum GoStrings {
         return split(s, separator: old).joined(separator: new)
     }
 
+    /// `strings.Count`: non-overlapping occurrences of `substring`, or the rune count + 1 for "".
+    static func count(_ s: String, _ substring: String) -> Int {
+        if substring.isEmpty { return s.unicodeScalars.count + 1 }
+        return split(s, separator: substring).count - 1
+    }
+
     static func hasPrefix(_ s: String, _ prefix: String) -> Bool {
         s.utf8.starts(with: prefix.utf8)
     }

@@ -74,12 +74,12 @@ extension FunctionTable {
         add(TemplateFunction("Since", arguments: 1) { args, context in
             let now = currentTime(host: context.host)
             let then = try timeArgument(args[0])
-            return .object(GoDuration(nanoseconds: (now.seconds - then.seconds) &* 1_000_000_000 &+ (now.nanoseconds - then.nanoseconds)))
+            return .object(GoDuration(nanoseconds: now.subtracting(then)))
         }, as: "time.Since")
         add(TemplateFunction("Until", arguments: 1) { args, context in
             let now = currentTime(host: context.host)
             let then = try timeArgument(args[0])
-            return .object(GoDuration(nanoseconds: (then.seconds - now.seconds) &* 1_000_000_000 &+ (then.nanoseconds - now.nanoseconds)))
+            return .object(GoDuration(nanoseconds: then.subtracting(now)))
         }, as: "time.Until")
     }
 }

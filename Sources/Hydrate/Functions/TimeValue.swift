@@ -1,6 +1,8 @@
 import Foundation
 
-/// Go's `time.Time`: an instant (Unix seconds plus nanoseconds) seen in a location.
+/// Go's `time.Time`: an instant (Unix seconds plus nanoseconds) seen in a location. Arithmetic
+/// wraps or saturates exactly where Go's does, so that no argument can trap: Go keeps seconds since
+/// year 1 in an int64 and reads dates from them as an unsigned count since its "absolute" epoch.
 struct GoTime: TemplateObject {
     let seconds: Int
     let nanoseconds: Int
@@ -11,11 +13,21 @@ struct GoTime: TemplateObject {
     /// prints as ` m=+0.000123456` and drops when the time is moved to another zone or rounded.
     let monotonic: Int?
 
+    /// Go's `time.Unix(sec, nsec)`: nanoseconds outside 0..<1e9 carry into the seconds, wrapping.
     init(seconds: Int, nanoseconds: Int, location: TimeZoneRules, localZone: TimeZoneRules, monotonic: Int? = nil) {
-        // Keep nanoseconds in 0..<1e9, carrying into the seconds.
-        let carry = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        self.seconds = seconds + carry
-        self.nanoseconds = nanoseconds - carry * 1_000_000_000
+        var seconds = seconds
+        var nanoseconds = nanoseconds
+        if nanoseconds < 0 || nanoseconds >= 1_000_000_000 {
+            let carry = nanoseconds / 1_000_000_000
+            seconds = seconds &+ carry
+            nanoseconds -= carry * 1_000_000_000
+            if nanoseconds < 0 {
+                nanoseconds += 1_000_000_000
+                seconds = seconds &- 1
+            }
+        }
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
         self.location = location
         self.localZone = localZone
         self.monotonic = monotonic
@@ -25,26 +37,118 @@ struct GoTime: TemplateObject {
     /// found the way Go finds it around transitions.
     static func date(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, nanosecond: Int,
                      location: TimeZoneRules, localZone: TimeZoneRules) -> GoTime {
-        let monthIndex = month - 1
-        let yearCarry = monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12
-        let normalizedMonth = monthIndex - yearCarry * 12 + 1
-        let days = daysFromCivil(year: year + yearCarry, month: normalizedMonth, day: 1) + day - 1
-        var unix = days * 86400 + hour * 3600 + minute * 60 + second
-        let nanoCarry = nanosecond >= 0 ? nanosecond / 1_000_000_000 : (nanosecond - 999_999_999) / 1_000_000_000
-        unix += nanoCarry
+        let (year, monthIndex) = goNorm(year, month &- 1, 12)
+        let (carriedSecond, nanosecond) = goNorm(second, nanosecond, 1_000_000_000)
+        var second = carriedSecond
+        var minute = minute
+        var hour = hour
+        var day = day
+        (minute, second) = goNorm(minute, second, 60)
+        (hour, minute) = goNorm(hour, minute, 60)
+        (day, hour) = goNorm(day, hour, 24)
+        var days = daysSinceAbsoluteEpoch(year: year) &+ UInt64(daysBeforeMonth[monthIndex])
+        if isLeapYear(year) && monthIndex >= 2 { days &+= 1 }
+        days &+= UInt64(bitPattern: Int64(day &- 1))
+        let absolute = days &* 86400 &+ UInt64(hour * 3600 + minute * 60 + second)
+        var unix = Int(Int64(bitPattern: absolute)) &+ absoluteToUnix
         let found = location.lookup(unix)
         var offset = found.offset
         if offset != 0 {
-            let utc = unix - offset
+            let utc = unix &- offset
             if utc < found.start || utc >= found.end { offset = location.lookup(utc).offset }
-            unix -= offset
+            unix = unix &- offset
         }
-        return GoTime(seconds: unix, nanoseconds: nanosecond - nanoCarry * 1_000_000_000, location: location,
-                      localZone: localZone)
+        return GoTime(seconds: unix, nanoseconds: nanosecond, location: location, localZone: localZone)
     }
 
     func `in`(_ zone: TimeZoneRules) -> GoTime {
         GoTime(seconds: seconds, nanoseconds: nanoseconds, location: zone, localZone: localZone)
+    }
+
+    /// Go's `Time.Add`: the seconds saturate at the ends of Go's range, and a monotonic reading that
+    /// would overflow is dropped.
+    func adding(_ duration: Int) -> GoTime {
+        var addedSeconds = duration / 1_000_000_000
+        var nanosecond = nanoseconds + duration % 1_000_000_000
+        if nanosecond >= 1_000_000_000 {
+            addedSeconds += 1
+            nanosecond -= 1_000_000_000
+        } else if nanosecond < 0 {
+            addedSeconds -= 1
+            nanosecond += 1_000_000_000
+        }
+        let sinceYearOne = seconds &+ unixToInternal
+        let sum = sinceYearOne &+ addedSeconds
+        let saturated = (sum > sinceYearOne) == (addedSeconds > 0) ? sum : addedSeconds > 0 ? Int.max : -Int.max
+        var reading = monotonic
+        if let monotonic {
+            let (moved, overflow) = monotonic.addingReportingOverflow(duration)
+            reading = overflow ? nil : moved
+        }
+        return GoTime(seconds: saturated &- unixToInternal, nanoseconds: nanosecond, location: location,
+                      localZone: localZone, monotonic: reading)
+    }
+
+    /// Go's `Time.Sub`: by the monotonic readings when both have one, else by the wall clock; a
+    /// difference beyond a Duration's range saturates.
+    func subtracting(_ other: GoTime) -> Int {
+        if let mine = monotonic, let theirs = other.monotonic {
+            let (difference, overflow) = mine.subtractingReportingOverflow(theirs)
+            if !overflow { return difference }
+            return mine > theirs ? .max : .min
+        }
+        let difference = (seconds &- other.seconds) &* 1_000_000_000 &+ (nanoseconds - other.nanoseconds)
+        let back = other.adding(difference)
+        if back.seconds == seconds && back.nanoseconds == nanoseconds { return difference }
+        return (seconds, nanoseconds) < (other.seconds, other.nanoseconds) ? .min : .max
+    }
+
+    /// Go's `div(t, d)`: the remainder of the time since year 1 divided by `step` (> 0).
+    func remainder(dividingBy step: Int) -> Int {
+        var negative = false
+        var nanosecond = nanoseconds
+        var second = seconds &+ unixToInternal
+        if second < 0 {
+            negative = true
+            second = 0 &- second
+            nanosecond = -nanosecond
+            if nanosecond < 0 {
+                nanosecond += 1_000_000_000
+                second = second &- 1
+            }
+        }
+        var remainder: Int
+        if step < 1_000_000_000 && 1_000_000_000 % (step + step) == 0 {
+            remainder = nanosecond % step
+        } else if step % 1_000_000_000 == 0 {
+            let stepSeconds = step / 1_000_000_000
+            remainder = (second % stepSeconds) * 1_000_000_000 + nanosecond
+        } else {
+            // The time in nanoseconds as a 128-bit number, reduced by step << k for decreasing k.
+            let wide = UInt64(bitPattern: Int64(second)).multipliedFullWidth(by: 1_000_000_000)
+            var (high, low) = (wide.high, wide.low)
+            let (sum, carry) = low.addingReportingOverflow(UInt64(nanosecond))
+            low = sum
+            if carry { high &+= 1 }
+            var divisorHigh = UInt64(step)
+            while divisorHigh >> 63 != 1 { divisorHigh <<= 1 }
+            var divisorLow: UInt64 = 0
+            while true {
+                if high > divisorHigh || (high == divisorHigh && low >= divisorLow) {
+                    let (difference, borrow) = low.subtractingReportingOverflow(divisorLow)
+                    low = difference
+                    if borrow { high &-= 1 }
+                    high &-= divisorHigh
+                }
+                if divisorHigh == 0 && divisorLow == UInt64(step) { break }
+                divisorLow >>= 1
+                divisorLow |= (divisorHigh & 1) << 63
+                divisorHigh >>= 1
+            }
+            remainder = Int(bitPattern: UInt(low))
+        }
+        if negative && remainder != 0 { remainder = step - remainder }
+        return remainder
     }
 
     /// The wall clock in this time's location.
@@ -55,19 +159,53 @@ struct GoTime: TemplateObject {
         let weekday: Int, yearDay: Int
         let zoneName: String, offset: Int
 
+        /// Go's `absDate` and `absClock` on the time's absolute seconds, which wrap as Go's do.
         init(time: GoTime) {
             let zone = time.location.lookup(time.seconds)
             zoneName = zone.name
             offset = zone.offset
-            let local = time.seconds + zone.offset
-            let days = floorDivide(local, 86400)
-            let secondOfDay = local - days * 86400
-            (year, month, day) = civilFromDays(days)
+            let absolute = UInt64(bitPattern: Int64(time.seconds &+ offset &+ unixToAbsolute))
+            let secondOfDay = Int(absolute % 86400)
             hour = secondOfDay / 3600
             minute = secondOfDay / 60 % 60
             second = secondOfDay % 60
-            weekday = ((days + 4) % 7 + 7) % 7
-            yearDay = days - daysFromCivil(year: year, month: 1, day: 1) + 1
+            weekday = Int((absolute &+ 86400) % (7 * 86400)) / 86400
+            var days = absolute / 86400
+            var n = days / 146_097
+            var years = 400 * n
+            days -= 146_097 * n
+            n = days / 36524
+            n -= n >> 2
+            years += 100 * n
+            days -= 36524 * n
+            n = days / 1461
+            years += 4 * n
+            days -= 1461 * n
+            n = days / 365
+            n -= n >> 2
+            years += n
+            days -= 365 * n
+            year = Int(Int64(bitPattern: years) &+ absoluteZeroYear)
+            yearDay = Int(days) + 1
+            var dayOfYear = Int(days)
+            if isLeapYear(year) {
+                if dayOfYear == 31 + 29 - 1 {
+                    (month, day) = (2, 29)
+                    return
+                }
+                if dayOfYear > 31 + 29 - 1 { dayOfYear -= 1 }
+            }
+            var monthIndex = dayOfYear / 31
+            let end = daysBeforeMonth[monthIndex + 1]
+            let begin: Int
+            if dayOfYear >= end {
+                monthIndex += 1
+                begin = end
+            } else {
+                begin = daysBeforeMonth[monthIndex]
+            }
+            month = monthIndex + 1
+            day = dayOfYear - begin + 1
         }
     }
 
@@ -113,7 +251,7 @@ struct GoTime: TemplateObject {
         case "Nanosecond": return .int(nanoseconds)
         case "YearDay": return .int(c.yearDay)
         case "Weekday": return .string(longDayNames[c.weekday])
-        case "IsZero": return .bool(seconds == zeroTimeSeconds && nanoseconds == 0)
+        case "IsZero": return .bool(seconds == -unixToInternal && nanoseconds == 0)
         case "IsDST": return .bool(location.periods.first { $0.name == c.zoneName && $0.offset == c.offset }?.isDST ?? false)
         case "Before", "After", "Equal", "Compare", "Sub":
             guard case .object(let object) = try argument(0), let other = object as? GoTime else {
@@ -126,34 +264,24 @@ struct GoTime: TemplateObject {
             case "After": return .bool(order > 0)
             case "Equal": return .bool(order == 0)
             case "Compare": return .int(order)
-            default:
-                return .object(GoDuration(nanoseconds: (seconds - other.seconds) &* 1_000_000_000 &+ (nanoseconds - other.nanoseconds)))
+            default: return .object(GoDuration(nanoseconds: subtracting(other)))
             }
         case "Add":
-            let duration = try durationNanoseconds(argument(0))
-            return .object(GoTime(seconds: seconds + duration / 1_000_000_000,
-                                  nanoseconds: nanoseconds + duration % 1_000_000_000, location: location,
-                                  localZone: localZone, monotonic: monotonic.map { $0 &+ duration }))
+            return .object(adding(try durationNanoseconds(argument(0))))
         case "AddDate":
             let years = try argument(0).mathInt("expected a number")
             let months = try argument(1).mathInt("expected a number")
             let days = try argument(2).mathInt("expected a number")
-            return .object(GoTime.date(year: c.year + years, month: c.month + months, day: c.day + days, hour: c.hour,
+            return .object(GoTime.date(year: c.year &+ years, month: c.month &+ months, day: c.day &+ days, hour: c.hour,
                                        minute: c.minute, second: c.second, nanosecond: nanoseconds, location: location,
                                        localZone: localZone))
         case "Truncate", "Round":
             let step = try durationNanoseconds(argument(0))
-            guard step > 0 else { return .object(self) }
-            // Go measures from the zero time (year 1), which is a whole number of days before 1970.
-            let sinceZero = (seconds - zeroTimeSeconds).multipliedFullWidth(by: 1_000_000_000)
-            let total = Int(truncatingIfNeeded: sinceZero.low) &+ nanoseconds
-            var remainder = total % step
-            if remainder < 0 { remainder += step }
-            var adjustment = -remainder
-            if name == "Round", remainder + remainder >= step { adjustment = step - remainder }
-            return .object(GoTime(seconds: seconds + adjustment / 1_000_000_000,
-                                  nanoseconds: nanoseconds + adjustment % 1_000_000_000, location: location,
-                                  localZone: localZone))
+            let wallOnly = GoTime(seconds: seconds, nanoseconds: nanoseconds, location: location, localZone: localZone)
+            guard step > 0 else { return .object(wallOnly) }
+            let remainder = remainder(dividingBy: step)
+            if name == "Round", !goLessThanHalf(remainder, step) { return .object(wallOnly.adding(step - remainder)) }
+            return .object(wallOnly.adding(-remainder))
         default:
             return nil
         }
@@ -246,8 +374,50 @@ struct GoTime: TemplateObject {
     }
 }
 
-/// Go's zero `time.Time` (January 1, year 1, UTC) in Unix seconds.
-private let zeroTimeSeconds = daysFromCivil(year: 1, month: 1, day: 1) * 86400
+/// Go's constants for its calendar: seconds since year 1 ("internal") and since the absolute
+/// epoch, year -292277022399, from which dates are read as unsigned numbers.
+private let absoluteZeroYear: Int64 = -292_277_022_399
+private let absoluteToInternal = Int(absoluteZeroYear - 1) * 31_556_952
+private let unixToInternal = (1969 * 365 + 1969 / 4 - 1969 / 100 + 1969 / 400) * 86400
+private let unixToAbsolute = unixToInternal - absoluteToInternal
+private let absoluteToUnix = absoluteToInternal - unixToInternal
+private let daysBeforeMonth = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365]
+
+/// Go's `norm`: `hi*base + lo` with `lo` brought into 0..<base, wrapping as Go's ints do.
+private func goNorm(_ hi: Int, _ lo: Int, _ base: Int) -> (Int, Int) {
+    var (hi, lo) = (hi, lo)
+    if lo < 0 {
+        let n = ((0 &- lo) &- 1) / base + 1
+        hi = hi &- n
+        lo = lo &+ n &* base
+    }
+    if lo >= base {
+        let n = lo / base
+        hi = hi &+ n
+        lo = lo &- n &* base
+    }
+    return (hi, lo)
+}
+
+/// Go's `daysSinceEpoch`: days from the absolute epoch to January 1 of `year`.
+private func daysSinceAbsoluteEpoch(year: Int) -> UInt64 {
+    var years = UInt64(bitPattern: Int64(year) &- absoluteZeroYear)
+    var n = years / 400
+    years -= 400 * n
+    var days = 146_097 &* n
+    n = years / 100
+    years -= 100 * n
+    days &+= 36524 * n
+    n = years / 4
+    years -= 4 * n
+    days &+= 1461 * n
+    return days &+ 365 * years
+}
+
+/// Go's `lessThanHalf` for durations.
+func goLessThanHalf(_ x: Int, _ y: Int) -> Bool {
+    UInt64(bitPattern: Int64(x)) &+ UInt64(bitPattern: Int64(x)) < UInt64(bitPattern: Int64(y))
+}
 
 /// What a `*time.Location` prints: its name.
 struct GoLocation: TemplateObject {
@@ -282,16 +452,26 @@ struct GoDuration: TemplateObject {
             }
             let step = try durationNanoseconds(first)
             guard step > 0 else { return .object(self) }
-            var result = nanoseconds - nanoseconds % step
-            if name == "Round" {
-                let remainder = abs(nanoseconds % step)
-                if remainder + remainder >= step { result += nanoseconds < 0 ? -step : step }
-            }
-            return .object(GoDuration(nanoseconds: result))
+            if name == "Truncate" { return .object(GoDuration(nanoseconds: nanoseconds - nanoseconds % step)) }
+            return .object(GoDuration(nanoseconds: goRound(nanoseconds, to: step)))
         default:
             return nil
         }
     }
+}
+
+/// Go's `Duration.Round` (m > 0): halves away from zero, saturating at the ends of the range.
+private func goRound(_ duration: Int, to m: Int) -> Int {
+    var remainder = duration % m
+    if duration < 0 {
+        remainder = -remainder
+        if goLessThanHalf(remainder, m) { return duration + remainder }
+        let rounded = duration &- m &+ remainder
+        return rounded < duration ? rounded : .min
+    }
+    if goLessThanHalf(remainder, m) { return duration - remainder }
+    let rounded = duration &+ m &- remainder
+    return rounded > duration ? rounded : .max
 }
 
 /// A duration argument: a `time.Duration`, or an integer count of nanoseconds (Go converts
@@ -409,8 +589,9 @@ func goParseDuration(_ text: String) throws -> Int {
             value += UInt64(Double(fraction) * (Double(unit) / scale))
             guard value <= limit else { throw invalid }
         }
-        total += value
-        guard total <= limit else { throw invalid }
+        let (sum, overflow) = total.addingReportingOverflow(value)
+        guard !overflow, sum <= limit else { throw invalid }
+        total = sum
     }
     if negative { return total == limit ? Int.min : -Int(total) }
     guard total <= limit - 1 else { throw invalid }
@@ -435,33 +616,6 @@ func goTimeQuote(_ text: String) -> String {
 let longMonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                       "November", "December"]
 let longDayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-
-func floorDivide(_ a: Int, _ b: Int) -> Int {
-    let quotient = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = floorDivide(y, 400)
-    let yearOfEra = y - era * 400
-    let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-    return era * 146_097 + dayOfEra - 719_468
-}
-
-func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-    let z = days + 719_468
-    let era = floorDivide(z, 146_097)
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let mp = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-}
 
 /// Go's `appendInt(b, x, width)`: decimal, zero-padded to `width`, sign first.
 private func zeroPadded(_ value: Int, width: Int) -> [UInt8] {
