@@ -113,6 +113,18 @@ struct RegexpGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
                 == "error compiling expression: error parsing regexp: expression too large: `\(manyClasses)`")
     }
 
+    @Test func aLongLiteralParsesInLinearTime() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let literal = String(repeating: "x", count: 200_000)
+        #expect(failureMessage("regexp.Find", [.string(literal), .string("x")])
+                == "error parsing regexp: expression too large: `\(literal)`")
+        let half = String(literal.prefix(50_000))
+        #expect(try GoRegexp.compiled(half).isMatch(half))
+        let elapsed = clock.now - start
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
+    }
+
     @Test func deepNestingFailsWithoutCrashing() {
         let deep = String(repeating: "(", count: 100_000) + String(repeating: ")", count: 100_000)
         #expect(failureMessage("regexp.Find", [.string(deep), .string("x")])

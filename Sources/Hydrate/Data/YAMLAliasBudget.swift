@@ -66,17 +66,19 @@ struct YAMLAliasBudget {
         }
     }
 
+    var isExcessive: Bool { Self.isExcessive(aliasedNodes: aliasedNodes, of: expandedNodes) }
+
     /// go-yaml v3's rule (decode.go): past 100 aliased nodes and 1,000 nodes in all, at most 99%
     /// of the nodes may come from aliases up to 400,000 nodes, falling to 10% at 4,000,000.
-    var isExcessive: Bool {
-        guard aliasedNodes > 100 && expandedNodes > 1000 else { return false }
+    static func isExcessive(aliasedNodes: Int, of nodes: Int) -> Bool {
+        guard aliasedNodes > 100 && nodes > 1000 else { return false }
         let allowed: Double
-        switch expandedNodes {
+        switch nodes {
         case ...400_000: allowed = 0.99
         case 4_000_000...: allowed = 0.10
-        default: allowed = 0.99 - 0.89 * Double(expandedNodes - 400_000) / 3_600_000
+        default: allowed = 0.99 - 0.89 * Double(nodes - 400_000) / 3_600_000
         }
-        return Double(aliasedNodes) / Double(expandedNodes) > allowed
+        return Double(aliasedNodes) / Double(nodes) > allowed
     }
 }
 

@@ -96,7 +96,12 @@ private func firstYAMLNode(_ parser: Parser) throws -> Node? {
     return nil
 }
 
+/// The alias budget is counted on libyaml's events first: Yams hashes every mapping key in full
+/// while composing, so a key that aliases a large collection would hang Yams itself.
 private func makeYAMLParser(_ text: String) throws -> Parser {
+    if let (line, column) = YAMLAliasBudget.excessiveAliasing(in: text) {
+        throw YAMLDecodeError(line: line, column: column, problem: "document contains excessive aliasing")
+    }
     do {
         return try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
     } catch {
@@ -167,10 +172,6 @@ private let yamlTagPrefix = "tag:yaml.org,2002:"
 /// own limit, so that recursion here and in everything that walks the value stays within a
 /// thread's stack.
 private struct YAMLValueBuilder {
-    /// yaml.v3's `alias_ratio_range_low` and `_high`: up to 400,000 decoded nodes 99% may come from
-    /// aliases, falling linearly to 10% at 4,000,000.
-    private static let aliasRatioRangeLow = 400_000
-    private static let aliasRatioRangeHigh = 4_000_000
     /// The deepest nesting of the values built (libyaml stops at 1,000 levels of syntax; aliases
     /// nest further).
     static let maxDepth = WorkLimits.maxNestingDepth
@@ -182,18 +183,11 @@ private struct YAMLValueBuilder {
     /// Anchors whose node was decoded where it is defined: meeting one again is meeting an alias.
     private var definedAnchors = Set<ObjectIdentifier>()
 
-    private static func allowedAliasRatio(_ decodeCount: Int) -> Double {
-        if decodeCount <= aliasRatioRangeLow { return 0.99 }
-        if decodeCount >= aliasRatioRangeHigh { return 0.10 }
-        return 0.99 - 0.89 * (Double(decodeCount - aliasRatioRangeLow) / Double(aliasRatioRangeHigh - aliasRatioRangeLow))
-    }
-
     /// yaml.v3's `unmarshal` bookkeeping, once per node decoded.
     private mutating func count(_ node: Node) throws {
         decodeCount += 1
         if aliasDepth > 0 { aliasCount += 1 }
-        if aliasCount > 100 && decodeCount > 1000
-            && Double(aliasCount) / Double(decodeCount) > Self.allowedAliasRatio(decodeCount) {
+        if YAMLAliasBudget.isExcessive(aliasedNodes: aliasCount, of: decodeCount) {
             throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
                                   problem: "document contains excessive aliasing")
         }

@@ -76,6 +76,11 @@ final class GoRegexpMatcher {
         var (current, width) = Self.rune(at: position, in: text)
         var (next, nextWidth) = current < 0 ? (-1, 0) : Self.rune(at: position + width, in: text)
         let prefix = program.literalPrefix
+        if program.prefixIsWholeMatch {
+            // A thread per start position would cost the pattern's length at every position.
+            guard let found = Self.find(prefix, in: text, from: start) else { return nil }
+            return slotCount == 0 ? [] : [found, found + prefix.count]
+        }
         while true {
             if runQueue.count == 0 {
                 if program.anchoredAtStart, position != 0 { break }

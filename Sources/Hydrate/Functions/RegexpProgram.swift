@@ -48,6 +48,9 @@ struct GoRegexpProgram {
     let slotCount: Int
     /// Runes every match starts with (as UTF-8), which lets the matcher skip ahead to them.
     private(set) var literalPrefix: [UInt8] = []
+    /// Whether the literal prefix is the whole pattern, with no group of its own (Go's complete
+    /// prefix): every match is an occurrence of it, found without running threads.
+    private(set) var prefixIsWholeMatch = false
     /// Whether every match starts at the beginning of the text (`^` without `(?m)`, `\A`).
     private(set) var anchoredAtStart = false
     /// The class (in `classes`) of the runes a match can start with, when every match starts with a
@@ -325,5 +328,8 @@ struct GoRegexpProgram {
             while instructions[index].op == .nop { index = instructions[index].out }
         }
         literalPrefix = Array(prefix.utf8)
+        while [.nop, .capture].contains(instructions[index].op) { index = instructions[index].out }
+        prefixIsWholeMatch = !literalPrefix.isEmpty && !anchoredAtStart && slotCount == 2
+            && instructions[index].op == .match
     }
 }

@@ -193,10 +193,14 @@ private struct Parser {
     /// Joins the two topmost literals (Go's maybeConcat): only the newest literal stays on its own,
     /// where a repetition operator can still take it alone.
     private mutating func joinLiterals() {
-        guard stack.count >= 2, case .node(.literal(let second, let fold2), _) = stack[stack.count - 1],
-              case .node(.literal(let first, let fold1), _) = stack[stack.count - 2], fold1 == fold2 else { return }
-        stack.removeLast()
-        stack[stack.count - 1] = .node(.literal(first + second, foldCase: fold1), height: 1)
+        guard stack.count >= 2, case .node(.literal(_, let fold2), _) = stack[stack.count - 1],
+              case .node(.literal(_, let fold1), _) = stack[stack.count - 2], fold1 == fold2,
+              case .node(.literal(let second, _), _) = stack.removeLast(),
+              case .node(.literal(var first, _), _) = stack.removeLast() else { return }
+        // Taken off the stack, the literal is no longer shared, so appending extends it in place: a
+        // copy per rune would make a long literal quadratic to parse.
+        first.append(contentsOf: second)
+        stack.append(.node(.literal(first, foldCase: fold1), height: 1))
     }
 
     private mutating func literal(_ rune: UInt32) throws {
