@@ -392,8 +392,8 @@ private func percentEncoded(_ bytes: [UInt8], keeping: Set<UInt8>) -> String {
     return out
 }
 
-/// The base32 (5 bits a character) or base64 (6 bits) spellings of `value`: its whole encoding
-/// (base64 also URL-safe), and the characters that encode only the value when other bytes come
+/// The base32 (5 bits a character) or base64 (6 bits) spellings of `value`: its whole encoding,
+/// padded and not (base64 also URL-safe), and the characters that encode only the value when other bytes come
 /// before or after it (so `base64("user:" + value)` holds one of them). Those inner forms are left
 /// out when shorter than 8 characters, which ordinary text could hold by chance.
 private func radixForms(of value: [UInt8], bitsPerCharacter: Int) -> [String] {
@@ -401,7 +401,9 @@ private func radixForms(of value: [UInt8], bitsPerCharacter: Int) -> [String] {
     func encode(_ bytes: [UInt8]) -> String {
         bitsPerCharacter == 6 ? Data(bytes).base64EncodedString() : base32Encoded(bytes)
     }
-    var forms = [encode(value)]
+    let whole = encode(value)
+    // Unpadded too, as base64url in a JWT and base32 in an OTP secret are written.
+    var forms = [whole, String(whole.prefix { $0 != "=" })]
     for shift in 0..<groupBytes {
         let unpadded = Array(encode(Array(repeating: 0, count: shift) + value).prefix { $0 != "=" })
         // The first characters mix in the bytes before; a last partial character mixes in the byte after.
