@@ -11,7 +11,11 @@ private let credentials = [
     "GITEA_PASSWD": "gitea-Pa55wd-9876",
     "GIT_SSH_PASSPHRASE": "Sésame-öffne-dich",
     "GIT_TOKEN": "ghp_LeakTestQqRrSsTt",
+    "MYSQL_PWD": "Mysql-Pwd-Qx81zz",
 ]
+
+/// Variables that are no credentials but hold a URL with a password: only the password is secret.
+private let urlPasswords = ["DATABASE_URL": ("postgres://app:DsnPassw0rd77@db.internal/shop", "DsnPassw0rd77")]
 
 /// One stack per error path; `ok` renders cleanly.
 private let leakTemplates = [
@@ -53,6 +57,35 @@ private let leakTemplates = [
 
         """,
     "inoutput/config.txt": "token=<<< .Env.API_TOKEN >>>\nbasic=<<< printf \"user:%s\" .Env.DB_PASSWORD | base64.Encode >>>\n",
+    "spelled/a.txt": """
+        upper: <<< strings.ToUpper .Env.API_TOKEN >>>
+        hex: <<< printf "%X" .Env.GITEA_PASSWD >>>
+        query: <<< urlquery .Env.SIGNING_KEY >>>
+        pwd: <<< .Env.MYSQL_PWD | strings.ToLower >>>
+        dsn: <<< .Env.DATABASE_URL >>>
+
+        """,
+    "spelledfail/a.yaml": "<<< fail (print (strings.ToLower .Env.API_TOKEN) \" \" (printf \"%x\" .Env.DB_PASSWORD) \" \" .Env.DATABASE_URL) >>>\n",
+    "generator/kustomization.yaml": """
+        resources: [app.yaml]
+        secretGenerator:
+          - name: db
+            literals: ["password=<<< .Env.MYSQL_PWD >>>"]
+          - name: api
+            literals: [token=literal-Qq55]
+
+        """,
+    "embedded/values.yaml": """
+        extraObjects:
+          - |
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: {{ .Release.Name }}-db
+            stringData:
+              password: literal-Zz77
+
+        """,
     "optout/s.yaml": """
         <<</* edpctl:allow-secrets */>>>
         kind: Secret
@@ -91,7 +124,7 @@ private final class LeakWorkspace {
     }
 
     func hydrate(_ arguments: [String], stacks: String) throws -> Edpctl.Result {
-        var environment = credentials
+        var environment = credentials.merging(urlPasswords.mapValues(\.0)) { _, new in new }
         environment.merge([
             "HOME": root + "/home", "EDPCTL_CACHE_DIR": root + "/cache", "XDG_CACHE_HOME": root + "/xdg",
             "GIT_AUTHOR_NAME": "CI", "GIT_AUTHOR_EMAIL": "ci@example.com", "APP_NAME": "shop",
@@ -118,7 +151,7 @@ private final class LeakWorkspace {
                 places.append(("objects of " + folder, Data(objects.utf8)))
             }
         }
-        for (name, value) in credentials {
+        for (name, value) in credentials.merging(urlPasswords.mapValues(\.1), uniquingKeysWith: { _, new in new }) {
             for needle in leakForms(of: value) {
                 for (place, data) in places where data.range(of: Data(needle.utf8)) != nil {
                     Issue.record("\(label): \(name) leaked into \(place) as \(needle.debugDescription)")
@@ -128,13 +161,16 @@ private final class LeakWorkspace {
     }
 }
 
-/// The value, its base64 (standard, URL-safe), its JSON-escaped form, and every 6-character piece
-/// of the value and of its base64 that holds more than hex digits (commit ids are all hex).
+/// The value in upper and lower case too, its base64 (standard, URL-safe), its JSON-escaped form,
+/// hex and percent-encoded forms, and every 6-character piece of the value (in any of its three
+/// cases) and of its base64 that holds more than hex digits (commit ids are all hex).
 private func leakForms(of value: String) -> [String] {
     let base64 = Data(value.utf8).base64EncodedString()
+    let hex = value.utf8.map { String(format: "%02x", $0) }.joined()
     var forms = [value, base64, base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
-                 value.replacingOccurrences(of: "/", with: "\\/")]
-    for form in [value, base64] {
+                 value.replacingOccurrences(of: "/", with: "\\/"), hex, hex.uppercased(),
+                 value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value]
+    for form in [value, value.uppercased(), value.lowercased(), base64] {
         let characters = Array(form)
         for start in 0...(characters.count - 6) {
             let piece = String(characters[start..<(start + 6)])
@@ -159,6 +195,22 @@ struct CredentialLeakTests {
         ("secretlist", ["--check"], "stacks/secretlist/s.yaml:4:5: Secret \"typed\" has stringData in it"),
         ("merge", ["--commit"], "stacks/merge/s.yaml:3:16: Secret \"merged\" has data in it"),
         ("inoutput", ["--commit"], "stacks/inoutput/config.txt:2:14: the value of the credential variable DB_PASSWORD appears base64-encoded"),
+        ("spelled", ["--commit"], """
+            stacks/spelled/a.txt:1:8: the value of the credential variable API_TOKEN appears in the output (keep it out of git, \
+            or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            stacks/spelled/a.txt:2:6: the value of the credential variable GITEA_PASSWD appears hex-encoded in the output (keep it \
+            out of git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            stacks/spelled/a.txt:3:8: the value of the credential variable SIGNING_KEY appears percent-encoded in the output (keep \
+            it out of git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            stacks/spelled/a.txt:4:6: the value of the credential variable MYSQL_PWD appears in the output (keep it out of git, \
+            or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            stacks/spelled/a.txt:5:21: the password of a URL in the variable DATABASE_URL appears in the output (keep it out of \
+            git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            """),
+        ("spelledfail", ["--output", "json"], "template generation failed: <API_TOKEN redacted> <DB_PASSWORD redacted> "
+            + "postgres://app:<DATABASE_URL redacted>@db.internal/shop"),
+        ("generator", ["--commit"], "stacks/generator/kustomization.yaml:4:5: secretGenerator \"db\" has literals in it"),
+        ("embedded", ["--check"], "stacks/embedded/values.yaml:2:5: Secret \"\" (in the YAML text of a string) has stringData in it"),
         ("ok,missing,range,rangepiece,dupkey,duppiece,jsonerror,badjson,secretyaml,secretjson,secretlist,merge,inoutput",
          ["--commit"], "hydration found 20 problems; nothing was written:"),
     ])

@@ -391,3 +391,259 @@ struct HydrationSecretDiffTests {
             """), "\(diff)")
     }
 }
+
+/// What the guard says of one rendered file, as `file:line:col: message` lines, whatever its name.
+private func anyFileFindings(_ file: String, _ text: String, environment: [String: String] = [:]) throws -> [String] {
+    let outputGuard = try OutputGuard(environment: environment, leftDelimiter: "<<<", rightDelimiter: ">>>")
+    let output = Array(text.utf8)
+    let manifest = OutputGuard.manifestFormat(of: file).map {
+        outputGuard.manifestDiagnostics(file: file, output: output, format: $0, checkSecrets: true)
+    } ?? []
+    return (manifest + outputGuard.credentialDiagnostics(file: file, output: output)
+        + outputGuard.otherFileDiagnostics(file: file, output: output)).map(\.description)
+}
+
+@Suite("Hydration: Secrets Argo CD would apply from other shapes")
+struct HydrationSecretSourceTests {
+    @Test(arguments: [
+        ("kustomize literals", "stacks/x/kustomization.yaml", """
+            resources: [deploy.yaml]
+            secretGenerator:
+              - name: db
+                literals:
+                  - password=hunter2
+
+            """, ["stacks/x/kustomization.yaml:4:5: secretGenerator \"db\" has literals"]),
+        ("kustomize envs and files in a .yml", "kustomization.yml", """
+            secretGenerator:
+            - name: a
+              envs: [a.env]
+            - name: b
+              files: [tls.key]
+            - name: c
+              env: c.env
+
+            """, ["kustomization.yml:3:3: secretGenerator \"a\" has envs", "kustomization.yml:5:3: secretGenerator \"b\" has files",
+                  "kustomization.yml:7:3: secretGenerator \"c\" has env"]),
+        ("the extension-less Kustomization", "overlay/Kustomization",
+         "secretGenerator: [{name: k, literals: [a=b]}]\n", ["overlay/Kustomization:1:29: secretGenerator \"k\" has literals"]),
+        ("any file whose kind is Kustomization", "base.yaml", """
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            x: &gen {name: merged, literals: [a=b]}
+            secretGenerator: [*gen]
+
+            """, ["base.yaml:3:24: secretGenerator \"merged\" has literals"]),
+        ("a kustomize Component", "c.yaml", "kind: Component\nsecretGenerator:\n- {name: comp, literals: [a=b]}\n",
+         ["c.yaml:3:16: secretGenerator \"comp\" has literals"]),
+        ("a Secret in a Helm values string", "stacks/x/values.yaml", """
+            extraObjects: |
+              apiVersion: v1
+              kind: Secret
+              metadata: {name: db, namespace: app}
+              stringData:
+                password: hunter2
+
+            """, ["stacks/x/values.yaml:1:15: Secret \"app/db\" (in the YAML text of a string) has stringData"]),
+        ("a list of strings, one a templated Secret that does not parse", "values.yaml", """
+            extraDeploy:
+              - |
+                kind: ConfigMap
+                data: {a: b}
+              - |
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: {{ .Release.Name }}-x
+                data:
+                  password: aHVudGVyMg==
+
+            """, ["values.yaml:5:5: Secret \"\" (in the YAML text of a string) has data"]),
+        ("JSON in a string in JSON", "v.json",
+         "{\"extra\": \"{\\\"kind\\\": \\\"Secret\\\", \\\"data\\\": {\\\"k\\\": \\\"djE=\\\"}}\"}\n",
+         ["v.json:1:11: Secret \"\" (in the YAML text of a string) has data"]),
+        ("a string in a string", "deep.yaml", """
+            outer: |
+              inner: |
+                kind: Secret
+                metadata: {name: deep}
+                stringData: {k: v}
+
+            """, ["deep.yaml:1:8: Secret \"deep\" (in the YAML text of a string) has stringData"]),
+        ("a Secret in a .yaml.tmpl", "stacks/x/secret.yaml.tmpl",
+         "apiVersion: v1\nkind: Secret\nmetadata: {name: t}\ndata: {k: djE=}\n",
+         ["stacks/x/secret.yaml.tmpl:4:1: Secret \"t\" has data"]),
+        ("a templated Secret in a .yml.j2, line by line", "s.yml.j2", """
+            kind: "Secret"
+            metadata:
+              name: {{ name }}
+            stringData:   # from the vault
+              token: {{ token }}
+
+            """, ["s.yml.j2:4:1: Secret \"\" has stringData"]),
+        ("a Secret in a file without extension", "secret", "kind: Secret\nmetadata: {name: bare}\ndata: {k: v}\n",
+         ["secret:3:1: Secret \"bare\" has data"]),
+        ("YAML in a .txt", "notes.txt", "kind: Secret\nmetadata: {name: txt}\nstringData: {k: v}\n",
+         ["notes.txt:3:1: Secret \"txt\" has stringData"]),
+    ])
+    func secretIsFound(shape: String, file: String, text: String, expected: [String]) throws {
+        let findings = try anyFileFindings(file, text)
+        #expect(findings.count == expected.count, "\(shape): \(findings)")
+        for (finding, prefix) in zip(findings, expected) {
+            #expect(finding.hasPrefix(prefix + " in it: Secrets are created outside git (or opt the file out with \(hint))"),
+                    "\(shape): \(finding)")
+        }
+    }
+
+    @Test(arguments: [
+        ("a secretGenerator without content", "kustomization.yaml", "secretGenerator:\n- name: a\n  options: {disableNameSuffixHash: true}\n"),
+        ("a configMapGenerator", "kustomization.yaml", "configMapGenerator:\n- name: a\n  literals: [a=b]\n"),
+        ("secretGenerator in a file kustomize does not read", "values.yaml", "secretGenerator:\n- name: a\n  literals: [a=b]\n"),
+        ("prose naming a Secret", "values.yaml", "help: |\n  This kind of Secret is created by\n  the operator, with data: its own.\n"),
+        ("a string Secret without data", "values.yaml", "extra: |\n  kind: Secret\n  metadata: {name: x}\n  data: {}\n"),
+        ("kind: secret, which the API server refuses", "values.yaml", "extra: |\n  kind: secret\n  data: {k: v}\n"),
+        ("a Markdown example that is no YAML", "README.md", "# Secrets\n\n```yaml\nkind: Secret\nstringData:\n  password: changeme\n```\n"),
+        ("a templated Secret without data", "s.yaml.tmpl", "kind: Secret\nmetadata: {name: {{ n }}}\ntype: Opaque\n"),
+        ("data in another document than the Secret", "s.yaml.tmpl", "kind: Secret\nmetadata: {name: {{ n }}}\n---\nkind: ConfigMap\ndata:\n  a: b\n"),
+    ])
+    func notASecretWithData(shape: String, file: String, text: String) throws {
+        #expect(try anyFileFindings(file, text) == [], "\(shape)")
+    }
+
+    @Test func stringsAreReadOnceAndNotTooDeep() throws {
+        let secret = "kind: Secret\\ndata: {k: v}"
+        // The same string a thousand times through an alias is read once, and reported once.
+        let copies = "s: &s \"\(secret)\"\nall: [" + Array(repeating: "*s", count: 1000).joined(separator: ", ") + "]\n"
+        #expect(try anyFileFindings("a.yaml", copies).count == 1)
+        // Four strings deep is past `maxStringDepth`.
+        var nested = "kind: Secret\ndata: {k: v}\n"
+        for _ in 0..<4 { nested = "x: " + goQuote(nested) + "\n" }
+        #expect(try anyFileFindings("n.yaml", nested) == [])
+    }
+}
+
+@Suite("Hydration: a credential in any case and spelling")
+struct HydrationCredentialSpellingTests {
+    static let token = "Zq9sEcr3tVal/ue+xY"
+    static let environment = ["API_TOKEN": token, "SIGNING_KEY": "k3y\"q\\u'ote<&>Sign", "PATH": "/usr/bin"]
+
+    @Test(arguments: [
+        ("upper case", "a: ZQ9SECR3TVAL/UE+XY\n", "API_TOKEN appears in the output"),
+        ("lower case", "a: zq9secr3tval/ue+xy\n", "API_TOKEN appears in the output"),
+        ("hex", "a: 5a713973456372337456616c2f75652b7859\n", "API_TOKEN appears hex-encoded"),
+        ("HEX", "a: 5A713973456372337456616C2F75652B7859\n", "API_TOKEN appears hex-encoded"),
+        ("urlquery", "a: Zq9sEcr3tVal%2Fue%2BxY\n", "API_TOKEN appears percent-encoded"),
+        ("path escape, lower-case hex", "a: Zq9sEcr3tVal/ue+xY?\n".replacingOccurrences(of: "?", with: ""),
+         "API_TOKEN appears in the output"),
+        ("full percent-encoding", "a: Zq9sEcr3tVal%2fue%2bxY\n", "API_TOKEN appears percent-encoded"),
+        ("base32", "a: LJYTS42FMNZDG5CWMFWC65LFFN4FS===\n", "API_TOKEN appears base32-encoded"),
+        ("base32 inside a longer text, lower case", "a: mfrduwtrhfzuky3sgn2fmylmf52wkk3yle======\n",
+         "API_TOKEN appears base32-encoded"),
+        ("base64 in upper case", "a: \(Data(token.utf8).base64EncodedString().uppercased())\n", "API_TOKEN appears base64-encoded"),
+        ("Go-quoted", "a: \"k3y\\\"q\\\\u'ote<&>Sign\"\n", "SIGNING_KEY appears escaped"),
+        ("JSON", "{\"a\": \"k3y\\\"q\\\\u'ote\\u003c\\u0026\\u003eSign\"}\n", "SIGNING_KEY appears escaped"),
+        ("HTML", "a: k3y&#34;q\\u&#39;ote&lt;&amp;&gt;Sign\n", "SIGNING_KEY appears escaped"),
+        ("JavaScript", "a: k3y\\\"q\\\\u\\'ote\\u003C\\u0026\\u003ESign\n", "SIGNING_KEY appears escaped"),
+        ("YAML single-quoted", "a: 'k3y\"q\\u''ote<&>Sign'\n", "SIGNING_KEY appears escaped"),
+    ])
+    func theGuardFindsIt(spelling: String, output: String, expected: String) throws {
+        let findings = try anyFileFindings("x.yaml", output, environment: Self.environment)
+        #expect(findings.count == 1, "\(spelling): \(findings)")
+        #expect(findings.first?.contains(expected) == true, "\(spelling): \(findings)")
+    }
+
+    @Test func redactionFindsItInAnyCaseAndSpelling() {
+        let credentials = CredentialVariables(environment: Self.environment)
+        for text in ["zq9secr3tval/ue+xy", "ZQ9SECR3TVAL/UE+XY", "5a713973456372337456616c2f75652b7859",
+                     "5A713973456372337456616C2F75652B7859", "Zq9sEcr3tVal%2Fue%2BxY", "LJYTS42FMNZDG5CWMFWC65LFFN4FS===",
+                     "ljyts42fmnzdg5cwmfwc65lffn4fs", "SECR3T", "k3y&#34;q\\u&#39;ote&lt;&amp;&gt;Sign",
+                     "k3y\\\"q\\\\u\\'ote\\u003C\\u0026\\u003ESign"] {
+            let redacted = credentials.redacting("failed: " + text + " here")
+            #expect(redacted.hasPrefix("failed: <") && redacted.hasSuffix(" redacted> here"), "\(text) → \(redacted)")
+        }
+        #expect(credentials.redacting("failed: \"ZQ9SE\" here") == "failed: \"<API_TOKEN redacted>\" here")
+        // The whole value, not a piece of it around a redaction.
+        #expect(credentials.redacting("failed: zq9secr3tval/ue+xy") == "failed: <API_TOKEN redacted>")
+    }
+
+    @Test func unicodeCaseChangesCountToo() throws {
+        let environment = ["GIT_SSH_PASSPHRASE": "Sésame-öffne-dich-straße"]
+        for output in ["SÉSAME-ÖFFNE-DICH-STRASSE", "sésame-öffne-dich-straße", "Sésame-Öffne-Dich-Straße"] {
+            let findings = try anyFileFindings("x.txt", "a: \(output)\n", environment: environment)
+            #expect(findings.count == 1 && findings[0].contains("GIT_SSH_PASSPHRASE appears in the output"), "\(output): \(findings)")
+        }
+        #expect(CredentialVariables(environment: environment).redacting("x SÉSAME-ÖFFNE y") == "x <GIT_SSH_PASSPHRASE redacted> y")
+    }
+
+    @Test func theBytesAroundAreNoMatter() throws {
+        // Not UTF-8 before the value: still found, at the right column.
+        let outputGuard = try OutputGuard(environment: Self.environment, leftDelimiter: "<<<", rightDelimiter: ">>>")
+        let findings = outputGuard.credentialDiagnostics(file: "b.bin", output: [0xFF, 0xFE, 0x20] + Array("ZQ9SECR3TVAL/UE+XY".utf8))
+        #expect(findings.map(\.description) == [
+            "b.bin:1:4: the value of the credential variable API_TOKEN appears in the output (keep it out of git, "
+                + "or opt the file out with \(hint))",
+        ])
+    }
+}
+
+@Suite("Hydration: which variables are credentials")
+struct HydrationCredentialNameTests {
+    @Test func passwordsTokensAndCookiesUnderTheirUsualNames() {
+        for name in ["DB_PASS", "SMTP_PASS", "PASS", "MYSQL_PWD", "DBPWD", "ADMIN_PW", "GITHUB_PAT", "PAT_GITLAB", "NPM_AUTH",
+                     "BASIC_AUTH", "NPM_CONFIG__AUTH", "BASICAUTH", "RABBITMQ_ERLANG_COOKIE", "SESSION_COOKIE", "PKCS11_PIN",
+                     "npm-auth", "db.pass"] {
+            #expect(CredentialVariables.isCredentialName(name), "\(name)")
+        }
+    }
+
+    @Test func settingsPointersAndTheShellsFoldersAreNot() {
+        for name in ["PWD", "OLDPWD", "pwd", "PWDEBUG", "PATH", "PATCH_LEVEL", "HOME", "AUTHOR", "GIT_AUTHOR_NAME",
+                     "GIT_AUTHOR_EMAIL", "OAUTH_URL", "OAUTH", "OAUTH_CLIENT_ID", "OAUTH_ISSUER", "AUTH_TYPE", "AUTH_METHOD",
+                     "AUTH_PROVIDER", "AUTHORITY", "NO_PROXY_BYPASS", "PASSAGE", "COOKIE_DOMAIN", "COOKIE_SAMESITE",
+                     "PIN_VERSION", "SESSION_DRIVER", "TOKEN_TYPE", "DB_PASS_USER", "MYSQL_PWD_FILE", "GITHUB_PAT_USERNAME"] {
+            #expect(!CredentialVariables.isCredentialName(name), "\(name)")
+        }
+    }
+
+    @Test(arguments: [
+        ("postgres://u:DsnPassw0rd77@db/x", ["DsnPassw0rd77"]),
+        ("redis://:pw0rdXYZ@host:6379/0", ["pw0rdXYZ"]),
+        ("https://ci:p%40ss%2Fword@git.example.org/r.git", ["p%40ss%2Fword", "p@ss/word"]),
+        ("amqp://a:first-pass@h1,amqp://b:second-pass@h2", ["first-pass", "second-pass"]),
+        ("http://proxy.corp:3128", []),
+        ("https://user@host/x", []),
+        ("mailto:someone@example.org", []),
+        ("postgres://u:pw@db/x", []),
+        ("/srv/a:b@c", []),
+    ])
+    func passwordsOfURLs(value: String, passwords: [String]) {
+        #expect(CredentialVariables.userinfoPasswords(in: value) == passwords, "\(value)")
+    }
+
+    @Test func aURLsPasswordIsACredentialOfAnyVariableAndTheRestOfTheURLIsNot() throws {
+        let environment = ["DATABASE_URL": "postgres://app:DsnPassw0rd77@db.internal:5432/shop", "GREETING": "hello world"]
+        let findings = try anyFileFindings("x.yaml", """
+            host: db.internal
+            user: app
+            url: postgres://app:DsnPassw0rd77@db.internal:5432/shop
+            password: DSNPASSW0RD77
+
+            """, environment: environment)
+        #expect(findings.map { $0.prefix(9) } == ["x.yaml:3:", "x.yaml:4:"], "\(findings)")
+        #expect(findings.allSatisfy { $0.contains(": the password of a URL in the variable DATABASE_URL appears in the output") })
+        let credentials = CredentialVariables(environment: environment)
+        #expect(credentials.redacting("cannot reach postgres://app:DsnPassw0rd77@db.internal:5432/shop")
+            == "cannot reach postgres://app:<DATABASE_URL redacted>@db.internal:5432/shop")
+        #expect(credentials.redacting("hello world, db.internal") == "hello world, db.internal")
+    }
+
+    @Test func aValuesFileWithADuplicateKeyQuotesNoKey() throws {
+        let fixture = try SecretFixture([:])
+        try fixture.write("values.yaml", "Zq7-hunter2-Xw9: 1\n\"Zq7-hunter2-Xw9\": 2\n")
+        #expect(throws: HydrationError.invalidInput("\(fixture.root)/values.yaml:1:1: mapping key \"…\" already defined")) {
+            try HydrationInputs.load(valuesFile: fixture.root + "/values.yaml", envFile: nil, environment: [:])
+        }
+        #expect(CredentialVariables.withoutQuotedScalars("v.yaml:1:1: mapping key \"a\\\"b\\\\\" already defined")
+            == "v.yaml:1:1: mapping key \"…\" already defined")
+    }
+}

@@ -275,6 +275,7 @@ private struct FileRenderer: Sendable {
         }
         if !outcome.allowsSecrets {
             outcome.diagnostics += outputGuard.credentialDiagnostics(file: path, output: output)
+                + outputGuard.otherFileDiagnostics(file: path, output: output)
         }
         return outcome
     }
