@@ -7,6 +7,9 @@ import Foundation
 /// Understands the forms git does: `scheme://[user[:password]@]host[:port]/path`, scp-like
 /// `[user@]host:path` (and `user:password@host:path`, as people write it), and local paths (made
 /// absolute against the current folder, as a clone made elsewhere must still find them).
+///
+/// Texts are compared by their bytes, never with Swift's `==`, which holds canonically equivalent
+/// strings equal: `caf\u{E9}.git` and `cafe\u{301}.git` are two repositories (two folders on disk).
 public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
     /// What is cloned from and kept in `.git/config`: no password ever, and over http(s) no
     /// userinfo at all (a token alone may stand in the username). An SSH login name stays,
@@ -68,9 +71,14 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
     /// `identity`, which holds no credential, for messages.
     public var description: String { identity }
 
-    /// Whether this URL names the same repository as `other`, by their identities.
+    /// Whether this URL names the same repository as `other`, by their identities' bytes.
     public func namesSameRepository(as other: RemoteURL) -> Bool {
-        identity == other.identity
+        identity.hasSameBytes(as: other.identity)
+    }
+
+    public static func == (left: RemoteURL, right: RemoteURL) -> Bool {
+        left.location.hasSameBytes(as: right.location) && left.identity.hasSameBytes(as: right.identity)
+            && left.username.hasSameBytes(as: right.username) && left.password.hasSameBytes(as: right.password)
     }
 
     /// A folder name of its own for this repository: `<slug>-<8 hex digits>`, the slug being the
@@ -130,5 +138,28 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
             }
         }
         return "/" + components.joined(separator: "/")
+    }
+}
+
+extension String {
+    /// Byte equality: Swift's `==` holds canonically equivalent strings equal (NFC `\u{E9}` and NFD
+    /// `e\u{301}`), which file systems and git servers hold apart.
+    func hasSameBytes(as other: String) -> Bool {
+        utf8.elementsEqual(other.utf8)
+    }
+
+    /// `hasPrefix` by bytes, for the same reason.
+    func hasBytePrefix(_ prefix: String) -> Bool {
+        utf8.starts(with: prefix.utf8)
+    }
+}
+
+extension Optional<String> {
+    func hasSameBytes(as other: String?) -> Bool {
+        switch (self, other) {
+        case (nil, nil): return true
+        case (let left?, let right?): return left.hasSameBytes(as: right)
+        default: return false
+        }
     }
 }

@@ -22,9 +22,14 @@ public enum WorkFolderError: Error, Equatable, Sendable, CustomStringConvertible
         case .busy(let path, let lockFile, let seconds):
             return "gave up after waiting \(seconds) s for another run using \(path) to finish (it holds the lock \(lockFile))"
         case .otherRepository(let path, let origin, let requested):
-            let clone = origin.map { "a clone of \(Redaction.removingUserinfo(from: $0))" } ?? "a clone without an 'origin' remote"
-            return "\(path) is \(clone), not of \(requested): it is not reused, since its commits would go to "
-                + "that repository; use another folder for \(requested), or remove \(path)"
+            let shown = origin.map { Redaction.removingUserinfo(from: $0) }
+            let clone = shown.map { "a clone of \($0)" } ?? "a clone without an 'origin' remote"
+            // Two names that print alike: say why they are two.
+            let alike = shown.map { $0 == requested && !$0.hasSameBytes(as: requested) } ?? false
+            return "\(path) is \(clone), not of \(requested)"
+                + (alike ? " (the two differ only in their Unicode normalization: composed and decomposed letters)" : "")
+                + ": it is not reused, since its commits would go to that repository; use another folder for "
+                + "\(requested), or remove \(path)"
         case .notAClone(let path):
             return "\(path) exists and is not a git clone: remove it, or use another folder"
         case .unusable(let path, let reason):
@@ -125,7 +130,7 @@ public final class WorkFolder {
                 + leftovers.map { relative($0) }.joined(separator: ", "))
         }
         // An older run may have stored the URL with its login; only the login-free form stays.
-        if stored != url.location {
+        if !stored.hasSameBytes(as: url.location) {
             try GitError.check(git_remote_set_url(repository.handle, "origin", url.location), "git_remote_set_url")
         }
         try repository.fetch(remote: "origin", branch: branch, credentials: credentials)
@@ -138,8 +143,9 @@ public final class WorkFolder {
     /// Removes every unfinished clone beside the folder: with the lock held, none is in the making.
     private func removeUnfinishedClones(notice: (String) -> Void) throws {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-        for entry in entries.sorted() where entry.hasPrefix(clonePrefix)
-            && entry.dropFirst(clonePrefix.count).allSatisfy(\.isASCII) && Int(entry.dropFirst(clonePrefix.count)) != nil {
+        for entry in entries.sorted() where entry.hasBytePrefix(clonePrefix) {
+            let pid = entry.utf8.dropFirst(clonePrefix.utf8.count)
+            guard !pid.isEmpty && pid.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { continue }
             do {
                 try FileManager.default.removeItem(atPath: parent + "/" + entry)
             } catch {
@@ -172,7 +178,7 @@ public final class WorkFolder {
 
     /// `file` relative to the folder (`.git/index.lock`).
     private func relative(_ file: String) -> String {
-        file.hasPrefix(absolutePath + "/") ? String(file.dropFirst(absolutePath.count + 1)) : file
+        file.hasBytePrefix(absolutePath + "/") ? String(decoding: file.utf8.dropFirst(absolutePath.utf8.count + 1), as: UTF8.self) : file
     }
 }
 

@@ -495,6 +495,38 @@ extension HydrateCommandTests {
         #expect(try git("rev-parse", "main", in: workspace.path + "/served/other.git") == other)
     }
 
+    /// `café.git` composed (NFC) and decomposed (NFD) are two repositories: the second is refused in
+    /// the first one's work folder, and by default each has its own.
+    @Test func repositoriesWhoseNamesDifferOnlyInNormalizationNeverShareAWorkFolder() throws {
+        let workspace = try Workspace()
+        let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
+        for name in [composed, decomposed] { try makeBareRepository(name, in: workspace.path) }
+        let first = try hydrateFromURL(workspace, composed + ".git")
+        #expect(first.status == 0, "\(first.stderr)")
+        let tip = try git("rev-parse", "main", in: workspace.path + "/" + decomposed + ".git")
+
+        let second = try hydrateFromURL(workspace, decomposed + ".git", domain: "b.example.org")
+        #expect(second.status == 1)
+        let (shownFirst, shownSecond) = (workspace.path + "/" + composed + ".git", workspace.path + "/" + decomposed + ".git")
+        let expected = "edpctl: work is a clone of \(shownFirst), not of \(shownSecond) (the two differ only in their "
+            + "Unicode normalization: composed and decomposed letters): it is not reused"
+        #expect(second.stderr.utf8.starts(with: expected.utf8), "\(second.stderr)")
+        #expect(try git("rev-parse", "main", in: workspace.path + "/" + decomposed + ".git") == tip)
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/" + composed + ".git")
+            == "otc/a.example.org")
+
+        for (name, domain) in [(composed, "c.example.org"), (decomposed, "d.example.org")] {
+            let result = try hydrateFromURL(workspace, name + ".git", workDir: nil, domain: domain)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/.edpctl/instances")
+            .filter { !$0.hasPrefix(".") }.count == 2)
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/" + composed + ".git")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/c.example.org"])
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/" + decomposed + ".git")
+            == "otc/d.example.org")
+    }
+
     @Test func eachURLHasAWorkFolderOfItsOwnByDefault() throws {
         let workspace = try Workspace()
         try makeBareRepository("other", in: workspace.path)

@@ -55,10 +55,15 @@ import Testing
         ("https://host/org/inst.git", "https://other/org/inst.git"),
         ("ssh://host/inst.git", "host:inst.git"),
         ("/srv/inst.git", "/srv/other.git"),
+        // Canonically equivalent, but other bytes: two folders on disk, two paths on a server.
+        ("/srv/caf\u{E9}.git", "/srv/cafe\u{301}.git"),
+        ("https://host/caf\u{E9}.git", "https://host/cafe\u{301}.git"),
+        ("git@host:\u{C5}ngstr\u{F6}m.git", "git@host:A\u{30A}ngstro\u{308}m.git"),
     ])
     func differentRepositoriesStayApart(first: String, second: String) {
         let (a, b) = (RemoteURL(first, currentDirectory: "/"), RemoteURL(second, currentDirectory: "/"))
         #expect(!a.namesSameRepository(as: b))
+        #expect(a != b)
         #expect(a.folderName != b.folderName)
     }
 

@@ -94,6 +94,34 @@ import TestSupport
         #expect(snapshot(work) == before)
     }
 
+    /// Swift's `==` holds NFC `café` and NFD `café` equal; the file system holds two repositories.
+    @Test func aRepositoryWhosePathDiffersOnlyInNormalizationIsAnother() throws {
+        let composed = try makeBareRepository(named: "caf\u{E9}", in: folder)
+        let decomposed = try makeBareRepository(named: "cafe\u{301}", in: folder)
+        #expect(composed == decomposed && !composed.utf8.elementsEqual(decomposed.utf8))
+        try update(RemoteURL(composed))
+        let before = snapshot(work)
+        let error = #expect(throws: WorkFolderError.self) { try update(RemoteURL(decomposed)) }
+        #expect(error == .otherRepository(path: work, origin: composed, requested: RemoteURL(decomposed).identity))
+        #expect(snapshot(work) == before)
+        try update(RemoteURL(composed))
+    }
+
+    /// The unfinished clones of a sibling folder whose name differs only in normalization are not
+    /// this folder's: their run may be cloning right now, under its own lock.
+    @Test func theUnfinishedClonesOfAFolderNamedByOtherBytesStay() throws {
+        let cache = folder.child("cache")
+        let composed = cache + "/caf\u{E9}"
+        let siblings = cache + "/.cafe\u{301}.edpctl-clone-\(getpid())"
+        try FileManager.default.createDirectory(atPath: siblings + "/.git", withIntermediateDirectories: true)
+        let workFolder = try WorkFolder(path: composed, timeout: 5) { _ in }
+        var notices: [String] = []
+        try workFolder.update(from: url, branch: "main", credentials: nil) { notices.append($0) }
+        #expect(notices.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: siblings + "/.git"))
+        #expect(try git("rev-parse", "HEAD", in: composed) == (try git("rev-parse", "main", in: bare)))
+    }
+
     @Test func aPushURLToAnotherRepositoryIsRefusedToo() throws {
         try update()
         let other = try makeBareRepository(named: "other", in: folder)
