@@ -13,6 +13,8 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedCredentials(url: String, offered: String)
     /// The remote branch has commits this clone lacks; fetch, rebuild the change, push again.
     case nonFastForward(branch: String)
+    /// The remote has no such branch.
+    case missingBranch(branch: String, url: String)
     /// The server refused the update for another reason (a hook, a protected branch).
     case pushRejected(branch: String, reason: String)
     case notARepository(String)
@@ -45,6 +47,8 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(url) does not accept \(offered) credentials"
         case .nonFastForward(let branch):
             return "push to '\(branch)' rejected (non-fast-forward): the remote branch has commits this clone does not have"
+        case .missingBranch(let branch, let url):
+            return "branch '\(branch)' does not exist in \(url)"
         case .pushRejected(let branch, let reason):
             return "push to '\(branch)' rejected by the remote: \(reason)"
         case .notARepository(let path):

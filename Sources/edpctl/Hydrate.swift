@@ -279,6 +279,8 @@ struct HydrateCommand: ParsableCommand {
             return "\(error): check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key"
         case .nonFastForward:
             return "\(error); gave up after \(maxAttempts) attempts (raise '--max-attempts')"
+        case .missingBranch:
+            return "\(error): edpctl creates no branch; push one there first, or name another with '--branch'"
         default:
             return error.description
         }
