@@ -784,6 +784,119 @@ extension HydrateCommandTests {
         }
     }
 
+    /// A `url.<base>.insteadOf` of the user's git configuration applies to every run alike, so the
+    /// work folder it cloned is its own on the next runs too, named or by default; what is stored
+    /// is the URL as given.
+    @Test func theUsersInsteadOfRewritesServeEveryRun() throws {
+        let workspace = try Workspace()
+        let given = "https://git.example.invalid/org/inst.git"
+        try git("config", "--file", workspace.path + "/home/.gitconfig",
+                "url.\(workspace.path)/instances.git.insteadOf", given, in: workspace.path)
+        for (domain, workDir) in [("a", "work"), ("b", "work"), ("c", nil), ("d", nil)] as [(String, String?)] {
+            let result = try hydrateFromURL(workspace, given, workDir: workDir, domain: domain + ".example.org")
+            #expect(result.status == 0, "\(domain): \(result.stderr)")
+        }
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/instances.git")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/b.example.org", "otc/c.example.org", "otc/d.example.org"])
+        #expect(try git("config", "remote.origin.url", in: workspace.path + "/work") == given)
+    }
+
+    /// A CI job puts its token in a `url.<base>.insteadOf` of its git configuration
+    /// (`https://ci:TOKEN@host/` for `https://host/`): libgit2 talks to that URL, and git_clone
+    /// wrote it into the reflogs. No file of the work folder, nor beside it, holds the token in
+    /// any spelling, nor does any output, through a first clone, a reuse and a branch switch.
+    @Test func aTokenInTheUsersInsteadOfIsWrittenNowhere() throws {
+        let workspace = try Workspace()
+        let token = "T0k-insteadOf+4711/x"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: token)
+        let encoded = try #require(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        try git("config", "--file", workspace.path + "/home/.gitconfig",
+                "url.http://\(server.user):\(encoded)@127.0.0.1:\(server.port)/.insteadOf",
+                "http://127.0.0.1:\(server.port)/", in: workspace.path)
+        try git("push", "--quiet", workspace.path + "/served/inst.git", "main:prod", in: workspace.clone)
+
+        var outputs = ""
+        for (domain, branch) in [("a.example.org", "main"), ("b.example.org", "main"), ("c.example.org", "prod")] {
+            let result = try hydrateFromURL(workspace, server.url("inst"), domain: domain,
+                                            extra: ["--commit", "--push", "--branch", branch])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.hasSuffix("; pushed\n"))
+            outputs += result.stdout + result.stderr
+        }
+        let failed = try hydrateFromURL(workspace, server.url("inst"), extra: ["--commit", "--push", "--branch", "nope"])
+        #expect(failed.status == 1)
+        outputs += failed.stdout + failed.stderr
+
+        let places = allFiles(under: workspace.path + "/work") + [workspace.path + "/.work.edpctl-lock"]
+        for log in ["logs/HEAD", "logs/refs/heads/main", "logs/refs/heads/prod", "logs/refs/remotes/origin/main", "FETCH_HEAD"] {
+            #expect(places.contains(workspace.path + "/work/.git/" + log), "\(log) was not written")
+        }
+        #expect(try String(contentsOfFile: workspace.path + "/work/.git/logs/refs/heads/main", encoding: .utf8)
+            .contains("\tclone: from \(server.url("inst"))\n"))
+        let forms = try spellings(of: token) + [encoded, Data("\(server.user):\(token)".utf8).base64EncodedString()]
+        var texts = [("stdout and stderr", Data(outputs.utf8))]
+        for place in places { texts.append((place, FileManager.default.contents(atPath: place) ?? Data())) }
+        for (place, bytes) in texts {
+            for form in forms { #expect(bytes.range(of: Data(form.utf8)) == nil, "\(place) holds the token as \(form)") }
+        }
+    }
+
+    /// One work folder serves whichever `--branch` a run asks for, each push landing on its branch;
+    /// a first clone on another branch than main too; a branch the remote lacks writes nothing.
+    @Test func oneWorkFolderServesEachBranchAskedFor() throws {
+        let workspace = try Workspace()
+        let bare = workspace.path + "/instances.git"
+        try git("push", "--quiet", bare, "main:prod", in: workspace.clone)
+        for (branch, domain, workDir) in [("main", "a", "work"), ("prod", "b", "work"), ("main", "c", "work"),
+                                          ("prod", "d", "work-prod")] {
+            let result = try hydrateFromURL(workspace, "instances.git", workDir: workDir, domain: domain + ".example.org",
+                                            extra: ["--commit", "--push", "--branch", branch])
+            #expect(result.status == 0, "\(branch) \(domain): \(result.stderr)")
+            #expect(result.stderr.hasSuffix("; pushed\n"))
+            #expect(try git("symbolic-ref", "HEAD", in: workspace.path + "/" + workDir) == "refs/heads/" + branch)
+        }
+        #expect(try git("log", "--format=%s", "main", in: bare).split(separator: "\n")
+            == ["hydrate otc/c.example.org: app, db", "hydrate otc/a.example.org: app, db", "seed"])
+        #expect(try git("log", "--format=%s", "prod", in: bare).split(separator: "\n")
+            == ["hydrate otc/d.example.org: app, db", "hydrate otc/b.example.org: app, db", "seed"])
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/work")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/c.example.org"])
+        #expect(!workspace.scratch.exists("work/otc/b.example.org"))
+
+        let tips = try ["main", "prod"].map { try git("rev-parse", $0, in: bare) }
+        let before = snapshot(workspace.path + "/work")
+        for workDir in ["work", "work-new"] {
+            let missing = try hydrateFromURL(workspace, "instances.git", workDir: workDir, domain: "e.example.org",
+                                             extra: ["--commit", "--push", "--branch", "nope"])
+            #expect(missing.status == 1)
+            let shown = URL(fileURLWithPath: bare).resolvingSymlinksInPath().path
+            #expect(missing.stderr == "edpctl: branch 'nope' does not exist in \(shown): edpctl creates no branch; "
+                + "push one there first, or name another with '--branch'\n")
+        }
+        #expect(!workspace.scratch.exists("work-new") && !workspace.scratch.exists("work/otc/e.example.org"))
+        #expect(try git("symbolic-ref", "HEAD", in: workspace.path + "/work") == "refs/heads/main")
+        #expect(snapshot(workspace.path + "/work").filter { !$0.key.hasPrefix(".git") }
+            == before.filter { !$0.key.hasPrefix(".git") })
+        #expect(try ["main", "prod"].map { try git("rev-parse", $0, in: bare) } == tips)
+    }
+
+    /// In the user's own clone, a push of another branch than the checked-out one is refused
+    /// before anything is written: the commit and the resets would move the checked-out branch.
+    @Test func aPushOfAnotherBranchThanTheCheckedOutOneIsRefused() throws {
+        let workspace = try Workspace()
+        let bare = workspace.path + "/instances.git"
+        try git("push", "--quiet", bare, "main:prod", in: workspace.clone)
+        let head = try workspace.head()
+        let result = try workspace.hydrateSmall("--commit", "--push", "--branch", "prod")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: the clone has 'main' checked out, not 'prod'; check out 'prod' first "
+            + "(`git checkout prod`)\n")
+        #expect(workspace.files() == ["README.md"])
+        #expect(try workspace.head() == head)
+        #expect(try git("rev-parse", "prod", in: bare) == head)
+    }
+
     /// A work folder whose origin an older edpctl stored with its login keeps only the login-free URL.
     @Test func aLoginStoredByAnOlderVersionIsDroppedFromTheWorkFolder() throws {
         let workspace = try Workspace()
