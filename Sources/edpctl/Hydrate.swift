@@ -152,7 +152,20 @@ struct HydrateCommand: ParsableCommand {
             fail(error.description)
         } catch let error as WorkFolderError {
             fail(describe(error))
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Whatever else a module throws (a FileError of the templates folder, say) reads as
+            // every other error of edpctl does, not as ArgumentParser's `Error: `.
+            fail(Self.message(for: error))
         }
+    }
+
+    /// A Swift error's own text; Foundation's errors print their NSError dump, so their localized
+    /// text instead.
+    private static func message(for error: Error) -> String {
+        if error is CustomNSError || type(of: error) is NSError.Type { return error.localizedDescription }
+        return String(describing: error)
     }
 
     /// Plans every request before applying any, so that one that fails to render writes nothing.

@@ -584,6 +584,13 @@ extension HydrateCommandTests {
         (["--stacks", "app,../db"], "stack \"../db\" can't be used as a folder name (no '/', no '..', no leading '.')"),
         (["--stacks", "app,d\u{1B}b"], "stack \"d\\x1bb\" contains a control character"),
         (["--stacks", "app,nope"], "unknown stack \"nope\": templates/registry has app, db"),
+        // Longer than a file name can be (255 bytes), found before the first domain is written.
+        (["--domain", "good.example.org," + String(repeating: "d", count: 256)],
+         "domain \"\(String(repeating: "d", count: 256))\" is 256 bytes long: a folder name has at most 255"),
+        (["--provider", String(repeating: "\u{E9}", count: 128)],
+         "provider \"\(String(repeating: "\u{E9}", count: 128))\" is 256 bytes long: a folder name has at most 255"),
+        (["--stacks", "app," + String(repeating: "s", count: 300)],
+         "stack \"\(String(repeating: "s", count: 300))\" is 300 bytes long: a folder name has at most 255"),
         (["--templates", "missing"], "the templates directory missing does not exist or is not a directory"),
     ])
     func everyNameIsCheckedBeforeTheFirstWrite(override: [String], message: String) throws {
@@ -607,6 +614,30 @@ extension HydrateCommandTests {
         #expect(managed.stderr == "edpctl: \(message)\n")
         #expect(!workspace.scratch.exists(".edpctl"))
         #expect(try git("rev-parse", "main", in: bare) == tip)
+    }
+
+    /// 255 bytes is a file name still: the limit is the file system's, not one of its own.
+    @Test func aDomainOf255BytesIsHydrated() throws {
+        let workspace = try Workspace()
+        let domain = String(repeating: "d", count: 251) + ".org"
+        let result = try workspace.hydrate(["--templates", "templates", "--instances", "instances", "--provider", "otc",
+                                            "--domain", domain, "--stacks", "app"], environment: ["GREETING": "hi"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(workspace.scratch.exists("instances/otc/\(domain)/stacks/app/config.yaml"))
+    }
+
+    /// An error of a kind the command does not know (here the templates' registry is a file, which
+    /// the file system reports) still reads `edpctl: …` and exits 1, not ArgumentParser's `Error: `.
+    @Test func anErrorOfAnyKindReadsAsEdpctlsAndExitsOne() throws {
+        let workspace = try Workspace()
+        try FileManager.default.removeItem(atPath: workspace.path + "/templates/registry")
+        try workspace.scratch.write("templates/registry", "app\n")
+        for flag in ["--commit", "--check", "--diff"] {
+            let result = try workspace.hydrateSmall(flag)
+            #expect(result.status == 1)
+            #expect(result.stderr == "edpctl: open templates/registry: not a directory\n", "\(flag)")
+        }
+        #expect(workspace.files() == ["README.md"])
     }
 
     @Test func aFirstCloneKilledHalfWayDoesNotBreakTheNextRun() throws {
