@@ -22,6 +22,9 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
     /// The userinfo's parts, percent-decoded; nil when absent. `user:@host` has the password "".
     public let username: String?
     public let password: String?
+    /// Whether an `http(s)` URL has a query (`?…`) or a fragment (`#…`). Git's smart HTTP appends
+    /// `/info/refs?service=…` to the URL, so neither can serve a remote; either can carry a token.
+    public let hasQueryOrFragment: Bool
 
     public init(_ text: String, currentDirectory: String = FileManager.default.currentDirectoryPath) {
         if let match = text.wholeMatch(of: #/([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)(.*)/#) {
@@ -36,9 +39,11 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
             let user = userinfo.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false) }
             username = user?.first.map { Self.percentDecoded($0) }
             password = user.flatMap { $0.count > 1 ? Self.percentDecoded($0[1]) : nil }
-            let keepsUsername = scheme != "http" && scheme != "https"
+            let isHTTP = scheme == "http" || scheme == "https"
+            let keepsUsername = !isHTTP
             let login = keepsUsername ? user?.first.map { $0 + "@" } ?? "" : ""
             location = match.output.1 + "://" + login + authority + path
+            hasQueryOrFragment = isHTTP && path.contains { $0 == "?" || $0 == "#" }
             if scheme == "file" {
                 identity = Self.absolutePath(Self.percentDecoded(Substring(path)), currentDirectory: currentDirectory)
             } else {
@@ -51,10 +56,12 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
             username = user
             password = String(match.output.2)
             location = user + "@" + host + ":" + path
+            hasQueryOrFragment = false
             identity = host.lowercased() + ":" + Self.trimmingSlashes(path)
         } else if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/") {
             // scp-like, as git reads it: a colon before any slash.
             location = text
+            hasQueryOrFragment = false
             let login = text[..<colon]
             let host = login.lastIndex(of: "@").map { login[login.index(after: $0)...] } ?? login
             username = login.lastIndex(of: "@").map { String(login[..<$0]) }
@@ -65,6 +72,7 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
             identity = location
             username = nil
             password = nil
+            hasQueryOrFragment = false
         }
     }
 

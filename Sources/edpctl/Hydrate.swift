@@ -124,6 +124,10 @@ struct HydrateCommand: ParsableCommand {
             fail("'--instances-url' carries a password: credentials are never taken from flags; put the token "
                 + "in GIT_TOKEN (and the user in GIT_USERNAME), and give the URL without it")
         }
+        if instancesURL.map({ RemoteURL($0).hasQueryOrFragment }) == true {
+            fail("'--instances-url' has a query ('?…') or a fragment ('#…'): a git remote over HTTP(S) takes neither, "
+                + "and credentials are never taken from flags; give the URL without it (a token goes in GIT_TOKEN)")
+        }
         let environment = ProcessInfo.processInfo.environment
         do {
             let author = commit ? signature(environment) : nil

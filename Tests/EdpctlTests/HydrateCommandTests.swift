@@ -745,15 +745,33 @@ extension HydrateCommandTests {
         #expect(try server.requests().isEmpty)
     }
 
-    private func expectRefusal(of url: String, secrets: [String], workspace: Workspace) throws {
+    /// A query or a fragment of an http(s) URL, which may carry a token, is refused as a password
+    /// is: before the first clone, fetch or write, and shown nowhere.
+    @Test(arguments: ["?u=a:QueryPassw0rd@x", "#QueryPassw0rd", "/?access_token=QueryPassw0rd"])
+    func aQueryOrFragmentInTheURLIsRefusedBeforeAnythingIsTouched(tail: String) throws {
+        let workspace = try Workspace()
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: "tok-4711-refused")
+        for url in [server.url("inst") + tail, server.url("inst").replacingOccurrences(of: "http://", with: "HTTPS://") + tail] {
+            try expectRefusal(of: url, secrets: ["QueryPassw0rd"], workspace: workspace,
+                              message: "'--instances-url' has a query ('?…') or a fragment ('#…'): a git remote over "
+                                + "HTTP(S) takes neither, and credentials are never taken from flags; give the URL "
+                                + "without it (a token goes in GIT_TOKEN)")
+        }
+        #expect(try server.requests().isEmpty)
+    }
+
+    private func expectRefusal(of url: String, secrets: [String], workspace: Workspace,
+                               message: String = "'--instances-url' carries a password: credentials are never taken "
+                                   + "from flags; put the token in GIT_TOKEN (and the user in GIT_USERNAME), and give "
+                                   + "the URL without it") throws {
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: workspace.path))
         for (workDir, extra) in [("work", ["--commit", "--push"]), (nil, ["--check"]), (nil, [])] {
             let result = try hydrateFromURL(workspace, url, workDir: workDir, extra: extra,
                                             environment: ["GIT_USERNAME": "ci-bot", "GIT_TOKEN": "tok-4711-refused"])
             #expect(result.status == 1, "\(url)")
             #expect(result.stdout == "")
-            #expect(result.stderr == "edpctl: '--instances-url' carries a password: credentials are never taken from "
-                + "flags; put the token in GIT_TOKEN (and the user in GIT_USERNAME), and give the URL without it\n")
+            #expect(result.stderr == "edpctl: \(message)\n")
             let output = result.stdout + result.stderr
             for secret in secrets where !secret.isEmpty && secret != "ci-bot:" {
                 for form in try spellings(of: secret) { #expect(!output.contains(form), "\(url) shows \(form)") }

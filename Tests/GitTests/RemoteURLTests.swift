@@ -79,6 +79,18 @@ import Testing
         #expect((RemoteURL(given, currentDirectory: "/").password != nil) == hasPassword)
     }
 
+    /// Over http(s) a query or a fragment serves no git remote (git appends `/info/refs?service=…`)
+    /// and may carry a token; elsewhere `?` and `#` are characters of a path.
+    @Test(arguments: [
+        ("https://host/inst.git?u=a:QueryPassw0rd@x", true), ("HTTP://host/inst.git#tok", true),
+        ("https://host?x=1", true), ("https://host/inst.git/?", true), ("http://host#", true),
+        ("https://host/inst.git", false), ("https://host/a%3Fb.git", false), ("ssh://host/a?b.git", false),
+        ("git@host:org/a?b#c.git", false), ("/srv/a?b#c.git", false), ("file:///srv/a?b.git", false),
+    ])
+    func aQueryOrFragmentIsToldOverHTTP(given: String, refused: Bool) {
+        #expect(RemoteURL(given, currentDirectory: "/").hasQueryOrFragment == refused)
+    }
+
     @Test func theFolderNameIsASlugAndAHashOfTheLoginFreeURL() {
         let url = RemoteURL("https://ci:s3cret@git.example.com/platform/stacks-instances.git")
         #expect(url.folderName == "git.example.com-platform-stacks-instances.git-"
