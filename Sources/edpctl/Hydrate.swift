@@ -116,6 +116,10 @@ struct HydrateCommand: ParsableCommand {
         if push && !commit { throw ValidationError("'--push' requires '--commit'") }
         if (check || diff) && commit { throw ValidationError("'--check' and '--diff' write nothing, so not with '--commit'") }
         if maxAttempts < 1 { throw ValidationError("'--max-attempts' must be at least 1") }
+        // Checked here, as git checks it: inside a refspec, `*` or `a:b` would name other branches.
+        if !Repository.isValidBranchName(branch) {
+            throw ValidationError("'--branch' \(goQuote(branch)) is not a valid branch name")
+        }
     }
 
     func run() throws {

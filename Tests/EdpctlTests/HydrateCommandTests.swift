@@ -272,6 +272,12 @@ struct HydrateCommandTests {
         (["--domain", "a.example.org"], "'--instances DIR' or '--instances-url URL'"),
         (["--instances", "instances", "--instances-url", "file:///nowhere"],
          "'--instances' and '--instances-url' exclude each other"),
+        // In a refspec these would name other branches, or none.
+        (["--instances", "instances", "--branch", "*"], "'--branch' \"*\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", "main:prod"], "'--branch' \"main:prod\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", "a b"], "'--branch' \"a b\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", "HEAD"], "'--branch' \"HEAD\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", ""], "'--branch' \"\" is not a valid branch name"),
     ])
     func usageErrorsExit64NamingTheFlag(arguments: [String], message: String) throws {
         let workspace = try Workspace()
