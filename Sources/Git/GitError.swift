@@ -132,9 +132,12 @@ struct LibGit2Message {
 
 enum Redaction {
     /// Drops the userinfo of every `scheme://userinfo@host` URL in `text`. The userinfo runs to
-    /// the last `@` before the path, as git reads it, so a raw `@` in a password goes too.
+    /// the last `@` before the path, as git reads it, so a raw `@` in a password goes too; and
+    /// by Unicode scalars, as git reads bytes (by Characters, `@\u{301}` is no `@`).
     static func removingUserinfo(from text: String) -> String {
-        text.replacing(#/([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@/#) { match in match.output.1 }
+        text.replacing(#/([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@/#.matchingSemantics(.unicodeScalar)) { match in
+            match.output.1
+        }
     }
 
     /// Replaces each secret's occurrences with `***`; for text libgit2 or a server wrote.
