@@ -584,6 +584,11 @@ extension HydrateCommandTests {
         (["--domain", "a.example.org,b.example.org,a.example.org"],
          "domain \"a.example.org\" is given twice in \"a.example.org,b.example.org,a.example.org\""),
         (["--domain", ".hidden"], "domain \".hidden\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        // A combining mark after '/' or '.' hides it from Characters, not from the file system.
+        (["--domain", "good.example.org,a/\u{301}b"],
+         "domain \"a/\u{301}b\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--provider", ".\u{301}otc"], "provider \".\u{301}otc\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--stacks", "app,a..\u{301}b"], "stack \"a..\u{301}b\" can't be used as a folder name (no '/', no '..', no leading '.')"),
         (["--provider", ""], "provider is empty"),
         (["--provider", "o\rtc"], "provider \"o\\rtc\" contains a control character"),
         (["--provider", "otc/x"], "provider \"otc/x\" can't be used as a folder name (no '/', no '..', no leading '.')"),

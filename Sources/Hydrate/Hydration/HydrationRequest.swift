@@ -109,7 +109,10 @@ public struct HydrationRequest: Sendable {
         if value.first!.isWhitespace || value.last!.isWhitespace {
             throw HydrationError.invalidInput("\(role) \(goQuote(value)) begins or ends with whitespace")
         }
-        if value.contains("/") || value.contains("..") || value.hasPrefix(".") {
+        // By bytes, as the file system reads them: by Characters, `/\u{301}` is no `/`.
+        let bytes = Array(value.utf8)
+        if bytes.contains(UInt8(ascii: "/")) || bytes.first == UInt8(ascii: ".")
+            || zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }) {
             throw HydrationError.invalidInput(
                 "\(role) \(goQuote(value)) can't be used as a folder name (no '/', no '..', no leading '.')")
         }
