@@ -13,6 +13,8 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedCredentials(url: String, offered: String)
     /// The remote branch has commits this clone lacks; fetch, rebuild the change, push again.
     case nonFastForward(branch: String)
+    /// The remote has no such branch.
+    case missingBranch(branch: String, url: String)
     /// The server refused the update for another reason (a hook, a protected branch).
     case pushRejected(branch: String, reason: String)
     case notARepository(String)
@@ -45,6 +47,8 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(url) does not accept \(offered) credentials"
         case .nonFastForward(let branch):
             return "push to '\(branch)' rejected (non-fast-forward): the remote branch has commits this clone does not have"
+        case .missingBranch(let branch, let url):
+            return "branch '\(branch)' does not exist in \(url)"
         case .pushRejected(let branch, let reason):
             return "push to '\(branch)' rejected by the remote: \(reason)"
         case .notARepository(let path):
@@ -128,9 +132,12 @@ struct LibGit2Message {
 
 enum Redaction {
     /// Drops the userinfo of every `scheme://userinfo@host` URL in `text`. The userinfo runs to
-    /// the last `@` before the path, as git reads it, so a raw `@` in a password goes too.
+    /// the last `@` before the path, as git reads it, so a raw `@` in a password goes too; and
+    /// by Unicode scalars, as git reads bytes (by Characters, `@\u{301}` is no `@`).
     static func removingUserinfo(from text: String) -> String {
-        text.replacing(#/([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@/#) { match in match.output.1 }
+        text.replacing(#/([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@/#.matchingSemantics(.unicodeScalar)) { match in
+            match.output.1
+        }
     }
 
     /// Replaces each secret's occurrences with `***`; for text libgit2 or a server wrote.

@@ -32,8 +32,8 @@ public struct PublishResult: Sendable, Equatable {
 ///   - committer: defaults to `author`.
 /// - Throws: what `update` throws; `GitError.nonFastForward` when the last attempt lost too;
 ///   any other `GitError` at once, without retrying; `UnsafeCloneError`, before anything is
-///   written, when the clone has tracked changes outside `path` or commits not on the remote
-///   branch, which the resets would destroy.
+///   written, when the clone has another branch than `branch` checked out, or tracked changes
+///   outside `path` or commits not on the remote branch, which the resets would destroy.
 public func publish(
     repository: Repository,
     changesUnder path: String,
@@ -65,6 +65,7 @@ public func publish(
     update: () throws -> [WorkTreeFile]
 ) throws -> PublishResult {
     // Start from the remote tip, and only where a reset to it later cannot destroy anyone's work.
+    try repository.ensureCheckedOut(branch)
     try repository.fetch(remote: remote, branch: branch, credentials: credentials)
     try repository.ensureSafeToReset(outside: paths, remoteBranch: "\(remote)/\(branch)")
     try repository.resetHard(to: "\(remote)/\(branch)")

@@ -165,8 +165,14 @@ final class RemoteSession {
 
 extension Repository {
     /// Fetches `branch` from `remote` into `refs/remotes/<remote>/<branch>`, like
-    /// `git fetch origin main`.
-    public func fetch(remote: String = "origin", branch: String, credentials: Credentials? = nil) throws {
+    /// `git fetch origin main`. Throws `GitError.missingBranch` when the remote has no such branch
+    /// (git fails so; libgit2 would fetch nothing and say nothing).
+    ///
+    /// The reflogs of the references it moves say `reflogMessage`, by default libgit2's
+    /// `fetch <remote>`: never the URL libgit2 talks to, which a `url.<base>.insteadOf` of the
+    /// user's configuration may have given a login (`https://ci:TOKEN@host/`).
+    public func fetch(remote: String = "origin", branch: String, credentials: Credentials? = nil,
+                      reflogMessage: String? = nil) throws {
         let remoteHandle = try Remote(named: remote, in: self)
         let session = RemoteSession(url: remoteHandle.url(forPush: false), credentials: credentials)
         var options = git_fetch_options()
@@ -175,12 +181,59 @@ extension Repository {
         options.proxy_opts.type = GIT_PROXY_AUTO
         let code = withExtendedLifetime(session) {
             withStrArray(["+refs/heads/\(branch):refs/remotes/\(remote)/\(branch)"]) { refspecs in
-                git_remote_fetch(remoteHandle.handle, &refspecs, &options, nil)
+                withOptionalCString(reflogMessage) { message in
+                    git_remote_fetch(remoteHandle.handle, &refspecs, &options, message)
+                }
             }
         }
         if code < 0 {
             throw session.error(call: "git_remote_fetch", code: code)
         }
+        // The server's list of references stays readable after the fetch disconnected.
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        try GitError.check(git_remote_ls(&heads, &count, remoteHandle.handle), "git_remote_ls")
+        let wanted = "refs/heads/" + branch
+        let advertised = (0..<count).contains { index in
+            heads?[index].map { String(cString: $0.pointee.name).hasSameBytes(as: wanted) } ?? false
+        }
+        if !advertised {
+            throw GitError.missingBranch(branch: branch, url: session.url)
+        }
+    }
+
+    /// Fetches `branch` from `remote` and makes it the checked-out branch, at the remote's tip:
+    /// `git fetch origin X && git checkout --force -B X origin/X`, working tree and index reset as
+    /// with `git reset --hard` (untracked files stay). Another branch checked out, or a detached or
+    /// unborn HEAD, is left for X; the local X, if any, is moved whatever commits it had.
+    /// `reflogMessage` is said by every reflog entry it writes; by default git's wording.
+    public func checkOut(branch: String, from remote: String = "origin", credentials: Credentials? = nil,
+                         reflogMessage: String? = nil) throws {
+        try fetch(remote: remote, branch: branch, credentials: credentials, reflogMessage: reflogMessage)
+        let current = try currentBranch()
+        if let current, current.hasSameBytes(as: branch), try headCommit() != nil {
+            try resetHard(to: "\(remote)/\(branch)")
+            return
+        }
+        var target: OpaquePointer?
+        try GitError.check(git_revparse_single(&target, handle, "refs/remotes/\(remote)/\(branch)"), "git_revparse_single")
+        defer { git_object_free(target) }
+        var commit: OpaquePointer?
+        try GitError.check(git_object_peel(&commit, target, GIT_OBJECT_COMMIT), "git_object_peel")
+        defer { git_object_free(commit) }
+        // The tree first, with HEAD still where it was: what that commit tracks and X lacks goes.
+        var checkout = git_checkout_options()
+        try GitError.check(git_checkout_options_init(&checkout, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
+                           "git_checkout_options_init")
+        checkout.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        try GitError.check(git_checkout_tree(handle, commit, &checkout), "git_checkout_tree")
+        let moved = reflogMessage ?? "checkout: moving from \(current ?? "HEAD") to \(branch)"
+        var reference: OpaquePointer?
+        try GitError.check(git_reference_create(&reference, handle, "refs/heads/" + branch, git_object_id(commit), 1,
+                                                moved), "git_reference_create")
+        defer { git_reference_free(reference) }
+        try GitError.check(git_repository_set_head(handle, "refs/heads/" + branch), "git_repository_set_head")
+        try GitError.check(git_branch_set_upstream(reference, "\(remote)/\(branch)"), "git_branch_set_upstream")
     }
 
     /// Pushes the local `branch` to the same branch of `remote`, never forcing.

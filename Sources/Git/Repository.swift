@@ -40,8 +40,17 @@ public final class Repository {
         return try Repository(handle: handle)
     }
 
+    /// Whether git takes `name` as a branch name (`main`, `env/prod`; not `a b`, `*`, `-x`, `HEAD`,
+    /// `x.lock`, `a..b`), as `git check-ref-format --branch` does.
+    public static func isValidBranchName(_ name: String) -> Bool {
+        guard (try? LibGit2.initialize()) != nil else { return false }
+        var valid: Int32 = 0
+        return git_branch_name_is_valid(&valid, name) == 0 && valid != 0
+    }
+
     /// Clones `url` into `path` (which must be missing or empty) and checks out `branch`,
-    /// or the remote's default branch.
+    /// or the remote's default branch. Its reflog entries name the URL libgit2 talked to, after
+    /// the `insteadOf` rewrites of the git configuration (`WorkFolder` clones by steps instead).
     public static func clone(url: String, to path: String, branch: String? = nil,
                              credentials: Credentials? = nil) throws -> Repository {
         try LibGit2.initialize()

@@ -58,6 +58,15 @@ extension Repository {
         }
     }
 
+    /// Refuses to publish `branch` from a clone that has another branch checked out (or none): the
+    /// push sends the local `branch`, while the commit and the resets would move the checked-out one.
+    func ensureCheckedOut(_ branch: String) throws {
+        let current = try currentBranch()
+        if let current, current.hasSameBytes(as: branch) { return }
+        throw UnsafeCloneError(description: (current.map { "the clone has '\($0)' checked out" } ?? "the clone's HEAD is detached")
+            + ", not '\(branch)'; check out '\(branch)' first (`git checkout \(branch)`)")
+    }
+
     /// Refuses to publish from a clone whose own work a reset to the remote tip would destroy:
     /// edits to tracked files outside `relativePath`, or commits not on `remoteBranch`.
     func ensureSafeToReset(outside relativePaths: [String], remoteBranch: String) throws {

@@ -12,6 +12,9 @@ public enum WorkFolderError: Error, Equatable, Sendable, CustomStringConvertible
     case busy(path: String, lockFile: String, seconds: Int)
     /// The folder is a clone of another repository (`origin` nil: of none).
     case otherRepository(path: String, origin: String?, requested: String)
+    /// The folder's own git configuration rewrites the URL of its origin (`url.<base>.insteadOf`
+    /// or `pushInsteadOf` matching it): `setting` names which, `prefix` what it replaces.
+    case rewrittenOrigin(path: String, setting: String, prefix: String)
     /// The folder exists and is not a clone.
     case notAClone(path: String)
     /// The lock or the clone could not be set up: a file system error.
@@ -22,9 +25,18 @@ public enum WorkFolderError: Error, Equatable, Sendable, CustomStringConvertible
         case .busy(let path, let lockFile, let seconds):
             return "gave up after waiting \(seconds) s for another run using \(path) to finish (it holds the lock \(lockFile))"
         case .otherRepository(let path, let origin, let requested):
-            let clone = origin.map { "a clone of \(Redaction.removingUserinfo(from: $0))" } ?? "a clone without an 'origin' remote"
-            return "\(path) is \(clone), not of \(requested): it is not reused, since its commits would go to "
-                + "that repository; use another folder for \(requested), or remove \(path)"
+            let shown = origin.map { Redaction.removingUserinfo(from: $0) }
+            let clone = shown.map { "a clone of \($0)" } ?? "a clone without an 'origin' remote"
+            // Two names that print alike: say why they are two.
+            let alike = shown.map { $0 == requested && !$0.hasSameBytes(as: requested) } ?? false
+            return "\(path) is \(clone), not of \(requested)"
+                + (alike ? " (the two differ only in their Unicode normalization: composed and decomposed letters)" : "")
+                + ": it is not reused, since its commits would go to that repository; use another folder for "
+                + "\(requested), or remove \(path)"
+        case .rewrittenOrigin(let path, let setting, let prefix):
+            return "\(path)/.git/config rewrites the URL of its origin (\(setting) for "
+                + "\(Redaction.removingUserinfo(from: prefix))): it is not reused, since its commits could go to another "
+                + "repository; remove that setting, or remove \(path)"
         case .notAClone(let path):
             return "\(path) exists and is not a git clone: remove it, or use another folder"
         case .unusable(let path, let reason):
@@ -87,13 +99,21 @@ public final class WorkFolder {
         close(lockDescriptor)
     }
 
-    /// Makes the folder a clone of `url` at the tip of its `branch`. The first time it clones into
-    /// `.<name>.edpctl-clone-<pid>` beside it and renames that into place once complete, so a
-    /// killed clone leaves no half-made folder where the next run looks. Later it reuses the clone
-    /// only when its origin names `url`'s repository, removes what a killed run left (unfinished
+    /// Makes the folder a clone of `url` with its `branch` checked out at the remote's tip. The
+    /// first time it clones into `.<name>.edpctl-clone-<pid>` beside it and renames that into
+    /// place once complete, so a killed clone leaves no half-made folder where the next run looks.
+    /// Later it reuses the clone only when its origin, as configured, names `url`'s repository and
+    /// its own configuration rewrites no URL of it; removes what a killed run left (unfinished
     /// clones, git lock files, temporary pack and object files: `notice` names them), then
-    /// fetches and resets hard, as `git fetch origin <branch> && git reset --hard origin/<branch>`.
-    /// Every check comes before the first change.
+    /// fetches `branch` and checks it out, as `git fetch origin <branch> && git checkout --force
+    /// -B <branch> origin/<branch>`, whichever branch it had before. Every check comes before the
+    /// first change; a branch the remote lacks is `GitError.missingBranch`, before any write but
+    /// the fetch's.
+    ///
+    /// The origin is compared as configured (`remote.origin.url`, `pushurl`), before the
+    /// `url.<base>.insteadOf` rewrites of the user's git configuration, which every run applies
+    /// alike (a CI job's login goes in that way); those of the folder's own `.git/config` are
+    /// refused, since they would send it elsewhere than where its URL says.
     public func update(from url: RemoteURL, branch: String, credentials: Credentials?,
                        notice: (String) -> Void) throws {
         try removeUnfinishedClones(notice: notice)
@@ -110,11 +130,14 @@ public final class WorkFolder {
         guard let repository = try? Repository.open(at: absolutePath, searchingParents: false) else {
             throw WorkFolderError.notAClone(path: path)
         }
-        let origin = try? Remote(named: "origin", in: repository)
-        let urls = [origin?.url(forPush: false), origin?.url(forPush: true)].compactMap { $0 }
-        guard let stored = urls.first, urls.allSatisfy({ RemoteURL($0).namesSameRepository(as: url) }) else {
+        let stored = try repository.configurationValues("remote.origin.url")
+        let urls = stored + (try repository.configurationValues("remote.origin.pushurl"))
+        guard let last = stored.last, urls.allSatisfy({ RemoteURL($0).namesSameRepository(as: url) }) else {
             let other = urls.first { !RemoteURL($0).namesSameRepository(as: url) }
             throw WorkFolderError.otherRepository(path: path, origin: other, requested: url.identity)
+        }
+        for rewrite in try repository.ownURLRewrites() where urls.contains(where: { $0.hasBytePrefix(rewrite.prefix) }) {
+            throw WorkFolderError.rewrittenOrigin(path: path, setting: rewrite.setting, prefix: rewrite.prefix)
         }
         let leftovers = repository.interruptedWork()
         for file in leftovers where unlink(file) != 0 && errno != ENOENT {
@@ -125,11 +148,10 @@ public final class WorkFolder {
                 + leftovers.map { relative($0) }.joined(separator: ", "))
         }
         // An older run may have stored the URL with its login; only the login-free form stays.
-        if stored != url.location {
+        if stored.count > 1 || !last.hasSameBytes(as: url.location) {
             try GitError.check(git_remote_set_url(repository.handle, "origin", url.location), "git_remote_set_url")
         }
-        try repository.fetch(remote: "origin", branch: branch, credentials: credentials)
-        try repository.resetHard(to: "origin/\(branch)")
+        try repository.checkOut(branch: branch, from: "origin", credentials: credentials)
     }
 
     /// `.<name>.edpctl-clone-<pid>`: a process's clone in the making.
@@ -138,8 +160,9 @@ public final class WorkFolder {
     /// Removes every unfinished clone beside the folder: with the lock held, none is in the making.
     private func removeUnfinishedClones(notice: (String) -> Void) throws {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-        for entry in entries.sorted() where entry.hasPrefix(clonePrefix)
-            && entry.dropFirst(clonePrefix.count).allSatisfy(\.isASCII) && Int(entry.dropFirst(clonePrefix.count)) != nil {
+        for entry in entries.sorted() where entry.hasBytePrefix(clonePrefix) {
+            let pid = entry.utf8.dropFirst(clonePrefix.utf8.count)
+            guard !pid.isEmpty && pid.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { continue }
             do {
                 try FileManager.default.removeItem(atPath: parent + "/" + entry)
             } catch {
@@ -150,10 +173,18 @@ public final class WorkFolder {
         }
     }
 
+    /// `git clone --branch <branch>`, made of its steps so that its reflog entries name the URL as
+    /// given, without userinfo: git_clone names the URL it talked to, after the user's
+    /// `insteadOf` rewrites, which may have put a token in it.
     private func cloneIntoPlace(from url: RemoteURL, branch: String, credentials: Credentials?) throws {
         let temporary = parent + "/" + clonePrefix + String(getpid())
         do {
-            _ = try Repository.clone(url: url.location, to: temporary, branch: branch, credentials: credentials)
+            let repository = try Repository.create(at: temporary, initialBranch: branch)
+            var remote: OpaquePointer?
+            try GitError.check(git_remote_create(&remote, repository.handle, "origin", url.location), "git_remote_create")
+            git_remote_free(remote)
+            try repository.checkOut(branch: branch, from: "origin", credentials: credentials,
+                                    reflogMessage: "clone: from " + Redaction.removingUserinfo(from: url.location))
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
@@ -172,11 +203,70 @@ public final class WorkFolder {
 
     /// `file` relative to the folder (`.git/index.lock`).
     private func relative(_ file: String) -> String {
-        file.hasPrefix(absolutePath + "/") ? String(file.dropFirst(absolutePath.count + 1)) : file
+        file.hasBytePrefix(absolutePath + "/") ? String(decoding: file.utf8.dropFirst(absolutePath.utf8.count + 1), as: UTF8.self) : file
     }
 }
 
 extension Repository {
+    /// Makes a new, empty repository with a working tree at `path` (created with its parents),
+    /// HEAD on the unborn `initialBranch`.
+    static func create(at path: String, initialBranch: String) throws -> Repository {
+        try LibGit2.initialize()
+        var options = git_repository_init_options()
+        try GitError.check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)),
+                           "git_repository_init_options_init")
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_NO_REINIT.rawValue
+        var handle: OpaquePointer?
+        try initialBranch.withCString { branch in
+            options.initial_head = branch
+            try GitError.check(git_repository_init_ext(&handle, path, &options), "git_repository_init_ext")
+        }
+        guard handle != nil else { throw GitError.notARepository(path) }
+        git_repository_free(handle)
+        return try open(at: path, searchingParents: false)
+    }
+
+    /// Every value of the configuration variable `name` (`remote.origin.url`), from every level,
+    /// as written: before libgit2 applies any `insteadOf`.
+    func configurationValues(_ name: String) throws -> [String] {
+        try configurationEntries { git_config_multivar_iterator_new(&$0, $1, name, nil) }.map(\.value)
+    }
+
+    /// The `url.<base>.insteadOf` and `url.<base>.pushInsteadOf` settings of the repository's own
+    /// configuration (`.git/config` and what it includes), as `setting` (`url.<base>.insteadOf`,
+    /// userinfo dropped from the base) and the `prefix` of URLs they replace.
+    func ownURLRewrites() throws -> [(setting: String, prefix: String)] {
+        let entries = try configurationEntries { git_config_iterator_glob_new(&$0, $1, #"^url\..*\.(push)?insteadof$"#) }
+        return entries.filter { $0.level >= GIT_CONFIG_LEVEL_LOCAL.rawValue }.map { entry in
+            let push = entry.name.hasSuffix(".pushinsteadof")
+            let base = entry.name.dropFirst("url.".count).dropLast(push ? ".pushinsteadof".count : ".insteadof".count)
+            return ("url.\(Redaction.removingUserinfo(from: String(base))).\(push ? "pushInsteadOf" : "insteadOf")",
+                    entry.value)
+        }
+    }
+
+    /// The entries an iterator made by `makeIterator` (given the repository's configuration) yields.
+    private func configurationEntries(
+        _ makeIterator: (inout OpaquePointer?, OpaquePointer?) -> Int32
+    ) throws -> [(name: String, value: String, level: Int32)] {
+        var configuration: OpaquePointer?
+        try GitError.check(git_repository_config_snapshot(&configuration, handle), "git_repository_config_snapshot")
+        defer { git_config_free(configuration) }
+        var iterator: OpaquePointer?
+        try GitError.check(makeIterator(&iterator, configuration), "git_config_iterator")
+        defer { git_config_iterator_free(iterator) }
+        var entries: [(name: String, value: String, level: Int32)] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while true {
+            let code = git_config_next(&entry, iterator)
+            if code == GIT_ITEROVER.rawValue { return entries }
+            try GitError.check(code, "git_config_next")
+            guard let entry else { continue }
+            entries.append((String(cString: entry.pointee.name), entry.pointee.value.map { String(cString: $0) } ?? "",
+                            entry.pointee.level.rawValue))
+        }
+    }
+
     /// Refuses to go on while a git lock file is in the repository: another git process is writing
     /// there, or one was killed while writing and the lock stays until someone removes it. Run
     /// before the working tree is touched, so a refusal leaves everything as it was.

@@ -116,6 +116,10 @@ struct HydrateCommand: ParsableCommand {
         if push && !commit { throw ValidationError("'--push' requires '--commit'") }
         if (check || diff) && commit { throw ValidationError("'--check' and '--diff' write nothing, so not with '--commit'") }
         if maxAttempts < 1 { throw ValidationError("'--max-attempts' must be at least 1") }
+        // Checked here, as git checks it: inside a refspec, `*` or `a:b` would name other branches.
+        if !Repository.isValidBranchName(branch) {
+            throw ValidationError("'--branch' \(goQuote(branch)) is not a valid branch name")
+        }
     }
 
     func run() throws {
@@ -123,6 +127,10 @@ struct HydrateCommand: ParsableCommand {
         if instancesURL.map({ RemoteURL($0).password != nil }) == true {
             fail("'--instances-url' carries a password: credentials are never taken from flags; put the token "
                 + "in GIT_TOKEN (and the user in GIT_USERNAME), and give the URL without it")
+        }
+        if instancesURL.map({ RemoteURL($0).hasQueryOrFragment }) == true {
+            fail("'--instances-url' has a query ('?…') or a fragment ('#…'): a git remote over HTTP(S) takes neither, "
+                + "and credentials are never taken from flags; give the URL without it (a token goes in GIT_TOKEN)")
         }
         let environment = ProcessInfo.processInfo.environment
         do {
@@ -152,7 +160,20 @@ struct HydrateCommand: ParsableCommand {
             fail(error.description)
         } catch let error as WorkFolderError {
             fail(describe(error))
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Whatever else a module throws (a FileError of the templates folder, say) reads as
+            // every other error of edpctl does, not as ArgumentParser's `Error: `.
+            fail(Self.message(for: error))
         }
+    }
+
+    /// A Swift error's own text; Foundation's errors print their NSError dump, so their localized
+    /// text instead.
+    private static func message(for error: Error) -> String {
+        if error is CustomNSError || type(of: error) is NSError.Type { return error.localizedDescription }
+        return String(describing: error)
     }
 
     /// Plans every request before applying any, so that one that fails to render writes nothing.
@@ -279,6 +300,8 @@ struct HydrateCommand: ParsableCommand {
             return "\(error): check GIT_USERNAME and GIT_TOKEN (or GIT_PASSWORD), or the SSH key"
         case .nonFastForward:
             return "\(error); gave up after \(maxAttempts) attempts (raise '--max-attempts')"
+        case .missingBranch:
+            return "\(error): edpctl creates no branch; push one there first, or name another with '--branch'"
         default:
             return error.description
         }

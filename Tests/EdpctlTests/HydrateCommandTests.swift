@@ -272,6 +272,12 @@ struct HydrateCommandTests {
         (["--domain", "a.example.org"], "'--instances DIR' or '--instances-url URL'"),
         (["--instances", "instances", "--instances-url", "file:///nowhere"],
          "'--instances' and '--instances-url' exclude each other"),
+        // In a refspec these would name other branches, or none.
+        (["--instances", "instances", "--branch", "*"], "'--branch' \"*\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", "main:prod"], "'--branch' \"main:prod\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", "a b"], "'--branch' \"a b\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", "HEAD"], "'--branch' \"HEAD\" is not a valid branch name"),
+        (["--instances", "instances", "--branch", ""], "'--branch' \"\" is not a valid branch name"),
     ])
     func usageErrorsExit64NamingTheFlag(arguments: [String], message: String) throws {
         let workspace = try Workspace()
@@ -495,6 +501,38 @@ extension HydrateCommandTests {
         #expect(try git("rev-parse", "main", in: workspace.path + "/served/other.git") == other)
     }
 
+    /// `café.git` composed (NFC) and decomposed (NFD) are two repositories: the second is refused in
+    /// the first one's work folder, and by default each has its own.
+    @Test func repositoriesWhoseNamesDifferOnlyInNormalizationNeverShareAWorkFolder() throws {
+        let workspace = try Workspace()
+        let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
+        for name in [composed, decomposed] { try makeBareRepository(name, in: workspace.path) }
+        let first = try hydrateFromURL(workspace, composed + ".git")
+        #expect(first.status == 0, "\(first.stderr)")
+        let tip = try git("rev-parse", "main", in: workspace.path + "/" + decomposed + ".git")
+
+        let second = try hydrateFromURL(workspace, decomposed + ".git", domain: "b.example.org")
+        #expect(second.status == 1)
+        let (shownFirst, shownSecond) = (workspace.path + "/" + composed + ".git", workspace.path + "/" + decomposed + ".git")
+        let expected = "edpctl: work is a clone of \(shownFirst), not of \(shownSecond) (the two differ only in their "
+            + "Unicode normalization: composed and decomposed letters): it is not reused"
+        #expect(second.stderr.utf8.starts(with: expected.utf8), "\(second.stderr)")
+        #expect(try git("rev-parse", "main", in: workspace.path + "/" + decomposed + ".git") == tip)
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/" + composed + ".git")
+            == "otc/a.example.org")
+
+        for (name, domain) in [(composed, "c.example.org"), (decomposed, "d.example.org")] {
+            let result = try hydrateFromURL(workspace, name + ".git", workDir: nil, domain: domain)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/.edpctl/instances")
+            .filter { !$0.hasPrefix(".") }.count == 2)
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/" + composed + ".git")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/c.example.org"])
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/" + decomposed + ".git")
+            == "otc/d.example.org")
+    }
+
     @Test func eachURLHasAWorkFolderOfItsOwnByDefault() throws {
         let workspace = try Workspace()
         try makeBareRepository("other", in: workspace.path)
@@ -546,12 +584,24 @@ extension HydrateCommandTests {
         (["--domain", "a.example.org,b.example.org,a.example.org"],
          "domain \"a.example.org\" is given twice in \"a.example.org,b.example.org,a.example.org\""),
         (["--domain", ".hidden"], "domain \".hidden\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        // A combining mark after '/' or '.' hides it from Characters, not from the file system.
+        (["--domain", "good.example.org,a/\u{301}b"],
+         "domain \"a/\u{301}b\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--provider", ".\u{301}otc"], "provider \".\u{301}otc\" can't be used as a folder name (no '/', no '..', no leading '.')"),
+        (["--stacks", "app,a..\u{301}b"], "stack \"a..\u{301}b\" can't be used as a folder name (no '/', no '..', no leading '.')"),
         (["--provider", ""], "provider is empty"),
         (["--provider", "o\rtc"], "provider \"o\\rtc\" contains a control character"),
         (["--provider", "otc/x"], "provider \"otc/x\" can't be used as a folder name (no '/', no '..', no leading '.')"),
         (["--stacks", "app,../db"], "stack \"../db\" can't be used as a folder name (no '/', no '..', no leading '.')"),
         (["--stacks", "app,d\u{1B}b"], "stack \"d\\x1bb\" contains a control character"),
         (["--stacks", "app,nope"], "unknown stack \"nope\": templates/registry has app, db"),
+        // Longer than a file name can be (255 bytes), found before the first domain is written.
+        (["--domain", "good.example.org," + String(repeating: "d", count: 256)],
+         "domain \"\(String(repeating: "d", count: 256))\" is 256 bytes long: a folder name has at most 255"),
+        (["--provider", String(repeating: "\u{E9}", count: 128)],
+         "provider \"\(String(repeating: "\u{E9}", count: 128))\" is 256 bytes long: a folder name has at most 255"),
+        (["--stacks", "app," + String(repeating: "s", count: 300)],
+         "stack \"\(String(repeating: "s", count: 300))\" is 300 bytes long: a folder name has at most 255"),
         (["--templates", "missing"], "the templates directory missing does not exist or is not a directory"),
     ])
     func everyNameIsCheckedBeforeTheFirstWrite(override: [String], message: String) throws {
@@ -575,6 +625,30 @@ extension HydrateCommandTests {
         #expect(managed.stderr == "edpctl: \(message)\n")
         #expect(!workspace.scratch.exists(".edpctl"))
         #expect(try git("rev-parse", "main", in: bare) == tip)
+    }
+
+    /// 255 bytes is a file name still: the limit is the file system's, not one of its own.
+    @Test func aDomainOf255BytesIsHydrated() throws {
+        let workspace = try Workspace()
+        let domain = String(repeating: "d", count: 251) + ".org"
+        let result = try workspace.hydrate(["--templates", "templates", "--instances", "instances", "--provider", "otc",
+                                            "--domain", domain, "--stacks", "app"], environment: ["GREETING": "hi"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(workspace.scratch.exists("instances/otc/\(domain)/stacks/app/config.yaml"))
+    }
+
+    /// An error of a kind the command does not know (here the templates' registry is a file, which
+    /// the file system reports) still reads `edpctl: …` and exits 1, not ArgumentParser's `Error: `.
+    @Test func anErrorOfAnyKindReadsAsEdpctlsAndExitsOne() throws {
+        let workspace = try Workspace()
+        try FileManager.default.removeItem(atPath: workspace.path + "/templates/registry")
+        try workspace.scratch.write("templates/registry", "app\n")
+        for flag in ["--commit", "--check", "--diff"] {
+            let result = try workspace.hydrateSmall(flag)
+            #expect(result.status == 1)
+            #expect(result.stderr == "edpctl: open templates/registry: not a directory\n", "\(flag)")
+        }
+        #expect(workspace.files() == ["README.md"])
     }
 
     @Test func aFirstCloneKilledHalfWayDoesNotBreakTheNextRun() throws {
@@ -682,15 +756,33 @@ extension HydrateCommandTests {
         #expect(try server.requests().isEmpty)
     }
 
-    private func expectRefusal(of url: String, secrets: [String], workspace: Workspace) throws {
+    /// A query or a fragment of an http(s) URL, which may carry a token, is refused as a password
+    /// is: before the first clone, fetch or write, and shown nowhere.
+    @Test(arguments: ["?u=a:QueryPassw0rd@x", "#QueryPassw0rd", "/?access_token=QueryPassw0rd"])
+    func aQueryOrFragmentInTheURLIsRefusedBeforeAnythingIsTouched(tail: String) throws {
+        let workspace = try Workspace()
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: "tok-4711-refused")
+        for url in [server.url("inst") + tail, server.url("inst").replacingOccurrences(of: "http://", with: "HTTPS://") + tail] {
+            try expectRefusal(of: url, secrets: ["QueryPassw0rd"], workspace: workspace,
+                              message: "'--instances-url' has a query ('?…') or a fragment ('#…'): a git remote over "
+                                + "HTTP(S) takes neither, and credentials are never taken from flags; give the URL "
+                                + "without it (a token goes in GIT_TOKEN)")
+        }
+        #expect(try server.requests().isEmpty)
+    }
+
+    private func expectRefusal(of url: String, secrets: [String], workspace: Workspace,
+                               message: String = "'--instances-url' carries a password: credentials are never taken "
+                                   + "from flags; put the token in GIT_TOKEN (and the user in GIT_USERNAME), and give "
+                                   + "the URL without it") throws {
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: workspace.path))
         for (workDir, extra) in [("work", ["--commit", "--push"]), (nil, ["--check"]), (nil, [])] {
             let result = try hydrateFromURL(workspace, url, workDir: workDir, extra: extra,
                                             environment: ["GIT_USERNAME": "ci-bot", "GIT_TOKEN": "tok-4711-refused"])
             #expect(result.status == 1, "\(url)")
             #expect(result.stdout == "")
-            #expect(result.stderr == "edpctl: '--instances-url' carries a password: credentials are never taken from "
-                + "flags; put the token in GIT_TOKEN (and the user in GIT_USERNAME), and give the URL without it\n")
+            #expect(result.stderr == "edpctl: \(message)\n")
             let output = result.stdout + result.stderr
             for secret in secrets where !secret.isEmpty && secret != "ci-bot:" {
                 for form in try spellings(of: secret) { #expect(!output.contains(form), "\(url) shows \(form)") }
@@ -750,6 +842,119 @@ extension HydrateCommandTests {
             }
             #expect(bytes.range(of: Data("\(userInURL)@".utf8)) == nil, "\(place) holds the URL's user name")
         }
+    }
+
+    /// A `url.<base>.insteadOf` of the user's git configuration applies to every run alike, so the
+    /// work folder it cloned is its own on the next runs too, named or by default; what is stored
+    /// is the URL as given.
+    @Test func theUsersInsteadOfRewritesServeEveryRun() throws {
+        let workspace = try Workspace()
+        let given = "https://git.example.invalid/org/inst.git"
+        try git("config", "--file", workspace.path + "/home/.gitconfig",
+                "url.\(workspace.path)/instances.git.insteadOf", given, in: workspace.path)
+        for (domain, workDir) in [("a", "work"), ("b", "work"), ("c", nil), ("d", nil)] as [(String, String?)] {
+            let result = try hydrateFromURL(workspace, given, workDir: workDir, domain: domain + ".example.org")
+            #expect(result.status == 0, "\(domain): \(result.stderr)")
+        }
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/instances.git")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/b.example.org", "otc/c.example.org", "otc/d.example.org"])
+        #expect(try git("config", "remote.origin.url", in: workspace.path + "/work") == given)
+    }
+
+    /// A CI job puts its token in a `url.<base>.insteadOf` of its git configuration
+    /// (`https://ci:TOKEN@host/` for `https://host/`): libgit2 talks to that URL, and git_clone
+    /// wrote it into the reflogs. No file of the work folder, nor beside it, holds the token in
+    /// any spelling, nor does any output, through a first clone, a reuse and a branch switch.
+    @Test func aTokenInTheUsersInsteadOfIsWrittenNowhere() throws {
+        let workspace = try Workspace()
+        let token = "T0k-insteadOf+4711/x"
+        try makeBareRepository("inst", in: workspace.path + "/served")
+        let server = try GitServer(root: workspace.path, token: token)
+        let encoded = try #require(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        try git("config", "--file", workspace.path + "/home/.gitconfig",
+                "url.http://\(server.user):\(encoded)@127.0.0.1:\(server.port)/.insteadOf",
+                "http://127.0.0.1:\(server.port)/", in: workspace.path)
+        try git("push", "--quiet", workspace.path + "/served/inst.git", "main:prod", in: workspace.clone)
+
+        var outputs = ""
+        for (domain, branch) in [("a.example.org", "main"), ("b.example.org", "main"), ("c.example.org", "prod")] {
+            let result = try hydrateFromURL(workspace, server.url("inst"), domain: domain,
+                                            extra: ["--commit", "--push", "--branch", branch])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.hasSuffix("; pushed\n"))
+            outputs += result.stdout + result.stderr
+        }
+        let failed = try hydrateFromURL(workspace, server.url("inst"), extra: ["--commit", "--push", "--branch", "nope"])
+        #expect(failed.status == 1)
+        outputs += failed.stdout + failed.stderr
+
+        let places = allFiles(under: workspace.path + "/work") + [workspace.path + "/.work.edpctl-lock"]
+        for log in ["logs/HEAD", "logs/refs/heads/main", "logs/refs/heads/prod", "logs/refs/remotes/origin/main", "FETCH_HEAD"] {
+            #expect(places.contains(workspace.path + "/work/.git/" + log), "\(log) was not written")
+        }
+        #expect(try String(contentsOfFile: workspace.path + "/work/.git/logs/refs/heads/main", encoding: .utf8)
+            .contains("\tclone: from \(server.url("inst"))\n"))
+        let forms = try spellings(of: token) + [encoded, Data("\(server.user):\(token)".utf8).base64EncodedString()]
+        var texts = [("stdout and stderr", Data(outputs.utf8))]
+        for place in places { texts.append((place, FileManager.default.contents(atPath: place) ?? Data())) }
+        for (place, bytes) in texts {
+            for form in forms { #expect(bytes.range(of: Data(form.utf8)) == nil, "\(place) holds the token as \(form)") }
+        }
+    }
+
+    /// One work folder serves whichever `--branch` a run asks for, each push landing on its branch;
+    /// a first clone on another branch than main too; a branch the remote lacks writes nothing.
+    @Test func oneWorkFolderServesEachBranchAskedFor() throws {
+        let workspace = try Workspace()
+        let bare = workspace.path + "/instances.git"
+        try git("push", "--quiet", bare, "main:prod", in: workspace.clone)
+        for (branch, domain, workDir) in [("main", "a", "work"), ("prod", "b", "work"), ("main", "c", "work"),
+                                          ("prod", "d", "work-prod")] {
+            let result = try hydrateFromURL(workspace, "instances.git", workDir: workDir, domain: domain + ".example.org",
+                                            extra: ["--commit", "--push", "--branch", branch])
+            #expect(result.status == 0, "\(branch) \(domain): \(result.stderr)")
+            #expect(result.stderr.hasSuffix("; pushed\n"))
+            #expect(try git("symbolic-ref", "HEAD", in: workspace.path + "/" + workDir) == "refs/heads/" + branch)
+        }
+        #expect(try git("log", "--format=%s", "main", in: bare).split(separator: "\n")
+            == ["hydrate otc/c.example.org: app, db", "hydrate otc/a.example.org: app, db", "seed"])
+        #expect(try git("log", "--format=%s", "prod", in: bare).split(separator: "\n")
+            == ["hydrate otc/d.example.org: app, db", "hydrate otc/b.example.org: app, db", "seed"])
+        #expect(try git("ls-tree", "--name-only", "main", "otc/", in: workspace.path + "/work")
+            .split(separator: "\n") == ["otc/a.example.org", "otc/c.example.org"])
+        #expect(!workspace.scratch.exists("work/otc/b.example.org"))
+
+        let tips = try ["main", "prod"].map { try git("rev-parse", $0, in: bare) }
+        let before = snapshot(workspace.path + "/work")
+        for workDir in ["work", "work-new"] {
+            let missing = try hydrateFromURL(workspace, "instances.git", workDir: workDir, domain: "e.example.org",
+                                             extra: ["--commit", "--push", "--branch", "nope"])
+            #expect(missing.status == 1)
+            let shown = URL(fileURLWithPath: bare).resolvingSymlinksInPath().path
+            #expect(missing.stderr == "edpctl: branch 'nope' does not exist in \(shown): edpctl creates no branch; "
+                + "push one there first, or name another with '--branch'\n")
+        }
+        #expect(!workspace.scratch.exists("work-new") && !workspace.scratch.exists("work/otc/e.example.org"))
+        #expect(try git("symbolic-ref", "HEAD", in: workspace.path + "/work") == "refs/heads/main")
+        #expect(snapshot(workspace.path + "/work").filter { !$0.key.hasPrefix(".git") }
+            == before.filter { !$0.key.hasPrefix(".git") })
+        #expect(try ["main", "prod"].map { try git("rev-parse", $0, in: bare) } == tips)
+    }
+
+    /// In the user's own clone, a push of another branch than the checked-out one is refused
+    /// before anything is written: the commit and the resets would move the checked-out branch.
+    @Test func aPushOfAnotherBranchThanTheCheckedOutOneIsRefused() throws {
+        let workspace = try Workspace()
+        let bare = workspace.path + "/instances.git"
+        try git("push", "--quiet", bare, "main:prod", in: workspace.clone)
+        let head = try workspace.head()
+        let result = try workspace.hydrateSmall("--commit", "--push", "--branch", "prod")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: the clone has 'main' checked out, not 'prod'; check out 'prod' first "
+            + "(`git checkout prod`)\n")
+        #expect(workspace.files() == ["README.md"])
+        #expect(try workspace.head() == head)
+        #expect(try git("rev-parse", "prod", in: bare) == head)
     }
 
     /// A work folder whose origin an older edpctl stored with its login keeps only the login-free URL.

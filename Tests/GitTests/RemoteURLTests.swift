@@ -24,14 +24,19 @@ import Testing
         ("/srv//x/../inst.git/", "/srv/inst.git", "/srv/inst.git", nil, nil),
         ("inst.git", "/work/here/inst.git", "/work/here/inst.git", nil, nil),
         ("../inst.git", "/work/inst.git", "/work/inst.git", nil, nil),
+        // Split by Unicode scalars: a combining mark after `@`, `:` or `/` hides none of them.
+        ("https://ci:T0k@\u{301}Host/x", "https://\u{301}Host/x", "https://\u{301}host/x", "ci", "T0k"),
+        ("https://ci:\u{301}T0k@host/\u{301}x/", "https://host/\u{301}x/", "https://host/\u{301}x", "ci", "\u{301}T0k"),
+        ("git@h:\u{301}x.git", "git@h:\u{301}x.git", "h:\u{301}x.git", "git", nil),
+        ("/nonexistent/\u{301}x/../inst.git", "/nonexistent/inst.git", "/nonexistent/inst.git", nil, nil),
     ] as [(String, String, String, String?, String?)])
     func splitsLoginFromWhatIsStored(given: String, location: String, identity: String, username: String?,
                                      password: String?) {
         let url = RemoteURL(given, currentDirectory: "/work/here")
-        #expect(url.location == location)
-        #expect(url.identity == identity)
-        #expect(url.username == username)
-        #expect(url.password == password)
+        #expect(url.location.hasSameBytes(as: location))
+        #expect(url.identity.hasSameBytes(as: identity))
+        #expect(url.username.hasSameBytes(as: username))
+        #expect(url.password.hasSameBytes(as: password))
     }
 
     @Test(arguments: [
@@ -55,10 +60,15 @@ import Testing
         ("https://host/org/inst.git", "https://other/org/inst.git"),
         ("ssh://host/inst.git", "host:inst.git"),
         ("/srv/inst.git", "/srv/other.git"),
+        // Canonically equivalent, but other bytes: two folders on disk, two paths on a server.
+        ("/srv/caf\u{E9}.git", "/srv/cafe\u{301}.git"),
+        ("https://host/caf\u{E9}.git", "https://host/cafe\u{301}.git"),
+        ("git@host:\u{C5}ngstr\u{F6}m.git", "git@host:A\u{30A}ngstro\u{308}m.git"),
     ])
     func differentRepositoriesStayApart(first: String, second: String) {
         let (a, b) = (RemoteURL(first, currentDirectory: "/"), RemoteURL(second, currentDirectory: "/"))
         #expect(!a.namesSameRepository(as: b))
+        #expect(a != b)
         #expect(a.folderName != b.folderName)
     }
 
@@ -69,9 +79,24 @@ import Testing
         ("https://ci@host/x", false), ("https://host/x", false), ("ssh://git@host/x", false),
         ("git@host:org/x.git", false), ("host:org/x.git", false), ("/srv/x:y@z.git", false),
         ("https://host/a:b@c", false),
+        // Combining marks do not hide a separator: git reads bytes.
+        ("https://ci:T0k@\u{301}host/x", true), ("https://ci:\u{301}T0k@host/x", true),
+        ("ci:\u{301}pw@host:org/x.git", true),
     ])
     func aPasswordIsToldFromAUserName(given: String, hasPassword: Bool) {
         #expect((RemoteURL(given, currentDirectory: "/").password != nil) == hasPassword)
+    }
+
+    /// Over http(s) a query or a fragment serves no git remote (git appends `/info/refs?service=…`)
+    /// and may carry a token; elsewhere `?` and `#` are characters of a path.
+    @Test(arguments: [
+        ("https://host/inst.git?u=a:QueryPassw0rd@x", true), ("HTTP://host/inst.git#tok", true),
+        ("https://host?x=1", true), ("https://host/inst.git/?", true), ("http://host#", true),
+        ("https://host/inst.git", false), ("https://host/a%3Fb.git", false), ("ssh://host/a?b.git", false),
+        ("git@host:org/a?b#c.git", false), ("/srv/a?b#c.git", false), ("file:///srv/a?b.git", false),
+    ])
+    func aQueryOrFragmentIsToldOverHTTP(given: String, refused: Bool) {
+        #expect(RemoteURL(given, currentDirectory: "/").hasQueryOrFragment == refused)
     }
 
     @Test func theFolderNameIsASlugAndAHashOfTheLoginFreeURL() {

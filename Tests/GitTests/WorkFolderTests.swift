@@ -21,17 +21,39 @@ import TestSupport
 
     /// A work folder updated from `url`; `notices` gathers what it said.
     @discardableResult
-    func update(_ url: RemoteURL? = nil, notices: inout [String]) throws -> WorkFolder {
+    func update(_ url: RemoteURL? = nil, branch: String = "main", notices: inout [String]) throws -> WorkFolder {
         let workFolder = try WorkFolder(path: work, timeout: 5) { notices.append("waiting: " + $0) }
         var said: [String] = []
-        try workFolder.update(from: url ?? self.url, branch: "main", credentials: nil) { said.append($0) }
+        try workFolder.update(from: url ?? self.url, branch: branch, credentials: nil) { said.append($0) }
         notices += said
         return workFolder
     }
 
-    func update(_ url: RemoteURL? = nil) throws {
+    func update(_ url: RemoteURL? = nil, branch: String = "main") throws {
         var notices: [String] = []
-        try update(url, notices: &notices)
+        try update(url, branch: branch, notices: &notices)
+    }
+
+    /// A branch `prod` in the bare repository, off the seed: instances/a/app.yaml changed,
+    /// instances/b gone, prod.txt added.
+    func makeProdBranch() throws {
+        let seed = folder.child("seed-platform")
+        try git("checkout", "--quiet", "-b", "prod", in: seed)
+        try write("name: a-prod\n", to: seed + "/instances/a/app.yaml")
+        try write("prod\n", to: seed + "/prod.txt")
+        try git("rm", "--quiet", "-r", "instances/b", in: seed)
+        try git("add", "-A", in: seed)
+        try git("commit", "--quiet", "-m", "prod", in: seed)
+        try git("push", "--quiet", bare, "prod", in: seed)
+        try git("checkout", "--quiet", "main", in: seed)
+    }
+
+    /// The files of the work folder's working tree (`.git` left out), sorted.
+    func workTree() -> [String] {
+        (FileManager.default.subpaths(atPath: work) ?? []).filter { path in
+            var status = stat()
+            return !path.hasPrefix(".git") && lstat(work + "/" + path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        }.sorted()
     }
 
     /// Every entry below `path`, with its kind, size and modification time, to prove nothing changed.
@@ -92,6 +114,124 @@ import TestSupport
             + "since its commits would go to that repository; use another folder for \(requested), or remove \(work)")
         // Not even the stale lock went: nothing is touched before the origin is known to be right.
         #expect(snapshot(work) == before)
+    }
+
+    /// Swift's `==` holds NFC `café` and NFD `café` equal; the file system holds two repositories.
+    @Test func aRepositoryWhosePathDiffersOnlyInNormalizationIsAnother() throws {
+        let composed = try makeBareRepository(named: "caf\u{E9}", in: folder)
+        let decomposed = try makeBareRepository(named: "cafe\u{301}", in: folder)
+        #expect(composed == decomposed && !composed.utf8.elementsEqual(decomposed.utf8))
+        try update(RemoteURL(composed))
+        let before = snapshot(work)
+        let error = #expect(throws: WorkFolderError.self) { try update(RemoteURL(decomposed)) }
+        #expect(error == .otherRepository(path: work, origin: composed, requested: RemoteURL(decomposed).identity))
+        #expect(snapshot(work) == before)
+        try update(RemoteURL(composed))
+    }
+
+    /// The unfinished clones of a sibling folder whose name differs only in normalization are not
+    /// this folder's: their run may be cloning right now, under its own lock.
+    @Test func theUnfinishedClonesOfAFolderNamedByOtherBytesStay() throws {
+        let cache = folder.child("cache")
+        let composed = cache + "/caf\u{E9}"
+        let siblings = cache + "/.cafe\u{301}.edpctl-clone-\(getpid())"
+        try FileManager.default.createDirectory(atPath: siblings + "/.git", withIntermediateDirectories: true)
+        let workFolder = try WorkFolder(path: composed, timeout: 5) { _ in }
+        var notices: [String] = []
+        try workFolder.update(from: url, branch: "main", credentials: nil) { notices.append($0) }
+        #expect(notices.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: siblings + "/.git"))
+        #expect(try git("rev-parse", "HEAD", in: composed) == (try git("rev-parse", "main", in: bare)))
+    }
+
+    /// The folder serves whichever branch is asked for: fetched, checked out at the remote tip,
+    /// with the files of that branch only; the other local branches stay where they were.
+    @Test func eachUpdateChecksOutTheBranchAskedFor() throws {
+        try makeProdBranch()
+        try update()
+        #expect(try git("symbolic-ref", "HEAD", in: work) == "refs/heads/main")
+        try update(branch: "prod")
+        #expect(try git("symbolic-ref", "HEAD", in: work) == "refs/heads/prod")
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "prod", in: bare)))
+        #expect(try git("rev-parse", "main", in: work) == (try git("rev-parse", "main", in: bare)))
+        #expect(workTree() == ["README.md", "instances/a/app.yaml", "prod.txt"])
+        #expect(try read(work + "/instances/a/app.yaml") == "name: a-prod\n")
+        #expect(try git("status", "--porcelain", in: work) == "")
+        #expect(try git("rev-parse", "--abbrev-ref", "prod@{upstream}", in: work) == "origin/prod")
+
+        // A commit of a killed run on prod, and a new tip of main upstream: back on main, both
+        // the folder and its branch are main's tip.
+        try git("commit", "--quiet", "--allow-empty", "-m", "killed before the push", in: work)
+        let seed = folder.child("seed-platform")
+        try write("name: a2\n", to: seed + "/instances/a/app.yaml")
+        try git("commit", "--quiet", "-am", "upstream", in: seed)
+        try git("push", "--quiet", bare, "main", in: seed)
+        try update()
+        #expect(try git("symbolic-ref", "HEAD", in: work) == "refs/heads/main")
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
+        #expect(workTree() == ["README.md", "instances/a/app.yaml", "instances/b/app.yaml"])
+        #expect(try read(work + "/instances/a/app.yaml") == "name: a2\n")
+        #expect(try git("status", "--porcelain", in: work) == "")
+        try git("fsck", "--strict", "--no-dangling", in: work)
+    }
+
+    @Test func theFirstCloneChecksOutTheBranchAskedFor() throws {
+        try makeProdBranch()
+        try update(branch: "prod")
+        #expect(try git("symbolic-ref", "HEAD", in: work) == "refs/heads/prod")
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "prod", in: bare)))
+        #expect(workTree() == ["README.md", "instances/a/app.yaml", "prod.txt"])
+        #expect(try git("config", "remote.origin.url", in: work) == url.location)
+        #expect(try git("status", "--porcelain", in: work) == "")
+        try git("fsck", "--strict", "--no-dangling", in: work)
+    }
+
+    /// A branch the remote lacks is an error before the working tree is touched: no first clone
+    /// is left, and a reused folder keeps its branch and files.
+    @Test func aBranchTheRemoteLacksIsRefused() throws {
+        let error = #expect(throws: GitError.self) { try update(branch: "nope") }
+        #expect(error == .missingBranch(branch: "nope", url: bare))
+        #expect(error?.description == "branch 'nope' does not exist in \(bare)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.child("cache")) == [".work.edpctl-lock"])
+
+        try update()
+        let files = workTree()
+        // A remote-tracking branch left from earlier does not count: the remote's list does.
+        try git("update-ref", "refs/remotes/origin/gone", "HEAD", in: work)
+        #expect(throws: GitError.missingBranch(branch: "gone", url: bare)) { try update(branch: "gone") }
+        #expect(try git("symbolic-ref", "HEAD", in: work) == "refs/heads/main")
+        #expect(workTree() == files)
+    }
+
+    /// `url.<base>.insteadOf` and `pushInsteadOf` in the folder's own configuration (or a file it
+    /// includes) would send its commits elsewhere than its origin says: refused, nothing touched.
+    /// One that rewrites other URLs is no concern.
+    @Test(arguments: ["insteadOf", "pushInsteadOf"])
+    func aRewriteOfTheOriginInTheFoldersOwnConfigurationIsRefused(kind: String) throws {
+        let other = try makeBareRepository(named: "other", in: folder)
+        try update()
+        try git("config", "url.\(other).\(kind)", bare, in: work)
+        let before = snapshot(work)
+        let error = #expect(throws: WorkFolderError.self) { try update() }
+        let setting = "url.\(other).\(kind)"
+        #expect(error == .rewrittenOrigin(path: work, setting: setting, prefix: bare))
+        #expect(error?.description == "\(work)/.git/config rewrites the URL of its origin (\(setting) for \(bare)): it is "
+            + "not reused, since its commits could go to another repository; remove that setting, or remove \(work)")
+        #expect(snapshot(work) == before)
+        #expect(try history(of: other).count == 1)
+
+        try git("config", "--unset", "url.\(other).\(kind)", in: work)
+        let included = folder.child("included.gitconfig")
+        try write("[url \"https://ci:s3cret@elsewhere.example/\"]\n\t\(kind) = \(folder.path)/\n", to: included)
+        try git("config", "include.path", included, in: work)
+        let viaInclude = #expect(throws: WorkFolderError.self) { try update() }
+        #expect(viaInclude == .rewrittenOrigin(path: work, setting: "url.https://elsewhere.example/.\(kind)",
+                                               prefix: folder.path + "/"))
+        #expect(viaInclude?.description.contains("s3cret") == false)
+
+        try git("config", "--unset", "include.path", in: work)
+        try git("config", "url.\(other).\(kind)", "/nowhere/", in: work)
+        try update()
     }
 
     @Test func aPushURLToAnotherRepositoryIsRefusedToo() throws {

@@ -93,10 +93,14 @@ public struct HydrationRequest: Sendable {
         }
     }
 
+    /// The longest file name (NAME_MAX of Linux, macOS and the BSDs), in bytes.
+    static let maximumNameBytes = 255
+
     /// Refuses names that would leave the folder they name a part of, hide in it, or read
     /// differently from what they are: empty, with a control character (C0, DEL, C1, and the
     /// line and paragraph separators U+2028 and U+2029), with whitespace at either end, or with
-    /// `/`, `..` or a leading `.`. The value is quoted as Go quotes it, control characters escaped.
+    /// `/`, `..` or a leading `.`; and names no file system takes, longer than 255 bytes. The
+    /// value is quoted as Go quotes it, control characters escaped.
     static func checkPathComponent(_ value: String, role: String) throws {
         if value.isEmpty { throw HydrationError.invalidInput("\(role) is empty") }
         if value.unicodeScalars.contains(where: isControl) {
@@ -105,9 +109,16 @@ public struct HydrationRequest: Sendable {
         if value.first!.isWhitespace || value.last!.isWhitespace {
             throw HydrationError.invalidInput("\(role) \(goQuote(value)) begins or ends with whitespace")
         }
-        if value.contains("/") || value.contains("..") || value.hasPrefix(".") {
+        // By bytes, as the file system reads them: by Characters, `/\u{301}` is no `/`.
+        let bytes = Array(value.utf8)
+        if bytes.contains(UInt8(ascii: "/")) || bytes.first == UInt8(ascii: ".")
+            || zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }) {
             throw HydrationError.invalidInput(
                 "\(role) \(goQuote(value)) can't be used as a folder name (no '/', no '..', no leading '.')")
+        }
+        if value.utf8.count > maximumNameBytes {
+            throw HydrationError.invalidInput("\(role) \(goQuote(value)) is \(value.utf8.count) bytes long: "
+                + "a folder name has at most \(maximumNameBytes)")
         }
     }
 
