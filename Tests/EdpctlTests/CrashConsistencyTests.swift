@@ -135,28 +135,33 @@ struct CrashConsistencyTests {
         let seedTip = try runner.gitOutput(["rev-parse", "main"], in: servedRepository)
 
         // The references: clean runs, each into a fresh work folder from a repository seeded like
-        // the one under test. The first clone is over when the seed's README.md appears; the last
-        // domain's folder appears shortly before the commit (and push), which are over quickly.
+        // the one under test. The first clone is over when the seed's README.md appears. The file
+        // LOADBALANCER_IP changes is among the last of a domain; once the last domain's is written,
+        // what remains is the commit (and push), too short to be hit often from the start, since
+        // runs vary in length: kills aimed there count from when that file was written.
         let referenceRepository = try makeBareRepository("reference", in: scratch.path + "/served")
         let referenceURL = server?.url("reference") ?? referenceRepository
+        let lastChangedFile = "otc/\(domains.last!)/stacks/otc/ingress-nginx/values.yaml"
         var references: [HydrateReference] = []
         var slowest: Outcome?
         for variant in loadBalancerIPs.indices {
             let folder = scratch.path + "/reference-\(variant)"
             let clean = try runner.edpctl(hydrate(into: folder, from: referenceURL), environment: environment(variant),
                                           watching: ["clone": folder + "/README.md",
-                                                     "last domain": folder + "/otc/" + domains.last!])
+                                                     "last change": folder + "/" + lastChangedFile])
             try #require(clean.ending == .exited(0), "\(scenario): the clean reference run failed: \(clean)")
             references.append(HydrateReference(
                 files: snapshot(of: folder), tree: try runner.gitOutput(["ls-tree", "-r", "HEAD"], in: folder)))
             if clean.milliseconds > slowest?.milliseconds ?? 0 { slowest = clean }
         }
         try #require(references[0].files.count > hydratedDomainCount * 20 && references[0].tree != references[1].tree)
+        try #require(references[0].files[lastChangedFile] != references[1].files[lastChangedFile])
         let duration = slowest?.milliseconds ?? 0
         let whole = KillWindow(name: nil, from: 0, to: duration)
         let clone = KillWindow(name: "aimed at the clone", from: 0, to: max((slowest?.firstSeen["clone"] ?? 0) * 1.5, 5))
-        let end = KillWindow(name: push ? "aimed at the commit and push" : "aimed at the commit",
-                             from: slowest?.firstSeen["last domain"] ?? 0, to: duration)
+        let end = KillWindow(name: push ? "aimed at the commit and push" : "aimed at the commit", from: 0,
+                             to: duration - (slowest?.firstSeen["last change"] ?? 0),
+                             anchor: KillWindow.Anchor(name: "the last domain's changed file", path: work + "/" + lastChangedFile))
         settings.announce(scenario, [whole, clone, end])
 
         var phases = PhaseCounter()
@@ -368,15 +373,22 @@ private struct CrashSettings {
 }
 
 /// Where in a run kills are aimed: all of a clean run, or a short part of it that kills spread over
-/// all of it would rarely hit, found by watching a clean run's folders. Milliseconds after the start.
+/// all of it would rarely hit, found by watching a clean run's folders. Milliseconds after the
+/// start, or after the anchor file was written.
 private struct KillWindow: CustomStringConvertible {
+    struct Anchor {
+        let name: String
+        let path: String
+    }
+
     /// nil: all of a clean run.
     let name: String?
     let from: Double
     let to: Double
+    var anchor: Anchor? = nil
 
     var description: String {
-        "\(Int(from))–\(Int(to)) ms (\(name ?? "a clean run"))"
+        "\(Int(from))–\(Int(to)) ms after \(anchor?.name ?? "the start") (\(name ?? "a clean run"))"
     }
 }
 
@@ -400,8 +412,9 @@ private struct Kill: CustomStringConvertible {
 
     var description: String {
         let notes = [firstClone ? "first clone" : nil, window.name].compactMap { $0 }
-        return "\(scenario), kill \(number) at \(String(format: "%.1f", milliseconds)) ms"
-            + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))") + " (EDPCTL_CRASH_SEED=\(seed))"
+        return "\(scenario), kill \(number) \(String(format: "%.1f", milliseconds)) ms after "
+            + (window.anchor?.name ?? "the start") + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
+            + " (EDPCTL_CRASH_SEED=\(seed))"
     }
 }
 
@@ -574,8 +587,9 @@ private final class Runner {
             .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/git"
     }
 
-    /// `edpctl arguments…` with only `environment` and PATH set; killed `kill.milliseconds` after
-    /// its start when `kill` is given.
+    /// `edpctl arguments…` with only `environment` and PATH set; when `kill` is given, killed
+    /// `kill.milliseconds` after its start or after its window's anchor file was written (its
+    /// change time passed the one it had before the start; no kill if it never is).
     func edpctl(_ arguments: [String], environment: [String: String], kill: Kill? = nil, timeout: Double = 120_000,
                 watching watched: [String: String] = [:]) throws -> Outcome {
         guard let binary = Edpctl.binary else {
@@ -583,8 +597,7 @@ private final class Runner {
         }
         var full = environment
         full["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return try run(binary.path, arguments, environment: full, killAfter: kill?.milliseconds, timeout: timeout,
-                       watching: watched)
+        return try run(binary.path, arguments, environment: full, kill: kill, timeout: timeout, watching: watched)
     }
 
     /// The git CLI in `directory`, isolated from the machine's and user's configuration.
@@ -592,7 +605,7 @@ private final class Runner {
         let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                            "HOME": logs, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
                            "GIT_TERMINAL_PROMPT": "0"]
-        return try run(gitPath, ["-C", directory] + arguments, environment: environment, killAfter: nil,
+        return try run(gitPath, ["-C", directory] + arguments, environment: environment, kill: nil,
                        timeout: 120_000, watching: [:])
     }
 
@@ -605,7 +618,7 @@ private final class Runner {
         return result.trimmedOutput
     }
 
-    private func run(_ executable: String, _ arguments: [String], environment: [String: String], killAfter: Double?,
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String], kill planned: Kill?,
                      timeout: Double, watching watched: [String: String]) throws -> Outcome {
         runs += 1
         let outputPath = "\(logs)/\(runs).out", errorPath = "\(logs)/\(runs).err"
@@ -619,6 +632,8 @@ private final class Runner {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
 
+        let anchor = planned?.window.anchor?.path
+        let anchorBefore = anchor.flatMap(changeTime)
         var pid: pid_t = 0
         let clock = ContinuousClock()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
@@ -628,31 +643,36 @@ private final class Runner {
         }
         func elapsed() -> Double { milliseconds(clock.now - start) }
 
-        if let killAfter {
-            let remaining = killAfter - elapsed()
-            if remaining > 0 { sleep(milliseconds: remaining) }
-            // Until it is reaped below, `pid` is this child's even if it has exited already.
-            kill(pid, SIGKILL)
-        }
+        var killAt = anchor == nil ? planned?.milliseconds : nil
         var status: Int32 = 0
         var firstSeen: [String: Double] = [:]
         var ending: Outcome.Ending?
         while ending == nil {
             let reaped = waitpid(pid, &status, WNOHANG)
+            let now = elapsed()
             if reaped == pid {
                 let signal = status & 0x7F
                 ending = signal == 0 ? .exited((status >> 8) & 0xFF) : signal == SIGKILL ? .killed : .otherSignal(signal)
             } else if reaped < 0 && errno != EINTR {
                 throw SupportError("waitpid \(pid): \(String(cString: strerror(errno)))")
-            } else if elapsed() > timeout {
+            } else if now > timeout {
                 kill(pid, SIGKILL)
                 waitpid(pid, &status, 0)
                 ending = .timedOut
+            } else if let due = killAt, now >= due {
+                // Not reaped yet, so `pid` is still this child's, even if it has just exited.
+                kill(pid, SIGKILL)
+                killAt = .infinity
             } else {
-                for (name, path) in watched where firstSeen[name] == nil && access(path, F_OK) == 0 {
-                    firstSeen[name] = elapsed()
+                if let planned, let anchor, killAt == nil, let changed = changeTime(anchor), changed != anchorBefore {
+                    killAt = now + planned.milliseconds
                 }
-                sleep(milliseconds: 0.5)
+                for (name, path) in watched where firstSeen[name] == nil && access(path, F_OK) == 0 {
+                    firstSeen[name] = now
+                }
+                let untilKill = (killAt ?? .infinity) - elapsed()
+                // Finer steps while waiting for the anchor, whose write the kill times are counted from.
+                sleep(milliseconds: max(0, min(untilKill, anchor != nil && killAt == nil ? 0.2 : 0.5)))
             }
         }
         let duration = elapsed()
@@ -663,6 +683,19 @@ private final class Runner {
         return Outcome(ending: ending ?? .timedOut, milliseconds: duration, stdout: stdout, stderr: stderr,
                        firstSeen: firstSeen)
     }
+}
+
+/// The change time of `path` in nanoseconds, or nil when there is none: an atomic write (a new
+/// file renamed into place) always gives a later one, even when the inode number is reused.
+private func changeTime(_ path: String) -> Int64? {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return nil }
+    #if canImport(Darwin)
+    let time = status.st_ctimespec
+    #else
+    let time = status.st_ctim
+    #endif
+    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
 }
 
 private func milliseconds(_ duration: Duration) -> Double {
