@@ -42,27 +42,32 @@ struct CrashConsistencyTests {
         }
 
         // The references, rendered once without kills into new folders, which appear when the
-        // writing starts (everything is rendered in memory first). The slower run sets the windows.
+        // writing starts (everything is rendered in memory first).
         let values = ["one", "two"]
         var references: [[String: FileState]] = []
-        var slowest: Outcome?
+        var lengths = RunLengths()
+        var writesStart = 1.0
         for value in values {
             let folder = scratch.path + "/reference-" + value
             let clean = try runner.edpctl(render(into: folder, cached: false), environment: environment(value),
                                           watching: ["writes": folder])
             try #require(clean.ending == .exited(0), "render: the clean reference run failed: \(clean)")
             references.append(snapshot(of: folder))
-            if clean.milliseconds > slowest?.milliseconds ?? 0 { slowest = clean }
+            lengths.add(clean.milliseconds)
+            writesStart = min(writesStart, (clean.firstSeen["writes"] ?? 0) / clean.milliseconds)
         }
         try #require(references[0].count == generatedTemplateCount && references[0] != references[1])
-        let duration = slowest?.milliseconds ?? 0
-        let whole = KillWindow(name: nil, from: 0, to: duration)
-        let writes = KillWindow(name: "aimed at the writes", from: slowest?.firstSeen["writes"] ?? 0, to: duration)
-        settings.announce(.render, [whole, writes])
+        func windows() -> (whole: KillWindow, writes: KillWindow) {
+            (KillWindow(name: nil, from: 0, to: lengths.median),
+             KillWindow(name: "aimed at the writes", from: writesStart * lengths.median, to: lengths.median))
+        }
+        settings.announce(.render, [windows().whole, windows().writes])
 
         var phases = PhaseCounter()
         var previous: [String: FileState] = [:]
         for number in 1...settings.kills {
+            if settings.stops(after: number - 1, of: .render, since: start) { break }
+            let (whole, writes) = windows()
             let window = random.fraction() < 0.5 ? writes : whole
             let kill = Kill(scenario: .render, number: number, window: window, fraction: random.fraction(),
                             seed: settings.seed)
@@ -74,8 +79,9 @@ struct CrashConsistencyTests {
                          leftovers: leftovers(below: output) + leftovers(below: cache))
 
             let next = try runner.edpctl(render(into: output), environment: environment(value),
-                                         timeout: settings.timeout(duration))
+                                         timeout: settings.timeout(lengths.median))
             #expect(next.ending == .exited(0), "\(kill): the next run (with the render cache) did not complete: \(next)")
+            if next.ending == .exited(0) { lengths.add(next.milliseconds) }
             expectEqual(snapshot(of: output), target, "\(kill): the output after the next run (with the render cache)")
             let remaining = leftovers(below: output) + leftovers(below: cache)
             #expect(remaining.isEmpty,
@@ -84,7 +90,7 @@ struct CrashConsistencyTests {
             remove(remaining)
             previous = target
         }
-        settings.report(.render, phases, since: start)
+        settings.report(.render, phases, lengths, since: start)
     }
 
     @Test(.timeLimit(.minutes(10)))
@@ -143,7 +149,9 @@ struct CrashConsistencyTests {
         let referenceURL = server?.url("reference") ?? referenceRepository
         let lastChangedFile = "otc/\(domains.last!)/stacks/otc/ingress-nginx/values.yaml"
         var references: [HydrateReference] = []
-        var slowest: Outcome?
+        var lengths = RunLengths()
+        var cloneEnd = 0.0
+        var tail = 0.0
         for variant in loadBalancerIPs.indices {
             let folder = scratch.path + "/reference-\(variant)"
             let clean = try runner.edpctl(hydrate(into: folder, from: referenceURL), environment: environment(variant),
@@ -152,20 +160,25 @@ struct CrashConsistencyTests {
             try #require(clean.ending == .exited(0), "\(scenario): the clean reference run failed: \(clean)")
             references.append(HydrateReference(
                 files: snapshot(of: folder), tree: try runner.gitOutput(["ls-tree", "-r", "HEAD"], in: folder)))
-            if clean.milliseconds > slowest?.milliseconds ?? 0 { slowest = clean }
+            lengths.add(clean.milliseconds)
+            cloneEnd = max(cloneEnd, clean.firstSeen["clone"] ?? 0)
+            tail = max(tail, 1 - (clean.firstSeen["last change"] ?? 0) / clean.milliseconds)
         }
         try #require(references[0].files.count > hydratedDomainCount * 20 && references[0].tree != references[1].tree)
         try #require(references[0].files[lastChangedFile] != references[1].files[lastChangedFile])
-        let duration = slowest?.milliseconds ?? 0
-        let whole = KillWindow(name: nil, from: 0, to: duration)
-        let clone = KillWindow(name: "aimed at the clone", from: 0, to: max((slowest?.firstSeen["clone"] ?? 0) * 1.5, 5))
-        let end = KillWindow(name: push ? "aimed at the commit and push" : "aimed at the commit", from: 0,
-                             to: duration - (slowest?.firstSeen["last change"] ?? 0),
-                             anchor: KillWindow.Anchor(name: "the last domain's changed file", path: work + "/" + lastChangedFile))
-        settings.announce(scenario, [whole, clone, end])
+        let clone = KillWindow(name: "aimed at the clone", from: 0, to: max(cloneEnd * 1.5, 5))
+        func windows() -> (whole: KillWindow, end: KillWindow) {
+            (KillWindow(name: nil, from: 0, to: lengths.median),
+             KillWindow(name: push ? "aimed at the commit and push" : "aimed at the commit", from: 0,
+                        to: tail * lengths.median,
+                        anchor: KillWindow.Anchor(name: "the last domain's changed file", path: work + "/" + lastChangedFile)))
+        }
+        settings.announce(scenario, [windows().whole, clone, windows().end])
 
         var phases = PhaseCounter()
         for number in 1...settings.kills {
+            if settings.stops(after: number - 1, of: scenario, since: start) { break }
+            let (whole, end) = windows()
             // Every draw is made in every round, so that a seed gives the same plan whatever happens.
             let freshClone = random.fraction() < 1.0 / 3.0 || number == 1
             let aimed = random.fraction() < 0.5
@@ -183,7 +196,7 @@ struct CrashConsistencyTests {
                          leftovers: leftAfterKill)
 
             let next = try runner.edpctl(hydrate(into: work, from: url), environment: environment(variant),
-                                         timeout: settings.timeout(duration))
+                                         timeout: settings.timeout(lengths.median))
             let remaining = leftovers(below: work) + edpctlNames(in: jobs)
             #expect(remaining.isEmpty,
                     "\(kill): temporary files or locks left after the next run: \(listed(remaining, relativeTo: jobs))")
@@ -195,6 +208,7 @@ struct CrashConsistencyTests {
                 remove([work])
                 continue
             }
+            lengths.add(next.milliseconds)
 
             try expectFsckClean(work, runner: runner, "\(kill): the work folder")
             try expectFsckClean(servedRepository, runner: runner, "\(kill): the instances repository")
@@ -214,7 +228,7 @@ struct CrashConsistencyTests {
                 #expect(served == seedTip, "\(kill): hydrate --commit without --push changed the instances repository")
             }
         }
-        settings.report(scenario, phases, since: start)
+        settings.report(scenario, phases, lengths, since: start)
     }
 
     // MARK: What a kill hit, told from what it left
@@ -302,7 +316,7 @@ private func writeGeneratedTemplates(into folder: String) throws {
 }
 
 /// Domains hydrated at once: enough that a run lasts most of a second in a debug build.
-private let hydratedDomainCount = 40
+private let hydratedDomainCount = 25
 
 private struct HydrateReference {
     /// The work folder's files, .git left out.
@@ -331,12 +345,18 @@ private enum Scenario: String, CustomStringConvertible {
 }
 
 private struct CrashSettings {
-    /// Kills per scenario by default: with the clean runs and the checks, about two minutes for the
-    /// three scenarios in a debug build on two cores.
-    static let defaultKills = 12
+    /// Kills per scenario by default: with the clean runs and the checks, about a minute and a half
+    /// for the three scenarios in a debug build on two idle cores.
+    static let defaultKills = 15
+    /// With the default kills, a scenario that has spent this long (a slow or busy machine) stops
+    /// after its current kill, once it has made `minimumKills`, so the suite stays fit for CI.
+    static let defaultBudgetSeconds = 40.0
+    static let minimumKills = 5
 
     let seed: UInt64
     let kills: Int
+    /// nil: EDPCTL_CRASH_KILLS asked for a number of kills, and all of them are made.
+    let budgetSeconds: Double?
 
     static func current() throws -> CrashSettings {
         let environment = ProcessInfo.processInfo.environment
@@ -346,12 +366,23 @@ private struct CrashSettings {
         } else {
             seed = UInt64.random(in: 1...UInt64(UInt32.max))
         }
-        var kills = defaultKills
-        if let given = environment["EDPCTL_CRASH_KILLS"] {
-            kills = try #require(Int(given).flatMap { $0 > 0 ? $0 : nil },
-                                 "EDPCTL_CRASH_KILLS must be a positive integer, not '\(given)'")
+        guard let given = environment["EDPCTL_CRASH_KILLS"] else {
+            return CrashSettings(seed: seed, kills: defaultKills, budgetSeconds: defaultBudgetSeconds)
         }
-        return CrashSettings(seed: seed, kills: kills)
+        let kills = try #require(Int(given).flatMap { $0 > 0 ? $0 : nil },
+                                 "EDPCTL_CRASH_KILLS must be a positive integer, not '\(given)'")
+        return CrashSettings(seed: seed, kills: kills, budgetSeconds: nil)
+    }
+
+    /// Whether the kills stop after kill `number` (printed when they stop early).
+    func stops(after number: Int, of scenario: Scenario, since start: ContinuousClock.Instant) -> Bool {
+        let seconds = milliseconds(ContinuousClock.now - start) / 1000
+        guard let budgetSeconds, number >= Self.minimumKills, seconds > budgetSeconds else {
+            return false
+        }
+        print("crash consistency, \(scenario): stopped after \(number) of \(kills) kills, \(Int(seconds)) s "
+            + "being over the \(Int(budgetSeconds)) s budget (EDPCTL_CRASH_KILLS lifts it)")
+        return true
     }
 
     func generator(for scenario: Scenario) -> SplitMix64 {
@@ -366,9 +397,10 @@ private struct CrashSettings {
             + windows.map(\.description).joined(separator: ", "))
     }
 
-    func report(_ scenario: Scenario, _ phases: PhaseCounter, since start: ContinuousClock.Instant) {
+    func report(_ scenario: Scenario, _ phases: PhaseCounter, _ lengths: RunLengths, since start: ContinuousClock.Instant) {
         let seconds = Int(milliseconds(ContinuousClock.now - start) / 1000)
-        print("crash consistency, \(scenario): EDPCTL_CRASH_SEED=\(seed): \(phases); \(seconds) s in all")
+        print("crash consistency, \(scenario): EDPCTL_CRASH_SEED=\(seed): \(phases); uninterrupted runs took "
+            + "\(Int(lengths.median)) ms (median); \(seconds) s in all")
     }
 }
 
@@ -389,6 +421,22 @@ private struct KillWindow: CustomStringConvertible {
 
     var description: String {
         "\(Int(from))–\(Int(to)) ms after \(anchor?.name ?? "the start") (\(name ?? "a clean run"))"
+    }
+}
+
+/// How long an uninterrupted run takes: the median of those seen so far (the clean reference runs,
+/// then each next run after a kill), so that a slow first run or a busy moment of the machine does
+/// not put most kills after the end of the runs, nor a fast one before their end.
+private struct RunLengths {
+    private var milliseconds: [Double] = []
+
+    mutating func add(_ length: Double) { milliseconds.append(length) }
+
+    var median: Double {
+        let sorted = milliseconds.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }
 
@@ -436,7 +484,9 @@ private struct PhaseCounter: CustomStringConvertible {
         let hit = order.map { "\(phases[$0] ?? 0) \($0)" }.joined(separator: ", ")
         let kinds = leftoverKinds.sorted { $0.key < $1.key }.map { "\($0.key) after \($0.value)" }
             .joined(separator: ", ")
-        return "kills \(hit); \(killsThatLeftFiles) left temporary files or locks behind" + (kinds.isEmpty ? "" : " (\(kinds))")
+        let total = phases.values.reduce(0, +)
+        return "\(total) kills: \(hit); \(killsThatLeftFiles) left temporary files or locks behind"
+            + (kinds.isEmpty ? "" : " (\(kinds))")
     }
 
     private func leftoverKind(_ path: String) -> String {
