@@ -43,25 +43,29 @@ struct CrashConsistencyTests {
             ["HOME": scratch.path, "EDPCTL_CACHE_DIR": cache, "VALUE": value]
         }
 
-        // The references, rendered once without kills into new folders, which appear when the
-        // writing starts (everything is rendered in memory first).
+        // The references, rendered once without kills into new folders. Everything is rendered in
+        // memory first, then written, one thread per folder, the first folder's first file first;
+        // the writes are the end of a run, which varies in length, so kills aimed at them count
+        // from when that file was written.
         let values = ["one", "two"]
+        let firstOutput = "f0/s0/t000.yaml"
         var references: [[String: FileState]] = []
         var lengths = RunLengths()
-        var writesStart = 1.0
+        var writesShare = 0.0
         for value in values {
             let folder = scratch.path + "/reference-" + value
             let clean = try runner.edpctl(render(into: folder, cached: false), environment: environment(value),
-                                          watching: ["writes": folder])
+                                          watching: ["writes": folder + "/" + firstOutput])
             try #require(clean.ending == .exited(0), "render: the clean reference run failed: \(clean)")
             references.append(snapshot(of: folder))
             lengths.add(clean.milliseconds)
-            writesStart = min(writesStart, (clean.firstSeen["writes"] ?? 0) / clean.milliseconds)
+            writesShare = max(writesShare, 1 - (clean.firstSeen["writes"] ?? 0) / clean.milliseconds)
         }
         try #require(references[0].count == generatedTemplateCount && references[0] != references[1])
         func windows() -> (whole: KillWindow, writes: KillWindow) {
             (KillWindow(name: nil, from: 0, to: lengths.median),
-             KillWindow(name: "aimed at the writes", from: writesStart * lengths.median, to: lengths.median))
+             KillWindow(name: "aimed at the writes", from: 0, to: writesShare * lengths.median,
+                        anchor: KillWindow.Anchor(name: "the write of the first output", path: output + "/" + firstOutput)))
         }
         settings.announce(.render, [windows().whole, windows().writes])
 
@@ -71,14 +75,14 @@ struct CrashConsistencyTests {
             if settings.stops(after: number - 1, of: .render, since: start) { break }
             let (whole, writes) = windows()
             let window = random.fraction() < 0.5 ? writes : whole
-            let kill = Kill(scenario: .render, number: number, window: window, fraction: random.fraction(),
+            var kill = Kill(scenario: .render, number: number, window: window, fraction: random.fraction(),
                             seed: settings.seed)
             let target = references[(number - 1) % 2]
             let value = values[(number - 1) % 2]
 
             let killed = try runner.edpctl(render(into: output), environment: environment(value), kill: kill)
-            phases.count(renderPhase(killed, output: snapshot(of: output), previous: previous, target: target),
-                         leftovers: leftovers(below: output) + leftovers(below: cache))
+            kill.hit = renderPhase(killed, output: snapshot(of: output), previous: previous, target: target)
+            phases.count(kill.hit, leftovers: leftovers(below: output) + leftovers(below: cache))
 
             let next = try runner.edpctl(render(into: output), environment: environment(value),
                                          timeout: settings.timeout(lengths.median))
@@ -186,7 +190,7 @@ struct CrashConsistencyTests {
             let freshClone = random.fraction() < 1.0 / 3.0 || number == 1
             let aimed = random.fraction() < 0.5
             let window = aimed ? (freshClone ? clone : end) : whole
-            let kill = Kill(scenario: scenario, number: number, window: window, fraction: random.fraction(),
+            var kill = Kill(scenario: scenario, number: number, window: window, fraction: random.fraction(),
                             seed: settings.seed, firstClone: freshClone)
             let variant = (number - 1) % 2
             let reference = references[variant]
@@ -195,9 +199,9 @@ struct CrashConsistencyTests {
 
             let killed = try runner.edpctl(hydrate(into: work, from: url), environment: environment(variant), kill: kill)
             let leftAfterKill = leftovers(below: work) + edpctlNames(in: jobs)
-            phases.count(try hydratePhase(killed, work: work, jobs: jobs, reference: reference,
-                                          served: push ? servedRepository : nil, runner: runner),
-                         leftovers: leftAfterKill)
+            kill.hit = try hydratePhase(killed, work: work, jobs: jobs, reference: reference,
+                                        served: push ? servedRepository : nil, runner: runner)
+            phases.count(kill.hit, leftovers: leftAfterKill)
 
             let next = try runner.edpctl(hydrate(into: work, from: url), environment: environment(variant),
                                          timeout: settings.timeout(lengths.median))
@@ -361,7 +365,7 @@ private struct CrashSettings {
     static let defaultKills = 15
     /// With the default kills, a scenario that has spent this long (a slow or busy machine) stops
     /// after its current kill, once it has made `minimumKills`, so the suite stays fit for CI.
-    static let defaultBudgetSeconds = 40.0
+    static let defaultBudgetSeconds = 30.0
     static let minimumKills = 5
 
     let seed: UInt64
@@ -452,7 +456,8 @@ private struct RunLengths {
     }
 }
 
-/// One kill: which scenario and round, when after the start, and the seed that planned it.
+/// One kill: which scenario and round, when after the start, the seed that planned it, and what
+/// it hit as far as the folders tell.
 private struct Kill: CustomStringConvertible {
     let scenario: Scenario
     let number: Int
@@ -460,6 +465,7 @@ private struct Kill: CustomStringConvertible {
     let milliseconds: Double
     let seed: UInt64
     let firstClone: Bool
+    var hit = ""
 
     init(scenario: Scenario, number: Int, window: KillWindow, fraction: Double, seed: UInt64, firstClone: Bool = false) {
         self.scenario = scenario
@@ -471,7 +477,7 @@ private struct Kill: CustomStringConvertible {
     }
 
     var description: String {
-        let notes = [firstClone ? "first clone" : nil, window.name].compactMap { $0 }
+        let notes = [firstClone ? "first clone" : nil, window.name, hit.isEmpty ? nil : "hit: " + hit].compactMap { $0 }
         return "\(scenario), kill \(number) at \(String(format: "%.1f", milliseconds)) ms after "
             + (window.anchor?.name ?? "the start") + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
             + " (EDPCTL_CRASH_SEED=\(seed))"
@@ -576,6 +582,8 @@ private func leftovers(below root: String) -> [String] {
         if name.contains(".edpctl-") || (inGit && name.hasSuffix(".lock"))
             || (inObjects && (name.hasPrefix("tmp_") || name.hasPrefix("incoming-") || name.contains("_git2_"))) {
             found.append(root + "/" + relative)
+            // A leftover folder (a clone's, git's quarantine) counts once.
+            enumerator.skipDescendants()
         }
     }
     return found.sorted()
