@@ -18,11 +18,12 @@ private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathCompon
 ///
 /// Half the moments are uniform over the length of an uninterrupted run (measured first, then
 /// followed as the runs go); the other half are aimed at short phases that those would rarely hit:
-/// render's writes, hydrate's first clone, hydrate's commit and push. They are drawn from a
-/// generator seeded with `EDPCTL_CRASH_SEED` (random when unset; printed, and named in every
-/// failure): `EDPCTL_CRASH_SEED=N swift test --filter CrashConsistencyTests/<test>` replays a
-/// scenario's plan, while the machine's speed decides what each moment hits. `EDPCTL_CRASH_KILLS`
-/// sets the kills per scenario for a long local run; the default (`CrashSettings`) is sized for CI.
+/// render's writes, hydrate's first clone, its commit and push, and the moments it holds
+/// .git/index.lock. They are drawn from a generator seeded with `EDPCTL_CRASH_SEED` (random when
+/// unset; printed, and named in every failure): `EDPCTL_CRASH_SEED=N swift test --filter
+/// CrashConsistencyTests/<test>` replays a scenario's plan, while the machine's speed decides what
+/// each moment hits. `EDPCTL_CRASH_KILLS` sets the kills per scenario for a long local run; the
+/// default (`CrashSettings`) is sized for CI.
 @Suite("Crash consistency: edpctl killed at random moments", .serialized)
 struct CrashConsistencyTests {
     @Test(.timeLimit(.minutes(10)))
@@ -173,6 +174,10 @@ struct CrashConsistencyTests {
         try #require(references[0].files.count > hydratedDomainCount * 20 && references[0].tree != references[1].tree)
         try #require(references[0].files[lastChangedFile] != references[1].files[lastChangedFile])
         let clone = KillWindow(name: "aimed at the clone", from: 0, to: max(cloneEnd * 1.5, 5))
+        // The index is written in a millisecond or two under .git/index.lock (by the reset, the
+        // checkout and the commit), a moment kills at other times all but never hit.
+        let indexLock = KillWindow(name: "aimed at the index lock", from: 0, to: 1,
+                                   anchor: KillWindow.Anchor(name: "index.lock appeared", path: work + "/.git/index.lock"))
         func windows() -> (whole: KillWindow, end: KillWindow) {
             (KillWindow(name: nil, from: 0, to: lengths.median),
              KillWindow(name: push ? "aimed at the commit and push" : "aimed at the commit", from: 0,
@@ -180,7 +185,7 @@ struct CrashConsistencyTests {
                         anchor: KillWindow.Anchor(name: "the write of the last domain's changed file",
                                                   path: work + "/" + lastChangedFile)))
         }
-        settings.announce(scenario, [windows().whole, clone, windows().end])
+        settings.announce(scenario, [windows().whole, clone, windows().end, indexLock])
 
         var phases = PhaseCounter()
         for number in 1...settings.kills {
@@ -188,8 +193,8 @@ struct CrashConsistencyTests {
             let (whole, end) = windows()
             // Every draw is made in every round, so that a seed gives the same plan whatever happens.
             let freshClone = random.fraction() < 1.0 / 3.0 || number == 1
-            let aimed = random.fraction() < 0.5
-            let window = aimed ? (freshClone ? clone : end) : whole
+            let aim = random.fraction()
+            let window = aim >= 0.5 ? whole : freshClone ? clone : aim < 0.3 ? end : indexLock
             var kill = Kill(scenario: scenario, number: number, window: window, fraction: random.fraction(),
                             seed: settings.seed, firstClone: freshClone)
             let variant = (number - 1) % 2
@@ -746,8 +751,8 @@ private final class Runner {
             }
         }
         let duration = elapsed()
-        let stdout = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        let stdout = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
+        let stderr = String(decoding: FileManager.default.contents(atPath: errorPath) ?? Data(), as: UTF8.self)
         try? FileManager.default.removeItem(atPath: outputPath)
         try? FileManager.default.removeItem(atPath: errorPath)
         return Outcome(ending: ending ?? .timedOut, milliseconds: duration, stdout: stdout, stderr: stderr,
