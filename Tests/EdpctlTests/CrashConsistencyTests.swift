@@ -595,8 +595,11 @@ private func leftovers(below root: String) -> [String] {
 }
 
 /// What is in `folder` itself with the names edpctl gives its temporary files and clone folders.
+/// The work folder's lock file (`.<name>.edpctl-lock`) is meant to stay: removing a file others may
+/// be waiting to `flock` is racy.
 private func edpctlNames(in folder: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.contains(".edpctl-") }.sorted()
+    ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        .filter { $0.contains(".edpctl-") && !$0.hasSuffix(".edpctl-lock") }.sorted()
         .map { folder + "/" + $0 }
 }
 
