@@ -41,7 +41,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HydrateTests",
-            dependencies: ["Hydrate"],
+            dependencies: ["Hydrate", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -521,23 +521,6 @@ private struct PhaseCounter: CustomStringConvertible {
     }
 }
 
-/// SplitMix64: small, fast and the same on every platform, so a seed replays the same plan.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1), from the top 53 bits.
-    mutating func fraction() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
-}
 
 // MARK: Files
 
@@ -785,4 +768,9 @@ private func sleep(milliseconds: Double) {
                            tv_nsec: Int((milliseconds.truncatingRemainder(dividingBy: 1000)) * 1_000_000))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+private extension SplitMix64 {
+    /// Uniform in [0, 1), from the top 53 bits.
+    mutating func fraction() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
 }

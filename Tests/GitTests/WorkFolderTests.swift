@@ -67,15 +67,6 @@ import TestSupport
         return result
     }
 
-    /// The pid of a process that has exited.
-    func deadPID() throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
-
     @Test func theFirstUpdateClonesAndLeavesNothingBeside() throws {
         try update()
         #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
@@ -255,7 +246,7 @@ import TestSupport
         let cache = folder.child("cache")
         // A first clone killed half-way (a dead pid), and one whose pid lives on (ours): with the
         // lock held, neither can be in the making.
-        let dead = cache + "/.work.edpctl-clone-\(try deadPID())"
+        let dead = cache + "/.work.edpctl-clone-\(try deadProcessID())"
         let live = cache + "/.work.edpctl-clone-\(getpid())"
         for half in [dead, live] {
             try FileManager.default.createDirectory(atPath: half + "/.git/objects", withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Hydrate
 
 /// Each test works in its own temporary folder, the host's working directory, removed afterwards.

@@ -1,18 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Hydrate
-
-/// SplitMix64: a small seeded generator, so a failing run can be replayed.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private let seeds = [
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: <<< .name >>>\ndata:\n<<<- range $k, $v := .labels >>>\n  <<< $k >>>: <<< $v | printf \"%q\" >>>\n<<<- end >>>\n",
@@ -41,7 +30,7 @@ private let sampleData: Value = .map(MapValue([
     "nested": .map(MapValue(["a": .map(MapValue(["b": .string("deep")]))])),
 ]))
 
-private func mutate(_ text: String, using generator: inout SeededGenerator) -> String {
+private func mutate(_ text: String, using generator: inout SplitMix64) -> String {
     var bytes = Array(text.utf8)
     let operations = Int.random(in: 1...4, using: &generator)
     for _ in 0..<operations {
@@ -97,7 +86,7 @@ private func check(_ text: String, functions: FunctionTable) -> String? {
 /// Feeds 100,000 mutated and random templates to the parser and evaluator. A crash or hang fails
 /// the run outright; an error that does not say where it happened is reported with its input.
 @Test func randomTemplatesNeverCrashOrLosePositions() {
-    var generator = SeededGenerator(state: 0xED9C_7C71)
+    var generator = SplitMix64(seed: 0xED9C_7C71)
     var problems: [String] = []
     var executed = 0
     let deadline = Date().addingTimeInterval(240)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Hydrate
 
 /// A scratch directory with `in/` and `out/`, removed when the test ends.

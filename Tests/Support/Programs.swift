@@ -57,3 +57,13 @@ public func git(_ arguments: String..., in directory: String) throws -> String {
     return try runProgram("/usr/bin/env", ["git"] + arguments, in: directory, environment: environment)
         .trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+/// The pid of a process that has exited and been reaped: the pid of a killed run, as its
+/// temporary files record it. (A pid is reused only after the kernel has cycled through the rest.)
+public func deadProcessID() throws -> pid_t {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
+}
