@@ -118,10 +118,11 @@ struct RenderTreeSafetyTests {
         try plantRaw(rawPath(fixture.input, [0xC3, 0x28], Array("b.txt".utf8)))
         let notUTF8 = "the file name is not valid UTF-8, which edpctl can't carry into output names: "
             + "rename the file, or leave it out (.gomplateignore)"
+        // In the order of the bytes on disk, as Go sorts names.
         #expect(fixture.problems() == [
             "\(fixture.input)/n\\xff.txt: \(notUTF8)",
             "\(fixture.input)/\\xc3(/b.txt: \(notUTF8)",
-        ].sorted(by: goStringLess))
+        ])
         #expect(throws: RenderErrors.self) { try fixture.renderer().renderAndWrite(using: upper) }
         #expect(!FileManager.default.fileExists(atPath: fixture.output))
         #expect(try fixture.renderer(excludes: ["n*.txt", "*("]).collectFiles().map(\.relativePath) == ["a.txt"])

@@ -88,7 +88,7 @@ struct InstanceContents {
     func leftovers(besides produced: [String]) -> (entries: [(path: String, entry: InstanceEntry)], directories: [String]) {
         let producedKeys = Set(produced.map(PathKey.init))
         let entries = self.entries.filter { !producedKeys.contains($0.key) }.map { (path: $0.key.path, entry: $0.value) }
-            .sorted { goStringLess($0.path, $1.path) }
+            .sorted { FileName.less($0.path, $1.path) }
         var kept: Set<PathKey> = []
         for path in produced {
             var folder = Substring(path)
@@ -99,7 +99,7 @@ struct InstanceContents {
         }
         let directories = self.directories.filter { !kept.contains(PathKey($0)) }.sorted { a, b in
             let (depthA, depthB) = (a.utf8.count(where: { $0 == UInt8(ascii: "/") }), b.utf8.count(where: { $0 == UInt8(ascii: "/") }))
-            return depthA != depthB ? depthA > depthB : goStringLess(a, b)
+            return depthA != depthB ? depthA > depthB : FileName.less(a, b)
         }
         return (entries, directories)
     }

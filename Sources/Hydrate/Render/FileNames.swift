@@ -80,6 +80,11 @@ enum FileName {
         return bytes
     }
 
+    /// Go's order of the names on disk: by their bytes.
+    static func less(_ a: String, _ b: String) -> Bool {
+        isUTF8(a) && isUTF8(b) ? goStringLess(a, b) : bytes(of: a).lexicographicallyPrecedes(bytes(of: b))
+    }
+
     /// The name for messages and reports: each byte that is not UTF-8 as `\xff`.
     static func display(_ name: String) -> String {
         guard !isUTF8(name) else { return name }
