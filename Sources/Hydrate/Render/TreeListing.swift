@@ -53,8 +53,8 @@ struct TreeListing {
             paths.append(relative)
             files[PathKey(relative)] = listed
             let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/"))
-            let name = slash.map { String(relative[relative.index(after: $0)...]) } ?? relative
-            guard name == IgnoreRules.fileName else { return false }
+            let name = slash.map { relative.utf8[relative.utf8.index(after: $0)...] } ?? relative.utf8[...]
+            guard name.elementsEqual(IgnoreRules.fileName.utf8) else { return false }
             let shown = FileName.display(joinPath(root, relative))
             let bytes: [UInt8]
             switch listed {

@@ -145,7 +145,13 @@ public struct TreeRenderer: Sendable {
         let verbatim = excludeProcessing.isEmpty ? [] :
             IgnoreRules.ignoredPaths(paths: listing.paths, directories: listing.directories,
                                      ignoreFiles: listing.ignoreFiles, excludes: excludeProcessing)
-        let selected = listing.files.filter { !ignored.contains($0.key) }.sorted { FileName.less($0.key.path, $1.key.path) }
+        var selected = Array(listing.files.lazy.filter { !ignored.contains($0.key) })
+        // Names that are not UTF-8 sort by their bytes on disk; only they need the slower comparison.
+        if selected.allSatisfy({ FileName.isUTF8($0.key.path) }) {
+            selected.sort { goStringLess($0.key.path, $1.key.path) }
+        } else {
+            selected.sort { FileName.less($0.key.path, $1.key.path) }
+        }
         let realInput = selected.contains { if case .link = $0.value { return true } else { return false } }
             ? try realPath(inputDirectory) : ""
         let problems = selected.compactMap { problem($0.key.path, $0.value, ignored: ignored, realInput: realInput) }
