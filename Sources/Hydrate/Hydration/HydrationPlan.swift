@@ -24,8 +24,10 @@ public struct PlannedFile: Sendable {
 /// A file, link or other non-folder entry of the instance folder that the hydration no longer
 /// produces.
 public struct PlannedRemoval: Sendable {
-    /// Below the instance folder.
-    public let path: String
+    /// Below the instance folder, as shown: a byte that is not UTF-8 as `\xff`.
+    public var path: String { FileName.display(location) }
+    /// Below the instance folder, in `FileName`'s spelling: the name removed, byte for byte.
+    let location: String
     /// What is there now, for the diff (a link's target, as git shows links).
     let previous: [UInt8]?
 }
@@ -39,8 +41,11 @@ public struct HydrationPlan: Sendable {
     /// Every produced file, by path.
     public let files: [PlannedFile]
     public let removals: [PlannedRemoval]
-    /// Folders left with nothing the hydration produces, deepest first, below the instance folder.
-    public let removedDirectories: [String]
+    /// Folders left with nothing the hydration produces, deepest first, below the instance folder
+    /// (as shown: a byte that is not UTF-8 as `\xff`).
+    public var removedDirectories: [String] { removedDirectoryLocations.map(FileName.display) }
+    /// `removedDirectories` in `FileName`'s spelling: the names removed, byte for byte.
+    let removedDirectoryLocations: [String]
     /// Files whose template opted out of the credential checks, for the record.
     public let filesAllowingSecrets: [String]
     /// Temporary files killed runs left in the instance folder, by relative path: `apply` removes
@@ -48,7 +53,7 @@ public struct HydrationPlan: Sendable {
     let leftoverTemporaryFiles: [String]
 
     public var hasChanges: Bool {
-        !removals.isEmpty || !removedDirectories.isEmpty || files.contains { $0.change != .unchanged }
+        !removals.isEmpty || !removedDirectoryLocations.isEmpty || files.contains { $0.change != .unchanged }
     }
 
     /// What `apply` reports when it writes this plan.
@@ -80,10 +85,10 @@ public struct HydrationPlan: Sendable {
             changes.append((removal.path, removal.previous ?? [], nil))
         }
         let credentials = CredentialVariables(environment: request.environment)
-        let allowingSecrets = Set(filesAllowingSecrets)
+        let allowingSecrets = Set(filesAllowingSecrets.map(PathKey.init))
         return changes.sorted { goStringLess($0.path, $1.path) }.map { change in
             let path = request.instancePath + "/" + change.path
-            if allowingSecrets.contains(change.path) {
+            if allowingSecrets.contains(PathKey(change.path)) {
                 let oldName = change.old == nil ? "/dev/null" : "a/" + path
                 let newName = change.new == nil ? "/dev/null" : "b/" + path
                 return "Files \(oldName) and \(newName) differ (its template allows secrets: lines not shown)\n"

@@ -29,23 +29,14 @@ public enum Hydrator {
         var files: [PlannedFile] = []
         for (source, outcome) in zip(sources, outcomes) {
             guard let bytes = outcome.output else { continue }
-            files.append(try plannedFile(source.path, bytes, mode: source.mode, in: instanceDirectory,
-                                         existing: existing.entries[source.path]))
+            files.append(try plannedFile(source.path, bytes, mode: source.mode, in: instanceDirectory, existing: existing))
         }
-        let produced = Set(files.map(\.path))
-        var removals: [PlannedRemoval] = []
-        for (path, kind) in existing.entries.sorted(by: { goStringLess($0.key, $1.key) })
-        where !produced.contains(path) {
-            let previous = try contents(of: instanceDirectory + "/" + path, kind: kind)
-            removals.append(PlannedRemoval(path: path, previous: previous))
-        }
-        let keptDirectories = Set(produced.flatMap(parentDirectories))
-        let removedDirectories = existing.directories.filter { !keptDirectories.contains($0) }.sorted { a, b in
-            let (depthA, depthB) = (a.split(separator: "/").count, b.split(separator: "/").count)
-            return depthA != depthB ? depthA > depthB : goStringLess(a, b)
+        let leftovers = existing.leftovers(besides: files.map(\.path))
+        let removals = try leftovers.entries.map { path, entry in
+            PlannedRemoval(location: path, previous: try existing.contents(of: entry, at: instanceDirectory + "/" + path))
         }
         return HydrationPlan(request: request, instanceDirectory: instanceDirectory, files: files, removals: removals,
-                             removedDirectories: removedDirectories,
+                             removedDirectoryLocations: leftovers.directories,
                              filesAllowingSecrets: zip(sources, outcomes).filter { $0.1.allowsSecrets }.map(\.0.path),
                              leftoverTemporaryFiles: existing.leftoverTemporaryFiles)
     }
@@ -61,17 +52,18 @@ public enum Hydrator {
         } catch {
             throw HydrationError.writeFailed(["\(error)"])
         }
-        for leftover in plan.leftoverTemporaryFiles {
-            let path = plan.instanceDirectory + "/" + leftover
-            if unlink(path) != 0 && errno != ENOENT { failures.append("\(FileError("remove", path, errno: errno))") }
+        // By the names' bytes (`FileName`): a leftover whose name is not UTF-8 goes too.
+        for location in plan.leftoverTemporaryFiles + plan.removals.map(\.location) {
+            let path = plan.instanceDirectory + "/" + location
+            if FileName.withCString(path, unlink) != 0 && errno != ENOENT {
+                failures.append("\(FileError("remove", FileName.display(path), errno: errno))")
+            }
         }
-        for removal in plan.removals {
-            let path = plan.instanceDirectory + "/" + removal.path
-            if unlink(path) != 0 && errno != ENOENT { failures.append("\(FileError("remove", path, errno: errno))") }
-        }
-        for directory in plan.removedDirectories {
+        for directory in plan.removedDirectoryLocations {
             let path = plan.instanceDirectory + "/" + directory
-            if rmdir(path) != 0 && errno != ENOENT { failures.append("\(FileError("remove", path, errno: errno))") }
+            if FileName.withCString(path, rmdir) != 0 && errno != ENOENT {
+                failures.append("\(FileError("remove", FileName.display(path), errno: errno))")
+            }
         }
         for file in plan.files where file.change != .unchanged {
             do {
@@ -96,6 +88,7 @@ public enum Hydrator {
             throw HydrationError.invalidInput(
                 "the instances directory \(request.instancesDirectory) does not exist or is not a directory")
         }
+        try checkTemplatesApart(request)
     }
 
     /// The template files of the selected stacks and the common ones, read, in path order.
@@ -113,7 +106,7 @@ public enum Hydrator {
         let files = collected.filter { owningStack(of: $0.relativePath, available: available).map(selected.contains) ?? true }
         return try files.map { file in
             do {
-                let (bytes, mode) = try readFileBytesAndMode(file.inputPath)
+                let (bytes, mode) = try file.read()
                 return TemplateSource(path: file.relativePath, bytes: bytes, mode: mode)
             } catch {
                 throw HydrationError.invalidInput("\(error)")
@@ -158,28 +151,15 @@ public enum Hydrator {
     }
 
     private static func plannedFile(_ path: String, _ bytes: [UInt8], mode: mode_t, in instanceDirectory: String,
-                                    existing: InstanceEntryKind?) throws -> PlannedFile {
-        let absolute = instanceDirectory + "/" + path
-        switch existing {
-        case .file?:
-            let previous = try readFileBytes(absolute)
-            return PlannedFile(path: path, bytes: bytes, mode: mode, change: previous == bytes ? .unchanged : .update,
-                               previous: previous == bytes ? nil : previous)
-        case .symbolicLink?, .other?:
-            // Renaming the new file over the entry replaces the entry itself, never a link's target.
-            return PlannedFile(path: path, bytes: bytes, mode: mode, change: .update,
-                               previous: try contents(of: absolute, kind: existing ?? .other))
-        case .directory?, nil:
+                                    existing: InstanceContents) throws -> PlannedFile {
+        guard let entry = existing.entries[PathKey(path)] else {
             return PlannedFile(path: path, bytes: bytes, mode: mode, change: .create, previous: nil)
         }
-    }
-
-    private static func contents(of path: String, kind: InstanceEntryKind) throws -> [UInt8]? {
-        switch kind {
-        case .file: return try readFileBytes(path)
-        case .symbolicLink: return try symbolicLinkTarget(path)
-        case .directory, .other: return nil
-        }
+        // Renaming the new file over a link or other entry replaces the entry itself, never a link's target.
+        let previous = try existing.contents(of: entry, at: instanceDirectory + "/" + path)
+        let unchanged = entry.kind == .file && previous == bytes
+        return PlannedFile(path: path, bytes: bytes, mode: mode, change: unchanged ? .unchanged : .update,
+                           previous: unchanged ? nil : previous)
     }
 
     /// `registry/core.yaml` belongs to `core`, and so does everything below `stacks/core/`; other
@@ -202,11 +182,6 @@ public enum Hydrator {
         return nil
     }
 
-    /// `a/b/c.yaml` → `a`, `a/b`.
-    private static func parentDirectories(_ path: String) -> [String] {
-        let components = path.split(separator: "/").dropLast()
-        return components.indices.map { components[...$0].joined(separator: "/") }
-    }
 }
 
 /// A template file as read: its path below the templates directory, bytes and permission bits.

@@ -52,9 +52,11 @@ func isPath(_ path: String, inside directory: String) -> Bool {
 
 /// The real path of an existing file or directory: absolute, every link resolved (realpath(3)).
 func realPath(_ path: String) throws -> String {
-    guard let resolved = realpath(path.isEmpty ? "." : path, nil) else { throw FileError("realpath", path, errno: errno) }
+    guard let resolved = FileName.withCString(path.isEmpty ? "." : path, { realpath($0, nil) }) else {
+        throw FileError("realpath", FileName.display(path), errno: errno)
+    }
     defer { free(resolved) }
-    return String(cString: resolved)
+    return FileName.decode(resolved)
 }
 
 /// Where `path` leads once every link of its existing part is resolved, the part that does not
@@ -126,6 +128,67 @@ private func linkedKind(_ path: String) -> DirectoryEntryKind {
     return .file
 }
 
+/// Visits every entry below the directory `root`, depth first, without following any link: each
+/// folder is opened relative to its parent's descriptor with `O_NOFOLLOW`, so a folder swapped for
+/// a link while the walk runs is refused (an error), never entered. `visit` gets each entry's path
+/// relative to `root`, in `FileName`'s spelling, and its lstat, and says whether to enter it (a
+/// directory). `root` itself is followed when it is a link unless `rootMayBeLink` is false.
+/// Only the folders on the way down are open: as many descriptors as the tree is deep.
+func walkTree(_ root: String, rootMayBeLink: Bool = true, _ visit: (String, stat) throws -> Bool) throws {
+    let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (rootMayBeLink ? 0 : O_NOFOLLOW)
+    var frames: [(handle: OpaquePointer, path: String, children: [String])] = []
+    defer {
+        for frame in frames { closedir(frame.handle) }
+    }
+    var next: (descriptor: Int32, path: String)? = (open(root, flags), "")
+    while true {
+        if let (descriptor, path) = next {
+            next = nil
+            guard descriptor >= 0, let handle = fdopendir(descriptor) else {
+                let code = errno
+                if descriptor >= 0 { close(descriptor) }
+                // ELOOP, ENOTDIR: no longer the folder listed.
+                throw FileError("open", FileName.display(path.isEmpty ? root : joinPath(root, path)), errno: code)
+            }
+            frames.append((handle, path, []))
+            frames[frames.count - 1].children = try listEntries(handle, path, root: root, visit)
+        }
+        guard let frame = frames.last else { return }
+        guard let child = frames[frames.count - 1].children.popLast() else {
+            closedir(frame.handle)
+            frames.removeLast()
+            continue
+        }
+        let descriptor = FileName.withCString(child) {
+            openat(dirfd(frame.handle), $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
+        next = (descriptor, frame.path.isEmpty ? child : frame.path + "/" + child)
+    }
+}
+
+/// `walkTree`'s visit of one open folder; returns the names of the subfolders to enter.
+private func listEntries(_ handle: OpaquePointer, _ path: String, root: String,
+                         _ visit: (String, stat) throws -> Bool) throws -> [String] {
+    var children: [String] = []
+    let folder = dirfd(handle)
+    while let entry = readdir(handle) {
+        try withUnsafePointer(to: &entry.pointee.d_name) { field in
+            try field.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { cName in
+                if strcmp(cName, ".") == 0 || strcmp(cName, "..") == 0 { return }
+                let name = FileName.decode(cName)
+                let relative = path.isEmpty ? name : path + "/" + name
+                var status = stat()
+                guard fstatat(folder, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+                    if errno == ENOENT { return }
+                    throw FileError("stat", FileName.display(joinPath(root, relative)), errno: errno)
+                }
+                if try visit(relative, status) && status.st_mode & S_IFMT == S_IFDIR { children.append(name) }
+            }
+        }
+    }
+    return children
+}
+
 /// Whether `needle` occurs in `bytes`.
 func containsBytes(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
     guard !needle.isEmpty else { return true }
@@ -160,8 +223,60 @@ func readFileBytesAndMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_
     var status = stat()
     guard fstat(descriptor, &status) == 0 else { throw FileError("stat", path, errno: errno) }
     if status.st_mode & S_IFMT == S_IFDIR { throw FileError("read", path, errno: EISDIR) }
+    return (try readAll(descriptor, size: Int(status.st_size), path: path), status.st_mode & 0o7777)
+}
+
+/// Who a file is, as fstat tells: the same device and inode is the same file, whatever its path.
+struct FileIdentity: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(_ status: stat) {
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+    }
+}
+
+/// The whole of the regular file `identity` names, read at `path` without following a link in its
+/// last component and without blocking on a fifo; anything else found there (a link or another
+/// file swapped in since `identity` was taken, through any folder of the path) is refused, as
+/// nothing there was checked. `path` is in `FileName`'s spelling; `shownAs` names it in errors.
+func readFileBytesAndMode(_ path: String, identity: FileIdentity, shownAs name: String) throws -> (bytes: [UInt8], mode: mode_t) {
+    let descriptor = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+    guard descriptor >= 0 else {
+        if errno == ELOOP { throw FileError.replaced(name) }
+        throw FileError("open", name, errno: errno)
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw FileError("stat", name, errno: errno) }
+    guard status.st_mode & S_IFMT == S_IFREG, FileIdentity(status) == identity else { throw FileError.replaced(name) }
+    return (try readAll(descriptor, size: Int(status.st_size), path: name), status.st_mode & 0o7777)
+}
+
+extension FileError {
+    /// A file that is not the one listed and checked any more.
+    static func replaced(_ name: String) -> FileError {
+        FileError("read \(name): the file was replaced while being read (by a link or another file); nothing was written, run again")
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is, for messages: `a named pipe (fifo)`.
+func describeSpecialFile(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: return "a named pipe (fifo)"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFSOCK: return "a socket"
+    case S_IFLNK: return "a symbolic link"
+    default: return "not a regular file"
+    }
+}
+
+/// `size` bytes (as fstat gave them) from `descriptor`, in one allocation; fewer if the file ends first.
+private func readAll(_ descriptor: Int32, size fileSize: Int, path: String) throws -> [UInt8] {
     // The size from fstat is trusted: inputs do not change while a render reads them.
-    let size = max(Int(status.st_size), 0)
+    let size = max(fileSize, 0)
     var failure: Int32 = 0
     let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
         count = 0
@@ -177,7 +292,7 @@ func readFileBytesAndMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_
         }
     }
     if failure != 0 { throw FileError("read", path, errno: failure) }
-    return (bytes, status.st_mode & 0o7777)
+    return bytes
 }
 
 /// Permission bits of a file, or nil when it does not exist.

@@ -39,7 +39,8 @@ struct IgnorePattern {
     func matches(_ path: String) -> Bool {
         let rooted = Array(("/" + path).unicodeScalars)
         if matchesWhole(rooted) { return true }
-        let base = path.split(separator: "/").last.map { Array($0.unicodeScalars) } ?? []
+        // By scalars: a combining mark after a `/` makes one Character of both.
+        let base = rooted.split(separator: "/").last.map(Array.init) ?? []
         return matchesWhole(base)
     }
 
@@ -160,19 +161,20 @@ struct IgnoreRules {
 
     /// `paths` are every file and directory under the root, relative to it; `directories` says
     /// which are directories; `ignoreFiles` maps a directory ("" for the root) to its ignore file's
-    /// lines. Returns the set of ignored paths.
-    static func ignoredPaths(paths: [String], directories: Set<String>, ignoreFiles: [String: [String]],
-                             excludes: [String]) -> Set<String> {
-        var ignored: [String: Bool] = [:]
+    /// lines. Returns the set of ignored paths. Paths are told apart by their bytes, as the file
+    /// system tells names apart (see `PathKey`).
+    static func ignoredPaths(paths: [String], directories: Set<PathKey>, ignoreFiles: [String: [String]],
+                             excludes: [String]) -> Set<PathKey> {
+        var ignored: [PathKey: Bool] = [:]
         // Shallow ignore files first, so deeper ones have the last word on their own subtree.
         let ordered = ignoreFiles.keys.sorted { depth($0) < depth($1) || depth($0) == depth($1) && $0 < $1 }
         for directory in ordered {
             let patterns = (ignoreFiles[directory] ?? []).compactMap(Self.patternLine).compactMap(IgnorePattern.init)
             let prefix = directory.isEmpty ? "" : directory + "/"
-            let inside = directory.isEmpty ? paths : paths.filter { $0.hasPrefix(prefix) }
-            let relative = inside.map { String($0.dropFirst(prefix.count)) }
+            let inside = directory.isEmpty ? paths : paths.filter { $0.utf8.starts(with: prefix.utf8) }
+            let relative = inside.map { String(decoding: $0.utf8.dropFirst(prefix.utf8.count), as: UTF8.self) }
             let decisions = apply(patterns, to: relative, directories: directories, prefix: prefix)
-            for (path, value) in decisions { ignored[prefix + path] = value }
+            for (path, value) in decisions { ignored[PathKey(prefix + path.path)] = value }
         }
         let afterPatterns = excludes.compactMap(IgnorePattern.init)
         for (path, value) in apply(afterPatterns, to: paths, directories: directories, prefix: "") {
@@ -197,22 +199,22 @@ struct IgnoreRules {
 
     /// One ignore file's patterns over the paths below it: what a pattern names directly counts
     /// more than what it reaches through a matched directory, and within each kind later lines win.
-    private static func apply(_ patterns: [IgnorePattern], to paths: [String], directories: Set<String>,
-                              prefix: String) -> [String: Bool] {
-        var direct: [String: Bool] = [:]
+    private static func apply(_ patterns: [IgnorePattern], to paths: [String], directories: Set<PathKey>,
+                              prefix: String) -> [PathKey: Bool] {
+        var direct: [PathKey: Bool] = [:]
         var directoryRules: [(directory: String, ignore: Bool)] = []
         for pattern in patterns {
             for path in paths where pattern.matches(path) {
-                direct[path] = !pattern.reincludes
-                if directories.contains(prefix + path) {
+                direct[PathKey(path)] = !pattern.reincludes
+                if directories.contains(PathKey(prefix + path)) {
                     directoryRules.append((path + "/", !pattern.reincludes))
                 }
             }
         }
-        var inherited: [String: Bool] = [:]
+        var inherited: [PathKey: Bool] = [:]
         for rule in directoryRules {
-            for path in paths where path.hasPrefix(rule.directory) {
-                inherited[path] = rule.ignore
+            for path in paths where path.utf8.starts(with: rule.directory.utf8) {
+                inherited[PathKey(path)] = rule.ignore
             }
         }
         return inherited.merging(direct) { _, directValue in directValue }

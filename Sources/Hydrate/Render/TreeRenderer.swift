@@ -14,6 +14,15 @@ public struct TreeFile: Sendable, Equatable {
     public let outputPath: String
     /// Copied as it is, not rendered (`--exclude-processing`).
     public let verbatim: Bool
+    /// Where the bytes are read: `inputPath`, or the real path of the file a link leads to.
+    let readPath: String
+    /// The file the listing checked: reading refuses any other found at `readPath`.
+    let identity: FileIdentity
+
+    /// The file's bytes and permission bits, from the file listed and no other.
+    func read() throws -> (bytes: [UInt8], mode: mode_t) {
+        try readFileBytesAndMode(readPath, identity: identity, shownAs: inputPath)
+    }
 }
 
 /// What happened, or will happen, to an output file.
@@ -116,62 +125,76 @@ public struct TreeRenderer: Sendable {
         self.leftDelimiter = leftDelimiter.map { Array($0.utf8) }
     }
 
-    /// The files to render, in byte order of their relative paths. A symbolic link to a file is
-    /// followed only when its real path is inside the input directory: a selected link leading out
-    /// of it is an error (`RenderErrors`, one message per link), since its content would be read.
+    /// The files to render, in byte order of their relative paths (two names that differ only in
+    /// their Unicode normalisation are two files). Only regular files are templates; a symbolic link
+    /// to one is followed when its real path is inside the input directory, is no dot file and is
+    /// in no dot folder, and is not left out by the ignore rules: it may lead only to another
+    /// template. A selected link that leads elsewhere, a selected fifo, socket or device (or a
+    /// link to one), and a selected file whose name is not UTF-8 are errors (`RenderErrors`, one
+    /// message each), found before anything is read. Nothing is listed or read through a link
+    /// swapped in meanwhile (`TreeListing`, `TreeFile.read`).
     public func collectFiles() throws -> [TreeFile] {
-        var paths: [String] = []
-        var directories: Set<String> = []
-        var files: Set<String> = []
-        var ignoreFiles: [String: [String]] = [:]
-        /// Links leading out of the tree, by path, with their real target.
-        var escapingLinks: [String: String] = [:]
         var status = stat()
         guard stat(inputDirectory, &status) == 0 else { throw FileError("stat", inputDirectory, errno: errno) }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw FileError("open", inputDirectory, errno: ENOTDIR) }
-        var realInputDirectory: String?
-
-        var pending = [""]
-        while let directory = pending.popLast() {
-            let absolute = directory.isEmpty ? inputDirectory : joinPath(inputDirectory, directory)
-            for entry in try listDirectory(absolute) {
-                let path = directory.isEmpty ? entry.name : directory + "/" + entry.name
-                switch entry.kind {
-                case .directory:
-                    paths.append(path)
-                    directories.insert(path)
-                    pending.append(path)
-                case .file:
-                    paths.append(path)
-                    files.insert(path)
-                    if entry.isSymbolicLink {
-                        let root = try realInputDirectory ?? realPath(inputDirectory)
-                        realInputDirectory = root
-                        let target = try realPath(joinPath(absolute, entry.name))
-                        if !isPath(target, inside: root) { escapingLinks[path] = target }
-                    }
-                    if entry.name == IgnoreRules.fileName {
-                        if let target = escapingLinks[path] { throw RenderErrors(messages: [escapeMessage(path, target)]) }
-                        let text = String(decoding: try readFileBytes(joinPath(absolute, entry.name)), as: UTF8.self)
-                        ignoreFiles[directory] = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                    }
-                case .other:
-                    continue
-                }
-            }
+        let listing = try TreeListing(root: inputDirectory) { path, listed in
+            RenderErrors(messages: [problem(path, listed, ignored: [], realInput: "") ?? path])
         }
-
-        let ignored = IgnoreRules.ignoredPaths(paths: paths, directories: directories, ignoreFiles: ignoreFiles,
-                                               excludes: excludes)
+        let ignored = IgnoreRules.ignoredPaths(paths: listing.paths, directories: listing.directories,
+                                               ignoreFiles: listing.ignoreFiles, excludes: excludes)
         let verbatim = excludeProcessing.isEmpty ? [] :
-            IgnoreRules.ignoredPaths(paths: paths, directories: directories, ignoreFiles: ignoreFiles,
-                                     excludes: excludeProcessing)
-        let selected = files.subtracting(ignored)
-        let escapes = escapingLinks.filter { selected.contains($0.key) }.sorted { goStringLess($0.key, $1.key) }
-        if !escapes.isEmpty { throw RenderErrors(messages: escapes.map { escapeMessage($0.key, $0.value) }) }
-        return selected.sorted(by: goStringLess).map { path in
-            TreeFile(relativePath: path, inputPath: joinPath(inputDirectory, path),
-                     outputPath: joinPath(outputDirectory, path), verbatim: verbatim.contains(path))
+            IgnoreRules.ignoredPaths(paths: listing.paths, directories: listing.directories,
+                                     ignoreFiles: listing.ignoreFiles, excludes: excludeProcessing)
+        var selected = Array(listing.files.lazy.filter { !ignored.contains($0.key) })
+        // Names that are not UTF-8 sort by their bytes on disk; only they need the slower comparison.
+        if selected.allSatisfy({ FileName.isUTF8($0.key.path) }) {
+            selected.sort { goStringLess($0.key.path, $1.key.path) }
+        } else {
+            selected.sort { FileName.less($0.key.path, $1.key.path) }
+        }
+        let realInput = selected.contains { if case .link = $0.value { return true } else { return false } }
+            ? try realPath(inputDirectory) : ""
+        let problems = selected.compactMap { problem($0.key.path, $0.value, ignored: ignored, realInput: realInput) }
+        if !problems.isEmpty { throw RenderErrors(messages: problems) }
+        return selected.map { key, listed in
+            let inputPath = joinPath(inputDirectory, key.path)
+            let (readPath, identity): (String, FileIdentity)
+            switch listed {
+            case .regular(let fileIdentity): (readPath, identity) = (inputPath, fileIdentity)
+            case .link(let target, let fileIdentity): (readPath, identity) = (target, fileIdentity)
+            case .escapingLink, .special: preconditionFailure("refused above")
+            }
+            return TreeFile(relativePath: key.path, inputPath: inputPath, outputPath: joinPath(outputDirectory, key.path),
+                            verbatim: verbatim.contains(key), readPath: readPath, identity: identity)
+        }
+    }
+
+    /// Why the selected file at `path` can't be a template, or nil when it can.
+    private func problem(_ path: String, _ listed: ListedFile, ignored: Set<PathKey>, realInput: String) -> String? {
+        let shown = FileName.display(joinPath(inputDirectory, path))
+        if !FileName.isUTF8(path) {
+            return "\(shown): the file name is not valid UTF-8, which edpctl can't carry into output names: "
+                + "rename the file, or leave it out (.gomplateignore)"
+        }
+        switch listed {
+        case .regular:
+            return nil
+        case .escapingLink(let target):
+            return "\(shown): symbolic link to \(FileName.display(target)) leaves the input directory \(inputDirectory)"
+        case .special(let what):
+            return "\(shown): \(what): only regular files, and links to them, can be templates"
+        case .link(let target, _):
+            let relative = String(decoding: target.utf8.dropFirst(realInput.utf8.count + 1), as: UTF8.self)
+            let reason: String
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                reason = "names starting with '.' are not followed"
+            } else if ignored.contains(PathKey(relative)) {
+                reason = "the ignore rules leave it out"
+            } else {
+                return nil
+            }
+            return "\(shown): symbolic link to \(FileName.display(target)) leads to \(FileName.display(relative)), "
+                + "which is not a template (\(reason))"
         }
     }
 
@@ -206,11 +229,6 @@ public struct TreeRenderer: Sendable {
                                                 + "inside the input directory \(inputDirectory)")
             }
         }
-    }
-
-    /// `templates/stacks/x.yaml: symbolic link to /etc/hostname leaves the input directory templates`.
-    private func escapeMessage(_ path: String, _ target: String) -> String {
-        "\(joinPath(inputDirectory, path)): symbolic link to \(target) leaves the input directory \(inputDirectory)"
     }
 
     /// Collects, renders and, only if every file rendered, writes the tree. Throws `RenderErrors`
@@ -370,7 +388,7 @@ public struct TreeRenderer: Sendable {
 
     private func renderOne(_ file: TreeFile, _ cache: RenderCache?,
                            _ render: (TreeFile, [UInt8]) throws -> RenderOutput) throws -> RenderedFile {
-        let (input, mode) = try readFileBytesAndMode(file.inputPath)
+        let (input, mode) = try file.read()
         let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
         let key = cache?.key(for: file, input: input, mode: mode, copied: copied)
         if let key, let entry = cache?.entries[key] {
