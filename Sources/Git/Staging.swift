@@ -47,9 +47,14 @@ extension Repository {
     /// Files are staged even where a `.gitignore` matches them: the caller says they belong in the
     /// commit.
     func stage(_ files: [WorkTreeFile], replacingEntriesUnder folders: [String], in index: Index) throws {
-        let wanted = Set(files.map(\.path))
+        // Paths are compared as bytes: Swift's String equality would take a leftover `café` spelt
+        // in NFD for the NFC one produced, and a name that is not UTF-8 would not survive a String.
+        let wanted = Set(files.map { Array($0.path.utf8) })
         for path in Set(try Self.entryPaths(of: index, under: folders)) where !wanted.contains(path) {
-            try GitError.check(git_index_remove_bypath(index.handle, path), "git_index_remove_bypath")
+            let code = (path + [0]).withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { git_index_remove_bypath(index.handle, $0.baseAddress) }
+            }
+            try GitError.check(code, "git_index_remove_bypath")
         }
 
         let trustsFileMode = try configurationFlag("core.filemode", default: true)
@@ -84,28 +89,31 @@ extension Repository {
         }
     }
 
-    /// The paths of `index`'s entries under `folders` ("" or no folders: all of them). Entries are
-    /// sorted by path, so a folder's are one run, found by a binary search: an instances
-    /// repository's index may hold every environment's files.
-    static func entryPaths(of index: Index, under folders: [String]) throws -> [String] {
+    /// The paths of `index`'s entries under `folders` ("" or no folders: all of them), as the bytes
+    /// git stores. Entries are sorted by path, so a folder's are one run, found by a binary search:
+    /// an instances repository's index may hold every environment's files.
+    static func entryPaths(of index: Index, under folders: [String]) throws -> [[UInt8]] {
+        func pathBytes(_ entry: UnsafePointer<git_index_entry>) -> [UInt8] {
+            Array(UnsafeRawBufferPointer(start: entry.pointee.path, count: strlen(entry.pointee.path)))
+        }
         let named = folders.filter { !$0.isEmpty && $0 != "." }.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         if folders.isEmpty || named.count < folders.count {
             return (0..<git_index_entrycount(index.handle)).compactMap { position in
-                git_index_get_byindex(index.handle, position).map { String(cString: $0.pointee.path) }
+                git_index_get_byindex(index.handle, position).map(pathBytes)
             }
         }
-        var paths: [String] = []
+        var paths: [[UInt8]] = []
         for folder in Set(named) {
             // A file where the folder would be is under it too, as for `git add -A -- folder`.
-            if git_index_get_bypath(index.handle, folder, 0) != nil { paths.append(folder) }
-            let prefix = folder + "/"
+            if let entry = git_index_get_bypath(index.handle, folder, 0) { paths.append(pathBytes(entry)) }
+            let prefix = Array((folder + "/").utf8)
             var position = 0
-            let found = git_index_find_prefix(&position, index.handle, prefix)
+            let found = git_index_find_prefix(&position, index.handle, folder + "/")
             if found == GIT_ENOTFOUND.rawValue { continue }
             try GitError.check(found, "git_index_find_prefix")
             while let entry = git_index_get_byindex(index.handle, position) {
-                let path = String(cString: entry.pointee.path)
-                guard path.hasPrefix(prefix) else { break }
+                let path = pathBytes(entry)
+                guard path.starts(with: prefix) else { break }
                 paths.append(path)
                 position += 1
             }

@@ -147,7 +147,10 @@ struct HydrateCommand: ParsableCommand {
                     leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim)
             }
             // Every request is checked before the first clone, fetch or write.
-            for request in requests { try request.validate() }
+            for request in requests {
+                try request.validate()
+                try Hydrator.checkTemplatesApart(request)
+            }
             let workFolder = try prepareInstances(instancesDirectory, remote: remote, credentials: credentials)
             try withExtendedLifetime(workFolder) {
                 try hydrate(requests, instancesDirectory: instancesDirectory, credentials: credentials, author: author)

@@ -62,6 +62,35 @@ extension RepositoryTests {
         #expect(try packs(in: clone).count == packsBefore.count + 1)
     }
 
+    /// A committed name that reads as the produced one to Swift (`café` in NFD beside the NFC one)
+    /// or is not UTF-8 at all is still a different file to git, and is dropped from the commit.
+    @Test func entriesAreComparedAsBytes() throws {
+        let clone = try cloneLocally()
+        let folder = clone.workDirectory + "/instances/a"
+        for name in [Array("cafe\u{301}.yaml".utf8), Array("n".utf8) + [0xFF] + Array(".yaml".utf8)] {
+            let path = Array(folder.utf8) + [UInt8(ascii: "/")] + name + [0]
+            let descriptor = path.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+            }
+            #expect(descriptor >= 0)
+            close(descriptor)
+        }
+        try git("add", "-A", "instances/a", in: clone.workDirectory)
+        try git("commit", "-q", "-m", "leftovers", in: clone.workDirectory)
+        // By their bytes: FileManager would spell the second name with U+FFFD.
+        try runProgram("/usr/bin/find", [folder, "-type", "f", "!", "-name", "app.yaml", "-delete"])
+
+        _ = try commitChanges(repository: clone, under: "instances/a", commitMessage: "hydrate a", author: author) {
+            [try place("name: a\n", at: "instances/a/app.yaml", in: clone),
+             try place("k: 1\n", at: "instances/a/caf\u{e9}.yaml", in: clone)]
+        }
+
+        let tree = try git("-c", "core.quotePath=true", "ls-tree", "-r", "--name-only", "HEAD", "instances/a",
+                           in: clone.workDirectory)
+        #expect(tree == "instances/a/app.yaml\n\"instances/a/caf\\303\\251.yaml\"")
+        #expect(try git("status", "--porcelain", in: clone.workDirectory) == "")
+    }
+
     /// `git hash-object` applies the repository's filters as `git add` does: whatever path a file
     /// took (the bytes in memory, or libgit2's filters for CRs and `$Id`), its blob must be git's.
     @Test func blobsAreWhatGitItselfWouldStageAndTheIndexStatDataHolds() throws {
@@ -134,9 +163,11 @@ extension RepositoryTests {
         }
         try git("add", "-A", in: clone.workDirectory)
         let index = try ObjectPack(for: clone).openIndex()
-        #expect(try Repository.entryPaths(of: index, under: ["instances/a"]).sorted()
-            == ["instances/a/app.yaml", "instances/a/x/y.yaml"])
-        #expect(try Repository.entryPaths(of: index, under: ["instances/a.txt", "instances/b/", "nothing"]).sorted()
+        func paths(under folders: [String]) throws -> [String] {
+            try Repository.entryPaths(of: index, under: folders).map { String(decoding: $0, as: UTF8.self) }.sorted()
+        }
+        #expect(try paths(under: ["instances/a"]) == ["instances/a/app.yaml", "instances/a/x/y.yaml"])
+        #expect(try paths(under: ["instances/a.txt", "instances/b/", "nothing"])
             == ["instances/a.txt", "instances/b/app.yaml"])
         #expect(try Repository.entryPaths(of: index, under: ["instances"]).count == 6)
         #expect(try Repository.entryPaths(of: index, under: ["instances", ""]).count == 8)

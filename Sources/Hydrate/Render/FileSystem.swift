@@ -417,12 +417,38 @@ func removeLeftoverTemporaryFiles(in directory: String) {
     }
 }
 
+/// Writes `bytes` into `path` when it is a device or a named pipe (`-o /dev/null`, `-o /dev/stdout`,
+/// a pipe another program reads), following links, as gomplate does; returns false, having done
+/// nothing, for anything else. Such a target is written into, never replaced.
+func writeIntoSpecialFile(_ path: String, _ bytes: [UInt8]) throws -> Bool {
+    var status = stat()
+    guard stat(path, &status) == 0, [S_IFCHR, S_IFBLK, S_IFIFO].contains(status.st_mode & S_IFMT) else { return false }
+    let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileError("open", path, errno: errno) }
+    defer { close(descriptor) }
+    var written = 0
+    while written < bytes.count {
+        let count = bytes.withUnsafeBytes { buffer in write(descriptor, buffer.baseAddress! + written, bytes.count - written) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw FileError("write", path, errno: errno)
+        }
+        written += count
+    }
+    return true
+}
+
 /// Replaces `path` with `bytes` atomically: a temporary file in the same directory, created with
 /// `mode` (less the umask, as for any new file) and written, then renamed over the target, so
 /// readers see the old file or the new one, never half of one. Returns the written file's stamp
 /// from before the rename (which changes its change time), if fstat gave one.
 @discardableResult
 func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws -> FileStamp? {
+    // Renaming over a device would replace it for every program on the machine (`/dev/null`).
+    var existing = stat()
+    if lstat(path, &existing) == 0, [S_IFCHR, S_IFBLK].contains(existing.st_mode & S_IFMT) {
+        throw FileError("\(path) is a device, not a file: it is not replaced")
+    }
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[..<$0]) } ?? "."
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path

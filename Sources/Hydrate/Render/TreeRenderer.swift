@@ -465,6 +465,7 @@ public enum OutputFile {
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws -> OutputDisposition {
         if isBlankOutput(bytes) { return .blank }
+        if try writeIntoSpecialFile(path, bytes) { return .changed }
         let folder = parentFolder(of: path)
         removeLeftoverTemporaryFiles(in: folder)
         if try matchingFileStamp(path, bytes) != nil { return .unchanged }
