@@ -7,17 +7,27 @@ final class ExecutionBudget: @unchecked Sendable {
 
     private(set) var steps = 0
     private(set) var outputBytes = 0
+    /// `WorkLimits.maxExecutionSteps`; tests set a lower one.
+    let stepLimit: Int
 
-    static let stepsMessage = "exceeded maximum execution steps (\(WorkLimits.maxExecutionSteps))"
+    init(stepLimit: Int = WorkLimits.maxExecutionSteps) {
+        self.stepLimit = stepLimit
+    }
+
+    var stepsMessage: String { "exceeded maximum execution steps (\(stepLimit))" }
     static let outputMessage = "output exceeds the limit of \(WorkLimits.maxOutputBytes) bytes (256 MiB)"
 
-    var remainingSteps: Int { max(WorkLimits.maxExecutionSteps - steps, 0) }
+    var remainingSteps: Int { max(stepLimit - steps, 0) }
+
+    /// Nodes walked, or elements built, per step: a loop iteration takes about as long as
+    /// walking four nodes or building four list elements (measured in a release build).
+    static let nodesPerStep = 4
 
     /// Counts `count` steps; false once the execution has taken more than its limit. Stays false
     /// from then on, so an error that something swallowed (`try?`) is met again at the next step.
     func spend(_ count: Int = 1) -> Bool {
         steps = steps &+ count
-        return steps <= WorkLimits.maxExecutionSteps
+        return steps <= stepLimit
     }
 
     /// Counts `count` bytes written; false when they would pass the output limit.
@@ -27,14 +37,15 @@ final class ExecutionBudget: @unchecked Sendable {
         return true
     }
 
-    /// The steps a function call costs beyond the call itself: 1 per KiB of text or bytes and 1
-    /// per 16 elements of a list or map. Counting a value's top level is O(1).
+    /// The steps a function call costs beyond the call itself: 1 per 256 bytes of text and 1 per
+    /// `nodesPerStep` elements of a list or map, about what a loop iteration costs (measured in a
+    /// release build). Counting a value's top level is O(1).
     static func cost(of value: Value, countingContainers: Bool) -> Int {
         switch value {
-        case .string(let s): return s.utf8.count >> 10
-        case .bytes(let b): return b.count >> 10
-        case .list(let l) where countingContainers: return l.count >> 4
-        case .map(let m) where countingContainers: return m.entries.count >> 4
+        case .string(let s): return s.utf8.count >> 8
+        case .bytes(let b): return b.count >> 8
+        case .list(let l) where countingContainers: return l.count / nodesPerStep
+        case .map(let m) where countingContainers: return m.entries.count / nodesPerStep
         default: return 0
         }
     }
@@ -44,7 +55,7 @@ final class ExecutionBudget: @unchecked Sendable {
 /// most `WorkLimits.maxWalkNodes` nodes, and for walks that build text, at most
 /// `WorkLimits.maxStringBytes` of it. Lists and maps are shared, so a small value can hold more
 /// nodes than memory; every walker counts each node it visits here and stops with an error.
-/// Within a template execution the nodes also count as steps (16 to a step).
+/// Within a template execution the nodes also count as steps (`ExecutionBudget.nodesPerStep` to a step).
 struct ValueWalk {
     private var nodes = 0
     /// The walk's own limit, and the lower one the execution's remaining steps allow.
@@ -57,7 +68,8 @@ struct ValueWalk {
         self.ownNodeLimit = nodeLimit
         self.byteLimit = byteLimit
         self.execution = execution
-        let (allowed, overflow) = (execution?.remainingSteps ?? 0).multipliedReportingOverflow(by: 16)
+        let (allowed, overflow) = (execution?.remainingSteps ?? 0)
+            .multipliedReportingOverflow(by: ExecutionBudget.nodesPerStep)
         self.nodeLimit = execution == nil || overflow ? nodeLimit : min(nodeLimit, allowed)
     }
 
@@ -65,7 +77,7 @@ struct ValueWalk {
     static func run<Result>(_ body: (inout ValueWalk) throws -> Result) throws -> Result {
         var walk = ValueWalk(nodeLimit: WorkLimits.maxWalkNodes, byteLimit: WorkLimits.maxStringBytes,
                              execution: ExecutionBudget.current)
-        defer { _ = walk.execution?.spend(walk.nodes >> 4) }
+        defer { _ = walk.execution?.spend(walk.nodes / ExecutionBudget.nodesPerStep) }
         return try body(&walk)
     }
 
@@ -84,10 +96,8 @@ struct ValueWalk {
     mutating func visit(nodes count: Int) throws {
         nodes += count
         if nodes > nodeLimit {
-            if nodes > ownNodeLimit {
-                throw FunctionError("walking the value exceeded the limit of \(ownNodeLimit) nodes")
-            }
-            throw FunctionError(ExecutionBudget.stepsMessage)
+            if let execution, nodes <= ownNodeLimit { throw FunctionError(execution.stepsMessage) }
+            throw FunctionError("walking the value exceeded the limit of \(ownNodeLimit) nodes")
         }
     }
 

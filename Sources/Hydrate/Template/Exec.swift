@@ -88,7 +88,7 @@ final class Execution: CallContext {
             throw FunctionError("template \(goQuote(name)) not defined")
         }
         if depth >= Execution.maxDepth { throw FunctionError("exceeded maximum template depth (\(Execution.maxDepth))") }
-        if !budget.spend() { throw FunctionError(ExecutionBudget.stepsMessage) }
+        if !budget.spend() { throw FunctionError(budget.stepsMessage) }
         let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1,
                                missingKeys: missingKeys, budget: budget)
         try nested.run(data)
@@ -108,7 +108,7 @@ final class Execution: CallContext {
     private func step(_ count: Int = 1, at location: Location? = nil) throws {
         if !budget.spend(count) {
             if let location { at(location) }
-            throw fail(ExecutionBudget.stepsMessage)
+            throw fail(budget.stepsMessage)
         }
     }
 
