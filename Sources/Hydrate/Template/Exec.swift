@@ -112,6 +112,11 @@ final class Execution: CallContext {
         }
     }
 
+    private func stepsExhausted(at location: Location) -> TemplateError {
+        at(location)
+        return fail(budget.stepsMessage)
+    }
+
     /// Appends to the output, failing past `WorkLimits.maxOutputBytes`.
     private func write<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws {
         if !budget.write(bytes.count) { throw fail(ExecutionBudget.outputMessage) }
@@ -459,11 +464,14 @@ final class Execution: CallContext {
         values.reserveCapacity(given)
         for argument in arguments.dropFirst() { values.append(try evalArg(dot, argument)) }
         if let final { values.append(final) }
-        let place: Location = identifier.name.contains(".") ? .operand(.identifier(identifier)) : node
-        try step(1 + values.reduce(0) { $0 + ExecutionBudget.cost(of: $1, countingContainers: false) }, at: place)
+        // Where a failure is told; worked out only then (the name's scan costs on every call).
+        func place() -> Location { identifier.name.contains(".") ? .operand(.identifier(identifier)) : node }
+        if !budget.spend(1 + values.reduce(0) { $0 + ExecutionBudget.cost(of: $1, countingContainers: false) }) {
+            throw stepsExhausted(at: place())
+        }
         do {
             let result = try function.body(values, self)
-            try step(ExecutionBudget.cost(of: result, countingContainers: true), at: place)
+            if !budget.spend(ExecutionBudget.cost(of: result, countingContainers: true)) { throw stepsExhausted(at: place()) }
             return result
         } catch let error as TemplateError {
             throw error
