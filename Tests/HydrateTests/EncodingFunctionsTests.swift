@@ -72,7 +72,7 @@ private let digestTable: [(input: String, function: String, hex: String)] = [
             == "35af7cebd2e1c297550a8cdeae79788b876bbd859d95d49da98b89812d99542e35fe4c71ab53970bf637721774594169913c31b29e3a1f03b3d601d30215647f3598fddd65d8")
     }
 
-    @Test func pbkdf2RejectsUnknownHashAndBadNumbers() {
+    @Test func pbkdf2RejectsUnknownHashAndBadNumbers() throws {
         #expect(throws: FunctionError.self) {
             try call("crypto.PBKDF2", .string("foo"), .string("bar"), .int(1), .int(8), .string("MD5"))
         }
@@ -146,7 +146,7 @@ private let digestTable: [(input: String, function: String, hex: String)] = [
         #expect(try call("crypto.AESEncrypt", .string("k"), .string("")) .isEmptyBytesOrString)
     }
 
-    @Test func aesRejectsBadKeysAndCiphertext() {
+    @Test func aesRejectsBadKeysAndCiphertext() throws {
         #expect(throws: FunctionError.self) { try call("crypto.AESEncrypt", .string("k"), .int(100), .string("x")) }
         #expect(throws: FunctionError.self) { try call("crypto.AESDecrypt", .string("k"), .bytes([1, 2, 3])) }
         #expect(throws: FunctionError.self) { try call("crypto.AESDecrypt", .string("k"), .bytes(Array(repeating: 1, count: 20))) }

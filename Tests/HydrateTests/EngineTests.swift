@@ -129,7 +129,7 @@ func bytesOutsideActionsPassThrough(_ testCase: ([UInt8], [UInt8])) throws {
     #expect(wrapped == binary + [0x21] + binary)
 }
 
-@Test func anInvalidByteInsideAnActionIsGosError() {
+@Test func anInvalidByteInsideAnActionIsGosError() throws {
     // Go: template: t:2: unrecognized character in action: U+FFFD '�'
     do {
         let output = try renderBytes(bytes("x\n<<< ", [0xFF], " >>>"))

@@ -274,7 +274,7 @@ import TestSupport
         }
     }
 
-    @Test func tomlNestingIsBounded() {
+    @Test func tomlNestingIsBounded() throws {
         let deepArray = "a = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         let deepKey = (0..<2_000).map { "k\($0)" }.joined(separator: ".") + " = 1"
         let deepTable = "[" + (0..<600).map { "t\($0)" }.joined(separator: ".") + "]\n"

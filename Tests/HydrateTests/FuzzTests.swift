@@ -104,7 +104,7 @@ private func check(_ text: String, functions: FunctionTable) -> String? {
     #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
 }
 
-@Test func recursionStopsWithGoMessage() {
+@Test func recursionStopsWithGoMessage() throws {
     let text = "<<< define \"loop\" >>><<< template \"loop\" . >>><<< end >>><<< template \"loop\" . >>>"
     #expect(check(text, functions: FunctionTable()) == nil)
     let nested = String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000)

@@ -662,7 +662,7 @@ struct HydrationInputTests {
         #expect(fromFlags.instancePath == "kind/b.org" && fromFlags.stacks == ["core"])
     }
 
-    @Test func missingSettingsAreNamed() {
+    @Test func missingSettingsAreNamed() throws {
         let none = HydrationInputs(variables: [:])
         #expect(hydrationError { _ = try none.request(templatesDirectory: "t", instancesDirectory: "i") }
             == .invalidInput("no stacks selected: pass --stacks or set STACKS (e.g. core,otc,forgejo)"))

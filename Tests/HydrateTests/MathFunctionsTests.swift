@@ -106,7 +106,7 @@ private func number(_ name: String, _ arguments: Value...) throws -> Number? {
         for (input, expected) in rounded { #expect(try number("math.Round", input) == .float(expected)) }
     }
 
-    @Test func roundOfTextFailsAsV5Does() {
+    @Test func roundOfTextFailsAsV5Does() throws {
         // The corpus: math.Round "foo" fails with `could not convert "foo"`.
         do {
             _ = try call("math.Round", .string("foo"))

@@ -5,7 +5,7 @@ struct RegexpCase: CustomTestStringConvertible, Sendable {
     let function: String
     let arguments: [Value]
     let expected: String
-    var testDescription: String { "\(function) \(arguments.map(goPrint)) → \(expected.debugDescription)" }
+    var testDescription: String { "\(function) \(arguments.map(goPrintForMessage)) → \(expected.debugDescription)" }
 
     init(_ function: String, _ arguments: String..., expect expected: String) {
         self.function = function

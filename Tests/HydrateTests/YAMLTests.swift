@@ -53,13 +53,13 @@ import Testing
         ]
         for (key, description) in expected {
             let element = map.entries[key] ?? .string("missing")
-            #expect("\(element.goTypeName) \(goPrint(element))" == description, "\(key)")
+            #expect("\(element.goTypeName) \(try goPrint(element))" == description, "\(key)")
         }
     }
 
     @Test func explicitTags() throws {
         let value = try decode("a: !!str 123\nb: !!float 3\nc: !!int \"7\"\nd: !custom x\ne: !!binary aGk=\n")
-        #expect(goPrint(value) == "map[a:123 b:3 c:7 d:x e:hi]")
+        #expect(try goPrint(value) == "map[a:123 b:3 c:7 d:x e:hi]")
         if case .map(let map) = value {
             #expect(map.entries["a"]?.goTypeName == "string")
             #expect(map.entries["b"]?.goTypeName == "float64")
@@ -71,7 +71,7 @@ import Testing
     @Test func keysFollowGomplate() throws {
         // The top-level map keeps keys as written; nested maps type them and print them.
         let value = try decode("1.50: top\nn:\n  1.50: x\n  ~: nul\n  true: t\n  0x10: h\n")
-        #expect(goPrint(value) == "map[1.50:top n:map[1.5:x 16:h nil:nul true:t]]")
+        #expect(try goPrint(value) == "map[1.50:top n:map[1.5:x 16:h nil:nul true:t]]")
     }
 
     @Test func anchorsAndMergeKeys() throws {
@@ -85,7 +85,7 @@ import Testing
               <<: [*b, *o]
               y: 9
             """)
-        #expect(goPrint(value) == "map[base:map[x:1 y:2] other:map[z:3] q:map[x:1 y:9 z:3]]")
+        #expect(try goPrint(value) == "map[base:map[x:1 y:2] other:map[z:3] q:map[x:1 y:9 z:3]]")
     }
 
     /// "Billion laughs": nine anchors, each a list of nine aliases of the one before, 9^9 strings.
@@ -158,12 +158,12 @@ import Testing
     }
 
     @Test func documents() throws {
-        #expect(goPrint(try decode("")) == "map[]")
-        #expect(goPrint(try decode("---\n# nothing\n---\nfoo: bar\n---\nx: 1\n")) == "map[foo:bar]")
-        #expect(goPrint(try decode("- a\n- b\n")) == "[a b]")
-        #expect(goPrint(try decodeYAMLArray("", sourceName: "x")) == "[<nil>]")
-        #expect(goPrint(try decodeYAMLArray("---\n---\n- foo\n---\nnope\n", sourceName: "x")) == "[foo]")
-        #expect(try decodeYAMLDocuments("a: 1\n---\nb: 2\n", sourceName: "x").map(goPrint) == ["map[a:1]", "map[b:2]"])
+        #expect(try goPrint(try decode("")) == "map[]")
+        #expect(try goPrint(try decode("---\n# nothing\n---\nfoo: bar\n---\nx: 1\n")) == "map[foo:bar]")
+        #expect(try goPrint(try decode("- a\n- b\n")) == "[a b]")
+        #expect(try goPrint(try decodeYAMLArray("", sourceName: "x")) == "[<nil>]")
+        #expect(try goPrint(try decodeYAMLArray("---\n---\n- foo\n---\nnope\n", sourceName: "x")) == "[foo]")
+        #expect(try decodeYAMLDocuments("a: 1\n---\nb: 2\n", sourceName: "x").map(goPrintForMessage) == ["map[a:1]", "map[b:2]"])
     }
 
     @Test func errorsCarryPositionsNotSource() {
@@ -174,7 +174,7 @@ import Testing
         #expect(errorMessage(secret).map { !$0.contains("hunter2") } == true)
     }
 
-    @Test func typeMismatchForObjectsAndArrays() {
+    @Test func typeMismatchForObjectsAndArrays() throws {
         #expect(throws: FunctionError.self) { try decodeYAMLObject("- a\n", sourceName: "yaml") }
         #expect(throws: FunctionError.self) { try decodeYAMLArray("a: 1\n", sourceName: "yaml") }
         do {
@@ -188,32 +188,32 @@ import Testing
 
     // MARK: Encoding
 
-    @Test func encodesMappingsAndSequences() {
+    @Test func encodesMappingsAndSequences() throws {
         let value = Value.map(MapValue(["values": .map(MapValue([
             "four": .map(MapValue(["a": .string("eh?"), "b": .string("b")])),
             "one": .string("uno"),
             "three": .list([.int(5), .int(6), .int(7)]),
             "two": .int(2),
         ]))]))
-        #expect(encodeYAML(value) == "values:\n  four:\n    a: eh?\n    b: b\n  one: uno\n  three:\n    - 5\n    - 6\n    - 7\n  two: 2\n")
+        #expect(try encodeYAML(value) == "values:\n  four:\n    a: eh?\n    b: b\n  one: uno\n  three:\n    - 5\n    - 6\n    - 7\n  two: 2\n")
         let nested = Value.list([
             .map(MapValue(["a": .int(1), "b": .list([.string("x"), .list([.int(1), .int(2)])])])),
             .list([]), .map(MapValue()), .string("- x"), .string(""),
         ])
-        #expect(encodeYAML(nested) == "- a: 1\n  b:\n    - x\n    - - 1\n      - 2\n- []\n- {}\n- '- x'\n- \"\"\n")
+        #expect(try encodeYAML(nested) == "- a: 1\n  b:\n    - x\n    - - 1\n      - 2\n- []\n- {}\n- '- x'\n- \"\"\n")
     }
 
-    @Test func encodesScalarsAtTheRoot() {
-        #expect(encodeYAML(.string("foo")) == "foo\n")
-        #expect(encodeYAML(.null) == "null\n")
-        #expect(encodeYAML(.float(1e6)) == "1e+06\n")
-        #expect(encodeYAML(.float(-.infinity)) == "-.inf\n")
-        #expect(encodeYAML(.list([])) == "[]\n")
-        #expect(encodeYAML(.map(MapValue())) == "{}\n")
-        #expect(encodeYAML(.string("multi\nline")) == "|-\n  multi\n  line\n")
+    @Test func encodesScalarsAtTheRoot() throws {
+        #expect(try encodeYAML(.string("foo")) == "foo\n")
+        #expect(try encodeYAML(.null) == "null\n")
+        #expect(try encodeYAML(.float(1e6)) == "1e+06\n")
+        #expect(try encodeYAML(.float(-.infinity)) == "-.inf\n")
+        #expect(try encodeYAML(.list([])) == "[]\n")
+        #expect(try encodeYAML(.map(MapValue())) == "{}\n")
+        #expect(try encodeYAML(.string("multi\nline")) == "|-\n  multi\n  line\n")
     }
 
-    @Test func quotesStringsThatWouldChangeType() {
+    @Test func quotesStringsThatWouldChangeType() throws {
         let cases: [(String, String)] = [
             ("123", "\"123\""), ("1.5", "\"1.5\""), ("yes", "\"yes\""), ("On", "\"On\""), ("null", "\"null\""),
             ("~", "\"~\""), ("0x1F", "\"0x1F\""), ("1:20", "\"1:20\""), ("2001-12-14", "\"2001-12-14\""),
@@ -224,32 +224,32 @@ import Testing
             ("a\tb", "\"a\\tb\""), ("emoji 😀", "\"emoji \\U0001F600\""), ("trail \nx", "\"trail \\nx\""),
         ]
         for (text, encoded) in cases {
-            #expect(encodeYAML(.map(MapValue(["k": .string(text)]))) == "k: \(encoded)\n", "\(text)")
+            #expect(try encodeYAML(.map(MapValue(["k": .string(text)]))) == "k: \(encoded)\n", "\(text)")
         }
     }
 
-    @Test func literalBlocksAndComplexKeys() {
+    @Test func literalBlocksAndComplexKeys() throws {
         let value = Value.map(MapValue([
             "s": .string("line1\nline2\n"), "t": .string("line1\nline2"), "u": .string("keep\n\n"), "v": .string(" lead\nx"),
         ]))
-        #expect(encodeYAML(value) == "s: |\n  line1\n  line2\nt: |-\n  line1\n  line2\nu: |+\n  keep\n\nv: |2-\n   lead\n  x\n")
+        #expect(try encodeYAML(value) == "s: |\n  line1\n  line2\nt: |-\n  line1\n  line2\nu: |+\n  keep\n\nv: |2-\n   lead\n  x\n")
         // gomplate's own TestToYAML (without its time.Time entry).
         let gomplate = Value.map(MapValue([
             "foo": .string("bar"), "one": .int(1), "true": .bool(true),
             "multi\nline\nkey": .map(MapValue(["hello": .string("world")])),
         ]))
-        #expect(encodeYAML(gomplate) == "foo: bar\n? |-\n  multi\n  line\n  key\n: hello: world\none: 1\n\"true\": true\n")
+        #expect(try encodeYAML(gomplate) == "foo: bar\n? |-\n  multi\n  line\n  key\n: hello: world\none: 1\n\"true\": true\n")
     }
 
-    @Test func keysSortNaturally() {
+    @Test func keysSortNaturally() throws {
         let keys = ["a10", "a9", "A", "_", "b", "a", "a_b", "ab"]
         let value = Value.map(MapValue(Dictionary(uniqueKeysWithValues: keys.map { ($0, Value.int(1)) })))
-        #expect(encodeYAML(value) == "_: 1\nA: 1\na: 1\na_b: 1\na9: 1\na10: 1\nab: 1\nb: 1\n")
+        #expect(try encodeYAML(value) == "_: 1\nA: 1\na: 1\na_b: 1\na9: 1\na10: 1\nab: 1\nb: 1\n")
     }
 
     @Test func roundTrips() throws {
         let text = "a:\n  - 1\n  - x: \"2\"\n    z: |-\n      two\n      lines\nb: 1.5\nc: null\n"
         let decoded = try decode(text)
-        #expect(encodeYAML(decoded) == text)
+        #expect(try encodeYAML(decoded) == text)
     }
 }

@@ -278,7 +278,7 @@ func gomplateToCSV(_ args: [Value]) throws -> String {
     if arguments.count == 2 {
         guard case .string(let delimiter) = arguments.first! else {
             let first = arguments.first!
-            throw FunctionError("can't parse ToCSV delimiter (\(goPrint(first))) - must be string (is a \(first.goTypeName))")
+            throw FunctionError("can't parse ToCSV delimiter (\(goPrintForMessage(first))) - must be string (is a \(first.goTypeName))")
         }
         comma = delimiter
         arguments = arguments.dropFirst()
@@ -292,7 +292,7 @@ func gomplateToCSV(_ args: [Value]) throws -> String {
             guard case .list(let cells) = item else {
                 throw FunctionError("can't parse ToCSV input - must be a two-dimensional array (like [][]string or [][]interface{}) (was \(input.goTypeName))")
             }
-            rows.append(cells.map(\.gomplateString))
+            rows.append(try gomplateStrings(cells))
         }
     }
     return writeCSV(rows, comma: comma.utf8.first ?? UInt8(ascii: ","))

@@ -6,20 +6,26 @@ import Foundation
 // `toJSONPretty` re-indents that output with Go's json.Indent.
 
 /// gomplate's `data.ToJSON`.
-public func encodeJSON(_ value: Value) -> String {
-    var out: [UInt8] = []
-    out.reserveCapacity(128)
-    appendJSON(value, to: &out, indent: nil, depth: 0)
-    return String(decoding: out, as: UTF8.self)
+public func encodeJSON(_ value: Value) throws -> String {
+    try ValueWalk.run { walk in
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        try appendJSON(value, to: &out, indent: nil, depth: 0, walk: &walk)
+        try walk.checkProduced(out.count)
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// gomplate's `data.ToJSONPretty`: one `indent` per level, `": "` after keys, empty containers
 /// kept as `{}` and `[]`.
-public func encodeJSONPretty(_ value: Value, indent: String) -> String {
-    var out: [UInt8] = []
-    out.reserveCapacity(256)
-    appendJSON(value, to: &out, indent: Array(indent.utf8), depth: 0)
-    return String(decoding: out, as: UTF8.self)
+public func encodeJSONPretty(_ value: Value, indent: String) throws -> String {
+    try ValueWalk.run { walk in
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        try appendJSON(value, to: &out, indent: Array(indent.utf8), depth: 0, walk: &walk)
+        try walk.checkProduced(out.count)
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 private func appendNewline(_ out: inout [UInt8], indent: [UInt8], depth: Int) {
@@ -27,7 +33,9 @@ private func appendNewline(_ out: inout [UInt8], indent: [UInt8], depth: Int) {
     for _ in 0..<depth { out.append(contentsOf: indent) }
 }
 
-private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?, depth: Int) {
+private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?, depth: Int,
+                        walk: inout ValueWalk) throws {
+    try walk.visit(producing: out.count)
     switch value {
     case .null: out.append(contentsOf: "null".utf8)
     case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -41,7 +49,7 @@ private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?,
         for (index, item) in items.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             if let indent { appendNewline(&out, indent: indent, depth: depth + 1) }
-            appendJSON(item, to: &out, indent: indent, depth: depth + 1)
+            try appendJSON(item, to: &out, indent: indent, depth: depth + 1, walk: &walk)
         }
         if let indent, !items.isEmpty { appendNewline(&out, indent: indent, depth: depth) }
         out.append(UInt8(ascii: "]"))
@@ -53,7 +61,7 @@ private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?,
             appendJSONString(key, to: &out)
             out.append(UInt8(ascii: ":"))
             if indent != nil { out.append(UInt8(ascii: " ")) }
-            appendJSON(map.entries[key] ?? .null, to: &out, indent: indent, depth: depth + 1)
+            try appendJSON(map.entries[key] ?? .null, to: &out, indent: indent, depth: depth + 1, walk: &walk)
         }
         if let indent, !map.entries.isEmpty { appendNewline(&out, indent: indent, depth: depth) }
         out.append(UInt8(ascii: "}"))

@@ -474,13 +474,17 @@ func encodeTOML(_ value: Value) throws -> String {
     guard case .map(let map) = value else {
         throw FunctionError("toml: top-level values must be Go maps or structs")
     }
-    var encoder = TOMLEncoder()
-    try encoder.writeTable(map, path: [])
-    return encoder.out
+    return try ValueWalk.run { walk in
+        var encoder = TOMLEncoder(walk: walk)
+        defer { walk = encoder.walk }
+        try encoder.writeTable(map, path: [])
+        return encoder.out
+    }
 }
 
 private struct TOMLEncoder {
     var out = ""
+    var walk: ValueWalk
 
     private func indent(_ depth: Int) -> String {
         String(repeating: "  ", count: max(depth, 0))
@@ -502,10 +506,13 @@ private struct TOMLEncoder {
         let keys = map.sortedKeys
         for key in keys {
             guard let value = map.entries[key], !value.isNull, !isTable(value), !isArrayOfTables(value) else { continue }
-            out += indent(path.count) + quotedKey(key) + " = " + (try inlineValue(value)) + "\n"
+            var line = indent(path.count) + quotedKey(key) + " = "
+            try appendInline(value, to: &line)
+            out += line + "\n"
         }
         for key in keys {
             guard let value = map.entries[key] else { continue }
+            try walk.visit(producing: out.utf8.count)
             let childPath = path + [key]
             if case .map(let child) = value {
                 if childPath.count == 1 { out += newline() }
@@ -553,23 +560,40 @@ private struct TOMLEncoder {
         return out + "\""
     }
 
-    private func inlineValue(_ value: Value) throws -> String {
+    /// Appends `value` as an inline TOML value to `text`, a line to add to `out`.
+    private mutating func appendInline(_ value: Value, to text: inout String) throws {
+        try walk.visit(producing: out.utf8.count + text.utf8.count)
         switch value {
         case .null: throw FunctionError("toml: cannot encode a nil value")
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
+        case .bool(let b): text += b ? "true" : "false"
+        case .int(let i): text += String(i)
         case .float(let f):
-            if f.isNaN { return "nan" }
-            if f.isInfinite { return f < 0 ? "-inf" : "inf" }
-            let text = goFormatFloat(f, format: "f", precision: -1)
-            return text.contains(".") ? text : text + ".0"
-        case .string(let s): return quotedString(s)
-        case .bytes(let b): return quotedString(String(decoding: b, as: UTF8.self))
-        case .object(let o): return quotedString(o.goDescription)
-        case .list(let items): return "[" + (try items.map(inlineValue)).joined(separator: ", ") + "]"
+            if f.isNaN {
+                text += "nan"
+            } else if f.isInfinite {
+                text += f < 0 ? "-inf" : "inf"
+            } else {
+                let number = goFormatFloat(f, format: "f", precision: -1)
+                text += number.contains(".") ? number : number + ".0"
+            }
+        case .string(let s): text += quotedString(s)
+        case .bytes(let b): text += quotedString(String(decoding: b, as: UTF8.self))
+        case .object(let o): text += quotedString(o.goDescription)
+        case .list(let items):
+            text += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { text += ", " }
+                try appendInline(item, to: &text)
+            }
+            text += "]"
         case .map(let map):
-            let pairs = try map.sortedKeys.map { quotedKey($0) + " = " + (try inlineValue(map.entries[$0] ?? .null)) }
-            return "{" + pairs.joined(separator: ", ") + "}"
+            text += "{"
+            for (index, key) in map.sortedKeys.enumerated() {
+                if index > 0 { text += ", " }
+                text += quotedKey(key) + " = "
+                try appendInline(map.entries[key] ?? .null, to: &text)
+            }
+            text += "}"
         }
     }
 }

@@ -277,16 +277,16 @@ private struct YAMLValueBuilder {
 
     private mutating func key(_ node: Node, topLevel: Bool) throws -> String {
         guard case .scalar(let scalar) = node else {
-            return goPrint(try value(of: node, topLevel: false))
+            return try goPrint(value(of: node, topLevel: false))
         }
         try count(node)
         if topLevel { return scalar.string }
         // Yams' duplicate-key check types keys with its own resolver, which turns the tag of
         // untyped plain keys into !!str; type them again the yaml.v3 way.
         if scalar.style == .plain && scalar.tag.rawValue == Tag.Name.str.rawValue {
-            return resolvePlainScalar(scalar.string).gomplateString
+            return try resolvePlainScalar(scalar.string).gomplateString()
         }
-        return try scalarValue(scalar).gomplateString
+        return try scalarValue(scalar).gomplateString()
     }
 
     private func scalarValue(_ scalar: Node.Scalar) throws -> Value {

@@ -6,11 +6,15 @@ import Foundation
 // Lines are never folded (yaml.v3 sets no line width); sequences nested in a mapping are indented.
 
 /// Encodes `value` as gomplate's `data.ToYAML` does; the result always ends with a newline.
-public func encodeYAML(_ value: Value) -> String {
-    var emitter = YAMLEmitter()
-    emitter.emitNode(value)
-    emitter.writeIndent()  // document end
-    return String(decoding: emitter.out, as: UTF8.self)
+public func encodeYAML(_ value: Value) throws -> String {
+    try ValueWalk.run { walk in
+        var emitter = YAMLEmitter(walk: walk)
+        defer { walk = emitter.walk }
+        try emitter.emitNode(value)
+        emitter.writeIndent()  // document end
+        try emitter.walk.checkProduced(emitter.out.count)
+        return String(decoding: emitter.out, as: UTF8.self)
+    }
 }
 
 private enum ScalarStyle {
@@ -34,8 +38,12 @@ private struct YAMLEmitter {
     var indention = true
     var flowLevel = 0
     let bestIndent = 2
+    var walk: ValueWalk
 
-    init() { out.reserveCapacity(256) }
+    init(walk: ValueWalk) {
+        self.walk = walk
+        out.reserveCapacity(256)
+    }
 
     // MARK: Output primitives
 
@@ -106,28 +114,29 @@ private struct YAMLEmitter {
 
     // MARK: Nodes
 
-    mutating func emitNode(_ value: Value) {
+    mutating func emitNode(_ value: Value) throws {
+        try walk.visit(producing: out.count)
         switch value {
         case .list(let items):
             if items.isEmpty || flowLevel > 0 {
                 emitEmptyFlow("[", "]")
             } else {
-                emitBlockSequence(items)
+                try emitBlockSequence(items)
             }
         case .bytes(let bytes):
             if bytes.isEmpty {
                 emitEmptyFlow("[", "]")
             } else {
-                emitBlockSequence(bytes.map { .int(Int($0)) })
+                try emitBlockSequence(bytes.map { .int(Int($0)) })
             }
         case .map(let map):
             if map.entries.isEmpty || flowLevel > 0 {
                 emitEmptyFlow("{", "}")
             } else {
-                emitBlockMapping(map)
+                try emitBlockMapping(map)
             }
         default:
-            let (text, style, tag) = scalarRepresentation(value)
+            let (text, style, tag) = try scalarRepresentation(value)
             emitScalar(Array(text.utf8), requestedStyle: style, tag: tag, simpleKey: false)
         }
     }
@@ -137,21 +146,21 @@ private struct YAMLEmitter {
         writeIndicator(close, needWhitespace: false, isWhitespace: false, isIndention: false)
     }
 
-    private mutating func emitBlockSequence(_ items: [Value]) {
+    private mutating func emitBlockSequence(_ items: [Value]) throws {
         increaseIndent(flow: false)
         for item in items {
             writeIndent()
             writeIndicator("-", needWhitespace: true, isWhitespace: false, isIndention: true)
-            emitNode(item)
+            try emitNode(item)
         }
         restoreIndent()
     }
 
-    private mutating func emitBlockMapping(_ map: MapValue) {
+    private mutating func emitBlockMapping(_ map: MapValue) throws {
         increaseIndent(flow: false)
         for key in yamlSortedKeys(map.entries.keys) {
             writeIndent()
-            let (keyText, keyStyle, keyTag) = scalarRepresentation(.string(key))
+            let (keyText, keyStyle, keyTag) = stringRepresentation(key)
             let keyBytes = Array(keyText.utf8)
             let analysis = analyzeScalar(keyBytes)
             let value = map.entries[key] ?? .null
@@ -165,7 +174,7 @@ private struct YAMLEmitter {
                 writeIndent()
                 writeIndicator(":", needWhitespace: true, isWhitespace: false, isIndention: true)
             }
-            emitNode(value)
+            try emitNode(value)
         }
         restoreIndent()
     }
@@ -337,7 +346,7 @@ private struct YAMLEmitter {
 // MARK: - Scalar representation (yaml.v3's encoder)
 
 /// The text, requested style and explicit tag yaml.v3 gives a scalar value.
-private func scalarRepresentation(_ value: Value) -> (String, ScalarStyle, String?) {
+private func scalarRepresentation(_ value: Value) throws -> (String, ScalarStyle, String?) {
     switch value {
     case .null: return ("null", .plain, nil)
     case .bool(let b): return (b ? "true" : "false", .plain, nil)
@@ -348,7 +357,7 @@ private func scalarRepresentation(_ value: Value) -> (String, ScalarStyle, Strin
         return (goFormatFloat(f, format: "g", precision: -1), .plain, nil)
     case .string(let s): return stringRepresentation(s)
     case .object(let o): return stringRepresentation(o.goDescription)
-    case .bytes, .list, .map: return stringRepresentation(goPrint(value))
+    case .bytes, .list, .map: return stringRepresentation(try goPrint(value))
     }
 }
 

@@ -3,29 +3,29 @@ extension FunctionTable {
     /// the URL-safe alphabet.
     mutating func addBase64Functions() {
         add(TemplateFunction("Encode", arguments: 1) { args, _ in
-            .string(Base64Alphabet.standard.encode(args[0].gomplateToBytes))
+            .string(Base64Alphabet.standard.encode(try args[0].gomplateToBytes()))
         }, as: "base64.Encode")
         add(TemplateFunction("Decode", arguments: 1) { args, _ in
-            let bytes = try gomplateBase64Decode(args[0].gomplateString)
+            let bytes = try gomplateBase64Decode(try args[0].gomplateString())
             // A Go string holds any bytes, a Swift one only valid UTF-8: binary results (AES
             // ciphertext, say) stay bytes so that the functions they are piped into get them intact.
             guard let text = String(validating: bytes, as: UTF8.self) else { return .bytes(bytes) }
             return .string(text)
         }, as: "base64.Decode")
         add(TemplateFunction("DecodeBytes", arguments: 1) { args, _ in
-            .bytes(try gomplateBase64Decode(args[0].gomplateString))
+            .bytes(try gomplateBase64Decode(try args[0].gomplateString()))
         }, as: "base64.DecodeBytes")
     }
 }
 
 extension Value {
     /// gomplate's `toBytes`: `[]byte` as it is, nil as nothing, anything else as its `conv.ToString` text.
-    var gomplateToBytes: [UInt8] {
+    func gomplateToBytes() throws -> [UInt8] {
         switch self {
         case .null: return []
         case .bytes(let bytes): return bytes
         case .string(let text): return Array(text.utf8)
-        default: return Array(gomplateString.utf8)
+        default: return Array(try gomplateString().utf8)
         }
     }
 }

@@ -9,12 +9,16 @@ extension FunctionTable {
     }
 
     private mutating func addCollConstruction() {
-        add(TemplateFunction("Slice", atLeast: 0) { args, _ in .list(args) }, as: "coll.Slice")
+        add(TemplateFunction("Slice", atLeast: 0) { args, _ in
+            try WorkLimits.checkNesting(of: args)
+            return .list(args)
+        }, as: "coll.Slice")
         add(TemplateFunction("Dict", atLeast: 0) { args, _ in
+            try WorkLimits.checkNesting(of: args)
             var dict = MapValue()
             var index = 0
             while index < args.count {
-                let key = args[index].gomplateString
+                let key = try args[index].gomplateString()
                 dict[key] = index + 1 < args.count ? args[index + 1] : .string("")
                 index += 2
             }
@@ -27,7 +31,7 @@ extension FunctionTable {
 
     private mutating func addCollQueries() {
         add(TemplateFunction("Has", arguments: 2) { args, _ in
-            .bool(collHas(args[0], try TypedArgument.string(args[1])))
+            .bool(try collHas(args[0], try TypedArgument.string(args[1])))
         }, as: "coll.Has")
         add(TemplateFunction("Index", atLeast: 0) { args, _ in
             guard args.count >= 2 else {
@@ -45,17 +49,22 @@ extension FunctionTable {
 
     private mutating func addCollListFunctions() {
         add(TemplateFunction("Append", arguments: 2) { args, _ in
-            .list(try args[1].interfaceSlice() + [args[0]])
+            try WorkLimits.checkNesting(of: [args[0]])
+            return .list(try args[1].interfaceSlice() + [args[0]])
         }, as: "coll.Append", "append")
         add(TemplateFunction("Prepend", arguments: 2) { args, _ in
-            .list([args[0]] + (try args[1].interfaceSlice()))
+            try WorkLimits.checkNesting(of: [args[0]])
+            return .list([args[0]] + (try args[1].interfaceSlice()))
         }, as: "coll.Prepend", "prepend")
         add(TemplateFunction("Uniq", arguments: 1) { args, _ in
-            var unique: [Value] = []
-            for element in try args[0].interfaceSlice() where !unique.contains(where: { $0.goDeepEquals(element) }) {
-                unique.append(element)
-            }
-            return .list(unique)
+            let elements = try args[0].interfaceSlice()
+            return .list(try ValueWalk.run { walk in
+                var unique: [Value] = []
+                for element in elements where !(try unique.contains { try $0.goDeepEquals(element, walk: &walk) }) {
+                    unique.append(element)
+                }
+                return unique
+            })
         }, as: "coll.Uniq", "uniq")
         add(TemplateFunction("Reverse", arguments: 1) { args, _ in
             .list(try args[0].interfaceSlice().reversed())
@@ -64,7 +73,7 @@ extension FunctionTable {
             guard (1...2).contains(args.count) else {
                 throw FunctionError("wrong number of args: wanted 1 or 2, got \(args.count)")
             }
-            let key = args.count == 2 ? args[0].gomplateString : ""
+            let key = args.count == 2 ? (try args[0].gomplateString()) : ""
             return try collSort(args[args.count - 1], key: key)
         }, as: "coll.Sort", "sort")
         add(TemplateFunction("Flatten", atLeast: 0) { args, _ in
@@ -74,11 +83,12 @@ extension FunctionTable {
             var depth = -1
             if args.count == 2 {
                 guard let parsed = try? args[0].gomplateStrictInt() else {
-                    throw FunctionError("wrong depth type: must be int, got \(args[0].goTypeName) (\(goPrint(args[0])))")
+                    throw FunctionError("wrong depth type: must be int, got \(args[0].goTypeName) (\(goPrintForMessage(args[0])))")
                 }
                 depth = parsed
             }
-            return .list(try flatten(args[args.count - 1], depth: depth))
+            let list = args[args.count - 1]
+            return .list(try ValueWalk.run { walk in try flatten(list, depth: depth, walk: &walk) })
         }, as: "coll.Flatten", "flatten")
     }
 
@@ -96,8 +106,10 @@ extension FunctionTable {
         }, as: "coll.Values", "values")
         add(TemplateFunction("Merge", atLeast: 1) { args, _ in
             var merged = try TypedArgument.anyMap(args[0])
-            for source in args.dropFirst() {
-                merged = mergedMaps(defaults: try TypedArgument.anyMap(source), overrides: merged)
+            try ValueWalk.run { walk in
+                for source in args.dropFirst() {
+                    merged = try mergedMaps(defaults: try TypedArgument.anyMap(source), overrides: merged, walk: &walk)
+                }
             }
             return .map(merged)
         }, as: "coll.Merge", "merge")
@@ -110,7 +122,9 @@ extension FunctionTable {
             if let list = args[args.count - 1].goSliceElements {
                 var omitted = Array(args.dropLast())
                 if omitted.count == 1, let expanded = omitted[0].goSliceElements { omitted = expanded }
-                return .list(list.filter { element in !omitted.contains { $0.goDeepEquals(element) } })
+                return .list(try ValueWalk.run { walk in
+                    try list.filter { element in !(try omitted.contains { try $0.goDeepEquals(element, walk: &walk) }) }
+                })
             }
             let (map, keys) = try pickOmitArguments(args)
             return .map(MapValue(map.entries.filter { !keys.contains($0.key) }))
@@ -119,6 +133,7 @@ extension FunctionTable {
         // here the changed map is the result only.
         add(TemplateFunction("Set", arguments: 3) { args, _ in
             var map = try TypedArgument.anyMap(args[2])
+            try WorkLimits.checkNesting(of: [args[1]])
             map[try TypedArgument.string(args[0])] = args[1]
             return .map(map)
         }, as: "coll.Set", "set")
@@ -131,10 +146,12 @@ extension FunctionTable {
 }
 
 /// `coll.Has`: a map has the key, or a slice holds an element deeply equal to it.
-func collHas(_ container: Value, _ key: String) -> Bool {
+func collHas(_ container: Value, _ key: String) throws -> Bool {
     switch container {
     case .map(let map): return map[key] != nil
-    case .list, .bytes: return container.goSliceElements?.contains { $0.goDeepEquals(.string(key)) } ?? false
+    case .list, .bytes:
+        let elements = container.goSliceElements ?? []
+        return try ValueWalk.run { walk in try elements.contains { try $0.goDeepEquals(.string(key), walk: &walk) } }
     default: return false
     }
 }
@@ -247,13 +264,14 @@ private func sortsBefore(_ left: Value, _ right: Value, key: String) -> Bool {
     }
 }
 
-private func flatten(_ list: Value, depth: Int) throws -> [Value] {
+private func flatten(_ list: Value, depth: Int, walk: inout ValueWalk) throws -> [Value] {
     let elements = try list.interfaceSlice()
     if depth == 0 { return elements }
     var out: [Value] = []
     for element in elements {
+        try walk.visit()
         if element.goSliceElements != nil {
-            out += try flatten(element, depth: depth &- 1)
+            out += try flatten(element, depth: depth &- 1, walk: &walk)
         } else {
             out.append(element)
         }
@@ -262,12 +280,13 @@ private func flatten(_ list: Value, depth: Int) throws -> [Value] {
 }
 
 /// gomplate's `mergeValues`: `overrides` wins, and maps present on both sides merge deeply.
-private func mergedMaps(defaults: MapValue, overrides: MapValue) -> MapValue {
+private func mergedMaps(defaults: MapValue, overrides: MapValue, walk: inout ValueWalk) throws -> MapValue {
     var merged = defaults
     for (key, value) in overrides.entries {
+        try walk.visit()
         if case .map(let overrideMap) = value, overrideMap.elementType == .any,
            case .map(let defaultMap)? = merged[key], defaultMap.elementType == .any {
-            merged[key] = .map(mergedMaps(defaults: defaultMap, overrides: overrideMap))
+            merged[key] = .map(try mergedMaps(defaults: defaultMap, overrides: overrideMap, walk: &walk))
         } else {
             merged[key] = value
         }
@@ -286,7 +305,7 @@ private func pickOmitArguments(_ args: [Value]) throws -> (MapValue, Set<String>
     var names = Set<String>()
     for key in keys {
         guard case .string(let name) = key else {
-            throw FunctionError("wrong key type: must be string, got \(key.goTypeName) (\(goPrint(key)))")
+            throw FunctionError("wrong key type: must be string, got \(key.goTypeName) (\(goPrintForMessage(key)))")
         }
         names.insert(name)
     }

@@ -12,11 +12,13 @@ enum JQSubset {
         }
         let outputs: [Value]
         do {
-            outputs = try program.run(data)
+            outputs = try ValueWalk.run { walk in try program.run(data, &walk) }
         } catch let error as FunctionError {
             throw FunctionError("executing JQ failed: \(error.message)")
         }
-        return outputs.count == 1 ? outputs[0] : .list(outputs)
+        if outputs.count == 1 { return outputs[0] }
+        try WorkLimits.checkNesting(of: outputs)
+        return .list(outputs)
     }
 }
 
@@ -28,16 +30,24 @@ indirect enum JQExpression {
     case index(JQExpression, Int, optional: Bool)
     case iterate(JQExpression, optional: Bool)
 
-    func run(_ input: Value) throws -> [Value] {
+    /// The outputs for `input`; each one counts in `walk`, since `.[]` over a shared value can
+    /// yield more of them than memory holds.
+    func run(_ input: Value, _ walk: inout ValueWalk) throws -> [Value] {
+        let results = try outputs(input, &walk)
+        try walk.visit(nodes: results.count)
+        return results
+    }
+
+    private func outputs(_ input: Value, _ walk: inout ValueWalk) throws -> [Value] {
         switch self {
         case .identity:
             return [input]
         case let .pipe(first, second):
-            return try first.run(input).flatMap { try second.run($0) }
+            return try first.run(input, &walk).flatMap { try second.run($0, &walk) }
         case let .comma(first, second):
-            return try first.run(input) + second.run(input)
+            return try first.run(input, &walk) + second.run(input, &walk)
         case let .key(base, name, optional):
-            return try base.run(input).flatMap { value -> [Value] in
+            return try base.run(input, &walk).flatMap { value -> [Value] in
                 switch value {
                 case .null: return [.null]
                 case .map(let map): return [map[name] ?? .null]
@@ -47,7 +57,7 @@ indirect enum JQExpression {
                 }
             }
         case let .index(base, position, optional):
-            return try base.run(input).flatMap { value -> [Value] in
+            return try base.run(input, &walk).flatMap { value -> [Value] in
                 if value.isNull { return [.null] }
                 guard let elements = value.goSliceElements else {
                     if optional { return [] }
@@ -57,7 +67,7 @@ indirect enum JQExpression {
                 return [elements.indices.contains(resolved) ? elements[resolved] : .null]
             }
         case let .iterate(base, optional):
-            return try base.run(input).flatMap { value -> [Value] in
+            return try base.run(input, &walk).flatMap { value -> [Value] in
                 if let elements = value.goSliceElements { return elements }
                 if case .map(let map) = value { return map.sortedKeys.compactMap { map[$0] } }
                 if optional { return [] }
@@ -71,10 +81,10 @@ indirect enum JQExpression {
         switch value {
         case .null: return "null"
         case .bool(let b): return "boolean (\(b))"
-        case .int, .float: return "number (\(goPrint(value)))"
+        case .int, .float: return "number (\(goPrintForMessage(value)))"
         case .string(let s): return "string (\(goQuote(s)))"
-        case .list, .bytes: return "array (\(goPrint(value)))"
-        case .map: return "object (\(goPrint(value)))"
+        case .list, .bytes: return "array (\(goPrintForMessage(value)))"
+        case .map: return "object (\(goPrintForMessage(value)))"
         case .object(let o): return "object (\(o.goDescription))"
         }
     }

@@ -26,35 +26,35 @@ extension FunctionTable {
             .list(try args.map { .float(try $0.gomplateStrictFloat()) })
         }, as: "conv.ToFloat64s")
 
-        add(TemplateFunction("ToString", arguments: 1) { args, _ in .string(args[0].gomplateString) },
+        add(TemplateFunction("ToString", arguments: 1) { args, _ in .string(try args[0].gomplateString()) },
             as: "conv.ToString")
-        add(TemplateFunction("ToStrings", atLeast: 0) { args, _ in .list(args.map { .string($0.gomplateString) }) },
+        add(TemplateFunction("ToStrings", atLeast: 0) { args, _ in .list(try gomplateStrings(args).map(Value.string)) },
             as: "conv.ToStrings")
 
         add(TemplateFunction("Join", arguments: 2) { args, _ in
-            try .string(gomplateJoin(args[0], separator: args[1].gomplateString))
+            try .string(gomplateJoin(args[0], separator: try args[1].gomplateString()))
         }, as: "conv.Join", "join")
         add(TemplateFunction("Has", arguments: 2) { args, _ in .bool(gomplateHas(args[0], args[1])) },
             as: "conv.Has", "has")
 
         add(TemplateFunction("URL", arguments: 1) { args, _ in
-            .object(try GoURL(parsing: args[0].gomplateString))
+            .object(try GoURL(parsing: try args[0].gomplateString()))
         }, as: "conv.URL", "urlParse")
 
         // gomplate's parse functions ignore strconv's errors (conv.MustParse…).
         add(TemplateFunction("ParseInt", arguments: 3) { args, _ in
-            .int(goMustParseInt(args[0].gomplateString, base: args[1].gomplateInt, bitSize: args[2].gomplateInt))
+            .int(goMustParseInt(try args[0].gomplateString(), base: args[1].gomplateInt, bitSize: args[2].gomplateInt))
         }, as: "conv.ParseInt")
         add(TemplateFunction("ParseUint", arguments: 3) { args, _ in
-            uint64Value(goMustParseUint(args[0].gomplateString, base: args[1].gomplateInt, bitSize: args[2].gomplateInt))
+            uint64Value(goMustParseUint(try args[0].gomplateString(), base: args[1].gomplateInt, bitSize: args[2].gomplateInt))
         }, as: "conv.ParseUint")
         add(TemplateFunction("ParseFloat", arguments: 2) { args, _ in
-            let f = goMustParseFloat(args[0].gomplateString)
+            let f = goMustParseFloat(try args[0].gomplateString())
             // bitSize 32 rounds to float32 precision, as Go does.
             return .float(args[1].gomplateInt == 32 ? Double(Float(f)) : f)
         }, as: "conv.ParseFloat")
         add(TemplateFunction("Atoi", arguments: 1) { args, _ in
-            .int(goMustParseInt(args[0].gomplateString, base: 10, bitSize: 0))
+            .int(goMustParseInt(try args[0].gomplateString(), base: 10, bitSize: 0))
         }, as: "conv.Atoi")
     }
 }
@@ -69,11 +69,13 @@ func uint64Value(_ u: UInt64) -> Value {
 func gomplateJoin(_ input: Value, separator: String) throws -> String {
     let items: [String]
     switch input {
-    case .list(let list): items = list.map(\.gomplateString)
+    case .list(let list): items = try gomplateStrings(list)
     case .bytes(let bytes): items = bytes.map { String($0) }
     default:
         throw FunctionError("input to Join must be an array: expected an array or slice, but got a reflect.Value")
     }
+    let length = items.reduce(max(items.count - 1, 0) * separator.utf8.count) { $0 + $1.utf8.count }
+    try WorkLimits.checkString(bytes: length)
     return items.joined(separator: separator)
 }
 

@@ -4,13 +4,25 @@ import Foundation
 /// `interface{}` arguments.
 extension Value {
     /// gomplate's `conv.ToString`: nil as "nil", strings as they are, `String()` of objects,
-    /// `[]byte` as text, everything else as `fmt.Sprint`.
-    public var gomplateString: String {
+    /// `[]byte` as text, everything else as `fmt.Sprint` (which walks a list or map in a
+    /// `ValueWalk`, and so may fail).
+    public func gomplateString() throws -> String {
         switch self {
         case .string(let s): return s
         case .bytes(let b): return String(decoding: b, as: UTF8.self)
         case .null: return "nil"
-        default: return goPrint(self)
+        default: return try goPrint(self)
+        }
+    }
+
+    /// `gomplateString` of a value inside a walk that other values share.
+    func gomplateString(walk: inout ValueWalk) throws -> String {
+        switch self {
+        case .list, .map:
+            var out = ""
+            try goAppendPlain(self, to: &out, walk: &walk)
+            return out
+        default: return try gomplateString()
         }
     }
 
@@ -28,7 +40,7 @@ extension Value {
         case .float(let f): return goFloatToInt(f)
         case .bool(let b): return b ? 1 : 0
         case .string(let s): return try gomplateStringToInt(s)
-        default: throw FunctionError("could not convert \(goPrint(self)) to int64")
+        default: throw FunctionError("could not convert \(goPrintForMessage(self)) to int64")
         }
     }
 
@@ -44,7 +56,7 @@ extension Value {
         case .float(let f): return f
         case .bool(let b): return b ? 1 : 0
         case .string(let s): return try gomplateStringToFloat(s)
-        default: throw FunctionError("could not convert \(goPrint(self)) to float64")
+        default: throw FunctionError("could not convert \(goPrintForMessage(self)) to float64")
         }
     }
 
@@ -75,6 +87,20 @@ extension Value {
 }
 
 /// gomplate's `strToInt64`: commas removed, `strconv.ParseInt(s, 0, 64)`, else a truncated float.
+/// `gomplateString` of each of `values`, within one walk: the texts together may not pass
+/// the string limit, since they are joined into one (`conv.Join`, `data.ToCSV`).
+func gomplateStrings(_ values: [Value]) throws -> [String] {
+    try ValueWalk.run { walk in
+        var total = 0
+        return try values.map { value in
+            let text = try value.gomplateString(walk: &walk)
+            total += text.utf8.count
+            try walk.visit(producing: total)
+            return text
+        }
+    }
+}
+
 func gomplateStringToInt(_ text: String) throws -> Int {
     let s = text.contains(",") ? text.replacingOccurrences(of: ",", with: "") : text
     let (i, intFailure) = parseSigned(s, base: 0, bitSize: 64)

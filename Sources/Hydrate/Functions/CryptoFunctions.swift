@@ -8,10 +8,10 @@ extension FunctionTable {
         ]
         for (name, algorithm) in digests {
             add(TemplateFunction(name, arguments: 1) { args, _ in
-                .string(lowercaseHex(algorithm.hash(args[0].gomplateToBytes)))
+                .string(lowercaseHex(algorithm.hash(try args[0].gomplateToBytes())))
             }, as: "crypto.\(name)")
             add(TemplateFunction("\(name)Bytes", arguments: 1) { args, _ in
-                .bytes(algorithm.hash(args[0].gomplateToBytes))
+                .bytes(algorithm.hash(try args[0].gomplateToBytes()))
             }, as: "crypto.\(name)Bytes")
         }
 
@@ -41,8 +41,8 @@ extension FunctionTable {
             let length = try args[3].mathInt("keylen must be an integer")
             guard length >= 0 else { throw FunctionError("keylen must be a non-negative integer, got \(length)") }
             try checkPBKDF2Work(iterations: iterations, keyLength: length, algorithm: algorithm)
-            let salt = args[1].gomplateToBytes
-            let key = algorithm.pbkdf2(password: args[0].gomplateToBytes, salt: salt, iterations: iterations,
+            let salt = try args[1].gomplateToBytes()
+            let key = algorithm.pbkdf2(password: try args[0].gomplateToBytes(), salt: salt, iterations: iterations,
                                        keyLength: length)
             return .string("$pbkdf2-\(algorithm.mcfName)$\(iterations)$\(modularCryptBase64(salt))$\(modularCryptBase64(key))")
         }, as: "crypto.PBKDF2MCF")
@@ -104,7 +104,7 @@ private func aesArguments(_ args: [Value]) throws -> ([UInt8], [UInt8]) {
     guard [16, 24, 32].contains(keyBits / 8) else { throw FunctionError("crypto/aes: invalid key size \(keyBits / 8)") }
     var keyBytes = Array(key.utf8.prefix(keyBits / 8))
     keyBytes += [UInt8](repeating: 0, count: keyBits / 8 - keyBytes.count)
-    return (keyBytes, args[args.count - 1].gomplateToBytes)
+    return (keyBytes, try args[args.count - 1].gomplateToBytes())
 }
 
 private func pbkdf2Hex(password: Value, salt: Value, iterations: Value, keyLength: Value,
@@ -113,7 +113,7 @@ private func pbkdf2Hex(password: Value, salt: Value, iterations: Value, keyLengt
     let length = try keyLength.mathInt("keylen must be an integer")
     guard length >= 0 else { throw FunctionError("keylen must be a non-negative integer, got \(length)") }
     try checkPBKDF2Work(iterations: iterationCount, keyLength: length, algorithm: algorithm)
-    return lowercaseHex(algorithm.pbkdf2(password: password.gomplateToBytes, salt: salt.gomplateToBytes,
+    return lowercaseHex(algorithm.pbkdf2(password: try password.gomplateToBytes(), salt: try salt.gomplateToBytes(),
                                          iterations: iterationCount, keyLength: length))
 }
 

@@ -7,38 +7,38 @@ extension FunctionTable {
         // gomplate decodes JSON with its YAML decoder too, so both accept either syntax.
         add(TemplateFunction("JSON", arguments: 1) { args, _ in
             try wrapDecodeError("unable to unmarshal object") {
-                try decodeYAMLObject(args[0].gomplateString, sourceName: "json")
+                try decodeYAMLObject(try args[0].gomplateString(), sourceName: "json")
             }
         }, as: "data.JSON", "json")
         add(TemplateFunction("JSONArray", arguments: 1) { args, _ in
             try wrapDecodeError("unable to unmarshal array") {
-                try decodeYAMLArray(args[0].gomplateString, sourceName: "json")
+                try decodeYAMLArray(try args[0].gomplateString(), sourceName: "json")
             }
         }, as: "data.JSONArray", "jsonArray")
         add(TemplateFunction("YAML", arguments: 1) { args, _ in
-            try decodeYAMLObject(args[0].gomplateString, sourceName: "yaml")
+            try decodeYAMLObject(try args[0].gomplateString(), sourceName: "yaml")
         }, as: "data.YAML", "yaml")
         add(TemplateFunction("YAMLArray", arguments: 1) { args, _ in
-            try decodeYAMLArray(args[0].gomplateString, sourceName: "yaml")
+            try decodeYAMLArray(try args[0].gomplateString(), sourceName: "yaml")
         }, as: "data.YAMLArray", "yamlArray")
         add(TemplateFunction("TOML", arguments: 1) { args, _ in
-            try wrapDecodeError("unable to unmarshal object") { try decodeTOML(args[0].gomplateString) }
+            try wrapDecodeError("unable to unmarshal object") { try decodeTOML(try args[0].gomplateString()) }
         }, as: "data.TOML", "toml")
 
-        add(TemplateFunction("CSV", atLeast: 0) { args, _ in try gomplateCSV(args.map(\.gomplateString)) },
+        add(TemplateFunction("CSV", atLeast: 0) { args, _ in try gomplateCSV(args.map { try $0.gomplateString() }) },
             as: "data.CSV", "csv")
-        add(TemplateFunction("CSVByRow", atLeast: 0) { args, _ in try gomplateCSVByRow(args.map(\.gomplateString)) },
+        add(TemplateFunction("CSVByRow", atLeast: 0) { args, _ in try gomplateCSVByRow(args.map { try $0.gomplateString() }) },
             as: "data.CSVByRow", "csvByRow")
         add(TemplateFunction("CSVByColumn", atLeast: 0) { args, _ in
-            try gomplateCSVByColumn(args.map(\.gomplateString))
+            try gomplateCSVByColumn(args.map { try $0.gomplateString() })
         }, as: "data.CSVByColumn", "csvByColumn")
 
-        add(TemplateFunction("ToJSON", arguments: 1) { args, _ in .string(encodeJSON(args[0])) },
+        add(TemplateFunction("ToJSON", arguments: 1) { args, _ in .string(try encodeJSON(args[0])) },
             as: "data.ToJSON", "toJSON")
         add(TemplateFunction("ToJSONPretty", arguments: 2) { args, _ in
-            .string(encodeJSONPretty(args[1], indent: args[0].gomplateString))
+            .string(try encodeJSONPretty(args[1], indent: try args[0].gomplateString()))
         }, as: "data.ToJSONPretty", "toJSONPretty")
-        add(TemplateFunction("ToYAML", arguments: 1) { args, _ in .string(encodeYAML(args[0])) },
+        add(TemplateFunction("ToYAML", arguments: 1) { args, _ in .string(try encodeYAML(args[0])) },
             as: "data.ToYAML", "toYAML")
         add(TemplateFunction("ToTOML", arguments: 1) { args, _ in
             .string(try wrapDecodeError("unable to marshal") { try encodeTOML(args[0]) })

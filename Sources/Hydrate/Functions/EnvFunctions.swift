@@ -8,17 +8,17 @@ extension FunctionTable {
                 }
                 return text
             }
-            let value = gomplateGetenv(args[0].gomplateString, host: context.host)
+            let value = gomplateGetenv(try args[0].gomplateString(), host: context.host)
             if value.isEmpty, let fallback = defaults.first { return .string(fallback) }
             return .string(value)
         }, as: "env.Getenv", "getenv")
 
         add(TemplateFunction("ExpandEnv", arguments: 1) { args, context in
-            .string(goExpand(args[0].gomplateString) { gomplateGetenv($0, host: context.host) })
+            .string(goExpand(try args[0].gomplateString()) { gomplateGetenv($0, host: context.host) })
         }, as: "env.ExpandEnv")
 
         add(TemplateFunction("HasEnv", arguments: 1) { args, context in
-            .bool(context.host.environment[args[0].gomplateString] != nil)
+            .bool(context.host.environment[(try args[0].gomplateString())] != nil)
         }, as: "env.HasEnv")
 
         add(TemplateFunction("Env", arguments: 0) { _, context in

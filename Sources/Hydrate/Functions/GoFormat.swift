@@ -3,8 +3,30 @@ import Foundation
 // Go's fmt package for the dynamic types a template meets: `%v` printing (`goPrint`), `fmt.Sprint`,
 // `fmt.Sprintln` and `fmt.Sprintf` with Go's verbs, flags and error notation, byte for byte.
 
-/// `fmt.Sprint(v)` of one value, i.e. Go's `%v`.
-public func goPrint(_ value: Value) -> String {
+/// `fmt.Sprint(v)` of one value, i.e. Go's `%v`. Containers are walked within a `ValueWalk`.
+public func goPrint(_ value: Value) throws -> String {
+    if let scalar = scalarPrint(value) { return scalar }
+    return try ValueWalk.run { walk in
+        var out = ""
+        try goAppendPlain(value, to: &out, walk: &walk)
+        return out
+    }
+}
+
+/// `goPrint` for an error message: containers past a small walk are cut short with "...".
+func goPrintForMessage(_ value: Value) -> String {
+    if let scalar = scalarPrint(value) { return scalar }
+    var walk = ValueWalk.forMessage()
+    var out = ""
+    do {
+        try goAppendPlain(value, to: &out, walk: &walk)
+    } catch {
+        out += "..."
+    }
+    return out
+}
+
+private func scalarPrint(_ value: Value) -> String? {
     switch value {
     case .string(let s): return s
     case .int(let i): return String(i)
@@ -12,15 +34,13 @@ public func goPrint(_ value: Value) -> String {
     case .float(let f): return goFormatFloat(f, format: "g", precision: -1)
     case .null: return "<nil>"
     case .object(let o): return o.goDescription
-    default:
-        var out = ""
-        appendPlain(value, to: &out)
-        return out
+    case .bytes, .list, .map: return nil
     }
 }
 
 /// `%v` without flags, appended; the fast path for containers.
-private func appendPlain(_ value: Value, to out: inout String) {
+func goAppendPlain(_ value: Value, to out: inout String, walk: inout ValueWalk) throws {
+    try walk.visit(producing: out.utf8.count)
     switch value {
     case .null: out += "<nil>"
     case .bool(let b): out += b ? "true" : "false"
@@ -38,7 +58,7 @@ private func appendPlain(_ value: Value, to out: inout String) {
         out += "["
         for (index, item) in items.enumerated() {
             if index > 0 { out += " " }
-            appendPlain(item, to: &out)
+            try goAppendPlain(item, to: &out, walk: &walk)
         }
         out += "]"
     case .map(let map):
@@ -47,7 +67,7 @@ private func appendPlain(_ value: Value, to out: inout String) {
             if index > 0 { out += " " }
             out += key
             out += ":"
-            appendPlain(map.entries[key] ?? .null, to: &out)
+            try goAppendPlain(map.entries[key] ?? .null, to: &out, walk: &walk)
         }
         out += "]"
     case .object(let o): out += o.goDescription
@@ -55,30 +75,51 @@ private func appendPlain(_ value: Value, to out: inout String) {
 }
 
 /// `fmt.Sprint(args...)`: a space between operands when neither side is a string.
-public func goSprint(_ arguments: [Value]) -> String {
-    var out = ""
-    for (index, argument) in arguments.enumerated() {
-        if index > 0, !argument.isGoString, !arguments[index - 1].isGoString { out += " " }
-        appendPlain(argument, to: &out)
+public func goSprint(_ arguments: [Value]) throws -> String {
+    try ValueWalk.run { walk in
+        var out = ""
+        for (index, argument) in arguments.enumerated() {
+            if index > 0, !argument.isGoString, !arguments[index - 1].isGoString { out += " " }
+            try goAppendPlain(argument, to: &out, walk: &walk)
+        }
+        try walk.checkProduced(out.utf8.count)
+        return out
     }
-    return out
 }
 
 /// `fmt.Sprintln(args...)`: always spaces, then a newline.
-public func goSprintln(_ arguments: [Value]) -> String {
-    var out = ""
-    for (index, argument) in arguments.enumerated() {
-        if index > 0 { out += " " }
-        appendPlain(argument, to: &out)
+public func goSprintln(_ arguments: [Value]) throws -> String {
+    try ValueWalk.run { walk in
+        var out = ""
+        for (index, argument) in arguments.enumerated() {
+            if index > 0 { out += " " }
+            try goAppendPlain(argument, to: &out, walk: &walk)
+        }
+        out += "\n"
+        try walk.checkProduced(out.utf8.count)
+        return out
     }
-    out += "\n"
-    return out
 }
 
 /// `fmt.Sprintf(format, args...)`.
-public func goSprintf(_ format: String, _ arguments: [Value]) -> String {
-    var printer = GoPrinter()
-    printer.printf(Array(format.utf8), arguments)
+public func goSprintf(_ format: String, _ arguments: [Value]) throws -> String {
+    try ValueWalk.run { walk in
+        var printer = GoPrinter(walk: walk)
+        defer { walk = printer.walk }
+        try printer.printf(Array(format.utf8), arguments)
+        try printer.walk.checkProduced(printer.buffer.count)
+        return String(decoding: printer.buffer, as: UTF8.self)
+    }
+}
+
+/// `goSprintf` for an error message, cut short with "..." like `goPrintForMessage`.
+func goSprintfForMessage(_ format: String, _ arguments: [Value]) -> String {
+    var printer = GoPrinter(walk: .forMessage())
+    do {
+        try printer.printf(Array(format.utf8), arguments)
+    } catch {
+        printer.buffer.append(contentsOf: "...".utf8)
+    }
     return String(decoding: printer.buffer, as: UTF8.self)
 }
 
@@ -113,12 +154,16 @@ private struct FormatFlags {
 private struct GoPrinter {
     var buffer: [UInt8] = []
     var flags = FormatFlags()
+    var walk: ValueWalk
 
-    init() { buffer.reserveCapacity(64) }
+    init(walk: ValueWalk) {
+        self.walk = walk
+        buffer.reserveCapacity(64)
+    }
 
     // MARK: Printf driver
 
-    mutating func printf(_ format: [UInt8], _ arguments: [Value]) {
+    mutating func printf(_ format: [UInt8], _ arguments: [Value]) throws {
         let end = format.count
         var argNum = 0
         var afterIndex = false
@@ -225,7 +270,7 @@ private struct GoPrinter {
                     flags.plusV = flags.plus
                     flags.plus = false
                 }
-                printArgument(arguments[argNum], verb)
+                try printArgument(arguments[argNum], verb)
                 argNum += 1
             }
         }
@@ -240,7 +285,7 @@ private struct GoPrinter {
                 } else {
                     buffer.append(contentsOf: argument.goTypeName.utf8)
                     buffer.append(UInt8(ascii: "="))
-                    printArgument(argument, "v")
+                    try printArgument(argument, "v")
                 }
             }
             buffer.append(UInt8(ascii: ")"))
@@ -311,11 +356,12 @@ private struct GoPrinter {
 
     // MARK: Operands
 
-    mutating func printArgument(_ argument: Value, _ verb: UnicodeScalar) {
+    mutating func printArgument(_ argument: Value, _ verb: UnicodeScalar) throws {
+        try walk.checkProduced(buffer.count)
         if case .null = argument {
             switch verb {
             case "T", "v": padString("<nil>")
-            default: badVerb(verb, argument)
+            default: try badVerb(verb, argument)
             }
             return
         }
@@ -323,10 +369,11 @@ private struct GoPrinter {
             formatString(argument.goTypeName)
             return
         }
-        printValue(argument, verb)
+        try printValue(argument, verb)
     }
 
-    private mutating func printValue(_ value: Value, _ verb: UnicodeScalar) {
+    private mutating func printValue(_ value: Value, _ verb: UnicodeScalar) throws {
+        try walk.visit(producing: buffer.count)
         switch value {
         case .null:
             // A nil element of a container: `[]interface{}` holds a nil interface.
@@ -335,24 +382,24 @@ private struct GoPrinter {
             } else {
                 buffer.append(contentsOf: "<nil>".utf8)
             }
-        case .bool(let b): formatBool(b, verb, value)
-        case .int(let n): formatInteger(n, verb, value)
-        case .float(let f): formatFloatVerb(f, verb, value)
-        case .string(let s): formatStringVerb(s, verb, value)
-        case .bytes(let bytes): formatBytes(bytes, verb, value)
+        case .bool(let b): try formatBool(b, verb, value)
+        case .int(let n): try formatInteger(n, verb, value)
+        case .float(let f): try formatFloatVerb(f, verb, value)
+        case .string(let s): try formatStringVerb(s, verb, value)
+        case .bytes(let bytes): try formatBytes(bytes, verb, value)
         case .list(let items):
             if flags.sharpV {
                 buffer.append(contentsOf: "[]interface {}{".utf8)
                 for (index, item) in items.enumerated() {
                     if index > 0 { buffer.append(contentsOf: ", ".utf8) }
-                    printValue(item, verb)
+                    try printValue(item, verb)
                 }
                 buffer.append(UInt8(ascii: "}"))
             } else {
                 buffer.append(UInt8(ascii: "["))
                 for (index, item) in items.enumerated() {
                     if index > 0 { buffer.append(UInt8(ascii: " ")) }
-                    printValue(item, verb)
+                    try printValue(item, verb)
                 }
                 buffer.append(UInt8(ascii: "]"))
             }
@@ -367,9 +414,9 @@ private struct GoPrinter {
                 if index > 0 {
                     if flags.sharpV { buffer.append(contentsOf: ", ".utf8) } else { buffer.append(UInt8(ascii: " ")) }
                 }
-                formatStringVerb(key, verb, .string(key))
+                try formatStringVerb(key, verb, .string(key))
                 buffer.append(UInt8(ascii: ":"))
-                printValue(map.entries[key] ?? .null, verb)
+                try printValue(map.entries[key] ?? .null, verb)
             }
             buffer.append(UInt8(ascii: flags.sharpV ? "}" : "]"))
         case .object(let object):
@@ -379,15 +426,15 @@ private struct GoPrinter {
                 if flags.sharpV {
                     formatQuoted(object.goDescription)
                 } else {
-                    formatStringVerb(object.goDescription, verb, value)
+                    try formatStringVerb(object.goDescription, verb, value)
                 }
-            default: badVerb(verb, value)
+            default: try badVerb(verb, value)
             }
         }
     }
 
     /// `%!verb(type=value)`, printed with the current flags like Go does.
-    private mutating func badVerb(_ verb: UnicodeScalar, _ value: Value) {
+    private mutating func badVerb(_ verb: UnicodeScalar, _ value: Value) throws {
         buffer.append(contentsOf: "%!".utf8)
         appendScalar(verb)
         buffer.append(UInt8(ascii: "("))
@@ -397,7 +444,7 @@ private struct GoPrinter {
             buffer.append(contentsOf: value.goTypeName.utf8)
             buffer.append(UInt8(ascii: "="))
             let saved = flags
-            printArgument(value, "v")
+            try printArgument(value, "v")
             flags = saved
         }
         buffer.append(UInt8(ascii: ")"))
@@ -453,16 +500,16 @@ private struct GoPrinter {
 
     // MARK: Booleans
 
-    private mutating func formatBool(_ b: Bool, _ verb: UnicodeScalar, _ value: Value) {
+    private mutating func formatBool(_ b: Bool, _ verb: UnicodeScalar, _ value: Value) throws {
         switch verb {
         case "t", "v": padString(b ? "true" : "false")
-        default: badVerb(verb, value)
+        default: try badVerb(verb, value)
         }
     }
 
     // MARK: Integers
 
-    private mutating func formatInteger(_ n: Int, _ verb: UnicodeScalar, _ value: Value) {
+    private mutating func formatInteger(_ n: Int, _ verb: UnicodeScalar, _ value: Value) throws {
         let magnitude = n.magnitude
         let negative = n < 0
         switch verb {
@@ -474,7 +521,7 @@ private struct GoPrinter {
         case "c": pad(Array(String(goRune(n)).utf8))
         case "q": pad(Array(goQuoteRune(goRune(n), asciiOnly: flags.plus).utf8))
         case "U": formatUnicode(n)
-        default: badVerb(verb, value)
+        default: try badVerb(verb, value)
         }
     }
 
@@ -557,14 +604,14 @@ private struct GoPrinter {
 
     // MARK: Floats
 
-    private mutating func formatFloatVerb(_ f: Double, _ verb: UnicodeScalar, _ value: Value) {
+    private mutating func formatFloatVerb(_ f: Double, _ verb: UnicodeScalar, _ value: Value) throws {
         switch verb {
         case "v": formatFloat(f, verb: "g", defaultPrecision: -1)
         case "g", "G": formatFloat(f, verb: Character(verb), defaultPrecision: -1)
         case "f", "F": formatFloat(f, verb: "f", defaultPrecision: 6)
         case "e", "E": formatFloat(f, verb: Character(verb), defaultPrecision: 6)
         case "x", "X", "b": formatFloat(f, verb: Character(verb), defaultPrecision: -1)
-        default: badVerb(verb, value)
+        default: try badVerb(verb, value)
         }
     }
 
@@ -642,7 +689,7 @@ private struct GoPrinter {
 
     // MARK: Strings
 
-    private mutating func formatStringVerb(_ s: String, _ verb: UnicodeScalar, _ value: Value) {
+    private mutating func formatStringVerb(_ s: String, _ verb: UnicodeScalar, _ value: Value) throws {
         switch verb {
         case "v":
             if flags.sharpV { formatQuoted(s) } else { formatString(s) }
@@ -650,7 +697,7 @@ private struct GoPrinter {
         case "x": formatHex(Array(s.utf8), digits: lowerHexDigits)
         case "X": formatHex(Array(s.utf8), digits: upperHexDigits)
         case "q": formatQuoted(s)
-        default: badVerb(verb, value)
+        default: try badVerb(verb, value)
         }
     }
 
@@ -710,7 +757,7 @@ private struct GoPrinter {
 
     // MARK: Byte slices
 
-    private mutating func formatBytes(_ bytes: [UInt8], _ verb: UnicodeScalar, _ value: Value) {
+    private mutating func formatBytes(_ bytes: [UInt8], _ verb: UnicodeScalar, _ value: Value) throws {
         switch verb {
         case "v", "d":
             if flags.sharpV {
@@ -739,7 +786,7 @@ private struct GoPrinter {
             for (index, byte) in bytes.enumerated() {
                 if index > 0 { buffer.append(UInt8(ascii: " ")) }
                 switch verb {
-                case "b", "o", "O", "x", "X", "c", "q", "U": formatInteger(Int(byte), verb, .int(Int(byte)))
+                case "b", "o", "O", "x", "X", "c", "q", "U": try formatInteger(Int(byte), verb, .int(Int(byte)))
                 default: badUint8Verb(verb, byte)
                 }
             }

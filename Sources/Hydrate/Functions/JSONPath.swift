@@ -12,12 +12,16 @@ enum JSONPath {
         }
         var results: [[Value]] = []
         do {
-            for node in root { results.append(try JSONPathEvaluator.walk([data], node)) }
+            try ValueWalk.run { walk in
+                for node in root { results.append(try JSONPathEvaluator.walk([data], node, &walk)) }
+            }
         } catch let error as FunctionError {
             throw FunctionError("executing JSONPath failed: \(error.message)")
         }
         if results.count == 1, results[0].count == 1 { return results[0][0] }
-        return .list(results.joined().filter { !$0.isNull })
+        let found = results.joined().filter { !$0.isNull }
+        try WorkLimits.checkNesting(of: found)
+        return .list(found)
     }
 }
 
@@ -364,26 +368,37 @@ struct JSONPathParser {
 
 /// client-go's jsonpath evaluation over template values.
 enum JSONPathEvaluator {
-    static func walk(_ input: [Value], _ node: JSONPathNode) throws -> [Value] {
+    /// The values `node` selects from `input`; each one counts in `walk`, since a shared value
+    /// may hold more of them than memory.
+    static func walk(_ input: [Value], _ node: JSONPathNode, _ walk: inout ValueWalk) throws -> [Value] {
+        let results = try select(input, node, &walk)
+        try walk.visit(nodes: results.count)
+        return results
+    }
+
+    private static func select(_ input: [Value], _ node: JSONPathNode, _ walk: inout ValueWalk) throws -> [Value] {
         switch node {
-        case .list(let list): return try evaluate(input, list)
+        case .list(let list): return try evaluate(input, list, &walk)
         case .text(let text): return [.string(text)]
         case .field(let name): return try field(input, name)
         case .array(let bounds): return try array(input, bounds)
-        case let .filter(left, right, op): return try filter(input, left: left, right: right, operator: op)
+        case let .filter(left, right, op): return try filter(input, left: left, right: right, operator: op, &walk)
         case .int(let i): return input.map { _ in .int(i) }
         case .float(let f): return input.map { _ in .float(f) }
         case .bool(let b): return input.map { _ in .bool(b) }
         case .wildcard: return input.flatMap(children)
-        case .recursive: return recursive(input)
-        case .union(let lists): return try lists.flatMap { try evaluate(input, $0) }
+        case .recursive: return try recursive(input, &walk)
+        case .union(let lists):
+            var results: [Value] = []
+            for list in lists { results += try evaluate(input, list, &walk) }
+            return results
         case .identifier(let name): throw FunctionError("unrecognized identifier \(name)")
         }
     }
 
-    private static func evaluate(_ input: [Value], _ list: JSONPathList) throws -> [Value] {
+    private static func evaluate(_ input: [Value], _ list: JSONPathList, _ walk: inout ValueWalk) throws -> [Value] {
         var current = input
-        for node in list.nodes { current = try walk(current, node) }
+        for node in list.nodes { current = try self.walk(current, node, &walk) }
         return current
     }
 
@@ -445,29 +460,30 @@ enum JSONPathEvaluator {
         }
     }
 
-    private static func recursive(_ input: [Value]) -> [Value] {
+    private static func recursive(_ input: [Value], _ walk: inout ValueWalk) throws -> [Value] {
         var results: [Value] = []
         for value in input where !value.isNull {
+            try walk.visit()
             let inner = children(value)
             if !inner.isEmpty {
                 results.append(value)
-                results += recursive(inner)
+                results += try recursive(inner, &walk)
             }
         }
         return results
     }
 
     private static func filter(_ input: [Value], left: JSONPathList, right: JSONPathList,
-                               operator op: String) throws -> [Value] {
+                               operator op: String, _ walk: inout ValueWalk) throws -> [Value] {
         var results: [Value] = []
         for value in input {
             guard let elements = value.goSliceElements else {
-                throw FunctionError("\(goPrint(value)) is not array or slice and cannot be filtered")
+                throw FunctionError("\(goPrintForMessage(value)) is not array or slice and cannot be filtered")
             }
             for element in elements {
                 let lefts: [Value]
                 do {
-                    lefts = try evaluate([element], left)
+                    lefts = try evaluate([element], left, &walk)
                 } catch {
                     if op == "exists" { continue }
                     throw error
@@ -478,7 +494,7 @@ enum JSONPathEvaluator {
                 }
                 if lefts.isEmpty { continue }
                 if lefts.count > 1 { throw FunctionError("can only compare one element at a time") }
-                let rights = try evaluate([element], right)
+                let rights = try evaluate([element], right, &walk)
                 if rights.isEmpty { continue }
                 if rights.count > 1 { throw FunctionError("can only compare one element at a time") }
                 if try compare(lefts[0], op, rights[0]) { results.append(element) }

@@ -22,7 +22,7 @@ extension FunctionTable {
                 return .string(try randomString(count: count, from: defaultRandomSet))
             case 2:
                 // An empty pattern means the default set, as with no pattern.
-                let pattern = args[1].gomplateString
+                let pattern = try args[1].gomplateString()
                 let candidates = pattern.isEmpty ? defaultRandomSet : try scalarsMatching(pattern)
                 return .string(try randomString(count: count, from: candidates))
             case 3:
@@ -86,10 +86,10 @@ extension FunctionTable {
         add(TemplateFunction("Nil", arguments: 0) { _, _ in .string(UUIDValue(bytes: Array(repeating: 0, count: 16)).description) },
             as: "uuid.Nil")
         add(TemplateFunction("IsValid", arguments: 1) { args, _ in
-            .bool((try? UUIDValue(parsing: args[0].gomplateString)) != nil)
+            .bool((try? UUIDValue(parsing: try args[0].gomplateString())) != nil)
         }, as: "uuid.IsValid")
         add(TemplateFunction("Parse", arguments: 1) { args, _ in
-            .object(try UUIDValue(parsing: args[0].gomplateString))
+            .object(try UUIDValue(parsing: try args[0].gomplateString()))
         }, as: "uuid.Parse")
     }
 }

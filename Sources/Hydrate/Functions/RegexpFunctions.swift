@@ -4,8 +4,8 @@ import Foundation
 extension FunctionTable {
     mutating func addRegexpFunctions() {
         add(TemplateFunction("Find", arguments: 2) { args, _ in
-            let regexp = try GoRegexp.compiled(args[0].gomplateString)
-            let input = args[1].gomplateString
+            let regexp = try GoRegexp.compiled(try args[0].gomplateString())
+            let input = try args[1].gomplateString()
             return .string(regexp.matches(in: input, limit: 1).first.map { String(input[$0.range]) } ?? "")
         }, as: "regexp.Find")
         add(TemplateFunction("FindAll", atLeast: 0) { args, _ in
@@ -15,26 +15,26 @@ extension FunctionTable {
             case 3: limit = args[1].gomplateInt
             default: throw FunctionError("wrong number of args: want 2 or 3, got \(args.count)")
             }
-            let regexp = try GoRegexp.compiled(args[0].gomplateString)
-            let input = args[args.count - 1].gomplateString
+            let regexp = try GoRegexp.compiled(try args[0].gomplateString())
+            let input = try args[args.count - 1].gomplateString()
             return .list(regexp.matches(in: input, limit: limit).map { .string(String(input[$0.range])) })
         }, as: "regexp.FindAll")
         add(TemplateFunction("Match", arguments: 2) { args, _ in
-            let regexp = try GoRegexp.compiled(args[0].gomplateString, context: "error compiling expression")
-            return .bool(regexp.isMatch(args[1].gomplateString))
+            let regexp = try GoRegexp.compiled(try args[0].gomplateString(), context: "error compiling expression")
+            return .bool(regexp.isMatch(try args[1].gomplateString()))
         }, as: "regexp.Match")
         add(TemplateFunction("QuoteMeta", arguments: 1) { args, _ in
-            .string(GoRegexp.quoteMeta(args[0].gomplateString))
+            .string(GoRegexp.quoteMeta(try args[0].gomplateString()))
         }, as: "regexp.QuoteMeta")
         add(TemplateFunction("Replace", arguments: 3) { args, _ in
-            let regexp = try GoRegexp.compiled(args[0].gomplateString, context: "error compiling expression")
-            let template = args[1].gomplateString
-            return .string(regexp.replaceAll(in: args[2].gomplateString, groups: true) { regexp.expand(template, $0, in: $1) })
+            let regexp = try GoRegexp.compiled(try args[0].gomplateString(), context: "error compiling expression")
+            let template = try args[1].gomplateString()
+            return .string(regexp.replaceAll(in: try args[2].gomplateString(), groups: true) { regexp.expand(template, $0, in: $1) })
         }, as: "regexp.Replace")
         add(TemplateFunction("ReplaceLiteral", arguments: 3) { args, _ in
-            let regexp = try GoRegexp.compiled(args[0].gomplateString, context: "error compiling expression")
-            let replacement = args[1].gomplateString
-            return .string(regexp.replaceAll(in: args[2].gomplateString, groups: false) { _, _ in replacement })
+            let regexp = try GoRegexp.compiled(try args[0].gomplateString(), context: "error compiling expression")
+            let replacement = try args[1].gomplateString()
+            return .string(regexp.replaceAll(in: try args[2].gomplateString(), groups: false) { _, _ in replacement })
         }, as: "regexp.ReplaceLiteral")
         add(TemplateFunction("Split", atLeast: 0) { args, _ in
             let limit: Int
@@ -43,9 +43,9 @@ extension FunctionTable {
             case 3: limit = args[1].gomplateInt
             default: throw FunctionError("wrong number of args: want 2 or 3, got \(args.count)")
             }
-            let pattern = args[0].gomplateString
+            let pattern = try args[0].gomplateString()
             let regexp = try GoRegexp.compiled(pattern)
-            let pieces = regexp.split(args[args.count - 1].gomplateString, limit: limit, patternIsEmpty: pattern.isEmpty)
+            let pieces = regexp.split(try args[args.count - 1].gomplateString(), limit: limit, patternIsEmpty: pattern.isEmpty)
             return .list(pieces.map(Value.string))
         }, as: "regexp.Split")
     }

@@ -39,16 +39,16 @@ extension FunctionTable {
 
     private mutating func addStringTests() {
         add(TemplateFunction("Contains", arguments: 2) { args, _ in
-            .bool(GoStrings.contains(args[1].gomplateString, try TypedArgument.string(args[0])))
+            .bool(GoStrings.contains(try args[1].gomplateString(), try TypedArgument.string(args[0])))
         }, as: "strings.Contains")
         add(TemplateFunction("HasPrefix", arguments: 2) { args, _ in
-            .bool(GoStrings.hasPrefix(args[1].gomplateString, try TypedArgument.string(args[0])))
+            .bool(GoStrings.hasPrefix(try args[1].gomplateString(), try TypedArgument.string(args[0])))
         }, as: "strings.HasPrefix")
         add(TemplateFunction("HasSuffix", arguments: 2) { args, _ in
-            .bool(GoStrings.hasSuffix(args[1].gomplateString, try TypedArgument.string(args[0])))
+            .bool(GoStrings.hasSuffix(try args[1].gomplateString(), try TypedArgument.string(args[0])))
         }, as: "strings.HasSuffix")
         add(TemplateFunction("RuneCount", atLeast: 0) { args, _ in
-            .int(args.reduce(0) { $0 + $1.gomplateString.unicodeScalars.count })
+            .int(try gomplateStrings(args).reduce(0) { $0 + $1.unicodeScalars.count })
         }, as: "strings.RuneCount")
     }
 
@@ -56,7 +56,7 @@ extension FunctionTable {
         add(TemplateFunction("ReplaceAll", arguments: 3) { args, _ in
             let old = try TypedArgument.string(args[0])
             let new = try TypedArgument.string(args[1])
-            let text = args[2].gomplateString
+            let text = try args[2].gomplateString()
             if new.utf8.count > old.utf8.count {
                 let growth = WorkLimits.product(GoStrings.count(text, old), new.utf8.count - old.utf8.count)
                 try WorkLimits.checkString(bytes: WorkLimits.sum(growth, text.utf8.count))
@@ -65,7 +65,7 @@ extension FunctionTable {
         }, as: "strings.ReplaceAll", "replaceAll")
         add(TemplateFunction("Repeat", arguments: 2) { args, _ in
             let count = try TypedArgument.int(args[0])
-            let text = args[1].gomplateString
+            let text = try args[1].gomplateString()
             if count < 0 { throw FunctionError("negative count \(count)") }
             guard let total = WorkLimits.product(text.utf8.count, count) else {
                 throw FunctionError("count \(count) too long: causes overflow")
@@ -76,12 +76,12 @@ extension FunctionTable {
         }, as: "strings.Repeat")
         add(TemplateFunction("Split", arguments: 2) { args, _ in
             let separator = try TypedArgument.string(args[0])
-            return .list(GoStrings.split(args[1].gomplateString, separator: separator).map(Value.string))
+            return .list(GoStrings.split(try args[1].gomplateString(), separator: separator).map(Value.string))
         }, as: "strings.Split")
         add(TemplateFunction("SplitN", arguments: 3) { args, _ in
             let separator = try TypedArgument.string(args[0])
             let limit = try TypedArgument.int(args[1])
-            return .list(GoStrings.split(args[2].gomplateString, separator: separator, limit: limit).map(Value.string))
+            return .list(GoStrings.split(try args[2].gomplateString(), separator: separator, limit: limit).map(Value.string))
         }, as: "strings.SplitN")
         add(TemplateFunction("SkipLines", arguments: 2) { args, _ in
             let skip = try TypedArgument.int(args[0])
@@ -93,32 +93,32 @@ extension FunctionTable {
             return .string(skip >= lines.count ? "" : lines[skip])
         }, as: "strings.SkipLines")
         add(TemplateFunction("Trim", arguments: 2) { args, _ in
-            .string(GoStrings.trim(args[1].gomplateString, cutset: try TypedArgument.string(args[0])))
+            .string(GoStrings.trim(try args[1].gomplateString(), cutset: try TypedArgument.string(args[0])))
         }, as: "strings.Trim")
         add(TemplateFunction("TrimLeft", arguments: 2) { args, _ in
-            .string(GoStrings.trim(args[1].gomplateString, cutset: try TypedArgument.string(args[0]), right: false))
+            .string(GoStrings.trim(try args[1].gomplateString(), cutset: try TypedArgument.string(args[0]), right: false))
         }, as: "strings.TrimLeft")
         add(TemplateFunction("TrimRight", arguments: 2) { args, _ in
-            .string(GoStrings.trim(args[1].gomplateString, cutset: try TypedArgument.string(args[0]), left: false))
+            .string(GoStrings.trim(try args[1].gomplateString(), cutset: try TypedArgument.string(args[0]), left: false))
         }, as: "strings.TrimRight")
         add(TemplateFunction("TrimPrefix", arguments: 2) { args, _ in
             let prefix = try TypedArgument.string(args[0])
-            let text = args[1].gomplateString
+            let text = try args[1].gomplateString()
             guard GoStrings.hasPrefix(text, prefix) else { return .string(text) }
             return .string(String(decoding: text.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))
         }, as: "strings.TrimPrefix")
         add(TemplateFunction("TrimSuffix", arguments: 2) { args, _ in
             let suffix = try TypedArgument.string(args[0])
-            let text = args[1].gomplateString
+            let text = try args[1].gomplateString()
             guard GoStrings.hasSuffix(text, suffix) else { return .string(text) }
             return .string(String(decoding: text.utf8.dropLast(suffix.utf8.count), as: UTF8.self))
         }, as: "strings.TrimSuffix")
         add(TemplateFunction("TrimSpace", arguments: 1) { args, _ in
-            .string(GoStrings.trimSpace(args[0].gomplateString))
+            .string(GoStrings.trimSpace(try args[0].gomplateString()))
         }, as: "strings.TrimSpace", "trimSpace")
         add(TemplateFunction("Trunc", arguments: 2) { args, _ in
             let length = try TypedArgument.int(args[0])
-            let text = args[1].gomplateString
+            let text = try args[1].gomplateString()
             if length < 0 || text.utf8.count <= length { return .string(text) }
             return .string(GoStrings.slice(text, 0, length))
         }, as: "strings.Trunc")
@@ -126,48 +126,48 @@ extension FunctionTable {
             guard case .list(let list) = args[0] else {
                 throw FunctionError("wrong type for value; expected []string; got \(args[0].goTypeName)")
             }
-            return .list(list.map(\.gomplateString).sorted(by: goStringLess).map(Value.string))
+            return .list(try gomplateStrings(list).sorted(by: goStringLess).map(Value.string))
         }, as: "strings.Sort")
     }
 
     private mutating func addStringCasing() {
         add(TemplateFunction("Title", arguments: 1) { args, _ in
-            .string(TextCases.title(args[0].gomplateString, lowerRest: false))
+            .string(TextCases.title(try args[0].gomplateString(), lowerRest: false))
         }, as: "strings.Title", "title")
         add(TemplateFunction("ToUpper", arguments: 1) { args, _ in
-            .string(TextCases.upper(args[0].gomplateString))
+            .string(TextCases.upper(try args[0].gomplateString()))
         }, as: "strings.ToUpper", "toUpper")
         add(TemplateFunction("ToLower", arguments: 1) { args, _ in
-            .string(TextCases.lower(args[0].gomplateString))
+            .string(TextCases.lower(try args[0].gomplateString()))
         }, as: "strings.ToLower", "toLower")
         add(TemplateFunction("CamelCase", arguments: 1) { args, _ in
-            .string(try GomplateCase.camel(args[0].gomplateString))
+            .string(try GomplateCase.camel(try args[0].gomplateString()))
         }, as: "strings.CamelCase")
         add(TemplateFunction("SnakeCase", arguments: 1) { args, _ in
-            .string(try GomplateCase.snake(args[0].gomplateString))
+            .string(try GomplateCase.snake(try args[0].gomplateString()))
         }, as: "strings.SnakeCase")
         add(TemplateFunction("KebabCase", arguments: 1) { args, _ in
-            .string(try GomplateCase.kebab(args[0].gomplateString))
+            .string(try GomplateCase.kebab(try args[0].gomplateString()))
         }, as: "strings.KebabCase")
         add(TemplateFunction("Slug", arguments: 1) { args, _ in
-            .string(Slug.make(args[0].gomplateString))
+            .string(Slug.make(try args[0].gomplateString()))
         }, as: "strings.Slug")
     }
 
     private mutating func addStringQuoting() {
         add(TemplateFunction("Quote", arguments: 1) { args, _ in
-            .string(goQuote(args[0].gomplateString))
+            .string(goQuote(try args[0].gomplateString()))
         }, as: "strings.Quote", "quote")
         add(TemplateFunction("Squote", arguments: 1) { args, _ in
-            .string("'" + GoStrings.replaceAll(args[0].gomplateString, "'", with: "''") + "'")
+            .string("'" + GoStrings.replaceAll(try args[0].gomplateString(), "'", with: "''") + "'")
         }, as: "strings.Squote", "squote")
         // gomplate quotes a slice element by element; it means to quote each element's text (for
         // `[]any` it actually prints `<interface {} Value>`, a bug this does not copy).
         add(TemplateFunction("ShellQuote", arguments: 1) { args, _ in
             if let elements = args[0].goSliceElements {
-                return .string(elements.map { shellQuoted($0.gomplateString) }.joined(separator: " "))
+                return .string(try gomplateStrings(elements).map(shellQuoted).joined(separator: " "))
             }
-            return .string(shellQuoted(args[0].gomplateString))
+            return .string(shellQuoted(try args[0].gomplateString()))
         }, as: "strings.ShellQuote", "shellQuote")
     }
 
@@ -180,7 +180,7 @@ extension FunctionTable {
             case 3: (offset, width) = (try convertedInt(args[0], "offset"), try convertedInt(args[1], "width"))
             default: throw FunctionError("abbrev requires a 'width' and 'input' argument")
             }
-            let text = args[args.count - 1].gomplateString
+            let text = try args[args.count - 1].gomplateString()
             if text.utf8.count <= width { return .string(text) }
             return .string(try abbreviate(text, offset: offset, maxWidth: width))
         }, as: "strings.Abbrev")
@@ -204,7 +204,7 @@ extension FunctionTable {
             default:
                 break
             }
-            return .string(try indented(args[args.count - 1].gomplateString, width: width, indent: indent))
+            return .string(try indented(try args[args.count - 1].gomplateString(), width: width, indent: indent))
         }, as: "strings.Indent", "indent")
         add(TemplateFunction("WordWrap", atLeast: 0) { args, _ in
             guard (1...3).contains(args.count) else {
@@ -216,9 +216,9 @@ extension FunctionTable {
                 if case .string(let s) = args[0] { lineBreak = s } else { width = try wrapWidth(args[0]) }
             } else if args.count == 3 {
                 width = try wrapWidth(args[0])
-                lineBreak = args[1].gomplateString
+                lineBreak = try args[1].gomplateString()
             }
-            return .string(try wordWrapped(args[args.count - 1].gomplateString,
+            return .string(try wordWrapped(try args[args.count - 1].gomplateString(),
                                        width: width == 0 ? 80 : width, lineBreak: lineBreak.isEmpty ? "\n" : lineBreak))
         }, as: "strings.WordWrap")
     }

@@ -145,8 +145,10 @@ enum GoStrings {
 }
 
 extension Value {
-    /// `reflect.DeepEqual` on template values: same Go type and same contents.
-    func goDeepEquals(_ other: Value) -> Bool {
+    /// `reflect.DeepEqual` on template values: same Go type and same contents. Each pair of
+    /// nodes compared counts in `walk`.
+    func goDeepEquals(_ other: Value, walk: inout ValueWalk) throws -> Bool {
+        try walk.visit()
         switch (self, other) {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
@@ -155,10 +157,15 @@ extension Value {
         case let (.string(a), .string(b)): return a.utf8.elementsEqual(b.utf8)
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.list(a), .list(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.goDeepEquals($1) }
+            guard a.count == b.count else { return false }
+            for (left, right) in zip(a, b) where !(try left.goDeepEquals(right, walk: &walk)) { return false }
+            return true
         case let (.map(a), .map(b)):
             guard a.elementType == b.elementType, a.entries.count == b.entries.count else { return false }
-            return a.entries.allSatisfy { key, value in b.entries[key].map { value.goDeepEquals($0) } ?? false }
+            for (key, value) in a.entries {
+                guard let counterpart = b.entries[key], try value.goDeepEquals(counterpart, walk: &walk) else { return false }
+            }
+            return true
         case let (.object(a), .object(b)):
             return a.goTypeName == b.goTypeName && a.goDescription == b.goDescription
         default: return false

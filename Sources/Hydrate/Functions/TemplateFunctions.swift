@@ -4,7 +4,7 @@ extension FunctionTable {
     mutating func addTemplateFunctions() {
         add(TemplateFunction("Exec", atLeast: 1, atMost: 2) { arguments, context in
             let data = arguments.count == 2 ? arguments[1] : context.rootData
-            return .string(try context.executeNamedTemplate(arguments[0].gomplateString, data: data))
+            return .string(try context.executeNamedTemplate(try arguments[0].gomplateString(), data: data))
         }, as: "tmpl.Exec")
         add(TemplateFunction("Inline", atLeast: 1) { arguments, context in
             var name = "<inline>"
@@ -12,18 +12,18 @@ extension FunctionTable {
             var data = context.rootData
             switch arguments.count {
             case 1:
-                text = arguments[0].gomplateString
+                text = try arguments[0].gomplateString()
             case 2:
                 if case .string(let second) = arguments[1] {
-                    name = arguments[0].gomplateString
+                    name = try arguments[0].gomplateString()
                     text = second
                 } else {
-                    text = arguments[0].gomplateString
+                    text = try arguments[0].gomplateString()
                     data = arguments[1]
                 }
             case 3:
-                name = arguments[0].gomplateString
-                text = arguments[1].gomplateString
+                name = try arguments[0].gomplateString()
+                text = try arguments[1].gomplateString()
                 data = arguments[2]
             default:
                 throw FunctionError("wrong number of args for tpl: want 1, 2, or 3 - got \(arguments.count)")

@@ -20,7 +20,7 @@ extension FunctionTable {
             switch args.count {
             case 0: throw FunctionError("template generation failed")
             case 1:
-                let message = args[0].gomplateString
+                let message = try args[0].gomplateString()
                 throw FunctionError(message.isEmpty ? "template generation failed" : "template generation failed: \(message)")
             default: throw FunctionError("wrong number of args: want 0 or 1, got \(args.count)")
             }

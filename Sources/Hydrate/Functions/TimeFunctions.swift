@@ -30,7 +30,7 @@ extension FunctionTable {
 
         add(TemplateFunction("Parse", arguments: 2) { args, context in
             let local = TimeZoneRules.local(environment: context.host.environment)
-            return .object(try goParseTime(layout: try layoutArgument(args[0]), value: args[1].gomplateString,
+            return .object(try goParseTime(layout: try layoutArgument(args[0]), value: try args[1].gomplateString(),
                                            defaultLocation: .utc, local: local))
         }, as: "time.Parse")
 
@@ -39,7 +39,7 @@ extension FunctionTable {
                 throw FunctionError("wrong type for value; expected string; got \(args[1].goTypeName)")
             }
             return .object(try parseInLocation(layout: layoutArgument(args[0]), locationName: locationName,
-                                               value: args[2].gomplateString, host: context.host))
+                                               value: try args[2].gomplateString(), host: context.host))
         }, as: "time.ParseInLocation")
 
         add(TemplateFunction("ParseLocal", arguments: 2) { args, context in
@@ -47,7 +47,7 @@ extension FunctionTable {
             var zone = gomplateGetenv("TZ", host: context.host)
             if zone.isEmpty { zone = "Local" }
             return .object(try parseInLocation(layout: layoutArgument(args[0]), locationName: zone,
-                                               value: args[1].gomplateString, host: context.host))
+                                               value: try args[1].gomplateString(), host: context.host))
         }, as: "time.ParseLocal")
 
         add(TemplateFunction("Unix", arguments: 1) { args, context in
@@ -68,7 +68,7 @@ extension FunctionTable {
         }
 
         add(TemplateFunction("ParseDuration", arguments: 1) { args, _ in
-            .object(GoDuration(nanoseconds: try goParseDuration(args[0].gomplateString)))
+            .object(GoDuration(nanoseconds: try goParseDuration(try args[0].gomplateString())))
         }, as: "time.ParseDuration")
 
         add(TemplateFunction("Since", arguments: 1) { args, context in

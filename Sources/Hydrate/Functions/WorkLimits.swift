@@ -24,6 +24,30 @@ enum WorkLimits {
     /// level, so 1,000 levels take under a quarter of such a stack.
     static let maxNestingDepth = 1_000
 
+    /// The most nodes (list elements, map entries, scalars) one function call walks to print,
+    /// encode, compare, flatten or merge a value: 10,000,000. Lists and maps are shared when a
+    /// template puts one value into another, so 64 doublings of `coll.Slice $x $x` make a value of
+    /// a few hundred bytes in memory and 2^64 nodes to walk. Ten million nodes is 400 times a
+    /// 25,000-line manifest, and walking them takes well under a second in a release build.
+    static let maxWalkNodes = 10_000_000
+
+    /// The most steps one template execution takes: 10,000,000. A step is a `range` iteration, a
+    /// `template` call or a function call; 4 nodes a function walks, 4 elements of a list or map
+    /// it returns and 256 bytes of text it takes or returns count as one more, each about as much
+    /// work as a loop iteration. Nested loops over `seq` and templates that call themselves twice
+    /// per level otherwise run for years on a few hundred bytes of source. The bundled templates
+    /// take no steps at all (fields only), the files of the benchmark tree at most 124; a release
+    /// build stops nested `seq` loops in 2 s and self-calling templates in about 10 s on a busy
+    /// machine. Gomplate has no such limit.
+    static let maxExecutionSteps = 10_000_000
+
+    /// The most bytes one template execution writes, its own output and that of the templates it
+    /// calls (`template`, `tmpl.Exec`, `tmpl.Inline`) together: 256 MiB. Kubernetes stores objects
+    /// of at most 1.5 MiB, and the largest manifest bundles (CRDs) are a few MiB. An output is held
+    /// in memory until written, and `render --input-dir` renders one file per core at once, so the
+    /// limit times the cores must fit in memory.
+    static let maxOutputBytes = 256 << 20
+
     /// Refuses a string of `bytes` bytes (nil: too many to count) when it would exceed the limit.
     static func checkString(bytes: Int?) throws {
         guard let bytes, bytes <= maxStringBytes else {

@@ -77,7 +77,7 @@ enum DataType {
         case .bool: tag = "!!bool"
         default: tag = "!!str"
         }
-        return FunctionError("yaml: unmarshal errors: cannot unmarshal \(tag) `\(goPrint(value))` into []interface {}")
+        return FunctionError("yaml: unmarshal errors: cannot unmarshal \(tag) `\(goPrintForMessage(value))` into []interface {}")
     }
 
     /// YAML text of a value, for `include` of a merged source (gomplate merges into YAML).

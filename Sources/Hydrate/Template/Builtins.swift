@@ -35,17 +35,17 @@ enum Builtins {
         case .slice:
             return try slice(arguments[0], Array(arguments.dropFirst()))
         case .print:
-            return .string(goSprint(arguments))
+            return .string(try goSprint(arguments))
         case .println:
-            return .string(goSprintln(arguments))
+            return .string(try goSprintln(arguments))
         case .printf:
-            return .string(goSprintf(format ?? "", arguments))
+            return .string(try goSprintf(format ?? "", arguments))
         case .html:
-            return .string(htmlEscape(escaperInput(arguments)))
+            return .string(htmlEscape(try escaperInput(arguments)))
         case .js:
-            return .string(jsEscape(escaperInput(arguments)))
+            return .string(jsEscape(try escaperInput(arguments)))
         case .urlquery:
-            return .string(queryEscape(escaperInput(arguments)))
+            return .string(queryEscape(try escaperInput(arguments)))
         case .eq:
             return .bool(try equal(arguments[0], Array(arguments.dropFirst())))
         case .ne:
@@ -61,7 +61,7 @@ enum Builtins {
         case .call:
             // Templates hold no function values, so `call` can only fail, as Go does for non-functions.
             if arguments[0].isNull { throw FunctionError("call of nil") }
-            throw FunctionError("non-function \(format ?? goPrint(arguments[0])) of type \(arguments[0].goTypeName)")
+            throw FunctionError("non-function \(format ?? goPrintForMessage(arguments[0])) of type \(arguments[0].goTypeName)")
         }
     }
 
@@ -107,13 +107,13 @@ enum Builtins {
     private static func equalComposite(_ first: Value, _ other: Value) throws -> Bool {
         if first.isNull || other.isNull { return first.isNull == other.isNull }
         if first.goTypeName != other.goTypeName {
-            throw FunctionError("non-comparable types \(goSprintf("%s", [first])): \(first.goTypeName), \(other.goTypeName): \(goPrint(other))")
+            throw FunctionError("non-comparable types \(goSprintfForMessage("%s", [first])): \(first.goTypeName), \(other.goTypeName): \(goPrintForMessage(other))")
         }
         switch other {
         case .list, .map, .bytes:
-            throw FunctionError("non-comparable type \(goSprintf("%s", [other])): \(other.goTypeName)")
+            throw FunctionError("non-comparable type \(goSprintfForMessage("%s", [other])): \(other.goTypeName)")
         default:
-            return goPrint(first) == goPrint(other)
+            return try goPrint(first) == goPrint(other)
         }
     }
 
@@ -229,9 +229,9 @@ enum Builtins {
     // MARK: - Escapers
 
     /// Go's `evalArgs`: a nil argument prints as `<no value>`, and counts as a string for spacing.
-    private static func escaperInput(_ arguments: [Value]) -> String {
+    private static func escaperInput(_ arguments: [Value]) throws -> String {
         if arguments.count == 1, case .string(let s) = arguments[0] { return s }
-        return goSprint(arguments.map { $0.isNull ? .string("<no value>") : $0 })
+        return try goSprint(arguments.map { $0.isNull ? .string("<no value>") : $0 })
     }
 
     static func htmlEscape(_ text: String) -> String {

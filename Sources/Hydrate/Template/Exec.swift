@@ -53,23 +53,34 @@ final class Execution: CallContext {
     private var location: Location?
     private var variables: [(name: String, slot: Slot)] = []
     private var depth: Int
+    /// Shared with every template this execution calls (`WorkLimits.maxExecutionSteps`).
+    private let budget: ExecutionBudget
     var output: [UInt8] = []
 
     init(template: Template, tree: Tree, host: FunctionContext, rootData: Value, depth: Int = 0,
-         missingKeys: MissingKeyCollector? = nil) {
+         missingKeys: MissingKeyCollector? = nil, budget: ExecutionBudget = ExecutionBudget()) {
         self.template = template
         self.tree = tree
         self.host = host
         self.rootData = rootData
         self.depth = depth
         self.missingKeys = missingKeys
+        self.budget = budget
     }
 
     // MARK: - Entry points
 
+    /// Executes the tree with `data` as dot. The outermost execution binds its budget to the
+    /// thread, for the value walkers inside functions.
     func run(_ data: Value) throws {
         variables = [("$", Slot(value: data, boxed: false))]
-        _ = try walk(Slot(value: data, boxed: false), .list(tree.root))
+        if ExecutionBudget.current === budget {
+            _ = try walk(Slot(value: data, boxed: false), .list(tree.root))
+        } else {
+            _ = try ExecutionBudget.$current.withValue(budget) {
+                try walk(Slot(value: data, boxed: false), .list(tree.root))
+            }
+        }
     }
 
     func executeNamedTemplate(_ name: String, data: Value) throws -> String {
@@ -77,8 +88,9 @@ final class Execution: CallContext {
             throw FunctionError("template \(goQuote(name)) not defined")
         }
         if depth >= Execution.maxDepth { throw FunctionError("exceeded maximum template depth (\(Execution.maxDepth))") }
+        if !budget.spend() { throw FunctionError(budget.stepsMessage) }
         let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1,
-                               missingKeys: missingKeys)
+                               missingKeys: missingKeys, budget: budget)
         try nested.run(data)
         return String(decoding: nested.output, as: UTF8.self)
     }
@@ -92,6 +104,25 @@ final class Execution: CallContext {
 
     private func at(_ location: Location) { self.location = location }
 
+    /// Counts `count` steps of the execution, failing at `location` past `WorkLimits.maxExecutionSteps`.
+    private func step(_ count: Int = 1, at location: Location? = nil) throws {
+        if !budget.spend(count) {
+            if let location { at(location) }
+            throw fail(budget.stepsMessage)
+        }
+    }
+
+    private func stepsExhausted(at location: Location) -> TemplateError {
+        at(location)
+        return fail(budget.stepsMessage)
+    }
+
+    /// Appends to the output, failing past `WorkLimits.maxOutputBytes`.
+    private func write<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws {
+        if !budget.write(bytes.count) { throw fail(ExecutionBudget.outputMessage) }
+        output.append(contentsOf: bytes)
+    }
+
     private func fail(_ message: String) -> TemplateError {
         guard let location else { return TemplateError("template: \(tree.name): \(message)") }
         let place = tree.source.location(of: location.position)
@@ -104,7 +135,7 @@ final class Execution: CallContext {
         at(.node(node))
         switch node {
         case .text(_, let bytes):
-            output.append(contentsOf: bytes)
+            try write(bytes)
         case .action(let position, let pipe):
             let value = try evalPipeline(dot, pipe)
             if pipe.declarations.isEmpty { try printValue(.node(.action(position: position, pipe: pipe)), value) }
@@ -153,6 +184,7 @@ final class Execution: CallContext {
 
         func iterate(_ index: Slot, _ element: Slot) throws -> Bool {
             let pipe = branch.pipe
+            try step(at: .pipe(pipe))
             if pipe.isAssign {
                 // `range $i, $e = …` assigns variables declared outside the range.
                 if declarations > 1 {
@@ -197,7 +229,7 @@ final class Execution: CallContext {
         case .list, .bytes, .map, .null:
             break
         default:
-            throw fail("range can't iterate over \(goPrint(value))")
+            throw fail("range can't iterate over \(goPrintForMessage(value))")
         }
         if let elseList = branch.elseList { return try walk(dot, .list(elseList)) }
         return .normal
@@ -209,9 +241,10 @@ final class Execution: CallContext {
             throw fail("template \(goQuote(call.name)) not defined")
         }
         if depth == Execution.maxDepth { throw fail("exceeded maximum template depth (\(Execution.maxDepth))") }
+        try step()
         let value = try call.pipe.map { try evalPipeline(dot, $0) } ?? .null
         let nested = Execution(template: template, tree: target, host: host, rootData: rootData, depth: depth + 1,
-                               missingKeys: missingKeys)
+                               missingKeys: missingKeys, budget: budget)
         nested.output = output
         output = []
         defer { output = nested.output }
@@ -221,9 +254,17 @@ final class Execution: CallContext {
     private func printValue(_ node: Location, _ value: Value) throws {
         at(node)
         switch value {
-        case .null: output.append(contentsOf: "<no value>".utf8)
-        case .string(let s): output.append(contentsOf: s.utf8)
-        default: output.append(contentsOf: goPrint(value).utf8)
+        case .null: try write("<no value>".utf8)
+        case .string(let s): try write(s.utf8)
+        default:
+            let text: String
+            do {
+                text = try goPrint(value)
+            } catch let error as FunctionError {
+                at(node)
+                throw fail(error.message)
+            }
+            try write(text.utf8)
         }
     }
 
@@ -423,8 +464,15 @@ final class Execution: CallContext {
         values.reserveCapacity(given)
         for argument in arguments.dropFirst() { values.append(try evalArg(dot, argument)) }
         if let final { values.append(final) }
+        // Where a failure is told; worked out only then (the name's scan costs on every call).
+        func place() -> Location { identifier.name.contains(".") ? .operand(.identifier(identifier)) : node }
+        if !budget.spend(1 + values.reduce(0) { $0 + ExecutionBudget.cost(of: $1, countingContainers: false) }) {
+            throw stepsExhausted(at: place())
+        }
         do {
-            return try function.body(values, self)
+            let result = try function.body(values, self)
+            if !budget.spend(ExecutionBudget.cost(of: result, countingContainers: true)) { throw stepsExhausted(at: place()) }
+            return result
         } catch let error as TemplateError {
             throw error
         } catch {
@@ -530,8 +578,11 @@ final class Execution: CallContext {
                 values.append(final)
             }
         }
+        try step(1 + values.reduce(0) { $0 + ExecutionBudget.cost(of: $1, countingContainers: false) }, at: node)
         do {
-            return try Builtins.call(builtin, values, format: format, execution: self)
+            let result = try Builtins.call(builtin, values, format: format, execution: self)
+            try step(ExecutionBudget.cost(of: result, countingContainers: true), at: node)
+            return result
         } catch let error as FunctionError {
             at(node)
             throw fail("error calling \(name): \(error.message)")

@@ -1,0 +1,162 @@
+/// The steps and output bytes of one template execution, shared by the templates it calls, and
+/// bound to the executing thread so that value walkers deep inside functions draw from it too.
+/// Only the thread that executes the template touches it.
+final class ExecutionBudget: @unchecked Sendable {
+    /// The budget of the execution running on this thread, if any.
+    @TaskLocal static var current: ExecutionBudget?
+
+    private(set) var steps = 0
+    private(set) var outputBytes = 0
+    /// `WorkLimits.maxExecutionSteps`; tests set a lower one.
+    let stepLimit: Int
+
+    init(stepLimit: Int = WorkLimits.maxExecutionSteps) {
+        self.stepLimit = stepLimit
+    }
+
+    var stepsMessage: String { "exceeded maximum execution steps (\(stepLimit))" }
+    static let outputMessage = "output exceeds the limit of \(WorkLimits.maxOutputBytes) bytes (256 MiB)"
+
+    var remainingSteps: Int { max(stepLimit - steps, 0) }
+
+    /// Nodes walked, or elements built, per step: a loop iteration takes about as long as
+    /// walking four nodes or building four list elements (measured in a release build).
+    static let nodesPerStep = 4
+
+    /// Counts `count` steps; false once the execution has taken more than its limit. Stays false
+    /// from then on, so an error that something swallowed (`try?`) is met again at the next step.
+    func spend(_ count: Int = 1) -> Bool {
+        steps = steps &+ count
+        return steps <= stepLimit
+    }
+
+    /// Counts `count` bytes written; false when they would pass the output limit.
+    func write(_ count: Int) -> Bool {
+        guard count <= WorkLimits.maxOutputBytes - outputBytes else { return false }
+        outputBytes += count
+        return true
+    }
+
+    /// The steps a function call costs beyond the call itself: 1 per 256 bytes of text and 1 per
+    /// `nodesPerStep` elements of a list or map, about what a loop iteration costs (measured in a
+    /// release build). Counting a value's top level is O(1).
+    static func cost(of value: Value, countingContainers: Bool) -> Int {
+        switch value {
+        case .string(let s): return s.utf8.count >> 8
+        case .bytes(let b): return b.count >> 8
+        case .list(let l) where countingContainers: return l.count / nodesPerStep
+        case .map(let m) where countingContainers: return m.entries.count / nodesPerStep
+        default: return 0
+        }
+    }
+}
+
+/// The work of one walk over a value (printing, encoding, comparing, flattening, merging): at
+/// most `WorkLimits.maxWalkNodes` nodes, and for walks that build text, at most
+/// `WorkLimits.maxStringBytes` of it. Lists and maps are shared, so a small value can hold more
+/// nodes than memory; every walker counts each node it visits here and stops with an error.
+/// Within a template execution the nodes also count as steps (`ExecutionBudget.nodesPerStep` to a step).
+struct ValueWalk {
+    private var nodes = 0
+    /// The walk's own limit, and the lower one the execution's remaining steps allow.
+    private let ownNodeLimit: Int
+    private let nodeLimit: Int
+    private let byteLimit: Int
+    private let execution: ExecutionBudget?
+
+    private init(nodeLimit: Int, byteLimit: Int, execution: ExecutionBudget?) {
+        self.ownNodeLimit = nodeLimit
+        self.byteLimit = byteLimit
+        self.execution = execution
+        let (allowed, overflow) = (execution?.remainingSteps ?? 0)
+            .multipliedReportingOverflow(by: ExecutionBudget.nodesPerStep)
+        self.nodeLimit = execution == nil || overflow ? nodeLimit : min(nodeLimit, allowed)
+    }
+
+    /// Runs `body` with a fresh walk, charging the nodes it visited to the current execution.
+    static func run<Result>(_ body: (inout ValueWalk) throws -> Result) throws -> Result {
+        var walk = ValueWalk(nodeLimit: WorkLimits.maxWalkNodes, byteLimit: WorkLimits.maxStringBytes,
+                             execution: ExecutionBudget.current)
+        defer { _ = walk.execution?.spend(walk.nodes / ExecutionBudget.nodesPerStep) }
+        return try body(&walk)
+    }
+
+    /// A walk for printing a value into an error message: small, not charged to the execution,
+    /// and cut short rather than failing (see `goPrintForMessage`).
+    static func forMessage() -> ValueWalk {
+        ValueWalk(nodeLimit: 10_000, byteLimit: 4 << 10, execution: nil)
+    }
+
+    /// Counts one node.
+    mutating func visit() throws {
+        try visit(nodes: 1)
+    }
+
+    /// Counts `count` nodes.
+    mutating func visit(nodes count: Int) throws {
+        nodes += count
+        if nodes > nodeLimit {
+            if let execution, nodes <= ownNodeLimit { throw FunctionError(execution.stepsMessage) }
+            throw FunctionError("walking the value exceeded the limit of \(ownNodeLimit) nodes")
+        }
+    }
+
+    /// Counts one node of a walk that has built `bytes` bytes of text so far.
+    mutating func visit(producing bytes: Int) throws {
+        try visit()
+        try checkProduced(bytes)
+    }
+
+    /// Refuses text past the walk's limit: the 64 MiB of any string a function builds.
+    func checkProduced(_ bytes: Int) throws {
+        if bytes > byteLimit {
+            throw FunctionError("result exceeds the limit of \(byteLimit) bytes (\(byteLimit >> 20) MiB)")
+        }
+    }
+}
+
+extension WorkLimits {
+    /// Refuses to build a list or map of `elements` (`coll.Slice`, `dict`, `append`…) that would
+    /// nest deeper than `maxNestingDepth`: a loop of `$x = coll.Slice $x` nests a level per
+    /// iteration, and releasing a value a million levels deep overflows the stack, as does every
+    /// walk over it. Shared lists and maps are measured once each, so this takes time in
+    /// proportion to the distinct containers, not to the 2^64 paths a shared value may have.
+    static func checkNesting<Elements: Sequence<Value>>(of elements: Elements) throws {
+        var measured: [UInt: Int] = [:]
+        for element in elements where nestingDepth(element, measured: &measured) >= maxNestingDepth {
+            throw FunctionError("value nests deeper than the limit of \(maxNestingDepth) levels")
+        }
+    }
+
+    /// Levels of lists and maps in `value` (0 for a scalar), counted up to `maxNestingDepth`.
+    private static func nestingDepth(_ value: Value, measured: inout [UInt: Int]) -> Int {
+        let children: [Value]
+        let identity: UInt?
+        switch value {
+        case .list(let items):
+            children = items
+            identity = items.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
+        case .map(let map):
+            children = Array(map.entries.values)
+            identity = storageIdentity(of: map.entries)
+        default:
+            return 0
+        }
+        if let identity, let known = measured[identity] { return known }
+        var deepest = 0
+        for child in children {
+            deepest = max(deepest, nestingDepth(child, measured: &measured))
+            if deepest >= maxNestingDepth { break }
+        }
+        let depth = deepest + 1
+        if let identity { measured[identity] = depth }
+        return depth
+    }
+
+    /// The address of a dictionary's storage, which copies of it share: a native Swift
+    /// dictionary is a single reference to it. Nil where that does not hold.
+    private static func storageIdentity(of entries: [String: Value]) -> UInt? {
+        guard !entries.isEmpty, MemoryLayout<[String: Value]>.size == MemoryLayout<UInt>.size else { return nil }
+        return withUnsafeBytes(of: entries) { $0.load(as: UInt.self) }
+    }
+}
