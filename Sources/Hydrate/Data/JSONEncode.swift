@@ -41,7 +41,7 @@ private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?,
         for (index, item) in items.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             if let indent { appendNewline(&out, indent: indent, depth: depth + 1) }
-            appendJSON(item, to: &out, indent: indent, depth: depth + 1)
+            StackGuard.continuing { appendJSON(item, to: &out, indent: indent, depth: depth + 1) }
         }
         if let indent, !items.isEmpty { appendNewline(&out, indent: indent, depth: depth) }
         out.append(UInt8(ascii: "]"))
@@ -53,7 +53,7 @@ private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?,
             appendJSONString(key, to: &out)
             out.append(UInt8(ascii: ":"))
             if indent != nil { out.append(UInt8(ascii: " ")) }
-            appendJSON(map.entries[key] ?? .null, to: &out, indent: indent, depth: depth + 1)
+            StackGuard.continuing { appendJSON(map.entries[key] ?? .null, to: &out, indent: indent, depth: depth + 1) }
         }
         if let indent, !map.entries.isEmpty { appendNewline(&out, indent: indent, depth: depth) }
         out.append(UInt8(ascii: "}"))

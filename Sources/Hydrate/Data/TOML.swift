@@ -252,7 +252,7 @@ private struct TOMLParser {
                 i += 1
                 return .list(items)
             }
-            items.append(try parseValue())
+            items.append(try StackGuard.continuing { try parseValue() })
             skipWhitespaceAndNewlines()
             if current == UInt8(ascii: ",") {
                 i += 1
@@ -285,7 +285,7 @@ private struct TOMLParser {
             nesting += key.count
             defer { nesting -= key.count }
             try checkNesting(nesting)
-            let value = try parseValue()
+            let value = try StackGuard.continuing { try parseValue() }
             try insert(&table, [], key, value)
             skipSpaces()
             if current == UInt8(ascii: ",") {
@@ -510,13 +510,13 @@ private struct TOMLEncoder {
             if case .map(let child) = value {
                 if childPath.count == 1 { out += newline() }
                 out += indent(childPath.count - 1) + "[" + childPath.map(quotedKey).joined(separator: ".") + "]\n"
-                try writeTable(child, path: childPath)
+                try StackGuard.continuing { try writeTable(child, path: childPath) }
             } else if isArrayOfTables(value), case .list(let items) = value {
                 for item in items {
                     guard case .map(let child) = item else { continue }
                     if childPath.count == 1 { out += newline() }
                     out += indent(childPath.count - 1) + "[[" + childPath.map(quotedKey).joined(separator: ".") + "]]\n"
-                    try writeTable(child, path: childPath)
+                    try StackGuard.continuing { try writeTable(child, path: childPath) }
                 }
             }
         }
@@ -566,9 +566,12 @@ private struct TOMLEncoder {
         case .string(let s): return quotedString(s)
         case .bytes(let b): return quotedString(String(decoding: b, as: UTF8.self))
         case .object(let o): return quotedString(o.goDescription)
-        case .list(let items): return "[" + (try items.map(inlineValue)).joined(separator: ", ") + "]"
+        case .list(let items):
+            return "[" + (try items.map { item in try StackGuard.continuing { try inlineValue(item) } }).joined(separator: ", ") + "]"
         case .map(let map):
-            let pairs = try map.sortedKeys.map { quotedKey($0) + " = " + (try inlineValue(map.entries[$0] ?? .null)) }
+            let pairs = try map.sortedKeys.map { key in
+                quotedKey(key) + " = " + (try StackGuard.continuing { try inlineValue(map.entries[key] ?? .null) })
+            }
             return "{" + pairs.joined(separator: ", ") + "}"
         }
     }

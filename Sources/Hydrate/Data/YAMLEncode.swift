@@ -142,7 +142,7 @@ private struct YAMLEmitter {
         for item in items {
             writeIndent()
             writeIndicator("-", needWhitespace: true, isWhitespace: false, isIndention: true)
-            emitNode(item)
+            StackGuard.continuing { emitNode(item) }
         }
         restoreIndent()
     }
@@ -165,7 +165,7 @@ private struct YAMLEmitter {
                 writeIndent()
                 writeIndicator(":", needWhitespace: true, isWhitespace: false, isIndention: true)
             }
-            emitNode(value)
+            StackGuard.continuing { emitNode(value) }
         }
         restoreIndent()
     }

@@ -253,7 +253,7 @@ private func flatten(_ list: Value, depth: Int) throws -> [Value] {
     var out: [Value] = []
     for element in elements {
         if element.goSliceElements != nil {
-            out += try flatten(element, depth: depth &- 1)
+            out += try StackGuard.continuing { try flatten(element, depth: depth &- 1) }
         } else {
             out.append(element)
         }
@@ -267,7 +267,7 @@ private func mergedMaps(defaults: MapValue, overrides: MapValue) -> MapValue {
     for (key, value) in overrides.entries {
         if case .map(let overrideMap) = value, overrideMap.elementType == .any,
            case .map(let defaultMap)? = merged[key], defaultMap.elementType == .any {
-            merged[key] = .map(mergedMaps(defaults: defaultMap, overrides: overrideMap))
+            merged[key] = .map(StackGuard.continuing { mergedMaps(defaults: defaultMap, overrides: overrideMap) })
         } else {
             merged[key] = value
         }

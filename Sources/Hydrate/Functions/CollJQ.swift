@@ -29,6 +29,8 @@ indirect enum JQExpression {
     case iterate(JQExpression, optional: Bool)
 
     func run(_ input: Value) throws -> [Value] {
+        // At most `JQParser.maxSteps` deep, which a small stack may not hold.
+        if StackGuard.isNearlyExhausted { return try StackGuard.onFreshStack { try run(input) } }
         switch self {
         case .identity:
             return [input]
@@ -81,8 +83,13 @@ indirect enum JQExpression {
 }
 
 private struct JQParser {
+    /// The most steps (`.key`, `[n]`, `|`, `,`) in one expression: each nests the expression tree
+    /// one level deeper, which running and freeing it recurse through.
+    static let maxSteps = 1_000
+
     private let input: [Unicode.Scalar]
     private var position = 0
+    private var steps = 0
 
     init(_ input: [Unicode.Scalar]) {
         self.input = input
@@ -97,13 +104,19 @@ private struct JQParser {
 
     private mutating func parsePipe() throws -> JQExpression {
         var expression = try parseComma()
-        while consume("|") { expression = .pipe(expression, try parseComma()) }
+        while consume("|") {
+            try step()
+            expression = .pipe(expression, try parseComma())
+        }
         return expression
     }
 
     private mutating func parseComma() throws -> JQExpression {
         var expression = try parsePath()
-        while consume(",") { expression = .comma(expression, try parsePath()) }
+        while consume(",") {
+            try step()
+            expression = .comma(expression, try parsePath())
+        }
         return expression
     }
 
@@ -116,6 +129,7 @@ private struct JQParser {
             expression = .key(expression, try string(), optional: consume("?"))
         }
         while true {
+            try step()
             if consume("[") {
                 expression = try parseBracket(expression)
             } else if peek() == ".", position + 1 < input.count, input[position + 1] != "." {
@@ -199,6 +213,11 @@ private struct JQParser {
 
     private mutating func skipSpaces() {
         while let scalar = peek(), scalar == " " || scalar == "\t" || scalar == "\n" { position += 1 }
+    }
+
+    private mutating func step() throws {
+        steps += 1
+        if steps > Self.maxSteps { throw FunctionError("more than \(Self.maxSteps) steps") }
     }
 
     private func unexpected() -> FunctionError {

@@ -38,7 +38,7 @@ private func appendPlain(_ value: Value, to out: inout String) {
         out += "["
         for (index, item) in items.enumerated() {
             if index > 0 { out += " " }
-            appendPlain(item, to: &out)
+            StackGuard.continuing { appendPlain(item, to: &out) }
         }
         out += "]"
     case .map(let map):
@@ -47,7 +47,7 @@ private func appendPlain(_ value: Value, to out: inout String) {
             if index > 0 { out += " " }
             out += key
             out += ":"
-            appendPlain(map.entries[key] ?? .null, to: &out)
+            StackGuard.continuing { appendPlain(map.entries[key] ?? .null, to: &out) }
         }
         out += "]"
     case .object(let o): out += o.goDescription
@@ -345,14 +345,14 @@ private struct GoPrinter {
                 buffer.append(contentsOf: "[]interface {}{".utf8)
                 for (index, item) in items.enumerated() {
                     if index > 0 { buffer.append(contentsOf: ", ".utf8) }
-                    printValue(item, verb)
+                    StackGuard.continuing { printValue(item, verb) }
                 }
                 buffer.append(UInt8(ascii: "}"))
             } else {
                 buffer.append(UInt8(ascii: "["))
                 for (index, item) in items.enumerated() {
                     if index > 0 { buffer.append(UInt8(ascii: " ")) }
-                    printValue(item, verb)
+                    StackGuard.continuing { printValue(item, verb) }
                 }
                 buffer.append(UInt8(ascii: "]"))
             }
@@ -369,7 +369,7 @@ private struct GoPrinter {
                 }
                 formatStringVerb(key, verb, .string(key))
                 buffer.append(UInt8(ascii: ":"))
-                printValue(map.entries[key] ?? .null, verb)
+                StackGuard.continuing { printValue(map.entries[key] ?? .null, verb) }
             }
             buffer.append(UInt8(ascii: flags.sharpV ? "}" : "]"))
         case .object(let object):

@@ -451,7 +451,7 @@ enum JSONPathEvaluator {
             let inner = children(value)
             if !inner.isEmpty {
                 results.append(value)
-                results += recursive(inner)
+                results += StackGuard.continuing { recursive(inner) }
             }
         }
         return results

@@ -155,10 +155,12 @@ extension Value {
         case let (.string(a), .string(b)): return a.utf8.elementsEqual(b.utf8)
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.list(a), .list(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.goDeepEquals($1) }
+            return a.count == b.count && zip(a, b).allSatisfy { x, y in StackGuard.continuing { x.goDeepEquals(y) } }
         case let (.map(a), .map(b)):
             guard a.elementType == b.elementType, a.entries.count == b.entries.count else { return false }
-            return a.entries.allSatisfy { key, value in b.entries[key].map { value.goDeepEquals($0) } ?? false }
+            return a.entries.allSatisfy { key, value in
+                b.entries[key].map { other in StackGuard.continuing { value.goDeepEquals(other) } } ?? false
+            }
         case let (.object(a), .object(b)):
             return a.goTypeName == b.goTypeName && a.goDescription == b.goDescription
         default: return false

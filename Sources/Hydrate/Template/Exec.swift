@@ -102,6 +102,7 @@ final class Execution: CallContext {
 
     private func walk(_ dot: Slot, _ node: ParseNode) throws -> Flow {
         at(.node(node))
+        if StackGuard.isNearlyExhausted { throw fail("exceeded maximum template depth \(StackGuard.exhaustedStack)") }
         switch node {
         case .text(_, let bytes):
             output.append(contentsOf: bytes)
@@ -231,6 +232,7 @@ final class Execution: CallContext {
 
     private func evalPipeline(_ dot: Slot, _ pipe: PipeNode) throws -> Value {
         at(.pipe(pipe))
+        if StackGuard.isNearlyExhausted { throw fail("exceeded maximum template depth \(StackGuard.exhaustedStack)") }
         var value: Value?
         for command in pipe.commands {
             value = try evalCommand(dot, command, final: value)
@@ -424,7 +426,9 @@ final class Execution: CallContext {
         for argument in arguments.dropFirst() { values.append(try evalArg(dot, argument)) }
         if let final { values.append(final) }
         do {
-            return try function.body(values, self)
+            let result = try function.body(values, self)
+            try ValueNesting.check(result)
+            return result
         } catch let error as TemplateError {
             throw error
         } catch {
