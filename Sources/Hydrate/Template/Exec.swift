@@ -37,10 +37,9 @@ final class Execution: CallContext {
     enum Flow { case normal, breakLoop, continueLoop }
 
     /// Go allows 100,000 nested template calls on its growable stacks; a thread's fixed stack holds
-    /// far fewer, so recursion stops earlier here, with Go's message. A level through `tmpl.Exec`
-    /// takes about 8 KiB of stack in a debug build (measured), so 400 levels fit in 3.2 MiB, well
-    /// within the 8 MiB of the main thread and of Dispatch's worker threads on Linux, with room
-    /// left for data nested `WorkLimits.maxNestingDepth` deep below the deepest level.
+    /// far fewer, so recursion stops earlier here, with Go's message. A plain level through
+    /// `tmpl.Exec` takes about 8 KiB of stack in a debug build (measured); where levels cost more
+    /// (actions nested inside each) or the thread's stack is smaller, `StackGuard` stops first.
     static let maxDepth = 400
 
     let template: Template

@@ -122,20 +122,23 @@ enum StackGuard {
 }
 
 /// One call on a fresh thread; the caller waits on `finished`, so the closure never outlives the
-/// call that passed it and the outcome is read after it was written.
+/// call that passed it and the outcome is read after it was written. The closure is dropped before
+/// the caller wakes: `withoutActuallyEscaping` checks that nothing holds it any more, and the
+/// thread object may outlive the call.
 private final class FreshStackRun<Output, Failure: Error>: @unchecked Sendable {
-    let body: () throws(Failure) -> Output
-    var outcome: Result<Output, Failure>?
+    private var body: (() throws(Failure) -> Output)?
+    private(set) var outcome: Result<Output, Failure>?
     let finished = DispatchSemaphore(value: 0)
 
     init(_ body: @escaping () throws(Failure) -> Output) { self.body = body }
 
     func start() {
         do throws(Failure) {
-            outcome = .success(try body())
+            outcome = .success(try body!())
         } catch {
             outcome = .failure(error)
         }
+        body = nil
         finished.signal()
     }
 }
