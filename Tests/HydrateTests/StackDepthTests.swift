@@ -71,6 +71,10 @@ import Testing
              text: "<<< define \"r\" >>><<< if lt .n 390 >>><<< template \"r\" (dict \"n\" (add .n 1) \"x\" .x) >>>"
                 + "<<< else >>><<< print .x >>><<< end >>><<< end >>><<< template \"r\" (dict \"n\" 0 \"x\" (data.JSONArray .list)) >>>",
              data: deepData, output: deepList, errors: [templateDepth]),
+        Case(name: "deep data decoded and freed at every level of a recursion",
+             text: "<<< define \"r\" >>><<< $d := data.JSONArray .list >>><<< template \"r\" . >>>"
+                + "<<< end >>><<< template \"r\" . >>>",
+             data: deepData, errors: [templateDepth]),
         Case(name: "deep data printed", text: "<<< data.JSONArray .list >>>", data: deepData, output: deepList),
         Case(name: "deep data through printf", text: "<<< printf \"%v|%#v\" (data.JSONArray .list) (coll.Slice) >>>",
              data: deepData, output: deepList + "|[]interface {}{}"),
