@@ -110,6 +110,9 @@ import Testing
         Case(name: "a list built 1,000 levels deep",
              text: "<<< $x := coll.Slice >>><<< range seq 1 999 >>><<< $x = coll.Slice $x >>><<< end >>><<< toJSON $x | len >>>",
              output: "2000"),
+        Case(name: "a list shared at each of 1,100 levels", text:
+                "<<< $x := coll.Slice 1 >>><<< range seq 1 1100 >>><<< $x = coll.Slice $x $x >>><<< end >>>",
+             errors: ["error calling Slice: the result nests deeper than 1000 levels"]),
         Case(name: "a list shared 64 times over", text:
                 "<<< $x := coll.Slice 1 >>><<< range seq 1 64 >>><<< $x = coll.Slice $x $x >>><<< end >>><<< len $x >>>",
              output: "2"),

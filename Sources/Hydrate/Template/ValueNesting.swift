@@ -6,10 +6,54 @@
 enum ValueNesting {
     static let maxDepth = WorkLimits.maxNestingDepth
 
-    /// Refuses `value` when its lists and maps nest deeper than `maxDepth`. Iterative, and linear
-    /// in the value's distinct lists and maps: one reached again through sharing (`coll.Slice $x
-    /// $x` doubles the paths, not the lists) is measured once.
+    /// How many lists and maps the quick walk looks at before it takes sharing into account.
+    static let quickWalkBudget = 10_000
+
+    /// Refuses `value` when its lists and maps nest deeper than `maxDepth`. A plain walk that stops
+    /// below `maxDepth` measures a value that is a tree; one that shares lists or maps (`coll.Slice
+    /// $x $x` doubles the paths, not the lists) or is very large is measured storage by storage.
     static func check(_ value: Value) throws {
+        guard value.storageIdentity != nil else { return }
+        var budget = quickWalkBudget
+        if let height = quickHeight(of: value, depth: 1, budget: &budget) {
+            if height > maxDepth { throw tooDeep }
+            return
+        }
+        try checkEachStorageOnce(value)
+    }
+
+    /// The levels of lists and maps from `value` down, for a value `depth` levels down; nil when
+    /// more than `budget` lists and maps would have to be looked at. Stops below `maxDepth`.
+    private static func quickHeight(of value: Value, depth: Int, budget: inout Int) -> Int? {
+        if depth > maxDepth { return 1 }
+        budget -= 1
+        if budget < 0 { return nil }
+        var height = 0
+        func measure(_ element: Value) -> Bool {
+            switch element {
+            case .list, .map:
+                guard let child = StackGuard.continuing({ quickHeight(of: element, depth: depth + 1, budget: &budget) })
+                else { return false }
+                height = max(height, child)
+            default:
+                break
+            }
+            return true
+        }
+        switch value {
+        case .list(let items):
+            for item in items where !measure(item) { return nil }
+        case .map(let map):
+            for item in map.entries.values where !measure(item) { return nil }
+        default:
+            return 0
+        }
+        return height + 1
+    }
+
+    /// `check` linear in the value's distinct lists and maps, without recursion: each storage is
+    /// measured once, however many paths lead to it.
+    private static func checkEachStorageOnce(_ value: Value) throws {
         guard let root = value.storageIdentity else { return }
         // Heights of the lists and maps measured so far, by storage; the markers left on `pending`
         // (`measured: true`) are the path from the root to the list or map being opened.
