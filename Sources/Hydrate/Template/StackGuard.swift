@@ -8,8 +8,9 @@ import Darwin
 #endif
 
 /// Recursion here follows the input: templates call templates, actions and parentheses nest, data
-/// nests. Go's stacks grow to 1 GB; a thread's stack is fixed (8 MiB on the main thread and on
-/// Dispatch's workers on Linux, 512 KiB on secondary threads on macOS, whatever a caller chose),
+/// nests. Go's stacks grow to 1 GB; a thread's stack is fixed (`ulimit -s`, 8 MiB by default, on
+/// the main thread and on Dispatch's workers on Linux, which render `--input-dir` and hydrate;
+/// 512 KiB on secondary threads on macOS; whatever a caller chose),
 /// and running off its end kills the process. The numeric limits (template depth, expression
 /// depth, data nesting) give Go's messages in ordinary cases; this guard is the safety net below
 /// them: every recursive step compares the address of a local with the low end of the current
@@ -18,8 +19,9 @@ import Darwin
 /// Two ways out when the stack runs low:
 /// - recursion that the input can make unbounded (the parser, the executor, nested queries)
 ///   fails with its own error, worded with `exhaustedStack`;
-/// - a walk over a value, whose depth is bounded (`ValueNesting.maxDepth`), goes on over a fresh
-///   stack (`continuing`), so deep but legal data prints and encodes as Go's would.
+/// - recursion over something already accepted (a value, at most `ValueNesting.maxDepth` deep; a
+///   parsed tree; a pattern) goes on over a fresh stack (`continuing`), so deep but legal data
+///   prints and encodes as Go's would, and error messages can describe any node.
 enum StackGuard {
     /// What stays free below the deepest checked frame, for the work done between two checks:
     /// freeing a value nested `ValueNesting.maxDepth` levels deep takes up to 170 KiB (about
