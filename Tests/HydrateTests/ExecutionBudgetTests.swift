@@ -168,7 +168,7 @@ import Testing
     func deepNestingIsRefusedWhereItIsBuilt(_ text: String) throws {
         let (output, error, _) = try Self.render(text)
         #expect(output == nil)
-        #expect(error?.hasSuffix("value nests deeper than the limit of 1000 levels") == true, "\(error ?? "no error")")
+        #expect(error?.hasSuffix("the result nests deeper than 1000 levels") == true, "\(error ?? "no error")")
     }
 
     /// Shared values are measured once per distinct list or map: 64 levels of sharing nest fine.

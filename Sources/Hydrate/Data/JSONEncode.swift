@@ -49,7 +49,7 @@ private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?,
         for (index, item) in items.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             if let indent { appendNewline(&out, indent: indent, depth: depth + 1) }
-            try appendJSON(item, to: &out, indent: indent, depth: depth + 1, walk: &walk)
+            try StackGuard.continuing { try appendJSON(item, to: &out, indent: indent, depth: depth + 1, walk: &walk) }
         }
         if let indent, !items.isEmpty { appendNewline(&out, indent: indent, depth: depth) }
         out.append(UInt8(ascii: "]"))
@@ -61,7 +61,9 @@ private func appendJSON(_ value: Value, to out: inout [UInt8], indent: [UInt8]?,
             appendJSONString(key, to: &out)
             out.append(UInt8(ascii: ":"))
             if indent != nil { out.append(UInt8(ascii: " ")) }
-            try appendJSON(map.entries[key] ?? .null, to: &out, indent: indent, depth: depth + 1, walk: &walk)
+            try StackGuard.continuing {
+                try appendJSON(map.entries[key] ?? .null, to: &out, indent: indent, depth: depth + 1, walk: &walk)
+            }
         }
         if let indent, !map.entries.isEmpty { appendNewline(&out, indent: indent, depth: depth) }
         out.append(UInt8(ascii: "}"))

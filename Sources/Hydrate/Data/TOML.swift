@@ -252,7 +252,7 @@ private struct TOMLParser {
                 i += 1
                 return .list(items)
             }
-            items.append(try parseValue())
+            items.append(try StackGuard.continuing { try parseValue() })
             skipWhitespaceAndNewlines()
             if current == UInt8(ascii: ",") {
                 i += 1
@@ -285,7 +285,7 @@ private struct TOMLParser {
             nesting += key.count
             defer { nesting -= key.count }
             try checkNesting(nesting)
-            let value = try parseValue()
+            let value = try StackGuard.continuing { try parseValue() }
             try insert(&table, [], key, value)
             skipSpaces()
             if current == UInt8(ascii: ",") {
@@ -517,13 +517,13 @@ private struct TOMLEncoder {
             if case .map(let child) = value {
                 if childPath.count == 1 { out += newline() }
                 out += indent(childPath.count - 1) + "[" + childPath.map(quotedKey).joined(separator: ".") + "]\n"
-                try writeTable(child, path: childPath)
+                try StackGuard.continuing { try writeTable(child, path: childPath) }
             } else if isArrayOfTables(value), case .list(let items) = value {
                 for item in items {
                     guard case .map(let child) = item else { continue }
                     if childPath.count == 1 { out += newline() }
                     out += indent(childPath.count - 1) + "[[" + childPath.map(quotedKey).joined(separator: ".") + "]]\n"
-                    try writeTable(child, path: childPath)
+                    try StackGuard.continuing { try writeTable(child, path: childPath) }
                 }
             }
         }
@@ -583,7 +583,7 @@ private struct TOMLEncoder {
             text += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { text += ", " }
-                try appendInline(item, to: &text)
+                try StackGuard.continuing { try appendInline(item, to: &text) }
             }
             text += "]"
         case .map(let map):
@@ -591,7 +591,7 @@ private struct TOMLEncoder {
             for (index, key) in map.sortedKeys.enumerated() {
                 if index > 0 { text += ", " }
                 text += quotedKey(key) + " = "
-                try appendInline(map.entries[key] ?? .null, to: &text)
+                try StackGuard.continuing { try appendInline(map.entries[key] ?? .null, to: &text) }
             }
             text += "}"
         }

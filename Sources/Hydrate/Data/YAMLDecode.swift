@@ -111,7 +111,8 @@ private func makeYAMLParser(_ text: String) throws -> Parser {
 
 private func nextYAMLNode(_ parser: Parser) throws -> Node? {
     do {
-        return try parser.nextRoot()
+        // Yams composes recursively, as deep as libyaml's 1,000 levels, beyond the guard's reach.
+        return try StackGuard.withRoom(StackGuard.yamlDecodingStack) { try parser.nextRoot() }
     } catch {
         throw convertYamsError(error)
     }
@@ -217,7 +218,7 @@ private struct YAMLValueBuilder {
             defer { depth -= 1 }
             var items: [Value] = []
             items.reserveCapacity(sequence.count)
-            for item in sequence { items.append(try value(of: item, topLevel: false)) }
+            for item in sequence { items.append(try StackGuard.continuing { try value(of: item, topLevel: false) }) }
             return .list(items)
         case .mapping(let mapping):
             try enter(node)
@@ -252,7 +253,7 @@ private struct YAMLValueBuilder {
                 continue
             }
             let key = try key(keyNode, topLevel: topLevel)
-            result[key] = try value(of: valueNode, topLevel: false)
+            result[key] = try StackGuard.continuing { try value(of: valueNode, topLevel: false) }
         }
         for (key, value) in merged where result[key] == nil { result[key] = value }
         return result
@@ -269,7 +270,8 @@ private struct YAMLValueBuilder {
                 throw YAMLDecodeError(line: sourceMapping.mark?.line ?? 1, column: sourceMapping.mark?.column ?? 1,
                                       problem: "map merge requires map or sequence of maps as the value")
             }
-            guard case .map(let map) = try value(of: sourceMapping, topLevel: topLevel) else { continue }
+            guard case .map(let map) = try StackGuard.continuing({ try value(of: sourceMapping, topLevel: topLevel) })
+            else { continue }
             for (key, value) in map.entries where entries[key] == nil { entries[key] = value }
         }
         return entries
@@ -277,7 +279,7 @@ private struct YAMLValueBuilder {
 
     private mutating func key(_ node: Node, topLevel: Bool) throws -> String {
         guard case .scalar(let scalar) = node else {
-            return try goPrint(value(of: node, topLevel: false))
+            return try goPrint(StackGuard.continuing { try value(of: node, topLevel: false) })
         }
         try count(node)
         if topLevel { return scalar.string }

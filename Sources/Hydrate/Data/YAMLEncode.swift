@@ -151,7 +151,7 @@ private struct YAMLEmitter {
         for item in items {
             writeIndent()
             writeIndicator("-", needWhitespace: true, isWhitespace: false, isIndention: true)
-            try emitNode(item)
+            try StackGuard.continuing { try emitNode(item) }
         }
         restoreIndent()
     }
@@ -174,7 +174,7 @@ private struct YAMLEmitter {
                 writeIndent()
                 writeIndicator(":", needWhitespace: true, isWhitespace: false, isIndention: true)
             }
-            try emitNode(value)
+            try StackGuard.continuing { try emitNode(value) }
         }
         restoreIndent()
     }

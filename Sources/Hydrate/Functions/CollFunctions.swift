@@ -9,12 +9,8 @@ extension FunctionTable {
     }
 
     private mutating func addCollConstruction() {
-        add(TemplateFunction("Slice", atLeast: 0) { args, _ in
-            try WorkLimits.checkNesting(of: args)
-            return .list(args)
-        }, as: "coll.Slice")
+        add(TemplateFunction("Slice", atLeast: 0) { args, _ in .list(args) }, as: "coll.Slice")
         add(TemplateFunction("Dict", atLeast: 0) { args, _ in
-            try WorkLimits.checkNesting(of: args)
             var dict = MapValue()
             var index = 0
             while index < args.count {
@@ -49,11 +45,9 @@ extension FunctionTable {
 
     private mutating func addCollListFunctions() {
         add(TemplateFunction("Append", arguments: 2) { args, _ in
-            try WorkLimits.checkNesting(of: [args[0]])
             return .list(try args[1].interfaceSlice() + [args[0]])
         }, as: "coll.Append", "append")
         add(TemplateFunction("Prepend", arguments: 2) { args, _ in
-            try WorkLimits.checkNesting(of: [args[0]])
             return .list([args[0]] + (try args[1].interfaceSlice()))
         }, as: "coll.Prepend", "prepend")
         add(TemplateFunction("Uniq", arguments: 1) { args, _ in
@@ -133,7 +127,6 @@ extension FunctionTable {
         // here the changed map is the result only.
         add(TemplateFunction("Set", arguments: 3) { args, _ in
             var map = try TypedArgument.anyMap(args[2])
-            try WorkLimits.checkNesting(of: [args[1]])
             map[try TypedArgument.string(args[0])] = args[1]
             return .map(map)
         }, as: "coll.Set", "set")
@@ -271,7 +264,7 @@ private func flatten(_ list: Value, depth: Int, walk: inout ValueWalk) throws ->
     for element in elements {
         try walk.visit()
         if element.goSliceElements != nil {
-            out += try flatten(element, depth: depth &- 1, walk: &walk)
+            out += try StackGuard.continuing { try flatten(element, depth: depth &- 1, walk: &walk) }
         } else {
             out.append(element)
         }
@@ -286,7 +279,9 @@ private func mergedMaps(defaults: MapValue, overrides: MapValue, walk: inout Val
         try walk.visit()
         if case .map(let overrideMap) = value, overrideMap.elementType == .any,
            case .map(let defaultMap)? = merged[key], defaultMap.elementType == .any {
-            merged[key] = .map(try mergedMaps(defaults: defaultMap, overrides: overrideMap, walk: &walk))
+            merged[key] = .map(try StackGuard.continuing {
+                try mergedMaps(defaults: defaultMap, overrides: overrideMap, walk: &walk)
+            })
         } else {
             merged[key] = value
         }

@@ -17,7 +17,6 @@ enum JQSubset {
             throw FunctionError("executing JQ failed: \(error.message)")
         }
         if outputs.count == 1 { return outputs[0] }
-        try WorkLimits.checkNesting(of: outputs)
         return .list(outputs)
     }
 }
@@ -33,6 +32,8 @@ indirect enum JQExpression {
     /// The outputs for `input`; each one counts in `walk`, since `.[]` over a shared value can
     /// yield more of them than memory holds.
     func run(_ input: Value, _ walk: inout ValueWalk) throws -> [Value] {
+        // At most `JQParser.maxSteps` deep, which a small stack may not hold.
+        if StackGuard.isNearlyExhausted { return try StackGuard.onFreshStack { try run(input, &walk) } }
         let results = try outputs(input, &walk)
         try walk.visit(nodes: results.count)
         return results
@@ -91,8 +92,13 @@ indirect enum JQExpression {
 }
 
 private struct JQParser {
+    /// The most steps (`.key`, `[n]`, `|`, `,`) in one expression: each nests the expression tree
+    /// one level deeper, which running and freeing it recurse through.
+    static let maxSteps = 1_000
+
     private let input: [Unicode.Scalar]
     private var position = 0
+    private var steps = 0
 
     init(_ input: [Unicode.Scalar]) {
         self.input = input
@@ -107,13 +113,19 @@ private struct JQParser {
 
     private mutating func parsePipe() throws -> JQExpression {
         var expression = try parseComma()
-        while consume("|") { expression = .pipe(expression, try parseComma()) }
+        while consume("|") {
+            try step()
+            expression = .pipe(expression, try parseComma())
+        }
         return expression
     }
 
     private mutating func parseComma() throws -> JQExpression {
         var expression = try parsePath()
-        while consume(",") { expression = .comma(expression, try parsePath()) }
+        while consume(",") {
+            try step()
+            expression = .comma(expression, try parsePath())
+        }
         return expression
     }
 
@@ -126,6 +138,7 @@ private struct JQParser {
             expression = .key(expression, try string(), optional: consume("?"))
         }
         while true {
+            try step()
             if consume("[") {
                 expression = try parseBracket(expression)
             } else if peek() == ".", position + 1 < input.count, input[position + 1] != "." {
@@ -209,6 +222,11 @@ private struct JQParser {
 
     private mutating func skipSpaces() {
         while let scalar = peek(), scalar == " " || scalar == "\t" || scalar == "\n" { position += 1 }
+    }
+
+    private mutating func step() throws {
+        steps += 1
+        if steps > Self.maxSteps { throw FunctionError("more than \(Self.maxSteps) steps") }
     }
 
     private func unexpected() -> FunctionError {

@@ -102,11 +102,11 @@ func goDeepEqual(_ a: Value, _ b: Value) -> Bool {
     case (.string(let x), .string(let y)): return x == y
     case (.bytes(let x), .bytes(let y)): return x == y
     case (.list(let x), .list(let y)):
-        return x.count == y.count && zip(x, y).allSatisfy { goDeepEqual($0, $1) }
+        return x.count == y.count && zip(x, y).allSatisfy { a, b in StackGuard.continuing { goDeepEqual(a, b) } }
     case (.map(let x), .map(let y)):
         guard x.entries.count == y.entries.count, x.elementType == y.elementType else { return false }
         for (key, value) in x.entries {
-            guard let other = y.entries[key], goDeepEqual(value, other) else { return false }
+            guard let other = y.entries[key], StackGuard.continuing({ goDeepEqual(value, other) }) else { return false }
         }
         return true
     case (.object(let x), .object(let y)):

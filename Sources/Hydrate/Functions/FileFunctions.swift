@@ -124,7 +124,7 @@ private func walk(_ path: String, isDirectory: Bool, host: FunctionContext, into
     for name in try directoryNames(path, host: host) {
         let child = GoPath.join([path, name])
         let status = try fileStatus("lstat", child, host: host, followLinks: false)
-        try walk(child, isDirectory: status.isDirectory, host: host, into: &found)
+        try StackGuard.continuing { try walk(child, isDirectory: status.isDirectory, host: host, into: &found) }
     }
 }
 

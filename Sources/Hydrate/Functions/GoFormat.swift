@@ -58,7 +58,7 @@ func goAppendPlain(_ value: Value, to out: inout String, walk: inout ValueWalk) 
         out += "["
         for (index, item) in items.enumerated() {
             if index > 0 { out += " " }
-            try goAppendPlain(item, to: &out, walk: &walk)
+            try StackGuard.continuing { try goAppendPlain(item, to: &out, walk: &walk) }
         }
         out += "]"
     case .map(let map):
@@ -67,7 +67,7 @@ func goAppendPlain(_ value: Value, to out: inout String, walk: inout ValueWalk) 
             if index > 0 { out += " " }
             out += key
             out += ":"
-            try goAppendPlain(map.entries[key] ?? .null, to: &out, walk: &walk)
+            try StackGuard.continuing { try goAppendPlain(map.entries[key] ?? .null, to: &out, walk: &walk) }
         }
         out += "]"
     case .object(let o): out += o.goDescription
@@ -392,14 +392,14 @@ private struct GoPrinter {
                 buffer.append(contentsOf: "[]interface {}{".utf8)
                 for (index, item) in items.enumerated() {
                     if index > 0 { buffer.append(contentsOf: ", ".utf8) }
-                    try printValue(item, verb)
+                    try StackGuard.continuing { try printValue(item, verb) }
                 }
                 buffer.append(UInt8(ascii: "}"))
             } else {
                 buffer.append(UInt8(ascii: "["))
                 for (index, item) in items.enumerated() {
                     if index > 0 { buffer.append(UInt8(ascii: " ")) }
-                    try printValue(item, verb)
+                    try StackGuard.continuing { try printValue(item, verb) }
                 }
                 buffer.append(UInt8(ascii: "]"))
             }
@@ -416,7 +416,7 @@ private struct GoPrinter {
                 }
                 try formatStringVerb(key, verb, .string(key))
                 buffer.append(UInt8(ascii: ":"))
-                try printValue(map.entries[key] ?? .null, verb)
+                try StackGuard.continuing { try printValue(map.entries[key] ?? .null, verb) }
             }
             buffer.append(UInt8(ascii: flags.sharpV ? "}" : "]"))
         case .object(let object):

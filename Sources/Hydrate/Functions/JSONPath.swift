@@ -20,7 +20,6 @@ enum JSONPath {
         }
         if results.count == 1, results[0].count == 1 { return results[0][0] }
         let found = results.joined().filter { !$0.isNull }
-        try WorkLimits.checkNesting(of: found)
         return .list(found)
     }
 }
@@ -467,7 +466,7 @@ enum JSONPathEvaluator {
             let inner = children(value)
             if !inner.isEmpty {
                 results.append(value)
-                results += try recursive(inner, &walk)
+                results += try StackGuard.continuing { try recursive(inner, &walk) }
             }
         }
         return results

@@ -126,6 +126,8 @@ struct GoRegexpProgram {
     // MARK: compiling
 
     private mutating func compile(_ node: GoRegexpNode) throws -> Fragment {
+        // The tree is at most `GoRegexpSyntax.maxHeight` deep, which a small stack may not hold.
+        if StackGuard.isNearlyExhausted { return try StackGuard.onFreshStack { try compile(node) } }
         switch node {
         case .noMatch:
             return Fragment()

@@ -379,7 +379,7 @@ private struct Parser {
             if count > limit { return false }
             if count > 0 { limit /= count }
         }
-        return node.children.allSatisfy { repeatIsValid($0, limit) }
+        return node.children.allSatisfy { child in StackGuard.continuing { repeatIsValid(child, limit) } }
     }
 
     /// `{n}`, `{n,}` or `{n,m}` at `index`: the counts (max -1 for none, min -1 for a number too

@@ -158,12 +158,15 @@ extension Value {
         case let (.bytes(a), .bytes(b)): return a == b
         case let (.list(a), .list(b)):
             guard a.count == b.count else { return false }
-            for (left, right) in zip(a, b) where !(try left.goDeepEquals(right, walk: &walk)) { return false }
+            for (left, right) in zip(a, b) where !(try StackGuard.continuing { try left.goDeepEquals(right, walk: &walk) }) {
+                return false
+            }
             return true
         case let (.map(a), .map(b)):
             guard a.elementType == b.elementType, a.entries.count == b.entries.count else { return false }
             for (key, value) in a.entries {
-                guard let counterpart = b.entries[key], try value.goDeepEquals(counterpart, walk: &walk) else { return false }
+                guard let counterpart = b.entries[key],
+                      try StackGuard.continuing({ try value.goDeepEquals(counterpart, walk: &walk) }) else { return false }
             }
             return true
         case let (.object(a), .object(b)):

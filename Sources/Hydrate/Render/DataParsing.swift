@@ -126,7 +126,7 @@ func mergeMaps(_ maps: [MapValue]) -> MapValue {
             case (nil, _):
                 merged.entries[key] = value
             case (.map(let existing)?, .map(let incoming)):
-                merged.entries[key] = .map(mergeMaps([existing, incoming]))
+                merged.entries[key] = .map(StackGuard.continuing { mergeMaps([existing, incoming]) })
             default:
                 break
             }

@@ -52,6 +52,8 @@ struct IgnorePattern {
     }
 
     private func match(_ tokens: ArraySlice<Token>, _ subject: ArraySlice<Unicode.Scalar>) -> Bool {
+        // One level per token, however long the pattern's line.
+        if StackGuard.isNearlyExhausted { return StackGuard.onFreshStack { match(tokens, subject) } }
         guard let token = tokens.first else { return subject.isEmpty }
         let rest = tokens.dropFirst()
         switch token {

@@ -37,10 +37,9 @@ final class Execution: CallContext {
     enum Flow { case normal, breakLoop, continueLoop }
 
     /// Go allows 100,000 nested template calls on its growable stacks; a thread's fixed stack holds
-    /// far fewer, so recursion stops earlier here, with Go's message. A level through `tmpl.Exec`
-    /// takes about 8 KiB of stack in a debug build (measured), so 400 levels fit in 3.2 MiB, well
-    /// within the 8 MiB of the main thread and of Dispatch's worker threads on Linux, with room
-    /// left for data nested `WorkLimits.maxNestingDepth` deep below the deepest level.
+    /// far fewer, so recursion stops earlier here, with Go's message. A plain level through
+    /// `tmpl.Exec` takes about 8 KiB of stack in a debug build (measured); where levels cost more
+    /// (actions nested inside each) or the thread's stack is smaller, `StackGuard` stops first.
     static let maxDepth = 400
 
     let template: Template
@@ -133,6 +132,7 @@ final class Execution: CallContext {
 
     private func walk(_ dot: Slot, _ node: ParseNode) throws -> Flow {
         at(.node(node))
+        if StackGuard.isNearlyExhausted { throw fail("exceeded maximum template depth \(StackGuard.exhaustedStack)") }
         switch node {
         case .text(_, let bytes):
             try write(bytes)
@@ -272,6 +272,7 @@ final class Execution: CallContext {
 
     private func evalPipeline(_ dot: Slot, _ pipe: PipeNode) throws -> Value {
         at(.pipe(pipe))
+        if StackGuard.isNearlyExhausted { throw fail("exceeded maximum template depth \(StackGuard.exhaustedStack)") }
         var value: Value?
         for command in pipe.commands {
             value = try evalCommand(dot, command, final: value)
@@ -472,6 +473,7 @@ final class Execution: CallContext {
         do {
             let result = try function.body(values, self)
             if !budget.spend(ExecutionBudget.cost(of: result, countingContainers: true)) { throw stepsExhausted(at: place()) }
+            try ValueNesting.check(result)
             return result
         } catch let error as TemplateError {
             throw error

@@ -182,7 +182,8 @@ final class PipeNode {
         if !declarations.isEmpty {
             out = declarations.map(\.description).joined(separator: ", ") + (isAssign ? " = " : " := ")
         }
-        out += commands.map(\.description).joined(separator: " | ")
+        // Nested parentheses recurse here, up to the parser's limit, on any stack an error is raised on.
+        out += commands.map { command in StackGuard.continuing { command.description } }.joined(separator: " | ")
         return out
     }
 }
@@ -252,9 +253,9 @@ enum ParseNode {
         case .text(_, let bytes): return String(decoding: bytes, as: UTF8.self)
         case .action(_, let pipe): return left + pipe.description + right
         case .comment(_, let text): return left + text + right
-        case .ifNode(let b): return b.description(keyword: "if", in: source)
-        case .rangeNode(let b): return b.description(keyword: "range", in: source)
-        case .withNode(let b): return b.description(keyword: "with", in: source)
+        case .ifNode(let b): return StackGuard.continuing { b.description(keyword: "if", in: source) }
+        case .rangeNode(let b): return StackGuard.continuing { b.description(keyword: "range", in: source) }
+        case .withNode(let b): return StackGuard.continuing { b.description(keyword: "with", in: source) }
         case .template(let t): return t.description(in: source)
         case .breakLoop: return left + "break" + right
         case .continueLoop: return left + "continue" + right
@@ -316,9 +317,11 @@ extension ParseNode {
         case .action(_, let pipe):
             pipe.collectFunctionNames(into: &names)
         case .ifNode(let branch), .rangeNode(let branch), .withNode(let branch):
-            branch.pipe.collectFunctionNames(into: &names)
-            branch.list.collectFunctionNames(into: &names)
-            branch.elseList?.collectFunctionNames(into: &names)
+            StackGuard.continuing {
+                branch.pipe.collectFunctionNames(into: &names)
+                branch.list.collectFunctionNames(into: &names)
+                branch.elseList?.collectFunctionNames(into: &names)
+            }
         case .template(let node):
             node.pipe?.collectFunctionNames(into: &names)
         case .list(let list):
@@ -342,7 +345,7 @@ extension Operand {
         switch self {
         case .identifier(let identifier): names.insert(identifier.name)
         case .chain(let chain): chain.node.collectFunctionNames(into: &names)
-        case .pipe(let pipe): pipe.collectFunctionNames(into: &names)
+        case .pipe(let pipe): StackGuard.continuing { pipe.collectFunctionNames(into: &names) }
         case .field, .variable, .dot, .nilValue, .bool, .number, .string: break
         }
     }

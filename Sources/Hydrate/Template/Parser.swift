@@ -10,8 +10,9 @@ struct TemplateParser {
     private var furthest = 0
     private var variables: [String] = ["$"]
     private var rangeDepth = 0
-    /// Nesting of parentheses and control structures; bounded so a hostile template cannot exhaust
-    /// the stack (Go 1.21 added the same guard).
+    /// Nesting of parentheses, control structures and `block` bodies; bounded so a hostile template
+    /// cannot exhaust the stack (Go 1.21 added the same guard for parentheses). `StackGuard` stops
+    /// earlier on a thread whose stack is too small for this many levels.
     private var depth = 0
     private static let maxDepth = 1_000
     private var actionLine = 0
@@ -152,6 +153,9 @@ struct TemplateParser {
 
     /// The body of a `define` or `block` up to its `end`: a template of its own, with its own `$`.
     private mutating func parseDefinedBody(name: String, context: String) throws {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > TemplateParser.maxDepth { throw error("max expression depth exceeded") }
         let savedVariables = variables
         variables = ["$"]
         let (list, end) = try itemList()
@@ -161,6 +165,7 @@ struct TemplateParser {
     }
 
     private mutating func itemList() throws -> (ListNode, ParseNode) {
+        if StackGuard.isNearlyExhausted { throw error("max expression depth exceeded \(StackGuard.exhaustedStack)") }
         let list = ListNode(position: peekNonSpace().start)
         while peekNonSpace().kind != .eof {
             let node = try textOrAction()
@@ -284,6 +289,7 @@ struct TemplateParser {
     // MARK: - Pipelines
 
     private mutating func pipeline(context: String, end: ItemKind) throws -> PipeNode {
+        if StackGuard.isNearlyExhausted { throw error("max expression depth exceeded \(StackGuard.exhaustedStack)") }
         let first = peekNonSpace()
         let pipe = PipeNode(position: first.start, line: first.line)
         declarations: while peekNonSpace().kind == .variable {
