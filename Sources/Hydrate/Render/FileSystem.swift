@@ -64,16 +64,22 @@ func realPath(_ path: String) throws -> String {
 /// before it, as the kernel takes it.
 func realPathCreating(_ path: String) throws -> String {
     var resolved = try realPath(path.hasPrefix("/") ? "/" : ".")
-    for component in path.split(separator: "/") where component != "." {
-        if component == ".." {
-            resolved = GoPath.dir(resolved)
-            continue
-        }
-        let candidate = resolved == "/" ? "/" + component : resolved + "/" + component
-        var status = stat()
-        resolved = lstat(candidate, &status) == 0 ? try realPath(candidate) : candidate
+    for component in path.split(separator: "/") {
+        resolved = try realPathAppending(resolved, component)
     }
     return resolved
+}
+
+/// `base`, a real path (no link in it), followed by one more component, as `realPathCreating`
+/// resolves it: only a component that is a link needs resolving (a realpath per component would
+/// read every link of the path again for each).
+func realPathAppending(_ base: String, _ component: Substring) throws -> String {
+    if component.isEmpty || component == "." { return base }
+    if component == ".." { return GoPath.dir(base) }
+    let candidate = base == "/" ? "/" + component : base + "/" + component
+    var status = stat()
+    let isLink = lstat(candidate, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
+    return isLink ? try realPath(candidate) : candidate
 }
 
 enum DirectoryEntryKind { case file, directory, other }

@@ -219,12 +219,25 @@ public struct TreeRenderer: Sendable {
     /// with a file `t/x`), or a folder of the output tree that is a link into the input one.
     public func checkOutputsOutsideInput(_ files: [TreeFile]) throws {
         guard let input = try? realPath(inputDirectory) else { return }
+        // Each folder is resolved once, from its parent's real path: the outputs share most folders.
+        var resolved: [String: String] = [:]
+        func realFolder(_ folder: String) throws -> String {
+            if let known = resolved[folder] { return known }
+            let real: String
+            if let slash = folder.lastIndex(of: "/"), slash != folder.startIndex {
+                real = try realPathAppending(try realFolder(String(folder[..<slash])),
+                                             folder[folder.index(after: slash)...])
+            } else {
+                real = try realPathCreating(folder)
+            }
+            resolved[folder] = real
+            return real
+        }
         var checked: Set<String> = []
         for file in files {
             let folder = parentFolder(of: file.outputPath)
             guard checked.insert(folder).inserted else { continue }
-            let realFolder = try realPathCreating(folder)
-            if isPath(realFolder, inside: input) {
+            if isPath(try realFolder(folder), inside: input) {
                 throw DirectoryOverlapError("the output of \(file.inputPath) would be written to \(file.outputPath), "
                                                 + "inside the input directory \(inputDirectory)")
             }
