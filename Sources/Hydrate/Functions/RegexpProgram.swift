@@ -245,32 +245,26 @@ struct GoRegexpProgram {
     }
 
     private mutating func quest(_ sub: Fragment, greedy: Bool) throws -> Fragment {
-        let index = try emit(Instruction(op: .alt))
-        var exits: PatchList
-        if greedy {
-            instructions[index].out = sub.start
-            exits = PatchList(head: index << 1 | 1, tail: index << 1 | 1)
-        } else {
-            instructions[index].arg = sub.start
-            exits = PatchList(head: index << 1, tail: index << 1)
-        }
-        exits = join(exits, sub.out)
-        return Fragment(start: index, out: exits, nullable: true)
+        let (index, exit) = try choice(sub, greedy: greedy)
+        return Fragment(start: index, out: join(exit, sub.out), nullable: true)
     }
 
     /// The loop of `x+` and (for `x` that cannot match empty) `x*`: an alternative after `x` back to it.
     private mutating func loop(_ sub: Fragment, greedy: Bool) throws -> Fragment {
+        let (index, exit) = try choice(sub, greedy: greedy)
+        patch(sub.out, to: index)
+        return Fragment(start: index, out: exit, nullable: true)
+    }
+
+    /// An `alt` that tries `sub` first when greedy and last otherwise; its other way is left to patch.
+    private mutating func choice(_ sub: Fragment, greedy: Bool) throws -> (index: Int, exit: PatchList) {
         let index = try emit(Instruction(op: .alt))
-        let exits: PatchList
         if greedy {
             instructions[index].out = sub.start
-            exits = PatchList(head: index << 1 | 1, tail: index << 1 | 1)
-        } else {
-            instructions[index].arg = sub.start
-            exits = PatchList(head: index << 1, tail: index << 1)
+            return (index, PatchList(head: index << 1 | 1, tail: index << 1 | 1))
         }
-        patch(sub.out, to: index)
-        return Fragment(start: index, out: exits, nullable: true)
+        instructions[index].arg = sub.start
+        return (index, PatchList(head: index << 1, tail: index << 1))
     }
 
     private mutating func star(_ sub: Fragment, greedy: Bool) throws -> Fragment {
