@@ -35,7 +35,8 @@ struct HydrateCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("""
         Clone the instances repository from this URL into --work-dir instead. A URL with a password \
-        (https://user:token@host/…) is refused: the token goes in $GIT_TOKEN.
+        (https://user:token@host/…) is refused: the token goes in $GIT_TOKEN. So is an http(s) URL \
+        with a query or a fragment.
         """, valueName: "url"))
     var instancesURL: String?
 
