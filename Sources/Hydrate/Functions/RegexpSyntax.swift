@@ -531,7 +531,7 @@ private struct Parser {
 
     // MARK: classes
 
-    /// Adds a named group (Perl, POSIX), folded first under `(?i)`, negated after folding as Go does.
+    /// Adds a named group (Perl, POSIX, Unicode), folded first under `(?i)`, negated after folding as Go does.
     private func appendGroup(_ group: GoRuneClass, negated: Bool, to runes: inout GoRuneClass) {
         var members = group
         if flags.foldCase {
@@ -580,13 +580,7 @@ private struct Parser {
             throw error("invalid character class range", from: start)
         }
         if inverted { negated.toggle() }
-        var members = table
-        if flags.foldCase {
-            members = GoRuneClass()
-            members.appendFolded(table)
-            members = members.cleaned()
-        }
-        if negated { runes.appendNegated(members) } else { runes.append(members) }
+        appendGroup(table, negated: negated, to: &runes)
     }
 
     /// `[…]`; `position` at the `[`.
