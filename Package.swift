@@ -16,6 +16,8 @@ let package = Package(
             name: "edpctl",
             dependencies: [
                 "Hydrate",
+                "Gomplate",
+                "Template",
                 "Git",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -29,9 +31,17 @@ let package = Package(
             name: "Git",
             dependencies: ["CLibgit2"]
         ),
+        // Go's text/template language and the Go runtime ports it needs; no function library.
+        .target(name: "Template"),
+        // gomplate's functions, data formats and sources, rendering a file or a tree.
+        .target(
+            name: "Gomplate",
+            dependencies: ["Template", .product(name: "Yams", package: "Yams")]
+        ),
+        // The EDP hydration job: stacks into <provider>/<domain>/, guarded, committed and pushed.
         .target(
             name: "Hydrate",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["Gomplate", "Template", "Git", .product(name: "Yams", package: "Yams")]
         ),
         // What the test targets share: the git CLI, a git http-backend server (Tests/Support).
         .target(
@@ -40,9 +50,18 @@ let package = Package(
             exclude: ["git-http-server.py"]
         ),
         .testTarget(
-            name: "HydrateTests",
-            dependencies: ["Hydrate", "TestSupport"],
+            name: "TemplateTests",
+            dependencies: ["Template", "TestSupport"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "GomplateTests",
+            dependencies: ["Gomplate", "Template", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "HydrateTests",
+            dependencies: ["Hydrate", "Gomplate", "Template", "TestSupport"]
         ),
         .testTarget(
             name: "EdpctlTests",

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Git
 import Hydrate
+import Gomplate
+import Template
 
 /// `edpctl hydrate`: the EDP's CI hydration job — stack templates into the instances repository at
 /// `<provider>/<domain>/`, then (optionally) one commit and a push.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hydrate
+import Gomplate
+import Template
 
 /// `edpctl render`: gomplate's command line on edpctl's engine.
 struct Render: ParsableCommand {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Hydrate
+@testable import Gomplate
+import Template
 
 /// A scratch folder with a one-stack template tree at `templates/` and an `instances/` folder.
 private final class PlacementFixture {

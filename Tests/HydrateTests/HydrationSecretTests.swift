@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Hydrate
+@testable import Gomplate
+import Template
 
 private let hint = "<<</* edpctl:allow-secrets */>>>"
 

@@ -3,6 +3,8 @@ import Testing
 import TestSupport
 import Yams
 @testable import Hydrate
+@testable import Gomplate
+import Template
 
 /// A scratch `templates/` and `instances/`, removed when the test ends.
 private final class HydrationFixture {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Tests/HydrateTests/Fixtures/golden/golden.jsonl from cases.jsonl with Go's own
+# Regenerates Tests/TemplateTests/Fixtures/golden/golden.jsonl from cases.jsonl with Go's own
 # text/template. gomplate v5 is built with Go >= 1.24, whose text/template differs from older
 # releases (range over integers, `else with`, comparison error wording, line counts after
 # comments, delimiters in node strings), so an older system Go would record the wrong truth:
@@ -7,7 +7,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-fixtures="$root/Tests/HydrateTests/Fixtures/golden"
+fixtures="$root/Tests/TemplateTests/Fixtures/golden"
 source "$root/tools/go-toolchain.sh" 24
 
 cd "$root"

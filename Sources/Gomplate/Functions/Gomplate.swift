@@ -1,0 +1,24 @@
+import Template
+extension FunctionTable {
+    /// Every gomplate function edpctl has, under gomplate's names and aliases.
+    public static let gomplate: FunctionTable = {
+        var table = FunctionTable()
+        table.addConvFunctions()
+        table.addDataFunctions()
+        table.addStringFunctions()
+        table.addCollFunctions()
+        table.addTestFunctions()
+        table.addRegexpFunctions()
+        table.addMathFunctions()
+        table.addBase64Functions()
+        table.addCryptoFunctions()
+        table.addPathFunctions()
+        table.addFileFunctions()
+        table.addRandomFunctions()
+        table.addTimeFunctions()
+        table.addEnvFunctions()
+        table.addTemplateFunctions()
+        table.addDataSourceFunctions()
+        return table
+    }()
+}

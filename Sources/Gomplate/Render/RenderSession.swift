@@ -1,0 +1,245 @@
+import Foundation
+import Template
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A data source or context named on the command line: gomplate's `-d`/`-c` argument.
+public struct NamedSource: Sendable, Equatable {
+    public let alias: String
+    public let url: SourceURL
+
+    public init(alias: String, url: SourceURL) {
+        self.alias = alias
+        self.url = url
+    }
+
+    /// `alias=url`, or a file in the working directory, whose alias is its name up to the first dot
+    /// (`-d config.yaml` is `config`).
+    public init(argument: String) throws {
+        if let equals = argument.firstIndex(of: "="), equals != argument.startIndex {
+            alias = String(argument[..<equals])
+            url = try SourceURL(sourceArgument: String(argument[argument.index(after: equals)...]))
+            return
+        }
+        guard !argument.contains("/") else {
+            throw FunctionError("invalid argument (\(argument)): must provide an alias with files not in working directory")
+        }
+        alias = String(argument.prefix { $0 != "." })
+        url = try SourceURL(sourceArgument: argument)
+    }
+}
+
+/// A nested template named on the command line: gomplate's `-t alias=path` (or `-t path`, whose
+/// alias is the path). A directory gives all its files (not recursively), each as `alias/name`.
+public struct NestedTemplateSource: Sendable, Equatable {
+    public let alias: String
+    public let path: String
+
+    public init(alias: String, path: String) {
+        self.alias = alias
+        self.path = path
+    }
+
+    public init(argument: String) {
+        if let equals = argument.firstIndex(of: "="), equals != argument.startIndex {
+            alias = String(argument[..<equals])
+            path = String(argument[argument.index(after: equals)...])
+        } else {
+            alias = argument
+            path = argument
+        }
+    }
+}
+
+/// Everything about a render except its inputs and outputs.
+public struct RenderConfiguration: Sendable {
+    public var options: TemplateOptions
+    public var contexts: [NamedSource]
+    public var dataSources: [NamedSource]
+    public var nestedTemplates: [NestedTemplateSource]
+    public var workingDirectory: String
+    public var environment: [String: String]
+    public var standardInput: StandardInput
+
+    public init(options: TemplateOptions = TemplateOptions(), contexts: [NamedSource] = [],
+                dataSources: [NamedSource] = [], nestedTemplates: [NestedTemplateSource] = [],
+                workingDirectory: String = FileManager.default.currentDirectoryPath,
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                standardInput: StandardInput = StandardInput()) {
+        self.options = options
+        self.contexts = contexts
+        self.dataSources = dataSources
+        self.nestedTemplates = nestedTemplates
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.standardInput = standardInput
+    }
+}
+
+/// A rendered template, and whether the render cache may keep it: whether the template (and every
+/// template it could run) calls only pure functions, so that the output depends on nothing but the
+/// template's file and the session.
+public struct RenderOutput: Sendable {
+    public let bytes: [UInt8]
+    public let isCacheable: Bool
+
+    public init(bytes: [UInt8], isCacheable: Bool) {
+        self.bytes = bytes
+        self.isCacheable = isCacheable
+    }
+}
+
+/// A render's shared state, set up once: the data sources, the data every template sees as `.`
+/// (`.Env` and the contexts), and the nested templates' bytes. `render` may be called from many
+/// threads at once; each call parses its own `Template`.
+public final class RenderSession: Sendable {
+    public let options: TemplateOptions
+    public let sources: DataSources
+    /// The root context: `.Env` plus one entry per context, or a `-c .=FILE` context's data alone.
+    public let data: Value
+    private let nestedTemplates: [(name: String, bytes: [UInt8])]
+    /// The contexts (alias, URL) and every source read to build `data`, hashed.
+    private let contextsDigest: Hash128
+    /// The files `getenv` would read for a variable that is empty (`NAME_FILE` set, `NAME` not),
+    /// as variable and path.
+    private let environmentFiles: [(variable: String, path: String)]
+    /// Whether they are all regular files (or missing): reading a pipe or a device to hash it
+    /// could block or consume it, so such a file keeps `getenv`'s templates out of the cache.
+    private let environmentFilesAreHashable: Bool
+
+    public init(_ configuration: RenderConfiguration) throws {
+        options = configuration.options
+        var definitions: [String: SourceURL] = [:]
+        for source in configuration.dataSources + configuration.contexts { definitions[source.alias] = source.url }
+        sources = DataSources(definitions: definitions, workingDirectory: configuration.workingDirectory,
+                              environment: configuration.environment, standardInput: configuration.standardInput)
+        nestedTemplates = try Self.loadNestedTemplates(configuration.nestedTemplates,
+                                                      workingDirectory: configuration.workingDirectory)
+        data = try Self.rootData(contexts: configuration.contexts, sources: sources)
+
+        var digest = Hash128Builder()
+        digest.add(UInt64(configuration.contexts.count))
+        for context in configuration.contexts {
+            digest.add(context.alias)
+            digest.add(context.url.description)
+        }
+        sources.addContents(to: &digest)
+        contextsDigest = digest.finish()
+
+        let environment = configuration.environment
+        environmentFiles = environment.compactMap { variable, path in
+            guard variable.hasSuffix("_FILE"), !path.isEmpty,
+                  environment[String(variable.dropLast("_FILE".count))]?.isEmpty ?? true else { return nil }
+            return (variable, path.hasPrefix("/") ? path : joinPath(configuration.workingDirectory, path))
+        }.sorted { goStringLess($0.variable, $1.variable) }
+        environmentFilesAreHashable = environmentFiles.allSatisfy { file in
+            var status = stat()
+            return stat(file.path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG
+        }
+    }
+
+    /// Renders `bytes` as the template `name` (its path as given, or `<arg>` for `-i`). Text
+    /// outside actions comes out byte for byte, UTF-8 or not, as in Go.
+    public func render(name: String, bytes: [UInt8]) throws -> [UInt8] {
+        try parse(name: name, bytes: bytes).render(data, host: RenderHost(templatePath: name, sources: sources))
+    }
+
+    /// Renders like `render`, and tells whether the output may be cached. The functions are looked
+    /// at after executing, so that those of `tmpl.Inline` templates count too.
+    public func renderOutput(name: String, bytes: [UInt8]) throws -> RenderOutput {
+        let template = try parse(name: name, bytes: bytes)
+        let output = try template.render(data, host: RenderHost(templatePath: name, sources: sources))
+        return RenderOutput(bytes: output, isCacheable: isCacheable(template.calledFunctions))
+    }
+
+    /// Whether a template calling `functions` renders to the same output whenever its file and
+    /// `cacheFingerprint` are the same.
+    func isCacheable(_ functions: Set<String>) -> Bool {
+        functions.allSatisfy { name in
+            FunctionPurity.isPure(name)
+                && (environmentFilesAreHashable || !FunctionPurity.environmentFileReaders.contains(name))
+        }
+    }
+
+    /// A hash of all a pure template's output depends on besides its own file: the options, the
+    /// whole environment (and the `NAME_FILE` files `getenv` may read), the working directory, the
+    /// data source definitions, the contexts as read, and the nested templates.
+    func cacheFingerprint() -> Hash128 {
+        var hash = Hash128Builder()
+        hash.add(options.leftDelimiter)
+        hash.add(options.rightDelimiter)
+        hash.add(options.missingKey.rawValue)
+        let environment = sources.environment.sorted { goStringLess($0.key, $1.key) }
+        hash.add(UInt64(environment.count))
+        for (name, value) in environment {
+            hash.add(name)
+            hash.add(value)
+        }
+        hash.add(UInt64(environmentFiles.count))
+        for file in environmentFiles {
+            hash.add(file.variable)
+            // A missing or unreadable file reads as "", as in `getenv`.
+            hash.add((try? readFileBytes(file.path)) ?? [])
+        }
+        hash.add(sources.workingDirectory)
+        let aliases = sources.aliases.sorted(by: goStringLess)
+        hash.add(UInt64(aliases.count))
+        for alias in aliases {
+            hash.add(alias)
+            hash.add(sources.url(for: alias)?.description ?? "")
+        }
+        hash.add(contextsDigest)
+        hash.add(UInt64(nestedTemplates.count))
+        for nested in nestedTemplates {
+            hash.add(nested.name)
+            hash.add(nested.bytes)
+        }
+        return hash.finish()
+    }
+
+    private func parse(name: String, bytes: [UInt8]) throws -> Template {
+        let template = try Template(name: name, bytes: bytes, options: options, functions: .gomplate)
+        for nested in nestedTemplates {
+            try template.addTemplate(name: nested.name, bytes: nested.bytes)
+        }
+        return template
+    }
+
+    private static func rootData(contexts: [NamedSource], sources: DataSources) throws -> Value {
+        let reader = RenderHost(templatePath: "", sources: sources)
+        if contexts.contains(where: { $0.alias == "." }) {
+            return try reader.dataSource(".", subpath: nil)
+        }
+        var root = MapValue()
+        for context in contexts {
+            root[context.alias] = try reader.dataSource(context.alias, subpath: nil)
+        }
+        // In gomplate `.Env` is a method of the context, so it shadows a context named Env.
+        root["Env"] = .map(MapValue(sources.environment.mapValues { .string($0) }, elementType: .string))
+        return .map(root)
+    }
+
+    private static func loadNestedTemplates(_ sources: [NestedTemplateSource],
+                                            workingDirectory: String) throws -> [(name: String, bytes: [UInt8])] {
+        var templates: [(name: String, bytes: [UInt8])] = []
+        for source in sources {
+            let path = joinPath(workingDirectory, source.path)
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                throw FileError("parse nested templates: stat \(jsonQuoted(source.path)): open", source.path, errno: errno)
+            }
+            if status.st_mode & S_IFMT == S_IFDIR {
+                let files = try listDirectory(path).filter { $0.kind == .file }.map(\.name).sorted(by: goStringLess)
+                for name in files {
+                    templates.append((cleanPath(source.alias + "/" + name), try readFileBytes(joinPath(path, name))))
+                }
+            } else {
+                templates.append((source.alias, try readFileBytes(path)))
+            }
+        }
+        return templates
+    }
+}
