@@ -1,5 +1,6 @@
 import CLibgit2
 import Testing
+import TestSupport
 @testable import Git
 
 /// What the credentials callback answers, decided without a server: SSH is not served here.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Git
 
 /// The known_hosts reading and matching behind the SSH host key check, without a server.

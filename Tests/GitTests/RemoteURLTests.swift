@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Git
 
 /// `RemoteURL`: what is stored, what names the repository, what is a login.

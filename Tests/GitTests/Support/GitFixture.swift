@@ -3,30 +3,6 @@ import Testing
 @testable import Git
 import TestSupport
 
-/// A temporary folder for one test, removed when the value goes away.
-final class TemporaryFolder {
-    let path: String
-
-    init() throws {
-        let template = FileManager.default.temporaryDirectory.appendingPathComponent("git-tests.XXXXXX").path
-        var bytes = Array(template.utf8CString)
-        guard let made = mkdtemp(&bytes) else { throw SupportError("mkdtemp failed for \(template)") }
-        path = String(cString: made)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    func child(_ name: String) -> String { path + "/" + name }
-}
-
-func write(_ text: String, to path: String) throws {
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                            withIntermediateDirectories: true)
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-}
-
 /// Writes `text` to `path` below the repository's working tree and returns it as `publish`'s and
 /// `commitChanges`' `update` reports a file it wrote.
 func place(_ text: String, at path: String, in repository: Repository) throws -> WorkTreeFile {
