@@ -42,6 +42,8 @@ demo:
 
 test:
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+	python3 scripts/check-architecture.py --self-test
+	python3 scripts/check-architecture.py
 	$(SWIFT) build --scratch-path $(SCRATCH)
 	$(SWIFT) test --scratch-path $(SCRATCH) 2>&1 | tee $(SCRATCH)/swift-test.log
 	scripts/check-example.sh "$(DEBUG_BIN)/edpctl" "$(SHARED)"

@@ -69,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GitTests",
-            dependencies: ["Git", "TestSupport"]
+            dependencies: ["Git", "CLibgit2", "TestSupport"]
         ),
     ]
 )
