@@ -5,7 +5,8 @@
 # changed; (c) 50 domains one after another into one clone and one push, against `cp -r` and the
 # git CLI. Prints a table and writes benchmarks/hydrate-results.json.
 # Environment: SWIFT, SCRATCH (SwiftPM build folder), RUNS (default 5), DOMAINS (default 50),
-# WORK_PARENT (where the temporary folder goes; default $TMPDIR or /tmp).
+# WORK_PARENT (where the temporary folder goes; default $TMPDIR or /tmp), EDPCTL (a built edpctl to
+# measure instead of this checkout's release build, e.g. an older one for a before/after).
 # Paths must not contain spaces: hyperfine runs the commands without a shell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +17,13 @@ DOMAINS=${DOMAINS:-50}
 STACKS=core,otc,forgejo,observability,observability-client
 root=$PWD
 
-echo "== building edpctl (release)" >&2
-"$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
-edpctl="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path)/edpctl"
+if [ -n "${EDPCTL:-}" ]; then
+    edpctl=$(realpath "$EDPCTL")
+else
+    echo "== building edpctl (release)" >&2
+    "$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
+    edpctl="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path)/edpctl"
+fi
 
 work=$(mktemp -d "${WORK_PARENT:-${TMPDIR:-/tmp}}/edpctl-hydrate-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
