@@ -245,7 +245,7 @@ public struct HydrationJob: Sendable {
 
     /// Names provider, domains and stacks, and the templates' own commit when they are a checkout, so
     /// the instances history says where every change came from.
-    func commitMessage(for requests: [HydrationRequest]) -> String {
+    private func commitMessage(for requests: [HydrationRequest]) -> String {
         let stacks = requests.first?.stacks.joined(separator: ", ") ?? ""
         let paths = requests.map(\.instancePath)
         let target = paths.count <= 3 ? paths.joined(separator: ", ")
