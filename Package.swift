@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HydrateTests",
-            dependencies: ["Hydrate", "Gomplate", "Template", "TestSupport"]
+            dependencies: ["Hydrate", "Gomplate", "Template", "Git", "TestSupport"]
         ),
         .testTarget(
             name: "EdpctlTests",

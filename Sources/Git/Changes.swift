@@ -44,9 +44,8 @@ extension Repository {
         var treeID = git_oid()
         try GitError.check(git_index_write_tree_to(&treeID, index.handle, pack.store), "git_index_write_tree_to")
         let parent = try headCommitHandle()
-        defer { git_commit_free(parent) }
-        let parentID = parent.map { git_commit_id($0).pointee }
-        let unchanged = parent.map { ObjectID(git_commit_tree_id($0).pointee) == ObjectID(treeID) }
+        let parentID = parent.map { git_commit_id($0.handle).pointee }
+        let unchanged = parent.map { ObjectID(git_commit_tree_id($0.handle).pointee) == ObjectID(treeID) }
             ?? (git_index_entrycount(index.handle) == 0)
         if unchanged {
             try pack.flush()

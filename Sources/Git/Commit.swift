@@ -18,6 +18,20 @@ public struct Commit: Sendable, Equatable {
     }
 }
 
+/// Owns one `git_commit *`, freed in `deinit`.
+final class CommitHandle {
+    let handle: OpaquePointer
+
+    /// Takes over `handle`.
+    init(_ handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        git_commit_free(handle)
+    }
+}
+
 /// A `git_oid` by value.
 struct ObjectID: Equatable {
     var oid: git_oid

@@ -9,6 +9,15 @@ public struct Signature: Sendable, Equatable {
         self.name = name
         self.email = email
     }
+
+    /// The author git's own variables name, `GIT_AUTHOR_NAME` and `GIT_AUTHOR_EMAIL`, each unless
+    /// `name` or `email` is given instead; nil when either ends up empty.
+    public init?(environment: [String: String], name: String? = nil, email: String? = nil) {
+        let name = name ?? environment["GIT_AUTHOR_NAME"] ?? ""
+        let email = email ?? environment["GIT_AUTHOR_EMAIL"] ?? ""
+        if name.isEmpty || email.isEmpty { return nil }
+        self.init(name: name, email: email)
+    }
 }
 
 /// How to log in to a remote. The caller reads them from wherever it keeps them (environment
@@ -56,6 +65,31 @@ public struct Credentials: Sendable {
         Credentials(kind: .sshKey(username: username, privateKey: privateKey, publicKey: publicKey,
                                   passphrase: passphrase),
                     knownHostsFile: knownHostsFile)
+    }
+
+    /// The credentials a CI job gives in its environment for `remote`, as edpctl reads them:
+    /// - with `sshKey` (a private key file), that key, its passphrase from `GIT_SSH_PASSPHRASE`;
+    /// - else `GIT_TOKEN` (or `GIT_PASSWORD`) over HTTPS, as `GIT_USERNAME`, else as the user name
+    ///   of `remote` (`https://ci@host/…`), else as `git`;
+    /// - else, for a remote that is no http(s), file or path URL (schemes in any case), the SSH agent.
+    /// SSH host keys are checked against `GIT_SSH_KNOWN_HOSTS` when set. Empty variables count as
+    /// unset. nil when none applies (a local remote, or no secret given). A password in `remote`
+    /// is never used: the caller refuses such a URL.
+    public init?(environment: [String: String], remote: RemoteURL?, sshKey: String? = nil) {
+        func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let knownHostsFile = environment["GIT_SSH_KNOWN_HOSTS"]
+        if let sshKey {
+            self = .sshKey(privateKey: sshKey, passphrase: environment["GIT_SSH_PASSPHRASE"],
+                           knownHostsFile: knownHostsFile)
+        } else if let secret = nonEmpty("GIT_TOKEN") ?? nonEmpty("GIT_PASSWORD") {
+            let urlUser = remote?.username.flatMap { $0.isEmpty ? nil : $0 }
+            self = .https(username: nonEmpty("GIT_USERNAME") ?? urlUser ?? "git", token: secret)
+        } else if let url = remote?.location.lowercased(),
+                  !["http://", "https://", "file:", "/"].contains(where: url.hasPrefix) {
+            self = .sshAgent(knownHostsFile: knownHostsFile)
+        } else {
+            return nil
+        }
     }
 
     /// The strings that must never reach a message.

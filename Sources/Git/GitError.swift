@@ -33,6 +33,35 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Any other libgit2 failure: the C function, its return code, and libgit2's own message.
     case libgit2(call: String, code: Int32, message: String)
 
+    // A work folder (`WorkFolder`) that was not used; nothing in it was touched.
+
+    /// Another run held the work folder's lock for longer than the caller would wait.
+    case workFolderBusy(path: String, lockFile: String, seconds: Int)
+    /// The work folder is a clone of another repository (`origin` nil: of none).
+    case workFolderOfOtherRepository(path: String, origin: String?, requested: String)
+    /// The work folder's own git configuration rewrites the URL of its origin
+    /// (`url.<base>.insteadOf` or `pushInsteadOf` matching it): `setting` names which, `prefix`
+    /// what it replaces.
+    case workFolderRewritesOrigin(path: String, setting: String, prefix: String)
+    /// The work folder exists and is not a clone.
+    case workFolderNotAClone(path: String)
+    /// The work folder's lock or clone could not be set up: a file system error.
+    case workFolderUnusable(path: String, reason: String)
+
+    // A clone that `publish`, `commitChanges` or `ensureNoLockFiles` refused to touch: going on
+    // would have lost or mixed in work that is not the caller's.
+
+    /// The index holds changes outside the folders being committed (`paths`, relative).
+    case stagedOutside(folders: [String], paths: [String])
+    /// Another branch than the one to publish is checked out (`current` nil: HEAD is detached).
+    case otherBranchCheckedOut(current: String?, branch: String)
+    /// Tracked files outside the folders being published are edited; a reset would lose them.
+    case changedOutside(folders: [String], paths: [String])
+    /// HEAD has commits that are not on `remoteBranch`; a reset would drop them.
+    case commitsNotOnRemote(remoteBranch: String)
+    /// Git lock files (absolute paths) are in the way in the clone at `workDirectory`.
+    case lockFilesInTheWay(paths: [String], workDirectory: String)
+
     /// Userinfo is dropped from every URL once more here, so that no case made elsewhere can
     /// carry a login into a message.
     public var description: String {
@@ -71,7 +100,47 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "talking to \(url) failed: \(message)"
         case .libgit2(let call, _, let message):
             return "\(call) failed: \(message)"
+        case .workFolderBusy(let path, let lockFile, let seconds):
+            return "gave up after waiting \(seconds) s for another run using \(path) to finish (it holds the lock \(lockFile))"
+        case .workFolderOfOtherRepository(let path, let origin, let requested):
+            let shown = origin.map { Redaction.removingUserinfo(from: $0) }
+            let clone = shown.map { "a clone of \($0)" } ?? "a clone without an 'origin' remote"
+            // Two names that print alike: say why they are two.
+            let alike = shown.map { $0 == requested && !$0.hasSameBytes(as: requested) } ?? false
+            return "\(path) is \(clone), not of \(requested)"
+                + (alike ? " (the two differ only in their Unicode normalization: composed and decomposed letters)" : "")
+                + ": it is not reused, since its commits would go to that repository; use another folder for "
+                + "\(requested), or remove \(path)"
+        case .workFolderRewritesOrigin(let path, let setting, let prefix):
+            return "\(path)/.git/config rewrites the URL of its origin (\(setting) for "
+                + "\(Redaction.removingUserinfo(from: prefix))): it is not reused, since its commits could go to another "
+                + "repository; remove that setting, or remove \(path)"
+        case .workFolderNotAClone(let path):
+            return "\(path) exists and is not a git clone: remove it, or use another folder"
+        case .workFolderUnusable(let path, let reason):
+            return "cannot use \(path): \(reason)"
+        case .stagedOutside(let folders, let paths):
+            return "changes are staged outside \(Self.list(folders)): \(Self.list(paths)); commit or unstage them first"
+        case .otherBranchCheckedOut(let current, let branch):
+            return (current.map { "the clone has '\($0)' checked out" } ?? "the clone's HEAD is detached")
+                + ", not '\(branch)'; check out '\(branch)' first (`git checkout \(branch)`)"
+        case .changedOutside(let folders, let paths):
+            return "the clone has changes outside \(Self.list(folders)): \(Self.list(paths)); commit, push or stash them first"
+        case .commitsNotOnRemote(let remoteBranch):
+            return "the clone has commits that are not on \(remoteBranch); push them first"
+        case .lockFilesInTheWay(let locks, let workDirectory):
+            let named = locks.count == 1 ? "a git lock file is in the way: \(locks[0])"
+                : "git lock files are in the way: " + locks.joined(separator: ", ")
+            return named + "; a git process is running in \(workDirectory), or one was killed while writing there; "
+                + "if no git process is running there, remove " + (locks.count == 1 ? "it" : "them")
+                + " (`rm " + locks.map(Self.shellQuoted).joined(separator: " ") + "`) and run again"
         }
+    }
+
+    /// At most three paths, then how many more.
+    private static func list(_ paths: [String]) -> String {
+        paths.count > 3 ? paths.prefix(3).joined(separator: ", ") + " and \(paths.count - 3) more"
+            : paths.joined(separator: ", ")
     }
 }
 

@@ -29,17 +29,22 @@ public struct PublishResult: Sendable, Equatable {
 /// - Parameters:
 ///   - path: the folder (or file) to stage, relative to the working tree's root; "" for all.
 ///   - credentials: for both the push and the fetch.
+///   - fetchingFirst: false when the caller has just fetched `branch` (`WorkFolder.update`), so
+///     the first round starts from that fetch instead of another; a push lost meanwhile is
+///     retried as any other.
 ///   - committer: defaults to `author`.
 /// - Throws: what `update` throws; `GitError.nonFastForward` when the last attempt lost too;
-///   any other `GitError` at once, without retrying; `UnsafeCloneError`, before anything is
-///   written, when the clone has another branch than `branch` checked out, or tracked changes
-///   outside `path` or commits not on the remote branch, which the resets would destroy.
+///   any other `GitError` at once, without retrying; before anything is written,
+///   `GitError.otherBranchCheckedOut`, `.changedOutside` or `.commitsNotOnRemote` when the clone
+///   has another branch than `branch` checked out, or tracked changes outside `path` or commits
+///   not on the remote branch, which the resets would destroy.
 public func publish(
     repository: Repository,
     changesUnder path: String,
     branch: String,
     remote: String = "origin",
     credentials: Credentials? = nil,
+    fetchingFirst: Bool = true,
     maxAttempts: Int = 5,
     commitMessage: String,
     author: Signature,
@@ -47,8 +52,8 @@ public func publish(
     update: () throws -> [WorkTreeFile]
 ) throws -> PublishResult {
     try publish(repository: repository, changesUnderEach: Repository.pathspec(path), branch: branch, remote: remote,
-                credentials: credentials, maxAttempts: maxAttempts, commitMessage: commitMessage, author: author,
-                committer: committer, update: update)
+                credentials: credentials, fetchingFirst: fetchingFirst, maxAttempts: maxAttempts,
+                commitMessage: commitMessage, author: author, committer: committer, update: update)
 }
 
 /// `publish` of several folders in one commit (`paths` empty: the whole tree).
@@ -58,6 +63,7 @@ public func publish(
     branch: String,
     remote: String = "origin",
     credentials: Credentials? = nil,
+    fetchingFirst: Bool = true,
     maxAttempts: Int = 5,
     commitMessage: String,
     author: Signature,
@@ -66,7 +72,7 @@ public func publish(
 ) throws -> PublishResult {
     // Start from the remote tip, and only where a reset to it later cannot destroy anyone's work.
     try repository.ensureCheckedOut(branch)
-    try repository.fetch(remote: remote, branch: branch, credentials: credentials)
+    if fetchingFirst { try repository.fetch(remote: remote, branch: branch, credentials: credentials) }
     try repository.ensureSafeToReset(outside: paths, remoteBranch: "\(remote)/\(branch)")
     try repository.resetHard(to: "\(remote)/\(branch)")
     var attempt = 1

@@ -9,7 +9,8 @@ public final class Repository {
     /// The working tree's root, without a trailing slash.
     public let workDirectory: String
 
-    private init(handle: OpaquePointer) throws {
+    /// Takes over `handle` (freed in `deinit`, or here when it has no working tree).
+    init(handle: OpaquePointer) throws {
         guard let workdir = git_repository_workdir(handle) else {
             git_repository_free(handle)
             throw GitError.libgit2(call: "git_repository_workdir", code: GIT_EBAREREPO.rawValue,
@@ -85,9 +86,7 @@ public final class Repository {
 
     /// The commit HEAD points at; nil in a repository without commits.
     public func headCommit() throws -> Commit? {
-        guard let commit = try headCommitHandle() else { return nil }
-        defer { git_commit_free(commit) }
-        return Commit(commit)
+        try headCommitHandle().map { Commit($0.handle) }
     }
 
     /// The checked-out branch's short name (`main`), also before its first commit; nil when
@@ -121,8 +120,8 @@ public final class Repository {
         return try? repository.headCommit()
     }
 
-    /// HEAD's commit as a `git_commit *` the caller frees; nil before the first commit.
-    func headCommitHandle() throws -> OpaquePointer? {
+    /// HEAD's commit; nil before the first commit.
+    func headCommitHandle() throws -> CommitHandle? {
         var head: OpaquePointer?
         let code = git_repository_head(&head, handle)
         if code == GIT_EUNBORNBRANCH.rawValue || code == GIT_ENOTFOUND.rawValue {
@@ -132,7 +131,8 @@ public final class Repository {
         defer { git_reference_free(head) }
         var commit: OpaquePointer?
         try GitError.check(git_reference_peel(&commit, head, GIT_OBJECT_COMMIT), "git_reference_peel")
-        return commit
+        guard let commit else { throw GitError.lastError(call: "git_reference_peel", code: -1) }
+        return CommitHandle(commit)
     }
 }
 

@@ -1,11 +1,5 @@
 import CLibgit2
 
-/// Why `publish` or `commitChanges` refused to touch a clone: going on would have lost or mixed in
-/// work that is not the caller's.
-public struct UnsafeCloneError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let description: String
-}
-
 extension Repository {
     /// Tracked paths outside `relativePath` that differ from HEAD: staged ones, and with
     /// `includeWorkTree` also unstaged edits. Untracked files are nobody's work to lose here.
@@ -37,11 +31,10 @@ extension Repository {
     /// that a reset to the remote tip would drop.
     func headIsContained(in remoteBranch: String) throws -> Bool {
         guard let head = try headCommitHandle() else { return true }
-        defer { git_commit_free(head) }
         var remote = git_oid()
         try GitError.check(git_reference_name_to_id(&remote, handle, "refs/remotes/\(remoteBranch)"),
                            "git_reference_name_to_id")
-        var local = git_commit_id(head).pointee
+        var local = git_commit_id(head.handle).pointee
         if git_oid_equal(&local, &remote) != 0 { return true }
         let descends = git_graph_descendant_of(handle, &remote, &local)
         try GitError.check(descends < 0 ? descends : 0, "git_graph_descendant_of")
@@ -53,8 +46,7 @@ extension Repository {
     func ensureNothingStaged(outside relativePaths: [String]) throws {
         let staged = try changedPaths(outside: relativePaths, includeWorkTree: false)
         if !staged.isEmpty {
-            throw UnsafeCloneError(description: "changes are staged outside \(Self.list(relativePaths)): "
-                + Self.list(staged) + "; commit or unstage them first")
+            throw GitError.stagedOutside(folders: relativePaths, paths: staged)
         }
     }
 
@@ -63,8 +55,7 @@ extension Repository {
     func ensureCheckedOut(_ branch: String) throws {
         let current = try currentBranch()
         if let current, current.hasSameBytes(as: branch) { return }
-        throw UnsafeCloneError(description: (current.map { "the clone has '\($0)' checked out" } ?? "the clone's HEAD is detached")
-            + ", not '\(branch)'; check out '\(branch)' first (`git checkout \(branch)`)")
+        throw GitError.otherBranchCheckedOut(current: current, branch: branch)
     }
 
     /// Refuses to publish from a clone whose own work a reset to the remote tip would destroy:
@@ -72,16 +63,10 @@ extension Repository {
     func ensureSafeToReset(outside relativePaths: [String], remoteBranch: String) throws {
         let edited = try changedPaths(outside: relativePaths, includeWorkTree: true)
         if !edited.isEmpty {
-            throw UnsafeCloneError(description: "the clone has changes outside \(Self.list(relativePaths)): "
-                + Self.list(edited) + "; commit, push or stash them first")
+            throw GitError.changedOutside(folders: relativePaths, paths: edited)
         }
         if try !headIsContained(in: remoteBranch) {
-            throw UnsafeCloneError(description: "the clone has commits that are not on \(remoteBranch); push them first")
+            throw GitError.commitsNotOnRemote(remoteBranch: remoteBranch)
         }
-    }
-
-    private static func list(_ paths: [String]) -> String {
-        paths.count > 3 ? paths.prefix(3).joined(separator: ", ") + " and \(paths.count - 3) more"
-            : paths.joined(separator: ", ")
     }
 }

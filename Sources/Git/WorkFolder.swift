@@ -6,45 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Why a work folder was not used; nothing in it was touched.
-public enum WorkFolderError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Another run held the folder's lock for longer than the caller would wait.
-    case busy(path: String, lockFile: String, seconds: Int)
-    /// The folder is a clone of another repository (`origin` nil: of none).
-    case otherRepository(path: String, origin: String?, requested: String)
-    /// The folder's own git configuration rewrites the URL of its origin (`url.<base>.insteadOf`
-    /// or `pushInsteadOf` matching it): `setting` names which, `prefix` what it replaces.
-    case rewrittenOrigin(path: String, setting: String, prefix: String)
-    /// The folder exists and is not a clone.
-    case notAClone(path: String)
-    /// The lock or the clone could not be set up: a file system error.
-    case unusable(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .busy(let path, let lockFile, let seconds):
-            return "gave up after waiting \(seconds) s for another run using \(path) to finish (it holds the lock \(lockFile))"
-        case .otherRepository(let path, let origin, let requested):
-            let shown = origin.map { Redaction.removingUserinfo(from: $0) }
-            let clone = shown.map { "a clone of \($0)" } ?? "a clone without an 'origin' remote"
-            // Two names that print alike: say why they are two.
-            let alike = shown.map { $0 == requested && !$0.hasSameBytes(as: requested) } ?? false
-            return "\(path) is \(clone), not of \(requested)"
-                + (alike ? " (the two differ only in their Unicode normalization: composed and decomposed letters)" : "")
-                + ": it is not reused, since its commits would go to that repository; use another folder for "
-                + "\(requested), or remove \(path)"
-        case .rewrittenOrigin(let path, let setting, let prefix):
-            return "\(path)/.git/config rewrites the URL of its origin (\(setting) for "
-                + "\(Redaction.removingUserinfo(from: prefix))): it is not reused, since its commits could go to another "
-                + "repository; remove that setting, or remove \(path)"
-        case .notAClone(let path):
-            return "\(path) exists and is not a git clone: remove it, or use another folder"
-        case .unusable(let path, let reason):
-            return "cannot use \(path): \(reason)"
-        }
-    }
-}
-
 /// The clone that edpctl keeps of one remote between runs (`hydrate --instances-url`), which no
 /// one else works in. Holding a `WorkFolder` holds its lock: an advisory `flock` on
 /// `.<name>.edpctl-lock` beside it, released when the value goes away or the process ends,
@@ -69,12 +30,12 @@ public final class WorkFolder {
         do {
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
-            throw WorkFolderError.unusable(path: path, reason: "cannot create \(parent): \(error.localizedDescription)")
+            throw GitError.workFolderUnusable(path: path, reason: "cannot create \(parent): \(error.localizedDescription)")
         }
         let lockFile = parent + "/." + name + ".edpctl-lock"
         let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw WorkFolderError.unusable(path: path, reason: "cannot open \(lockFile): \(String(cString: strerror(errno)))")
+            throw GitError.workFolderUnusable(path: path, reason: "cannot open \(lockFile): \(String(cString: strerror(errno)))")
         }
         lockDescriptor = descriptor
         if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return }
@@ -85,11 +46,11 @@ public final class WorkFolder {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let reason = "cannot lock \(lockFile): \(String(cString: strerror(errno)))"
                 close(descriptor)
-                throw WorkFolderError.unusable(path: path, reason: reason)
+                throw GitError.workFolderUnusable(path: path, reason: reason)
             }
             if Date() >= deadline {
                 close(descriptor)
-                throw WorkFolderError.busy(path: path, lockFile: lockFile, seconds: seconds)
+                throw GitError.workFolderBusy(path: path, lockFile: lockFile, seconds: seconds)
             }
             usleep(100_000)
         }
@@ -114,34 +75,39 @@ public final class WorkFolder {
     /// `url.<base>.insteadOf` rewrites of the user's git configuration, which every run applies
     /// alike (a CI job's login goes in that way); those of the folder's own `.git/config` are
     /// refused, since they would send it elsewhere than where its URL says.
+    ///
+    /// Returns the clone, opened, fetched and checked out: `publish` can start from it without a
+    /// second fetch (`fetchingFirst: false`).
+    @discardableResult
     public func update(from url: RemoteURL, branch: String, credentials: Credentials?,
-                       notice: (String) -> Void) throws {
+                       notice: (String) -> Void) throws -> Repository {
         try removeUnfinishedClones(notice: notice)
         var status = stat()
         let exists = lstat(absolutePath, &status) == 0
         if !exists || status.st_mode & S_IFMT == S_IFDIR && isEmptyDirectory(absolutePath) {
             try cloneIntoPlace(from: url, branch: branch, credentials: credentials)
-            return
+            // Opened where it now is: the new clone's handle knows only its temporary path.
+            return try Repository.open(at: absolutePath, searchingParents: false)
         }
         guard status.st_mode & S_IFMT == S_IFDIR, FileManager.default.fileExists(atPath: absolutePath + "/.git") else {
-            throw WorkFolderError.notAClone(path: path)
+            throw GitError.workFolderNotAClone(path: path)
         }
         // A `.git` that libgit2 cannot open (an older edpctl's clone killed in its first moments).
         guard let repository = try? Repository.open(at: absolutePath, searchingParents: false) else {
-            throw WorkFolderError.notAClone(path: path)
+            throw GitError.workFolderNotAClone(path: path)
         }
         let stored = try repository.configurationValues("remote.origin.url")
         let urls = stored + (try repository.configurationValues("remote.origin.pushurl"))
         guard let last = stored.last, urls.allSatisfy({ RemoteURL($0).namesSameRepository(as: url) }) else {
             let other = urls.first { !RemoteURL($0).namesSameRepository(as: url) }
-            throw WorkFolderError.otherRepository(path: path, origin: other, requested: url.identity)
+            throw GitError.workFolderOfOtherRepository(path: path, origin: other, requested: url.identity)
         }
         for rewrite in try repository.ownURLRewrites() where urls.contains(where: { $0.hasBytePrefix(rewrite.prefix) }) {
-            throw WorkFolderError.rewrittenOrigin(path: path, setting: rewrite.setting, prefix: rewrite.prefix)
+            throw GitError.workFolderRewritesOrigin(path: path, setting: rewrite.setting, prefix: rewrite.prefix)
         }
         let leftovers = repository.interruptedWork()
         for file in leftovers where unlink(file) != 0 && errno != ENOENT {
-            throw WorkFolderError.unusable(path: path, reason: "cannot remove \(file): \(String(cString: strerror(errno)))")
+            throw GitError.workFolderUnusable(path: path, reason: "cannot remove \(file): \(String(cString: strerror(errno)))")
         }
         if !leftovers.isEmpty {
             notice("removed what an interrupted run left in \(path): "
@@ -152,6 +118,7 @@ public final class WorkFolder {
             try GitError.check(git_remote_set_url(repository.handle, "origin", url.location), "git_remote_set_url")
         }
         try repository.checkOut(branch: branch, from: "origin", credentials: credentials)
+        return repository
     }
 
     /// `.<name>.edpctl-clone-<pid>`: a process's clone in the making.
@@ -166,7 +133,7 @@ public final class WorkFolder {
             do {
                 try FileManager.default.removeItem(atPath: parent + "/" + entry)
             } catch {
-                throw WorkFolderError.unusable(path: path, reason: "cannot remove the unfinished clone \(entry): "
+                throw GitError.workFolderUnusable(path: path, reason: "cannot remove the unfinished clone \(entry): "
                     + error.localizedDescription)
             }
             notice("removed \(entry), the unfinished clone of an interrupted run, beside \(path)")
@@ -193,7 +160,7 @@ public final class WorkFolder {
         if rename(temporary, absolutePath) != 0 {
             let reason = "cannot move the new clone into place: \(String(cString: strerror(errno)))"
             try? FileManager.default.removeItem(atPath: temporary)
-            throw WorkFolderError.unusable(path: path, reason: reason)
+            throw GitError.workFolderUnusable(path: path, reason: reason)
         }
     }
 
@@ -221,9 +188,8 @@ extension Repository {
             options.initial_head = branch
             try GitError.check(git_repository_init_ext(&handle, path, &options), "git_repository_init_ext")
         }
-        guard handle != nil else { throw GitError.notARepository(path) }
-        git_repository_free(handle)
-        return try open(at: path, searchingParents: false)
+        guard let handle else { throw GitError.notARepository(path) }
+        return try Repository(handle: handle)
     }
 
     /// Every value of the configuration variable `name` (`remote.origin.url`), from every level,
@@ -272,13 +238,7 @@ extension Repository {
     /// before the working tree is touched, so a refusal leaves everything as it was.
     public func ensureNoLockFiles() throws {
         let locks = lockFiles()
-        guard !locks.isEmpty else { return }
-        let named = locks.count == 1 ? "a git lock file is in the way: \(locks[0])"
-            : "git lock files are in the way: " + locks.joined(separator: ", ")
-        throw UnsafeCloneError(description: named + "; a git process is running in \(workDirectory), or one was "
-            + "killed while writing there; if no git process is running there, remove "
-            + (locks.count == 1 ? "it" : "them") + " (`rm " + locks.map(GitError.shellQuoted).joined(separator: " ")
-            + "`) and run again")
+        if !locks.isEmpty { throw GitError.lockFilesInTheWay(paths: locks, workDirectory: workDirectory) }
     }
 
     /// The lock files git and libgit2 take while writing: `index.lock`, `HEAD.lock`, `config.lock`,

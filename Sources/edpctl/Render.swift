@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Hydrate
 import Gomplate
 import Template
 
@@ -99,150 +98,68 @@ struct Render: ParsableCommand {
         for argument in dataSources { _ = try parseSource(argument, flag: "--datasource") }
         for argument in contexts { _ = try parseSource(argument, flag: "--context") }
         if let inputDir {
-            // Before any template is read. The listing is taken again to render: an input folder
-            // inside the output one is only wrong when one of its files would land in it.
-            let tree = TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes)
             do {
-                try tree.checkDirectoriesApart()
-                if let files = try? tree.collectFiles() { try tree.checkOutputsOutsideInput(files) }
+                try TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes).checkPlacement()
             } catch {
                 throw ValidationError("\(error)")
             }
         }
-        for (file, output) in zip(files, outputs) where file != "-" && output != "-" && isSameFile(file, output) {
+        for (file, output) in zip(files, outputs) where file != "-" && output != "-" && OutputFile.isSameFile(file, output) {
             throw ValidationError("'--file \(file)' and '--out \(output)' are the same file: the template would overwrite itself")
         }
     }
 
-    /// Whether both paths name one existing file (through links, or as hard links of each other).
-    private func isSameFile(_ first: String, _ second: String) -> Bool {
-        var (a, b) = (stat(), stat())
-        return stat(first, &a) == 0 && stat(second, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
-    }
-
     func run() throws {
-        let standardInput = StandardInput()
+        let output = Output()
         let configuration = RenderConfiguration(
             options: TemplateOptions(leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim,
                                      missingKey: MissingKeyMode(flag: missingKey) ?? .error),
             contexts: try contexts.map { try parseSource($0, flag: "--context") },
             dataSources: try dataSources.map { try parseSource($0, flag: "--datasource") },
             nestedTemplates: templates.map(NestedTemplateSource.init(argument:)),
-            standardInput: standardInput)
-
-        let session: RenderSession
+            standardInput: StandardInput())
+        let outcome: RenderJob.Outcome
         do {
-            session = try RenderSession(configuration)
-        } catch {
-            fail(["\(error)"])
-        }
-        if let inputDir {
-            renderTree(inputDir, session: session, environment: configuration.environment,
-                       workingDirectory: configuration.workingDirectory)
-        } else {
-            renderFiles(session: session, standardInput: standardInput)
-        }
-    }
-
-    /// `--input-dir`: everything renders in memory first; nothing is written unless all succeeded.
-    private func renderTree(_ inputDir: String, session: RenderSession, environment: [String: String],
-                            workingDirectory: String) {
-        let renderer = TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes,
-                                    excludeProcessing: excludeProcessing, leftDelimiter: delimiters.leftDelim)
-        var cache: RenderCache?
-        if !noCache {
-            do {
-                cache = try RenderCache.location(outputDirectory: outputDir, inputDirectory: inputDir,
-                                                 workingDirectory: workingDirectory, environment: environment)
-                    .map { RenderCache(path: $0, session: session, toolVersion: Self.toolVersion) }
-            } catch {
-                printError("edpctl: warning: not using the render cache: \(error)")
-            }
-        }
-        let report: TreeWriteReport
-        do {
-            report = try renderer.renderAndWrite(cache: cache) { file, input in
-                try session.renderOutput(name: file.inputPath, bytes: input)
-            }
+            outcome = try RenderJob(configuration: configuration, input: jobInput()).run(warning: output.warning)
         } catch let errors as RenderErrors {
-            fail(errors.messages)
+            throw output.failure(errors.messages)
         } catch {
-            fail(["\(error)"])
+            throw output.failure("\(error)")
         }
-        if !report.errors.isEmpty { fail(report.errors, summary: report.summary) }
-        for warning in report.warnings { printError("edpctl: warning: " + warning) }
-        printError(report.summary)
+        output.data(outcome.standardOutput)
+        let report = outcome.report
+        if !report.errors.isEmpty { throw output.failure(report.errors, summary: report.summary) }
+        for warning in report.warnings { output.warning(warning) }
+        if outcome.showsSummary {
+            output.report(report.summary, event: "render", ReportFields(
+                written: report.written, unchanged: report.unchanged, blank: report.blank, cached: report.cached))
+        }
     }
 
-    /// edpctl's version and the identity of its binary: a rebuild that keeps the version may
-    /// render differently, and must not trust what the cache learnt from the old one.
-    private static let toolVersion: String = {
-        guard let executable = Bundle.main.executablePath,
-              let attributes = try? FileManager.default.attributesOfItem(atPath: executable) else {
-            return EdpctlVersion.current
-        }
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(EdpctlVersion.current) \(attributes[.size] ?? "") \(modified) \(attributes[.systemFileNumber] ?? "")"
-    }()
+    /// The counts of the summary, as a JSON event gives them.
+    private struct ReportFields: Encodable {
+        let written: Int
+        let unchanged: Int
+        let blank: Int
+        let cached: Int
+    }
 
-    /// `--in`, `--file` or standard input: each template renders to its `--out` (or standard output).
-    private func renderFiles(session: RenderSession, standardInput: StandardInput) {
-        struct Job {
-            let name: String
-            let output: String
-            let mode: mode_t
-            let bytes: () throws -> [UInt8]
+    /// `--input-dir`, or the templates one by one: `--in`, each `--file`, or standard input.
+    private func jobInput() -> RenderJob.Input {
+        if let inputDir {
+            let renderer = TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes,
+                                        excludeProcessing: excludeProcessing, leftDelimiter: delimiters.leftDelim)
+            return .tree(RenderJob.Tree(renderer: renderer, usesCache: !noCache,
+                                        toolVersion: RenderJob.toolIdentity(version: EdpctlVersion.current)))
         }
-        var jobs: [Job] = []
         if let input {
-            let bytes = Self.rawArgument(input, options: ["-i", "--in"])
-            jobs.append(Job(name: "<arg>", output: outputs.first ?? "-", mode: 0o644) { bytes })
-        } else if files.isEmpty {
-            jobs.append(Job(name: "-", output: outputs.first ?? "-", mode: 0o644) { standardInput.bytes })
-        } else {
-            for (index, file) in files.enumerated() {
-                let output = outputs.isEmpty ? "-" : outputs[index]
-                if file == "-" {
-                    jobs.append(Job(name: file, output: output, mode: 0o644) { standardInput.bytes })
-                } else {
-                    let mode = (try? OutputFile.mode(of: file)).flatMap { $0 } ?? 0o644
-                    jobs.append(Job(name: file, output: output, mode: mode) { try OutputFile.read(file) })
-                }
-            }
+            return .templates([RenderJob.Template(.text(Self.rawArgument(input, options: ["-i", "--in"])),
+                                                  output: outputs.first ?? "-")])
         }
-
-        var rendered: [[UInt8]] = []
-        var errors: [String] = []
-        for job in jobs {
-            do {
-                rendered.append(try session.render(name: job.name, bytes: try job.bytes()))
-            } catch {
-                errors.append("\(error)")
-            }
-        }
-        if !errors.isEmpty { fail(errors) }
-
-        var report = TreeWriteReport()
-        var standardOutput: [UInt8] = []
-        for (job, bytes) in zip(jobs, rendered) {
-            if job.output == "-" {
-                // Each template's output is skipped on its own when blank, as gomplate does.
-                if !OutputFile.isBlank(bytes) { standardOutput += bytes }
-                continue
-            }
-            do {
-                switch try OutputFile.write(bytes, to: job.output, mode: job.mode) {
-                case .changed: report.written += 1
-                case .unchanged: report.unchanged += 1
-                case .blank: report.blank += 1
-                }
-            } catch {
-                report.errors.append("\(error)")
-            }
-        }
-        if !standardOutput.isEmpty { FileHandle.standardOutput.write(Data(standardOutput)) }
-        if !report.errors.isEmpty { fail(report.errors, summary: report.summary) }
-        if report.total > 0 { printError(report.summary) }
+        if files.isEmpty { return .templates([RenderJob.Template(.standardInput, output: outputs.first ?? "-")]) }
+        return .templates(files.enumerated().map { index, file in
+            RenderJob.Template(file == "-" ? .standardInput : .file(file), output: outputs.isEmpty ? "-" : outputs[index])
+        })
     }
 
     /// The bytes the shell passed for an option's value: Swift's arguments are Strings, in which
@@ -272,17 +189,6 @@ struct Render: ParsableCommand {
         } catch {
             throw ValidationError("'\(flag) \(argument)': \(error)")
         }
-    }
-
-    /// Prints every message, one per line, and exits with status 1.
-    private func fail(_ messages: [String], summary: String? = nil) -> Never {
-        for message in messages { printError("edpctl: " + message) }
-        if let summary { printError(summary) }
-        Render.exit(withError: ExitCode.failure)
-    }
-
-    private func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 

@@ -103,3 +103,85 @@ import TestSupport
         #expect(Repository.refusal(branch: "main", reason: reason) == expected)
     }
 }
+
+/// `Credentials(environment:remote:sshKey:)` and `Signature(environment:)`: what a CI job's
+/// variables give, and that no value of them shows when the result is printed.
+@Suite struct CredentialsFromEnvironmentTests {
+    typealias Kind = Credentials.Kind
+
+    @Test(arguments: [
+        ("token and user", ["GIT_TOKEN": "tok-1", "GIT_USERNAME": "ci"], "https://host/x.git", nil,
+         Kind.userPassword(username: "ci", secret: "tok-1")),
+        ("password when no token", ["GIT_PASSWORD": "pw-1", "GIT_USERNAME": "ci"], "https://host/x.git", nil,
+         .userPassword(username: "ci", secret: "pw-1")),
+        ("token wins over password", ["GIT_TOKEN": "tok-1", "GIT_PASSWORD": "pw-1"], "https://host/x.git", nil,
+         .userPassword(username: "git", secret: "tok-1")),
+        ("an empty token is unset", ["GIT_TOKEN": "", "GIT_PASSWORD": "pw-1"], "https://host/x.git", nil,
+         .userPassword(username: "git", secret: "pw-1")),
+        ("the URL's user without GIT_USERNAME", ["GIT_TOKEN": "tok-1"], "https://bot@host/x.git", nil,
+         .userPassword(username: "bot", secret: "tok-1")),
+        ("GIT_USERNAME wins over the URL's", ["GIT_TOKEN": "tok-1", "GIT_USERNAME": "ci"], "https://bot@host/x.git", nil,
+         .userPassword(username: "ci", secret: "tok-1")),
+        ("an empty GIT_USERNAME is unset", ["GIT_TOKEN": "tok-1", "GIT_USERNAME": ""], "https://bot@host/x.git", nil,
+         .userPassword(username: "bot", secret: "tok-1")),
+        ("a token for a local clone", ["GIT_TOKEN": "tok-1"], nil, nil, .userPassword(username: "git", secret: "tok-1")),
+        ("the agent over scp-like SSH", [:], "git@host:org/x.git", nil, .sshAgent(username: nil)),
+        ("the agent over ssh://", [:], "ssh://git@host/org/x.git", nil, .sshAgent(username: nil)),
+        ("a key file wins", ["GIT_TOKEN": "tok-1", "GIT_SSH_PASSPHRASE": "pp-1"], "git@host:x.git", "/k/id",
+         .sshKey(username: nil, privateKey: "/k/id", publicKey: nil, passphrase: "pp-1")),
+    ] as [(String, [String: String], String?, String?, Kind)])
+    func fromTheEnvironment(_ name: String, environment: [String: String], remote: String?, sshKey: String?,
+                            expected: Kind) throws {
+        let credentials = try #require(Credentials(environment: environment, remote: remote.map { RemoteURL($0) },
+                                                   sshKey: sshKey), "\(name)")
+        #expect(credentials.kind == expected, "\(name)")
+    }
+
+    @Test(arguments: [
+        ("nothing for http", [:], "https://host/x.git"),
+        ("nothing for HTTPS in capitals", [:], "HTTPS://host/x.git"),
+        ("nothing for a path", [:], "/srv/git/x.git"),
+        ("nothing for file://", [:], "file:///srv/git/x.git"),
+        ("a user name alone is no login", ["GIT_USERNAME": "ci"], "https://host/x.git"),
+    ] as [(String, [String: String], String)])
+    func noCredentialsWithoutASecret(_ name: String, environment: [String: String], remote: String) {
+        #expect(Credentials(environment: environment, remote: RemoteURL(remote)) == nil, "\(name)")
+        #expect(Credentials(environment: environment, remote: nil) == nil, "\(name)")
+    }
+
+    @Test func theKnownHostsFileComesFromTheEnvironment() throws {
+        let environment = ["GIT_SSH_KNOWN_HOSTS": "/etc/edp/known_hosts"]
+        let agent = try #require(Credentials(environment: environment, remote: RemoteURL("git@host:x.git")))
+        #expect(agent.knownHostsFile == "/etc/edp/known_hosts")
+        let key = try #require(Credentials(environment: environment, remote: nil, sshKey: "/k/id"))
+        #expect(key.knownHostsFile == "/etc/edp/known_hosts")
+        #expect(Credentials(environment: [:], remote: RemoteURL("git@host:x.git"))?.knownHostsFile == nil)
+    }
+
+    @Test func noValueOfTheEnvironmentShowsWhenPrinted() throws {
+        let environment = ["GIT_TOKEN": "tok-SECRET-1", "GIT_PASSWORD": "pw-SECRET-2", "GIT_SSH_PASSPHRASE": "pp-SECRET-3",
+                           "GIT_USERNAME": "ci"]
+        let all = [Credentials(environment: environment, remote: RemoteURL("https://host/x.git")),
+                   Credentials(environment: environment, remote: nil, sshKey: "/k/id")].compactMap { $0 }
+        #expect(all.count == 2)
+        for credentials in all {
+            var dumped = ""
+            dump(credentials, to: &dumped)
+            for text in [String(describing: credentials), String(reflecting: credentials), dumped] {
+                #expect(!text.contains("SECRET"), "\(text)")
+            }
+        }
+        #expect(all[0].description == "Credentials(https, username: ci)")
+    }
+
+    @Test func theAuthorComesFromGitsVariablesUnlessGiven() {
+        let environment = ["GIT_AUTHOR_NAME": "CI", "GIT_AUTHOR_EMAIL": "ci@example.com"]
+        #expect(Signature(environment: environment) == Signature(name: "CI", email: "ci@example.com"))
+        #expect(Signature(environment: environment, name: "Ann") == Signature(name: "Ann", email: "ci@example.com"))
+        #expect(Signature(environment: [:], name: "Ann", email: "ann@example.com")
+            == Signature(name: "Ann", email: "ann@example.com"))
+        #expect(Signature(environment: ["GIT_AUTHOR_NAME": "CI"]) == nil)
+        #expect(Signature(environment: environment, email: "") == nil)
+        #expect(Signature(environment: ["GIT_AUTHOR_NAME": "", "GIT_AUTHOR_EMAIL": "ci@example.com"]) == nil)
+    }
+}

@@ -116,7 +116,7 @@ extension RemoteTests {
         }
         let before = try history(of: bare)
         var runs = 0
-        #expect(throws: UnsafeCloneError.self) {
+        #expect(throws: GitError.commitsNotOnRemote(remoteBranch: "origin/main")) {
             try publish(repository: repository, changesUnder: "instances/a", branch: "main", credentials: credentials,
                         commitMessage: "hydrate a", author: author) {
                 runs += 1
@@ -132,7 +132,7 @@ extension RemoteTests {
         let repository = try Repository.clone(url: server.url("platform"), to: folder.child("work"),
                                               credentials: credentials)
         try write("name: edited by hand\n", to: repository.workDirectory + "/instances/b/app.yaml")
-        #expect(throws: UnsafeCloneError.self) {
+        #expect(throws: GitError.changedOutside(folders: ["instances/a"], paths: ["instances/b/app.yaml"])) {
             try publish(repository: repository, changesUnder: "instances/a", branch: "main", credentials: credentials,
                         commitMessage: "hydrate a", author: author) { [] }
         }
@@ -145,9 +145,11 @@ extension RemoteTests {
                                               credentials: credentials)
         try write("staged\n", to: repository.workDirectory + "/elsewhere.txt")
         try git("add", "elsewhere.txt", in: repository.workDirectory)
-        #expect(throws: UnsafeCloneError.self) {
+        let error = #expect(throws: GitError.self) {
             try commitChanges(repository: repository, under: "instances/a", commitMessage: "hydrate a",
                               author: author) { [] }
         }
+        #expect(error == .stagedOutside(folders: ["instances/a"], paths: ["elsewhere.txt"]))
+        #expect(error?.description == "changes are staged outside instances/a: elsewhere.txt; commit or unstage them first")
     }
 }

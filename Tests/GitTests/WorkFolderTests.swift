@@ -83,14 +83,14 @@ import TestSupport
 
         try FileManager.default.removeItem(atPath: work)
         try write("mine\n", to: work + "/notes.txt")
-        let error = #expect(throws: WorkFolderError.self) { try update() }
-        #expect(error == .notAClone(path: work))
+        let error = #expect(throws: GitError.self) { try update() }
+        #expect(error == .workFolderNotAClone(path: work))
         #expect(error?.description == "\(work) exists and is not a git clone: remove it, or use another folder")
         #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["notes.txt"])
 
         // A `.git` that is no repository (a clone killed in its first moments by an older edpctl).
         try FileManager.default.createDirectory(atPath: work + "/.git", withIntermediateDirectories: true)
-        #expect(throws: WorkFolderError.notAClone(path: work)) { try update() }
+        #expect(throws: GitError.workFolderNotAClone(path: work)) { try update() }
     }
 
     @Test func aCloneOfAnotherRepositoryIsRefusedAndLeftAlone() throws {
@@ -99,8 +99,8 @@ import TestSupport
         try write("by hand\n", to: work + "/.git/index.lock")
         let before = snapshot(work)
         let requested = RemoteURL(other)
-        let error = #expect(throws: WorkFolderError.self) { try update(requested) }
-        #expect(error == .otherRepository(path: work, origin: url.location, requested: requested.identity))
+        let error = #expect(throws: GitError.self) { try update(requested) }
+        #expect(error == .workFolderOfOtherRepository(path: work, origin: url.location, requested: requested.identity))
         #expect(error?.description == "\(work) is a clone of \(url.location), not of \(requested): it is not reused, "
             + "since its commits would go to that repository; use another folder for \(requested), or remove \(work)")
         // Not even the stale lock went: nothing is touched before the origin is known to be right.
@@ -114,8 +114,8 @@ import TestSupport
         #expect(composed == decomposed && !composed.utf8.elementsEqual(decomposed.utf8))
         try update(RemoteURL(composed))
         let before = snapshot(work)
-        let error = #expect(throws: WorkFolderError.self) { try update(RemoteURL(decomposed)) }
-        #expect(error == .otherRepository(path: work, origin: composed, requested: RemoteURL(decomposed).identity))
+        let error = #expect(throws: GitError.self) { try update(RemoteURL(decomposed)) }
+        #expect(error == .workFolderOfOtherRepository(path: work, origin: composed, requested: RemoteURL(decomposed).identity))
         #expect(snapshot(work) == before)
         try update(RemoteURL(composed))
     }
@@ -203,9 +203,9 @@ import TestSupport
         try update()
         try git("config", "url.\(other).\(kind)", bare, in: work)
         let before = snapshot(work)
-        let error = #expect(throws: WorkFolderError.self) { try update() }
+        let error = #expect(throws: GitError.self) { try update() }
         let setting = "url.\(other).\(kind)"
-        #expect(error == .rewrittenOrigin(path: work, setting: setting, prefix: bare))
+        #expect(error == .workFolderRewritesOrigin(path: work, setting: setting, prefix: bare))
         #expect(error?.description == "\(work)/.git/config rewrites the URL of its origin (\(setting) for \(bare)): it is "
             + "not reused, since its commits could go to another repository; remove that setting, or remove \(work)")
         #expect(snapshot(work) == before)
@@ -215,8 +215,8 @@ import TestSupport
         let included = folder.child("included.gitconfig")
         try write("[url \"https://ci:s3cret@elsewhere.example/\"]\n\t\(kind) = \(folder.path)/\n", to: included)
         try git("config", "include.path", included, in: work)
-        let viaInclude = #expect(throws: WorkFolderError.self) { try update() }
-        #expect(viaInclude == .rewrittenOrigin(path: work, setting: "url.https://elsewhere.example/.\(kind)",
+        let viaInclude = #expect(throws: GitError.self) { try update() }
+        #expect(viaInclude == .workFolderRewritesOrigin(path: work, setting: "url.https://elsewhere.example/.\(kind)",
                                                prefix: folder.path + "/"))
         #expect(viaInclude?.description.contains("s3cret") == false)
 
@@ -229,8 +229,8 @@ import TestSupport
         try update()
         let other = try makeBareRepository(named: "other", in: folder)
         try git("remote", "set-url", "--push", "origin", other, in: work)
-        let error = #expect(throws: WorkFolderError.self) { try update() }
-        #expect(error == .otherRepository(path: work, origin: other, requested: url.identity))
+        let error = #expect(throws: GitError.self) { try update() }
+        #expect(error == .workFolderOfOtherRepository(path: work, origin: other, requested: url.identity))
     }
 
     @Test func anEquivalentSpellingReusesTheCloneAndStoresNoLogin() throws {
@@ -307,11 +307,11 @@ import TestSupport
             var waits: [String] = []
             let started = Date()
             let error = withExtendedLifetime(holder) {
-                #expect(throws: WorkFolderError.self) { _ = try WorkFolder(path: work, timeout: 0.5) { waits.append($0) } }
+                #expect(throws: GitError.self) { _ = try WorkFolder(path: work, timeout: 0.5) { waits.append($0) } }
             }
             #expect(Date().timeIntervalSince(started) >= 0.5)
             let lockFile = folder.child("cache/.work.edpctl-lock")
-            #expect(error == .busy(path: work, lockFile: lockFile, seconds: 1))
+            #expect(error == .workFolderBusy(path: work, lockFile: lockFile, seconds: 1))
             #expect(error?.description == "gave up after waiting 1 s for another run using \(work) to finish "
                 + "(it holds the lock \(lockFile))")
             #expect(waits == ["waiting for another run using \(work) to finish (up to 1 s)"])
@@ -343,13 +343,13 @@ import TestSupport
         try clone.ensureNoLockFiles()
         let lock = clone.workDirectory + "/.git/index.lock"
         try write("", to: lock)
-        let error = #expect(throws: UnsafeCloneError.self) { try clone.ensureNoLockFiles() }
+        let error = #expect(throws: GitError.self) { try clone.ensureNoLockFiles() }
         #expect(error?.description == "a git lock file is in the way: \(lock); a git process is running in "
             + "\(clone.workDirectory), or one was killed while writing there; if no git process is running there, "
             + "remove it (`rm \(lock)`) and run again")
         let branchLock = clone.workDirectory + "/.git/refs/heads/main.lock"
         try write("", to: branchLock)
-        let both = #expect(throws: UnsafeCloneError.self) { try clone.ensureNoLockFiles() }
+        let both = #expect(throws: GitError.self) { try clone.ensureNoLockFiles() }
         #expect(both?.description.hasPrefix("git lock files are in the way: \(lock), \(branchLock); ") == true)
         #expect(both?.description.hasSuffix("remove them (`rm \(lock) \(branchLock)`) and run again") == true)
         // Refusing removes nothing.
@@ -366,7 +366,7 @@ import TestSupport
         try side.ensureNoLockFiles()
         let shared = main.workDirectory + "/.git/packed-refs.lock"
         try write("", to: shared)
-        let error = #expect(throws: UnsafeCloneError.self) { try side.ensureNoLockFiles() }
+        let error = #expect(throws: GitError.self) { try side.ensureNoLockFiles() }
         #expect(error?.description.hasPrefix("a git lock file is in the way: \(shared); ") == true)
         let own = String(cString: git_repository_path(side.handle)) + "index.lock"
         try write("", to: own)

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+
+/// `--output`: how a command reports what it did.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case human, json
+}
+
+/// The one place edpctl's commands write to the terminal.
+///
+/// Data (rendered text, a diff) goes to standard output as it is. Everything else is an event:
+/// - `human`: text on standard error; a summary as it is, a notice, warning or error with
+///   `edpctl: ` (and `warning: `) in front, one line per message.
+/// - `json`: one JSON object per event on its own line of standard output, its kind in `event`
+///   (`{"event":"hydration",…}`, `{"event":"error","message":…}`), keys sorted. Notices, warnings
+///   and errors are written to standard error as in `human` too, so that a log that keeps only
+///   standard error still says why a run failed.
+///
+/// No colour: the text is the same on a terminal, in a file and with `NO_COLOR`. Whoever writes
+/// a message has already redacted it (hydrate's messages leave `HydrationJob` redacted).
+struct Output {
+    let format: OutputFormat
+
+    init(_ format: OutputFormat = .human) {
+        self.format = format
+    }
+
+    /// Bytes for standard output, as they are.
+    func data(_ bytes: [UInt8]) {
+        if !bytes.isEmpty { FileHandle.standardOutput.write(Data(bytes)) }
+    }
+
+    /// What a command did: `line` on standard error, or `fields` as a `name` event.
+    func report(_ line: String, event name: String, _ fields: some Encodable) {
+        switch format {
+        case .human: writeError(line)
+        case .json: writeEvent(name, fields)
+        }
+    }
+
+    /// Something the user should know while the command runs (a wait, a clean-up).
+    func notice(_ message: String) {
+        writeError("edpctl: " + message)
+        if format == .json { writeEvent("notice", MessageFields<String>(message: message, diagnostics: nil)) }
+    }
+
+    /// Something that went wrong without failing the command.
+    func warning(_ message: String) {
+        writeError("edpctl: warning: " + message)
+        if format == .json { writeEvent("warning", MessageFields<String>(message: message, diagnostics: nil)) }
+    }
+
+    /// Reports every message as an error (and in human form `summary` after them), and returns
+    /// the exit code to throw: 1.
+    func failure(_ messages: [String], diagnostics: [some Encodable] = [String](), summary: String? = nil) -> ExitCode {
+        for message in messages { writeError("edpctl: " + message) }
+        if let summary { writeError(summary) }
+        if format == .json {
+            for message in messages {
+                writeEvent("error", MessageFields(message: message, diagnostics: diagnostics.isEmpty ? nil : diagnostics))
+            }
+        }
+        return ExitCode.failure
+    }
+
+    func failure(_ message: String) -> ExitCode {
+        failure([message])
+    }
+
+    private struct MessageFields<Diagnostic: Encodable>: Encodable {
+        let message: String
+        let diagnostics: [Diagnostic]?
+    }
+
+    private func writeError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    private func writeEvent(_ name: String, _ fields: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Strings, numbers and arrays of them: nothing here can fail to encode.
+        guard let data = try? encoder.encode(Event(name: name, fields: fields)) else { return }
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// An event's fields with its kind beside them, as one object.
+private struct Event<Fields: Encodable>: Encodable {
+    let name: String
+    let fields: Fields
+
+    private enum Key: String, CodingKey {
+        case event
+    }
+
+    func encode(to encoder: Encoder) throws {
+        try fields.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(name, forKey: .event)
+    }
+}
