@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.2.0"),
     ],
     targets: [
         .executableTarget(
@@ -27,11 +29,16 @@ let package = Package(
         ),
         .target(
             name: "Git",
-            dependencies: ["CLibgit2"]
+            dependencies: ["CLibgit2", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Hydrate",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
         // What the test targets share: the git CLI, a git http-backend server (Tests/Support).
         .target(
