@@ -135,11 +135,13 @@ private func checkPBKDF2Work(iterations: Int, keyLength: Int, algorithm: SHAAlgo
 /// gomplate's AES-CBC framing over swift-crypto's AES-CBC: a random IV block first, PKCS#7
 /// padding (a whole block when the input is already aligned), empty input untouched.
 enum AESCBC {
-    static func encrypt(_ plain: [UInt8], key: [UInt8]) throws -> [UInt8] {
+    /// `iv`: 16 bytes, random unless given.
+    static func encrypt(_ plain: [UInt8], key: [UInt8], iv: [UInt8] = Array(AES._CBC.IV())) throws -> [UInt8] {
         guard !plain.isEmpty else { return plain }
-        let iv = AES._CBC.IV()
-        let cipher = try cryptoCall("crypto/aes") { try AES._CBC.encrypt(plain, using: SymmetricKey(data: key), iv: iv) }
-        return Array(iv) + Array(cipher)
+        let cipher = try cryptoCall("crypto/aes") {
+            try AES._CBC.encrypt(plain, using: SymmetricKey(data: key), iv: try AES._CBC.IV(ivBytes: iv))
+        }
+        return iv + Array(cipher)
     }
 
     /// Unpads as gomplate does, by the last byte alone, so any input Go decrypts gives Go's result.
