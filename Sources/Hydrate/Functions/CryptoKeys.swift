@@ -154,7 +154,7 @@ enum RSAKeys {
     static func decrypt(_ cipher: [UInt8], privateKeyPEM: String) throws -> [UInt8] {
         let key = try privateKey(pem: privateKeyPEM)
         // Go reads the ciphertext as a number, so leading zero bytes may be missing.
-        let size = key.keySizeInBits / 8
+        let size = (key.keySizeInBits + 7) / 8
         guard cipher.count <= size else { throw FunctionError("failed to decrypt: crypto/rsa: decryption error") }
         let padded = [UInt8](repeating: 0, count: size - cipher.count) + cipher
         do {
@@ -222,15 +222,17 @@ enum NISTCurve: CaseIterable {
             let key = P521.Signing.PrivateKey(compactRepresentable: false)
             (scalar, point) = (key.rawRepresentation, key.publicKey.x963Representation)
         }
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(1)
-            try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(scalar)))
-            try coder.serialize(oid, explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
-            try coder.serialize(ASN1BitString(bytes: ArraySlice(point)), explicitlyTaggedWithTagNumber: 1,
-                                tagClass: .contextSpecific)
+        return try cryptoCall("failed to marshal ECDSA private key") {
+            var serializer = DER.Serializer()
+            try serializer.appendConstructedNode(identifier: .sequence) { coder in
+                try coder.serialize(1)
+                try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(scalar)))
+                try coder.serialize(oid, explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific)
+                try coder.serialize(ASN1BitString(bytes: ArraySlice(point)), explicitlyTaggedWithTagNumber: 1,
+                                    tagClass: .contextSpecific)
+            }
+            return serializer.serializedBytes
         }
-        return serializer.serializedBytes
     }
 
     /// The PKIX public key of the private scalar `scalar`.

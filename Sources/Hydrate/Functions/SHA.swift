@@ -136,7 +136,7 @@ struct Digest224: Digest {
         try bytes.withUnsafeBytes(body)
     }
 
-    var description: String { "SHA-224 digest: \(lowercaseHex(bytes))" }
+    var description: String { "224-bit SHA-2 digest: \(lowercaseHex(bytes))" }
 }
 
 /// The SHA-256 and SHA-512 compression functions, which differ only in word size, round count,
