@@ -102,7 +102,7 @@ struct SHA224: HashFunction {
     mutating func update(bufferPointer: UnsafeRawBufferPointer) { message += bufferPointer }
 
     func finalize() -> Digest224 {
-        Digest224(bytes: sha2(message, initial: [
+        Digest224(bytes: sha256(message, initial: [
             0xc105_9ed8, 0x367c_d507, 0x3070_dd17, 0xf70e_5939, 0xffc0_0b31, 0x6858_1511, 0x64f9_8fa7, 0xbefa_4fa4,
         ] as [UInt32]))
     }
@@ -118,7 +118,7 @@ struct SHA512_224: HashFunction {
     mutating func update(bufferPointer: UnsafeRawBufferPointer) { message += bufferPointer }
 
     func finalize() -> Digest224 {
-        Digest224(bytes: sha2(message, initial: [
+        Digest224(bytes: sha512(message, initial: [
             0x8c3d_37c8_1954_4da2, 0x73e1_9966_89dc_d4d6, 0x1dfa_b7ae_32ff_9c82, 0x679d_d514_582f_9fcf,
             0x0f6d_2b69_7bd4_4da8, 0x77e3_6f73_04c4_8942, 0x3f9d_85a8_6a1d_36c8, 0x1112_e6ad_91d6_92a1,
         ] as [UInt64]))
@@ -139,17 +139,84 @@ struct Digest224: Digest {
     var description: String { "224-bit SHA-2 digest: \(lowercaseHex(bytes))" }
 }
 
-/// The SHA-256 and SHA-512 compression functions, which differ only in word size, round count,
-/// round constants and rotation amounts (FIPS 180-4, 4.1.2, 4.1.3, 6.2 and 6.4).
-private protocol SHA2Word: FixedWidthInteger, UnsignedInteger {
-    static var roundConstants: [Self] { get }
-    /// Σ0, Σ1 rotations, then σ0, σ1 rotations and shift.
-    static var bigSigmas: (Int, Int, Int, Int, Int, Int) { get }
-    static var smallSigmas: (Int, Int, Int, Int, Int, Int) { get }
+/// SHA-256's and SHA-512's padding: a 1 bit, zeros, and the bit length as a big-endian integer
+/// filling the block's last `lengthBytes` bytes.
+private func sha2Padded(_ message: [UInt8], blockSize: Int, lengthBytes: Int) -> [UInt8] {
+    var padded = message + [0x80]
+    padded += [UInt8](repeating: 0, count: (blockSize - (padded.count + lengthBytes) % blockSize) % blockSize)
+    padded += [UInt8](repeating: 0, count: lengthBytes - 8)
+    padded += withUnsafeBytes(of: (UInt64(message.count) &* 8).bigEndian) { Array($0) }
+    return padded
 }
 
-extension UInt64: SHA2Word {
-    fileprivate static let roundConstants: [UInt64] = [
+/// The SHA-256 compression function (FIPS 180-4, 6.2.2) over `message`, from `initial`. Written
+/// out for `UInt32` and again for `UInt64` below: generic code runs many times slower unoptimized.
+private func sha256(_ message: [UInt8], initial: [UInt32]) -> [UInt8] {
+    let padded = sha2Padded(message, blockSize: 64, lengthBytes: 8)
+    let k = sha256RoundConstants
+    var h = initial
+    var w = [UInt32](repeating: 0, count: 64)
+    for start in stride(from: 0, to: padded.count, by: 64) {
+        for i in 0..<16 {
+            let p = start + 4 * i
+            w[i] = UInt32(padded[p]) << 24 | UInt32(padded[p + 1]) << 16 | UInt32(padded[p + 2]) << 8
+                | UInt32(padded[p + 3])
+        }
+        for i in 16..<64 {
+            let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
+            let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+        for i in 0..<64 {
+            let t1 = hh &+ (e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)) &+ ((e & f) ^ (~e & g))
+                &+ k[i] &+ w[i]
+            let t2 = (a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        }
+        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+    }
+    return h.flatMap { word in [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> $0) } }
+}
+
+/// The SHA-512 compression function (FIPS 180-4, 6.4.2) over `message`, from `initial`.
+private func sha512(_ message: [UInt8], initial: [UInt64]) -> [UInt8] {
+    let padded = sha2Padded(message, blockSize: 128, lengthBytes: 16)
+    let k = sha512RoundConstants
+    var h = initial
+    var w = [UInt64](repeating: 0, count: 80)
+    for start in stride(from: 0, to: padded.count, by: 128) {
+        for i in 0..<16 {
+            var word: UInt64 = 0
+            for p in (start + 8 * i)..<(start + 8 * i + 8) { word = word << 8 | UInt64(padded[p]) }
+            w[i] = word
+        }
+        for i in 16..<80 {
+            let s0 = w[i - 15].rotatedRight(1) ^ w[i - 15].rotatedRight(8) ^ (w[i - 15] >> 7)
+            let s1 = w[i - 2].rotatedRight(19) ^ w[i - 2].rotatedRight(61) ^ (w[i - 2] >> 6)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+        for i in 0..<80 {
+            let t1 = hh &+ (e.rotatedRight(14) ^ e.rotatedRight(18) ^ e.rotatedRight(41)) &+ ((e & f) ^ (~e & g))
+                &+ k[i] &+ w[i]
+            let t2 = (a.rotatedRight(28) ^ a.rotatedRight(34) ^ a.rotatedRight(39)) &+ ((a & b) ^ (a & c) ^ (b & c))
+            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        }
+        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+    }
+    return h.flatMap { word in [56, 48, 40, 32, 24, 16, 8, 0].map { UInt8(truncatingIfNeeded: word >> $0) } }
+}
+
+extension UInt32 {
+    fileprivate func rotatedRight(_ count: Int) -> UInt32 { self >> count | self << (32 - count) }
+}
+
+extension UInt64 {
+    fileprivate func rotatedRight(_ count: Int) -> UInt64 { self >> count | self << (64 - count) }
+}
+
+private let sha512RoundConstants: [UInt64] = [
         0x428a_2f98_d728_ae22, 0x7137_4491_23ef_65cd, 0xb5c0_fbcf_ec4d_3b2f, 0xe9b5_dba5_8189_dbbc,
         0x3956_c25b_f348_b538, 0x59f1_11f1_b605_d019, 0x923f_82a4_af19_4f9b, 0xab1c_5ed5_da6d_8118,
         0xd807_aa98_a303_0242, 0x1283_5b01_4570_6fbe, 0x2431_85be_4ee4_b28c, 0x550c_7dc3_d5ff_b4e2,
@@ -170,53 +237,11 @@ extension UInt64: SHA2Word {
         0x06f0_67aa_7217_6fba, 0x0a63_7dc5_a2c8_98a6, 0x113f_9804_bef9_0dae, 0x1b71_0b35_131c_471b,
         0x28db_77f5_2304_7d84, 0x32ca_ab7b_40c7_2493, 0x3c9e_be0a_15c9_bebc, 0x431d_67c4_9c10_0d4c,
         0x4cc5_d4be_cb3e_42b6, 0x597f_299c_fc65_7e2a, 0x5fcb_6fab_3ad6_faec, 0x6c44_198c_4a47_5817,
-    ]
-    fileprivate static let bigSigmas = (28, 34, 39, 14, 18, 41)
-    fileprivate static let smallSigmas = (1, 8, 7, 19, 61, 6)
-}
+]
 
-extension UInt32: SHA2Word {
-    /// SHA-256's constants are the first 32 bits of SHA-512's first 64 (both are the fractional
-    /// parts of the cube roots of the first primes).
-    fileprivate static let roundConstants: [UInt32] = UInt64.roundConstants.prefix(64).map { UInt32($0 >> 32) }
-    fileprivate static let bigSigmas = (2, 13, 22, 6, 11, 25)
-    fileprivate static let smallSigmas = (7, 18, 3, 17, 19, 10)
-}
-
-private func sha2<Word: SHA2Word>(_ message: [UInt8], initial: [Word]) -> [UInt8] {
-    let wordBytes = Word.bitWidth / 8
-    let blockSize = 16 * wordBytes
-    // Padding: a 1 bit, zeros, and the bit length as a big-endian integer of two words.
-    var padded = message + [0x80]
-    padded += [UInt8](repeating: 0, count: (blockSize - (padded.count + 2 * wordBytes) % blockSize) % blockSize)
-    padded += [UInt8](repeating: 0, count: 2 * wordBytes - 8)
-    padded += withUnsafeBytes(of: (UInt64(message.count) &* 8).bigEndian) { Array($0) }
-
-    func rotr(_ x: Word, _ n: Int) -> Word { x >> n | x << (Word.bitWidth - n) }
-    let (s0a, s0b, s0c, s1a, s1b, s1c) = Word.bigSigmas
-    let (t0a, t0b, t0shift, t1a, t1b, t1shift) = Word.smallSigmas
-    let k = Word.roundConstants
-    var h = initial
-    var w = [Word](repeating: 0, count: k.count)
-    for start in stride(from: 0, to: padded.count, by: blockSize) {
-        for i in 0..<16 {
-            w[i] = padded[(start + i * wordBytes)..<(start + (i + 1) * wordBytes)].reduce(0) { $0 << 8 | Word($1) }
-        }
-        for i in 16..<k.count {
-            let sigma0 = rotr(w[i - 15], t0a) ^ rotr(w[i - 15], t0b) ^ (w[i - 15] >> t0shift)
-            let sigma1 = rotr(w[i - 2], t1a) ^ rotr(w[i - 2], t1b) ^ (w[i - 2] >> t1shift)
-            w[i] = w[i - 16] &+ sigma0 &+ w[i - 7] &+ sigma1
-        }
-        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-        for i in 0..<k.count {
-            let temp1 = hh &+ (rotr(e, s1a) ^ rotr(e, s1b) ^ rotr(e, s1c)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
-            let temp2 = (rotr(a, s0a) ^ rotr(a, s0b) ^ rotr(a, s0c)) &+ ((a & b) ^ (a & c) ^ (b & c))
-            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
-        }
-        for (i, value) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] &+= value }
-    }
-    return h.flatMap { word in (0..<wordBytes).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
-}
+/// SHA-256's constants are the first 32 bits of SHA-512's first 64 (both are the fractional parts
+/// of the cube roots of the first primes).
+private let sha256RoundConstants: [UInt32] = sha512RoundConstants.prefix(64).map { UInt32($0 >> 32) }
 
 /// Lowercase hex of bytes, as Go's `fmt.Sprintf("%02x", bytes)`.
 func lowercaseHex(_ bytes: [UInt8]) -> String {
