@@ -106,6 +106,9 @@ private let digestTable: [(input: String, function: String, hex: String)] = [
         // The corpus: crypto.PBKDF2MCF "foo" "bar" 1024 8 (with --experimental in gomplate).
         #expect(try call("crypto.PBKDF2MCF", .string("foo"), .string("bar"), .int(1024), .int(8)).textIfString
             == "$pbkdf2-sha1$1024$YmFy$MsSQfDyAeSs")
+        // gomplate's hashToMCFName: SHA-512/t with a dash. hashlib.pbkdf2_hmac('sha512_224', b'foo', b'bar', 1024, 8).
+        #expect(try call("crypto.PBKDF2MCF", .string("foo"), .string("bar"), .int(1024), .int(8),
+                         .string("SHA512_224")).textIfString == "$pbkdf2-sha512-224$1024$YmFy$evsvKbyWsnQ")
     }
 
     @Test(arguments: [

@@ -82,8 +82,8 @@ extension SHAAlgorithm {
         case .sha256: return "sha256"
         case .sha384: return "sha384"
         case .sha512: return "sha512"
-        case .sha512_224: return "sha512_224"
-        case .sha512_256: return "sha512_256"
+        case .sha512_224: return "sha512-224"
+        case .sha512_256: return "sha512-256"
         }
     }
 }
