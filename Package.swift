@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.2.0"),
     ],
     targets: [
         .executableTarget(
@@ -29,14 +31,20 @@ let package = Package(
         ),
         .target(
             name: "Git",
-            dependencies: ["CLibgit2"]
+            dependencies: ["CLibgit2", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(
             name: "Gomplate",
-            dependencies: ["Template", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Template",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
         // The EDP hydration job: stacks into <provider>/<domain>/, guarded, committed and pushed.
         .target(

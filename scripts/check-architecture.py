@@ -40,8 +40,8 @@ REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "Git", "CLibgit2"}
 # Third-party products each module may use (module names as imported).
 PRODUCTS = {
     "edpctl": {"ArgumentParser"},
-    "Git": {"Crypto", "_CryptoExtras"},
-    "Gomplate": {"Crypto", "_CryptoExtras"},
+    "Git": {"Crypto"},
+    "Gomplate": {"Crypto", "CryptoExtras", "SwiftASN1"},
 }
 SYSTEM = {"Foundation", "FoundationEssentials", "Dispatch", "Glibc", "Darwin", "Musl", "Testing", "XCTest", "os"}
 TEST_SUPPORT = "TestSupport"

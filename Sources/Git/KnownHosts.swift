@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// An SSH server's public host key: its type (`ssh-ed25519`) and its blob in the SSH wire format,
@@ -20,7 +21,7 @@ struct SSHHostKey: Equatable {
     /// As OpenSSH prints it (`ssh-keygen -l`, ssh's prompts, sshd's log): `SHA256:` and the
     /// unpadded base64 of the blob's SHA-256.
     var fingerprint: String {
-        "SHA256:" + Data(Digest.sha256(blob)).base64EncodedString().replacing("=", with: "")
+        "SHA256:" + Data(SHA256.hash(data: blob)).base64EncodedString().replacing("=", with: "")
     }
 }
 
@@ -60,7 +61,8 @@ struct KnownHosts {
         func matches(hostName: String) -> Bool {
             switch hosts {
             case .hashed(let salt, let hash):
-                return Digest.hmacSHA1(key: salt, message: Array(hostName.utf8)) == hash
+                return HMAC<Insecure.SHA1>.isValidAuthenticationCode(hash, authenticating: Array(hostName.utf8),
+                                                                     using: SymmetricKey(data: salt))
             case .patterns(let patterns):
                 // A negated pattern that matches rules the host out, whatever else matches.
                 var matched = false

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A remote repository's URL as a user gives it, split into what may be stored and its userinfo:
@@ -111,7 +112,7 @@ public struct RemoteURL: Sendable, Equatable, CustomStringConvertible {
             if let dash = slug.firstIndex(of: "-") { slug = String(slug[slug.index(after: dash)...]) }
         }
         slug = String(slug.drop { $0 == "." || $0 == "-" })
-        let digest = Digest.sha256(Array(identity.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Array(identity.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
         return (slug.isEmpty ? "repository" : slug) + "-" + digest
     }
 

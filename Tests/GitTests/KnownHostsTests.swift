@@ -19,35 +19,22 @@ import TestSupport
         return SSHHostKey(blob: Array(Data(base64Encoded: base64)!))!
     }
 
-    @Test(arguments: [
-        ("", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
-         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "a9993e364706816aba3e25717850c26c9cd0d89d",
-         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        // 56 bytes: the length no longer fits the first block's padding.
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
-    func digests(_ message: String, sha1: String, sha256: String) {
-        #expect(hex(Digest.sha1(Array(message.utf8))) == sha1)
-        #expect(hex(Digest.sha256(Array(message.utf8))) == sha256)
-    }
-
-    @Test func digestsOfAMillionBytes() {
-        let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
-        #expect(hex(Digest.sha1(message)) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
-        #expect(hex(Digest.sha256(message)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-    }
-
-    /// RFC 2202's HMAC-SHA1 cases 1, 2 and 6 (a key longer than the block).
+    /// RFC 2202's HMAC-SHA1 cases 1, 2 and 6 (a key longer than the block) as hashed entries:
+    /// the salt is the HMAC key, the hash its code for the host name.
     @Test(arguments: [
         ([UInt8](repeating: 0x0B, count: 20), "Hi There", "b617318655057264e28bc0b6fb378c8ef146be00"),
         (Array("Jefe".utf8), "what do ya want for nothing?", "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
         ([UInt8](repeating: 0xAA, count: 80), "Test Using Larger Than Block-Size Key - Hash Key First",
          "aa4ae5e15272d00e95705637ce8a3b55ed402112"),
     ])
-    func hmacSHA1(key: [UInt8], message: String, expected: String) {
-        #expect(hex(Digest.hmacSHA1(key: key, message: Array(message.utf8))) == expected)
+    func hashedEntriesHoldHMACSHA1(key: [UInt8], hostName: String, expected: String) throws {
+        let code = stride(from: 0, to: expected.count, by: 2).map { offset in
+            UInt8(expected.dropFirst(offset).prefix(2), radix: 16)!
+        }
+        let line = "|1|\(Data(key).base64EncodedString())|\(Data(code).base64EncodedString()) " + Self.ed25519
+        let entry = try #require(KnownHosts(text: line + "\n", file: "kh").entries.first)
+        #expect(entry.matches(hostName: hostName))
+        #expect(!entry.matches(hostName: hostName + " "))
     }
 
     @Test func keysKnowTheirTypeAndFingerprintAsSSHKeygenPrintsIt() {
@@ -188,9 +175,5 @@ import TestSupport
         #expect(Credentials.sshAgent(knownHostsFile: "~/kh").knownHostsFile == "~/kh")
         #expect(Credentials.sshAgent().knownHostsFile == nil)
         #expect(Credentials.https(username: "u", token: "t").knownHostsFile == nil)
-    }
-
-    func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

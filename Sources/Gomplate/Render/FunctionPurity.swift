@@ -23,9 +23,12 @@ enum FunctionPurity {
             "mul", "sub", "div", "rem", "pow", "seq", "replaceAll", "trimSpace", "title", "toUpper", "toLower",
             "quote", "squote", "shellQuote", "indent", "getenv", "tpl", "assert", "fail", "required", "ternary",
             "kind", "isKind", "contains", "hasPrefix", "hasSuffix", "split", "splitN", "trim",
-            // AES encryption draws a random IV; decryption and the digests are pure.
+            // AES and RSA encryption and key generation draw random bytes; decryption, deriving a
+            // public key, a key from a seed and the digests are pure.
             "crypto.PBKDF2", "crypto.PBKDF2MCF", "crypto.WPAPSK", "crypto.AESDecrypt", "crypto.DecryptAES",
-            "crypto.AESDecryptBytes", "crypto.DecryptAESBytes",
+            "crypto.AESDecryptBytes", "crypto.DecryptAESBytes", "crypto.RSADecrypt", "crypto.RSADecryptBytes",
+            "crypto.RSADerivePublicKey", "crypto.ECDSADerivePublicKey", "crypto.Ed25519DerivePublicKey",
+            "crypto.Ed25519GenerateKeyFromSeed", "crypto.DerivePublicKey",
             "uuid.Nil", "uuid.IsValid", "uuid.Parse",
             // The rest of `time` reads the clock or the system's zone files.
             "time.ParseDuration",
