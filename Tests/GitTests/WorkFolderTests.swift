@@ -56,17 +56,6 @@ import TestSupport
         }.sorted()
     }
 
-    /// Every entry below `path`, with its kind, size and modification time, to prove nothing changed.
-    func snapshot(_ path: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in FileManager.default.subpaths(atPath: path) ?? [] {
-            var status = stat()
-            guard lstat(path + "/" + entry, &status) == 0 else { continue }
-            result[entry] = "\(status.st_mode) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
-        }
-        return result
-    }
-
     @Test func theFirstUpdateClonesAndLeavesNothingBeside() throws {
         try update()
         #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))

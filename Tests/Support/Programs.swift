@@ -18,11 +18,12 @@ public func runProgram(_ executable: String, _ arguments: [String], in directory
     if let environment { process.environment = environment }
     let output = Pipe()
     // A file, not a second pipe: reading one pipe to its end while the program fills the other would hang.
-    let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("run-stderr-\(UUID())").path
+    let errors = try TemporaryFolder("run-stderr")
+    defer { withExtendedLifetime(errors) {} }
+    let errorsPath = errors.child("stderr")
     guard FileManager.default.createFile(atPath: errorsPath, contents: nil) else {
         throw SupportError("cannot create \(errorsPath)")
     }
-    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
     process.standardOutput = output
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
     process.standardInput = FileHandle.nullDevice
