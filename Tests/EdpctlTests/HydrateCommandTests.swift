@@ -683,13 +683,8 @@ extension HydrateCommandTests {
     @Test func aSecondRunOnTheSameWorkFolderWaitsForTheFirst() throws {
         let workspace = try Workspace()
         let lockFile = workspace.path + "/.work.edpctl-lock"
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [lockFile, "sleep", "3"]
-        try holder.run()
+        let holder = try holdLock(on: lockFile, seconds: 3)
         defer { holder.waitUntilExit() }
-        while !FileManager.default.fileExists(atPath: lockFile) { usleep(10_000) }
-        usleep(200_000)
 
         let impatient = try hydrateFromURL(workspace, "instances.git", extra: ["--commit", "--lock-timeout", "1"])
         #expect(impatient.status == 1)
@@ -802,8 +797,7 @@ extension HydrateCommandTests {
         var texts = [("stdout and stderr", Data(outputs.utf8))]
         for place in places { texts.append((place, FileManager.default.contents(atPath: place) ?? Data())) }
         for repository in [workspace.path + "/work", bare] {
-            let objects = try runProgram("/usr/bin/env", ["git", "cat-file", "--batch-all-objects", "--batch"],
-                                         in: repository)
+            let objects = try git("cat-file", "--batch-all-objects", "--batch", in: repository)
             texts.append(("objects of \(repository)", Data(objects.utf8)))
         }
         for (place, bytes) in texts {

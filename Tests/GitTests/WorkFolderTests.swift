@@ -314,13 +314,8 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: folder.child("cache"), withIntermediateDirectories: true)
         let lockFile = folder.child("cache/.work.edpctl-lock")
         // flock(1) holds the lock for a second, as a concurrent edpctl would.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [lockFile, "sleep", "1"]
-        try holder.run()
+        let holder = try holdLock(on: lockFile, seconds: 1)
         defer { holder.waitUntilExit() }
-        while !FileManager.default.fileExists(atPath: lockFile) { usleep(10_000) }
-        usleep(200_000)
         var waits: [String] = []
         let workFolder = try WorkFolder(path: work, timeout: 30) { waits.append($0) }
         withExtendedLifetime(workFolder) {}

@@ -68,3 +68,16 @@ public func deadProcessID() throws -> pid_t {
     process.waitUntilExit()
     return process.processIdentifier
 }
+
+/// Starts flock(1) holding the lock on `path` for `seconds`, as a concurrent edpctl would, and
+/// returns once it has taken it (its lock file exists, and a moment has passed). Wait for the
+/// returned process before the test ends.
+public func holdLock(on path: String, seconds: Int) throws -> Process {
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+    holder.arguments = [path, "sleep", String(seconds)]
+    try holder.run()
+    while !FileManager.default.fileExists(atPath: path) { usleep(10_000) }
+    usleep(200_000)
+    return holder
+}
