@@ -147,7 +147,7 @@ private final class LeakWorkspace {
                 }
             }
             if FileManager.default.fileExists(atPath: folder + "/HEAD") || FileManager.default.fileExists(atPath: folder + "/.git") {
-                let objects = try runProgram("/usr/bin/env", ["git", "cat-file", "--batch-all-objects", "--batch"], in: folder)
+                let objects = try git("cat-file", "--batch-all-objects", "--batch", in: folder)
                 places.append(("objects of " + folder, Data(objects.utf8)))
             }
         }

@@ -29,16 +29,7 @@ private let templates = ["t/registry/core.yaml": "name: core\n", "t/stacks/core/
 
 /// Every file below `relative`, relative to the scratch folder, sorted.
 private func files(_ scratch: Scratch, under relative: String) -> [String] {
-    let enumerator = FileManager.default.enumerator(atPath: scratch.path + "/" + relative)
-    var found: [String] = []
-    while let path = enumerator?.nextObject() as? String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: scratch.path + "/" + relative + "/" + path, isDirectory: &isDirectory),
-           !isDirectory.boolValue {
-            found.append(path)
-        }
-    }
-    return found.sorted()
+    filePaths(below: scratch.path + "/" + relative)
 }
 
 @Suite("edpctl hydrate: templates, instance folders and names, end to end")

@@ -47,17 +47,7 @@ private final class Workspace {
 
     /// Every file below `relative` in the clone, relative to it, sorted; .git left out.
     func files(under relative: String = "") -> [String] {
-        let root = clone + (relative.isEmpty ? "" : "/" + relative)
-        let enumerator = FileManager.default.enumerator(atPath: root)
-        var files: [String] = []
-        while let path = enumerator?.nextObject() as? String {
-            if path == ".git" { enumerator?.skipDescendants(); continue }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(path)
-            }
-        }
-        return files.sorted()
+        filePaths(below: clone + (relative.isEmpty ? "" : "/" + relative), skipping: [".git"])
     }
 
     /// Each file's inode and modification time (to the nanosecond), to tell a rewrite from none.
@@ -377,7 +367,7 @@ struct HydrateCommandTests {
         }
         async let first = onThread { job("a.example.org") }
         async let second = onThread { job("b.example.org") }
-        let results = await [first, second].compactMap { $0 }
+        let results = try await [first, second].compactMap { $0 }
         try #require(results.count == 2)
 
         var attempts: [Int] = []
@@ -433,14 +423,6 @@ private func isDirectory(_ path: String) -> Bool {
     return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
 }
 
-/// Runs `body` on a thread of its own, so two blocking child processes are started and waited
-/// for truly side by side, never holding one of Swift concurrency's few threads.
-private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: body()) }.start()
-    }
-}
-
 // MARK: - Work folders, killed runs, names, logins (issue 10)
 
 extension HydrateCommandTests {
@@ -461,18 +443,6 @@ extension HydrateCommandTests {
             var status = stat()
             return lstat(file, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
         }
-    }
-
-    /// Each entry below `path` with its size and modification time: equal snapshots, nothing written.
-    private func snapshot(_ path: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in FileManager.default.subpaths(atPath: path) ?? [] {
-            var status = stat()
-            if lstat(path + "/" + entry, &status) == 0 {
-                result[entry] = "\(status.st_mode) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
-            }
-        }
-        return result
     }
 
     @Test func aWorkFolderClonedFromAnotherURLIsRefusedBeforeAnythingIsTouched() throws {
@@ -713,13 +683,8 @@ extension HydrateCommandTests {
     @Test func aSecondRunOnTheSameWorkFolderWaitsForTheFirst() throws {
         let workspace = try Workspace()
         let lockFile = workspace.path + "/.work.edpctl-lock"
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [lockFile, "sleep", "3"]
-        try holder.run()
+        let holder = try holdLock(on: lockFile, seconds: 3)
         defer { holder.waitUntilExit() }
-        while !FileManager.default.fileExists(atPath: lockFile) { usleep(10_000) }
-        usleep(200_000)
 
         let impatient = try hydrateFromURL(workspace, "instances.git", extra: ["--commit", "--lock-timeout", "1"])
         #expect(impatient.status == 1)
@@ -832,8 +797,7 @@ extension HydrateCommandTests {
         var texts = [("stdout and stderr", Data(outputs.utf8))]
         for place in places { texts.append((place, FileManager.default.contents(atPath: place) ?? Data())) }
         for repository in [workspace.path + "/work", bare] {
-            let objects = try runProgram("/usr/bin/env", ["git", "cat-file", "--batch-all-objects", "--batch"],
-                                         in: repository)
+            let objects = try git("cat-file", "--batch-all-objects", "--batch", in: repository)
             texts.append(("objects of \(repository)", Data(objects.utf8)))
         }
         for (place, bytes) in texts {

@@ -56,17 +56,6 @@ import TestSupport
         }.sorted()
     }
 
-    /// Every entry below `path`, with its kind, size and modification time, to prove nothing changed.
-    func snapshot(_ path: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in FileManager.default.subpaths(atPath: path) ?? [] {
-            var status = stat()
-            guard lstat(path + "/" + entry, &status) == 0 else { continue }
-            result[entry] = "\(status.st_mode) \(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
-        }
-        return result
-    }
-
     @Test func theFirstUpdateClonesAndLeavesNothingBeside() throws {
         try update()
         #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
@@ -325,13 +314,8 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: folder.child("cache"), withIntermediateDirectories: true)
         let lockFile = folder.child("cache/.work.edpctl-lock")
         // flock(1) holds the lock for a second, as a concurrent edpctl would.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [lockFile, "sleep", "1"]
-        try holder.run()
+        let holder = try holdLock(on: lockFile, seconds: 1)
         defer { holder.waitUntilExit() }
-        while !FileManager.default.fileExists(atPath: lockFile) { usleep(10_000) }
-        usleep(200_000)
         var waits: [String] = []
         let workFolder = try WorkFolder(path: work, timeout: 30) { waits.append($0) }
         withExtendedLifetime(workFolder) {}

@@ -1,24 +1,18 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Gomplate
 @testable import Template
 
 /// A working directory with files, and a host reading data sources from it.
 private final class SourceFixture {
-    let directory: String
+    private let folder: TemporaryFolder
+    var directory: String { folder.path }
 
     init(files: [String: String] = [:]) throws {
-        directory = NSTemporaryDirectory() + "datasources-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (path, text) in files {
-            let full = directory + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-        }
+        folder = try TemporaryFolder("datasources")
+        for (path, text) in files { try plant(folder.child(path), Array(text.utf8)) }
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     func host(_ arguments: [String] = [], environment: [String: String] = [:], stdin: String = "",
               readCount: ReadCounter? = nil) throws -> RenderHost {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Gomplate
 @testable import Template
 
@@ -31,10 +32,9 @@ import Testing
     }
 
     @Test func fileVariablesFillUnsetOnes() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("h3-env-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Data("safe\n".utf8).write(to: URL(fileURLWithPath: folder + "/mysecret"))
+        let scratch = try TemporaryFolder("h3-env")
+        let folder = scratch.path
+        try plant(scratch.child("mysecret"), Array("safe\n".utf8))
         // The corpus: SECRET_FILE names a file relative to the working directory; its content is trimmed.
         let environment = ["SECRET_FILE": "mysecret"]
         #expect(try text("getenv", .string("SECRET"), environment: environment, workingDirectory: folder) == "safe")
@@ -45,7 +45,7 @@ import Testing
                          workingDirectory: folder) == "direct")
         #expect(try text("getenv", .string("SECRET"), .string("fallback"), environment: ["SECRET_FILE": "nope"],
                          workingDirectory: folder) == "fallback")
-        #expect(try text("getenv", .string("SECRET"), environment: ["SECRET_FILE": folder + "/mysecret"]) == "safe")
+        #expect(try text("getenv", .string("SECRET"), environment: ["SECRET_FILE": scratch.child("mysecret")]) == "safe")
     }
 
     @Test(arguments: [

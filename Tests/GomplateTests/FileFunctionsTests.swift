@@ -4,30 +4,28 @@ import TestSupport
 @testable import Gomplate
 @testable import Template
 
-/// Each test works in its own temporary folder, the host's working directory, removed afterwards.
+/// Each test works in `work/` of its own temporary folder, the host's working directory; what
+/// stands beside `work/` is outside it.
 @Suite final class FileFunctionsTests {
+    private let scratch: TemporaryFolder
     private let folder: String
     private let host: TestHost
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("h3-file-\(UUID().uuidString)").path
+        scratch = try TemporaryFolder("h3-file")
+        folder = scratch.child("work")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         host = TestHost(workingDirectory: folder)
     }
 
     private func write(_ relativePath: String, _ content: String) throws {
-        let path = folder + "/" + relativePath
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(content.utf8).write(to: URL(fileURLWithPath: path))
+        try plant(folder + "/" + relativePath, Array(content.utf8))
     }
 
     private func run(_ name: String, _ arguments: Value...) throws -> Value {
         guard let function = FunctionTable.gomplate[name] else { throw FunctionError("no \(name)") }
         return try function.body(arguments, TestCall(host: host))
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     @Test func existsAndIsDir() throws {
         try write("foo", "")
@@ -141,7 +139,6 @@ import TestSupport
     @Test func writeNeverGoesThroughALinkLeavingTheWorkingDirectory() throws {
         let outside = folder + "-outside"
         try FileManager.default.createDirectory(atPath: outside + "/deep", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: outside) }
         try Data("keep".utf8).write(to: URL(fileURLWithPath: outside + "/file"))
         let realOutside = try realPath(outside)
         try FileManager.default.createSymbolicLink(atPath: folder + "/out", withDestinationPath: outside)

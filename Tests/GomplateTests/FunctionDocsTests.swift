@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Gomplate
 @testable import Template
 
@@ -159,23 +160,17 @@ private final class DocWorld {
         "Env": .map(MapValue(environment.mapValues(Value.string), elementType: .string)),
     ]))
 
-    let directory: String
+    /// The working directory.
+    private let folder: TemporaryFolder
     private let sources: DataSources
 
     init() throws {
-        directory = NSTemporaryDirectory() + "function-docs-" + UUID().uuidString
-        for (path, text) in Self.files {
-            let full = directory + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: full))
-        }
+        folder = try TemporaryFolder("function-docs")
+        for (path, text) in Self.files { try plant(folder.child(path), Array(text.utf8)) }
         let person = try NamedSource(argument: "person=person.json")
-        sources = DataSources(definitions: [person.alias: person.url], workingDirectory: directory,
+        sources = DataSources(definitions: [person.alias: person.url], workingDirectory: folder.path,
                               environment: Self.environment)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// A `RenderHost`, as `edpctl render` uses, rather than `TestHost`: `defineDatasource` and
     /// `listDatasources` need a host that keeps a catalog of sources. A fresh host per example keeps

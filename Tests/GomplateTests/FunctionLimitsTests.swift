@@ -128,9 +128,10 @@ import TestSupport
             groups.append(found)
         }
         let outcome = SweepOutcome(groups: groups)
-        let directory = NSTemporaryDirectory() + "function-limits-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The working directory of the sweep's threads: kept until the test returns.
+        let scratch = try TemporaryFolder("function-limits")
+        defer { withExtendedLifetime(scratch) {} }
+        let directory = scratch.path
         let sources = DataSources(definitions: [:], workingDirectory: directory, environment: ["HOME": directory],
                                   standardInput: StandardInput { [] })
         let trace = ProcessInfo.processInfo.environment["EDPCTL_SWEEP_TRACE"] != nil

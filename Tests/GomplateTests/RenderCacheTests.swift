@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Gomplate
 @testable import Template
 
@@ -183,7 +184,8 @@ private final class RenderCounter: @unchecked Sendable {
 /// A tree in a scratch folder, rendered as `edpctl render --input-dir in --output-dir out` does,
 /// with its cache in `cache/`.
 private final class CacheFixture {
-    let root: String
+    private let folder: TemporaryFolder
+    var root: String { folder.path }
     var environment: [String: String] = ["NAME": "ada"]
     var contexts: [String] = []
     var nestedTemplates: [String] = []
@@ -192,11 +194,9 @@ private final class CacheFixture {
     let counter = RenderCounter()
 
     init() throws {
-        root = NSTemporaryDirectory() + "render-cache-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
+        folder = try TemporaryFolder("render-cache")
+        try FileManager.default.createDirectory(atPath: folder.child("in"), withIntermediateDirectories: true)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     var cachePath: String {
         get throws {
@@ -205,16 +205,9 @@ private final class CacheFixture {
         }
     }
 
-    func write(_ relative: String, _ text: String) throws {
-        let path = root + "/" + relative
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    }
+    func write(_ relative: String, _ text: String) throws { try plant(root + "/" + relative, Array(text.utf8)) }
 
-    func read(_ relative: String) throws -> String {
-        try String(contentsOfFile: root + "/out/" + relative, encoding: .utf8)
-    }
+    func read(_ relative: String) throws -> String { try TestSupport.read(root + "/out/" + relative) }
 
     func inode(_ relative: String) -> ino_t {
         var status = stat()

@@ -6,16 +6,15 @@ import TestSupport
 
 /// A scratch `in/` (the templates), `out/` and `outside/`, removed when the test ends.
 private final class SafetyFixture {
-    let root: String
+    private let folder: TemporaryFolder
+    var root: String { folder.path }
     var input: String { root + "/in" }
     var output: String { root + "/out" }
 
     init() throws {
-        root = NSTemporaryDirectory() + "render-tree-safety-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
+        folder = try TemporaryFolder("render-tree-safety")
+        try FileManager.default.createDirectory(atPath: folder.child("in"), withIntermediateDirectories: true)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     func write(_ relative: String, _ text: String) throws { try plant(root + "/" + relative, Array(text.utf8)) }
 

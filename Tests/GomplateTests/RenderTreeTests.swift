@@ -6,28 +6,23 @@ import TestSupport
 
 /// A scratch directory with `in/` and `out/`, removed when the test ends.
 private final class TreeFixture {
-    let root: String
+    private let folder: TemporaryFolder
+    var root: String { folder.path }
     var input: String { root + "/in" }
     var output: String { root + "/out" }
 
     init() throws {
-        root = NSTemporaryDirectory() + "render-tree-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
+        folder = try TemporaryFolder("render-tree")
+        try FileManager.default.createDirectory(atPath: folder.child("in"), withIntermediateDirectories: true)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     func write(_ relative: String, _ text: String, mode: Int = 0o644, under base: String? = nil) throws {
         let path = (base ?? input) + "/" + relative
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try plant(path, Array(text.utf8))
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
     }
 
-    func read(_ relative: String) throws -> String {
-        try String(contentsOfFile: output + "/" + relative, encoding: .utf8)
-    }
+    func read(_ relative: String) throws -> String { try TestSupport.read(output + "/" + relative) }
 
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: output + "/" + relative) }
 
@@ -38,17 +33,7 @@ private final class TreeFixture {
     }
 
     /// Every file below `out/`, relative, sorted.
-    func outputFiles() -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: output)
-        var files: [String] = []
-        while let path = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: output + "/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(path)
-            }
-        }
-        return files.sorted()
-    }
+    func outputFiles() -> [String] { filePaths(below: output) }
 
     func renderer(excludes: [String] = [], excludeProcessing: [String] = []) -> TreeRenderer {
         TreeRenderer(inputDirectory: input, outputDirectory: output, excludes: excludes, excludeProcessing: excludeProcessing)
@@ -364,16 +349,6 @@ struct IgnorePatternTests {
     }
 }
 
-/// What `body` throws, as text; nil when it throws nothing.
-private func thrownDescription(_ body: () throws -> Any) -> String? {
-    do {
-        _ = try body()
-        return nil
-    } catch {
-        return "\(error)"
-    }
-}
-
 @Suite("Tree rendering: temporary files of killed runs")
 struct TreeLeftoverTests {
     @Test func theSchemeIsReadExactly() throws {
@@ -483,7 +458,7 @@ struct TreeContainmentTests {
         try plant(tree.root + "/rules", Array("*".utf8))
         try FileManager.default.createSymbolicLink(atPath: tree.input + "/.gomplateignore", withDestinationPath: "../rules")
         let target = try realPath(tree.root + "/rules")
-        #expect(thrownDescription { try tree.renderer().collectFiles() }
+        #expect(errorText { try tree.renderer().collectFiles() }
             == "\(tree.input)/.gomplateignore: symbolic link to \(target) leaves the input directory \(tree.input)")
     }
 
@@ -518,7 +493,7 @@ struct TreeContainmentTests {
         try beside.checkOutputsOutsideInput(try beside.collectFiles())
         // A file `in/y.txt` of the tree would be written to root/in/y.txt: into the input.
         try tree.write("in/y.txt", "y")
-        #expect(thrownDescription { try beside.renderAndWrite(using: shout) }
+        #expect(errorText { try beside.renderAndWrite(using: shout) }
             == "the output of \(tree.input)/in/y.txt would be written to \(tree.root)/in/y.txt, "
             + "inside the input directory \(tree.input)")
         #expect(!FileManager.default.fileExists(atPath: tree.root + "/x.txt"))
@@ -537,8 +512,8 @@ struct TreeContainmentTests {
 
 @Suite("Tree rendering: bytes")
 struct TreeBytesTests {
-    private func session() throws -> RenderSession {
-        try RenderSession(RenderConfiguration(workingDirectory: NSTemporaryDirectory(), environment: [:]))
+    private func session(in directory: String) throws -> RenderSession {
+        try RenderSession(RenderConfiguration(workingDirectory: directory, environment: [:]))
     }
 
     @Test func templatesThatAreNotUTF8KeepTheirBytes() throws {
@@ -551,7 +526,7 @@ struct TreeBytesTests {
             "raw/binary.bin": binary + Array("<<< not rendered".utf8),
         ]
         for (path, bytes) in files { try plant(tree.input + "/" + path, bytes) }
-        let session = try session()
+        let session = try session(in: tree.root)
         let expected: [String: [UInt8]] = [
             "invalid.txt": [0xFF, 0xFE, 0x31, 0xFE, 0xFF, 0x00, 0x0D, 0x0A], "binary.bin": binary,
             "raw/binary.bin": files["raw/binary.bin"]!,

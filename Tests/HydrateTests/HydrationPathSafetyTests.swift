@@ -7,15 +7,14 @@ import Template
 
 /// A scratch folder with a one-stack template tree at `templates/` and an `instances/` folder.
 private final class PlacementFixture {
-    let root: String
+    private let folder: TemporaryFolder
+    var root: String { folder.path }
 
     init() throws {
-        root = NSTemporaryDirectory() + "hydration-paths-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root + "/instances", withIntermediateDirectories: true)
+        folder = try TemporaryFolder("hydration-paths")
+        try FileManager.default.createDirectory(atPath: folder.child("instances"), withIntermediateDirectories: true)
         try writeTemplates(at: "templates")
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     func write(_ relative: String, _ text: String) throws { try plant(root + "/" + relative, Array(text.utf8)) }
 

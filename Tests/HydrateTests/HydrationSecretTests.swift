@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Hydrate
 @testable import Gomplate
 import Template
@@ -231,22 +232,17 @@ struct HydrationSecretShapeTests {
 
 /// A scratch templates tree with one stack, `core`, and an empty instances folder.
 private final class SecretFixture {
-    let root = NSTemporaryDirectory() + "hydration-secrets-" + UUID().uuidString
+    private let folder: TemporaryFolder
+    var root: String { folder.path }
 
     init(_ templates: [String: String]) throws {
-        try FileManager.default.createDirectory(atPath: root + "/instances", withIntermediateDirectories: true)
+        folder = try TemporaryFolder("hydration-secrets")
+        try FileManager.default.createDirectory(atPath: folder.child("instances"), withIntermediateDirectories: true)
         try write("templates/registry/core.yaml", "a: b\n")
         for (path, text) in templates { try write("templates/" + path, text) }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
-    func write(_ path: String, _ text: String) throws {
-        let absolute = root + "/" + path
-        try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: absolute))
-    }
+    func write(_ path: String, _ text: String) throws { try plant(root + "/" + path, Array(text.utf8)) }
 
     func request(_ variables: [String: String]) -> HydrationRequest {
         HydrationRequest(templatesDirectory: root + "/templates", instancesDirectory: root + "/instances",

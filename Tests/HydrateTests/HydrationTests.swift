@@ -8,44 +8,27 @@ import Template
 
 /// A scratch `templates/` and `instances/`, removed when the test ends.
 private final class HydrationFixture {
-    let root: String
+    private let folder: TemporaryFolder
+    var root: String { folder.path }
     var templates: String { root + "/templates" }
     var instances: String { root + "/instances" }
 
     init() throws {
-        root = NSTemporaryDirectory() + "hydration-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root + "/templates", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: root + "/instances", withIntermediateDirectories: true)
+        folder = try TemporaryFolder("hydration")
+        try FileManager.default.createDirectory(atPath: folder.child("templates"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder.child("instances"), withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
-    func write(_ path: String, _ text: String) throws {
-        let absolute = root + "/" + path
-        try FileManager.default.createDirectory(atPath: (absolute as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: absolute))
-    }
+    func write(_ path: String, _ text: String) throws { try plant(root + "/" + path, Array(text.utf8)) }
 
     func template(_ path: String, _ text: String) throws { try write("templates/" + path, text) }
 
-    func read(_ path: String) throws -> String { try String(contentsOfFile: root + "/" + path, encoding: .utf8) }
+    func read(_ path: String) throws -> String { try TestSupport.read(root + "/" + path) }
 
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: root + "/" + path) }
 
     /// Every file below `path` (relative to the fixture), relative to `path`, sorted.
-    func files(under path: String) -> [String] {
-        let base = root + "/" + path
-        var files: [String] = []
-        let enumerator = FileManager.default.enumerator(atPath: base)
-        while let entry = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: base + "/" + entry, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(entry)
-            }
-        }
-        return files.sorted()
-    }
+    func files(under path: String) -> [String] { filePaths(below: root + "/" + path) }
 
     func status(_ path: String) -> stat {
         var status = stat()

@@ -18,11 +18,12 @@ public func runProgram(_ executable: String, _ arguments: [String], in directory
     if let environment { process.environment = environment }
     let output = Pipe()
     // A file, not a second pipe: reading one pipe to its end while the program fills the other would hang.
-    let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("run-stderr-\(UUID())").path
+    let errors = try TemporaryFolder("run-stderr")
+    defer { withExtendedLifetime(errors) {} }
+    let errorsPath = errors.child("stderr")
     guard FileManager.default.createFile(atPath: errorsPath, contents: nil) else {
         throw SupportError("cannot create \(errorsPath)")
     }
-    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
     process.standardOutput = output
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
     process.standardInput = FileHandle.nullDevice
@@ -66,4 +67,17 @@ public func deadProcessID() throws -> pid_t {
     try process.run()
     process.waitUntilExit()
     return process.processIdentifier
+}
+
+/// Starts flock(1) holding the lock on `path` for `seconds`, as a concurrent edpctl would, and
+/// returns once it has taken it (its lock file exists, and a moment has passed). Wait for the
+/// returned process before the test ends.
+public func holdLock(on path: String, seconds: Int) throws -> Process {
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+    holder.arguments = [path, "sleep", String(seconds)]
+    try holder.run()
+    while !FileManager.default.fileExists(atPath: path) { usleep(10_000) }
+    usleep(200_000)
+    return holder
 }

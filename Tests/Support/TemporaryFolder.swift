@@ -26,3 +26,8 @@ public func write(_ text: String, to path: String) throws {
                                             withIntermediateDirectories: true)
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
+
+/// The text of the file at `path`, as UTF-8.
+public func read(_ path: String) throws -> String {
+    try String(contentsOfFile: path, encoding: .utf8)
+}

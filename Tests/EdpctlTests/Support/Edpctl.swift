@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `edpctl` binary, as a user would.
 enum Edpctl {
@@ -88,26 +89,22 @@ private final class ReadAll: @unchecked Sendable {
 
 /// A temporary working directory with files in it, removed at the end.
 final class Scratch {
-    let path: String
+    private let folder: TemporaryFolder
+    var path: String { folder.path }
 
     init(_ files: [String: String] = [:]) throws {
-        path = NSTemporaryDirectory() + "edpctl-e2e-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("edpctl-e2e")
         for (relative, text) in files { try write(relative, text) }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
     func write(_ relative: String, _ text: String, mode: Int = 0o644) throws {
-        let full = path + "/" + relative
-        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+        let full = folder.child(relative)
+        try plant(full, Array(text.utf8))
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: full)
     }
 
     func read(_ relative: String) throws -> String {
-        try String(contentsOfFile: path + "/" + relative, encoding: .utf8)
+        try TestSupport.read(folder.child(relative))
     }
 
     func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + relative) }

@@ -10,39 +10,18 @@ func place(_ text: String, at path: String, in repository: Repository) throws ->
     return WorkTreeFile(path: path, bytes: Array(text.utf8))
 }
 
-func read(_ path: String) throws -> String {
-    try String(contentsOfFile: path, encoding: .utf8)
-}
-
-/// A bare repository on disk with one commit on `main` (README.md, instances/a/app.yaml and
-/// instances/b/app.yaml), made with the git CLI.
+/// A bare repository `served/<name>.git` in `folder` with one commit on `main` (README.md,
+/// instances/a/app.yaml and instances/b/app.yaml), made with the git CLI from `seed-<name>`, which
+/// stays for later commits.
 func makeBareRepository(named name: String, in folder: TemporaryFolder) throws -> String {
-    let bare = folder.child("served/\(name).git")
-    let seed = folder.child("seed-\(name)")
-    try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
-    try git("init", "--quiet", "--bare", "--initial-branch=main", in: bare)
-    try FileManager.default.createDirectory(atPath: seed, withIntermediateDirectories: true)
-    try git("init", "--quiet", "--initial-branch=main", in: seed)
-    try write("# platform\n", to: seed + "/README.md")
-    try write("name: a\n", to: seed + "/instances/a/app.yaml")
-    try write("name: b\n", to: seed + "/instances/b/app.yaml")
-    try git("add", "-A", in: seed)
-    try git("commit", "--quiet", "-m", "seed", in: seed)
-    try git("push", "--quiet", bare, "main", in: seed)
-    return bare
+    let files = ["README.md": "# platform\n", "instances/a/app.yaml": "name: a\n", "instances/b/app.yaml": "name: b\n"]
+    return try TestSupport.makeBareRepository(name, in: folder.child("served"), files: files,
+                                              seed: folder.child("seed-\(name)"))
 }
 
 /// The commits of `branch` in the bare repository, newest first, as "id summary".
 func history(of bare: String, branch: String = "main") throws -> [String] {
     try git("log", "--format=%H %s", branch, in: bare).split(separator: "\n").map(String.init)
-}
-
-/// Runs `body` on a thread of its own, so blocking libgit2 calls run truly side by side and
-/// never hold one of Swift concurrency's few threads.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
 }
 
 /// Holds each arriving thread until `count` have arrived (or `timeout` passed, so a bug
