@@ -257,16 +257,14 @@ private struct FileRenderer: Sendable {
         return outcome
     }
 
-    /// The engine's `file:line:col` (Go's 0-based column) as a 1-based position, once per place and key.
+    /// The missing keys of `file`, once per place and key.
     private func missingKeyDiagnostics(_ missing: [MissingKey], file: String) -> [HydrationDiagnostic] {
-        var seen: Set<String> = []
+        var seen: Set<Diagnostic> = []
         return missing.compactMap { key in
-            guard seen.insert(key.location + "\u{0}" + key.key).inserted else { return nil }
-            let parts = key.location.split(separator: ":")
-            let line = parts.count >= 2 ? Int(parts[parts.count - 2]) : nil
-            let column = parts.last.flatMap { Int($0) }.map { $0 + 1 }
-            return HydrationDiagnostic(kind: .missingKey, file: file, line: line, column: column,
-                                       message: "missing key \(goQuote(key.key)) (in \(key.expression))")
+            let found = key.diagnostic
+            guard seen.insert(found).inserted else { return nil }
+            return HydrationDiagnostic(kind: .missingKey, file: file, line: found.line, column: found.column,
+                                       message: found.message)
         }
     }
 }

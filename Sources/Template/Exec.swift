@@ -123,9 +123,10 @@ final class Execution: CallContext {
     }
 
     private func fail(_ message: String) -> TemplateError {
-        guard let location else { return TemplateError("template: \(tree.name): \(message)") }
-        let place = tree.source.location(of: location.position)
-        return TemplateError("template: \(place): executing \(goQuote(tree.name)) at <\(location.description(in: tree.source))>: \(message)")
+        guard let location else { return TemplateError(name: tree.name, message: message) }
+        let (line, column) = tree.source.lineAndColumn(of: location.position)
+        return TemplateError(name: tree.source.name, line: line, column: column, executing: tree.name,
+                             node: location.description(in: tree.source), message: message)
     }
 
     // MARK: - Walking
@@ -403,7 +404,8 @@ final class Execution: CallContext {
             if hasArguments { throw fail("\(name) is not a method but has arguments") }
             if let value = map.entries[name] { return Slot(value: value, boxed: map.elementType == .any) }
             if let missingKeys {
-                missingKeys.record(MissingKey(location: tree.source.location(of: node.position), key: name,
+                let (line, column) = tree.source.lineAndColumn(of: node.position)
+                missingKeys.record(MissingKey(file: tree.source.name, line: line, column: column, key: name,
                                               expression: node.description(in: tree.source)))
                 return Slot(value: map.zeroElement, boxed: false)
             }

@@ -17,8 +17,9 @@ final class Source: Sendable {
         self.rightDelim = rightDelim
     }
 
-    /// Go's `ErrorContext` location: `name:line:col`, the column a 0-based byte offset.
-    func location(of position: Int) -> String {
+    /// The line and column of a byte position, both 1-based; the column counts bytes (Go's
+    /// `ErrorContext` prints it less one).
+    func lineAndColumn(of position: Int) -> (line: Int, column: Int) {
         var line = 1
         var lineStart = -1
         var index = 0
@@ -30,8 +31,7 @@ final class Source: Sendable {
             }
             index += 1
         }
-        let column = lineStart < 0 ? position : position - (lineStart + 1)
-        return "\(name):\(line):\(column)"
+        return (line, position - lineStart)
     }
 }
 

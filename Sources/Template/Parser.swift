@@ -76,7 +76,7 @@ struct TemplateParser {
 
     private func error(_ message: String) -> TemplateError {
         let line = items[min(furthest, items.count - 1)].line
-        return TemplateError("template: \(source.name):\(line): \(message)")
+        return TemplateError(name: source.name, line: line, message: message)
     }
 
     private func describe(_ item: Item) -> String {

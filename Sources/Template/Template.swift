@@ -22,10 +22,70 @@ public struct TemplateOptions: Sendable {
     }
 }
 
-/// A parse or execution error, worded as Go's text/template words it.
-public struct TemplateError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// A parse or execution error: where it happened, as fields, and Go's message. `description` is Go's
+/// text byte for byte: `template: NAME:LINE: MESSAGE` from the parser, `template: NAME:LINE:COL:
+/// executing "TEMPLATE" at <NODE>: MESSAGE` while executing (COL 0-based there, as Go prints it).
+public struct TemplateError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The source the error is in: the file's name, even inside a `define` (Go's ParseName).
+    public var name: String { fields.name }
+    /// 1-based; nil when Go names no line (an empty template, a failure before the first node).
+    public var line: Int? { fields.line }
+    /// 1-based, in bytes; nil for parse errors, which Go places by line only.
+    public var column: Int? { fields.column }
+    /// The template that was executing (a `define`d name, or the file's); nil for parse errors.
+    public var executing: String? { fields.executing }
+    /// The node execution was at (`.Env.DOMAIN`, `printf "%d" .x`); nil for parse errors.
+    public var node: String? { fields.node }
+    /// Go's message after the position: `function "foo" not defined`, `map has no entry for key "X"`.
+    public var message: String { fields.message }
+
+    /// One reference wide: the parser and the evaluator hold an error at every throw site, and a
+    /// debug build keeps each in the frame, so a wider value costs nesting depth on the stack.
+    private let fields: Fields
+
+    private final class Fields: Sendable {
+        let name: String
+        let line: Int?
+        let column: Int?
+        let executing: String?
+        let node: String?
+        let message: String
+
+        init(name: String, line: Int?, column: Int?, executing: String?, node: String?, message: String) {
+            self.name = name
+            self.line = line
+            self.column = column
+            self.executing = executing
+            self.node = node
+            self.message = message
+        }
+    }
+
+    /// A parse error, or an error Go places by the template's name alone.
+    public init(name: String, line: Int? = nil, message: String) {
+        fields = Fields(name: name, line: line, column: nil, executing: nil, node: nil, message: message)
+    }
+
+    /// An execution error at `node`, which starts at `line`:`column` of `name`.
+    public init(name: String, line: Int, column: Int, executing: String, node: String, message: String) {
+        fields = Fields(name: name, line: line, column: column, executing: executing, node: node, message: message)
+    }
+
+    public static func == (a: TemplateError, b: TemplateError) -> Bool {
+        a.name == b.name && a.line == b.line && a.column == b.column && a.executing == b.executing
+            && a.node == b.node && a.message == b.message
+    }
+
+    public var description: String {
+        guard let line else { return "template: \(name): \(message)" }
+        guard let column, let executing, let node else { return "template: \(name):\(line): \(message)" }
+        return "template: \(name):\(line):\(column - 1): executing \(goQuote(executing)) at <\(node)>: \(message)"
+    }
+
+    /// The error as a `Diagnostic` about its node: `name:line:col: message`, the column 1-based.
+    public var diagnostic: Diagnostic {
+        Diagnostic(file: name, line: line, column: column, message: message, subject: node)
+    }
 }
 
 /// A parsed set of templates, ready to execute: the template itself plus every template it (or a
@@ -110,7 +170,7 @@ public final class Template: @unchecked Sendable {
     /// The output is only meaningful when no key was missing.
     public func renderReportingMissingKeys(_ data: Value, host: FunctionContext) throws -> (output: [UInt8], missing: [MissingKey]) {
         guard let tree = mainTree else {
-            throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
+            throw TemplateError(name: name, message: "\(goQuote(name)) is an incomplete or empty template")
         }
         let collector = MissingKeyCollector()
         let execution = Execution(template: self, tree: tree, host: host, rootData: data, missingKeys: collector)
@@ -122,7 +182,7 @@ public final class Template: @unchecked Sendable {
     /// printed as UTF-8.
     public func render(_ data: Value, host: FunctionContext) throws -> [UInt8] {
         guard let tree = mainTree else {
-            throw TemplateError("template: \(name): \(goQuote(name)) is an incomplete or empty template")
+            throw TemplateError(name: name, message: "\(goQuote(name)) is an incomplete or empty template")
         }
         let execution = Execution(template: self, tree: tree, host: host, rootData: data)
         try execution.run(data)
@@ -130,14 +190,22 @@ public final class Template: @unchecked Sendable {
     }
 }
 
-/// A map key a template asked for and did not find: where (`file:line:col`), which key, and the
-/// expression that asked (`.Env.DOMAIN`).
+/// A map key a template asked for and did not find: which key, the expression that asked
+/// (`.Env.DOMAIN`), and where, as a diagnostic about the key (`file:line:col: missing key …`).
 public struct MissingKey: Sendable, Equatable, CustomStringConvertible {
-    public let location: String
     public let key: String
     public let expression: String
+    public let diagnostic: Diagnostic
 
-    public var description: String { "\(location): missing key \(goQuote(key)) (in \(expression))" }
+    /// `column` 1-based, in bytes.
+    public init(file: String, line: Int, column: Int, key: String, expression: String) {
+        self.key = key
+        self.expression = expression
+        diagnostic = Diagnostic(file: file, line: line, column: column,
+                                message: "missing key \(goQuote(key)) (in \(expression))", subject: key)
+    }
+
+    public var description: String { diagnostic.description }
 }
 
 final class MissingKeyCollector {

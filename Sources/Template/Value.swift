@@ -138,26 +138,62 @@ public protocol CallContext: AnyObject {
 
 public typealias FunctionBody = @Sendable (_ arguments: [Value], _ context: CallContext) throws -> Value
 
-/// A template function: its name as Go error messages show it, how many arguments it takes, and
-/// its body. Arity is checked before the body runs, with Go's wording.
+/// What a function's result may depend on besides its arguments, and what a call may change. The
+/// render cache reuses an output only when everything the template's functions read is in its key;
+/// a function that has not said counts as reading anything.
+public struct FunctionInputs: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// Environment variables (`env.Getenv`, the `TZ` of `time.Now`).
+    public static let environment = FunctionInputs(rawValue: 1 << 0)
+    /// The files `NAME_FILE` variables name, read when `NAME` is empty (`getenv`).
+    public static let environmentFiles = FunctionInputs(rawValue: 1 << 1)
+    /// The template set and the template's path (`tmpl.Exec`, `tmpl.Path`).
+    public static let templates = FunctionInputs(rawValue: 1 << 2)
+    /// Files and folders, read or written (`file.Read`, `file.Write`).
+    public static let files = FunctionInputs(rawValue: 1 << 3)
+    /// Data sources, read or defined (`ds`, `defineDatasource`).
+    public static let dataSources = FunctionInputs(rawValue: 1 << 4)
+    /// The clock (`time.Now`).
+    public static let clock = FunctionInputs(rawValue: 1 << 5)
+    /// The system's zone database and local zone (`time.Parse`).
+    public static let timeZones = FunctionInputs(rawValue: 1 << 6)
+    /// Random numbers (`random.Alpha`, `uuid.V4`).
+    public static let randomness = FunctionInputs(rawValue: 1 << 7)
+    /// Not said: anything, as far as anyone knows.
+    public static let undeclared = FunctionInputs(rawValue: 1 << 15)
+}
+
+/// A template function: its name as Go error messages show it, how many arguments it takes, what
+/// it reads besides them, and its body. Arity is checked before the body runs, with Go's wording.
 public struct TemplateFunction: Sendable {
     public let name: String
     public let minArguments: Int
     /// nil: variadic.
     public let maxArguments: Int?
+    /// What the result may depend on besides the arguments. `undeclared` unless the registration
+    /// says, so that a function nobody classified never makes an output look reusable.
+    public let reads: FunctionInputs
     public let body: FunctionBody
 
-    public init(_ name: String, arguments: Int, _ body: @escaping FunctionBody) {
+    /// Whether the result depends on the arguments alone.
+    public var isPure: Bool { reads.isEmpty }
+
+    public init(_ name: String, arguments: Int, reads: FunctionInputs = .undeclared, _ body: @escaping FunctionBody) {
         self.name = name
         self.minArguments = arguments
         self.maxArguments = arguments
+        self.reads = reads
         self.body = body
     }
 
-    public init(_ name: String, atLeast minimum: Int, atMost maximum: Int? = nil, _ body: @escaping FunctionBody) {
+    public init(_ name: String, atLeast minimum: Int, atMost maximum: Int? = nil, reads: FunctionInputs = .undeclared,
+                _ body: @escaping FunctionBody) {
         self.name = name
         self.minArguments = minimum
         self.maxArguments = maximum
+        self.reads = reads
         self.body = body
     }
 }
@@ -181,4 +217,11 @@ public struct FunctionTable: Sendable {
     public subscript(name: String) -> TemplateFunction? { functions[name] }
 
     public func contains(_ name: String) -> Bool { functions[name] != nil }
+
+    /// What a call of `name` may read besides its arguments: the table's function's inputs, nothing
+    /// for Go's builtins (which the table's functions override, as in `slice`), else `undeclared`.
+    public func inputs(ofCalled name: String) -> FunctionInputs {
+        if let function = functions[name] { return function.reads }
+        return Builtin(rawValue: name) == nil ? .undeclared : []
+    }
 }

@@ -84,13 +84,17 @@ struct CalledFunctionsTests {
     }
 }
 
-@Suite("Function purity")
-struct FunctionPurityTests {
-    /// Every function outside this list is treated as pure: adding a function to the table fails
-    /// here until FunctionPurity says which it is.
-    @Test func theImpureFunctionsAreExactlyThese() {
-        let impure = FunctionTable.gomplate.functions.keys.filter { !FunctionPurity.isPure($0) }.sorted()
-        #expect(impure == [
+@Suite("Function inputs")
+struct FunctionInputsTests {
+    static let table = FunctionTable.gomplate
+    /// What a render cache key holds (the `NAME_FILE` files when they are regular files).
+    static let keyed: FunctionInputs = [.environment, .environmentFiles, .templates]
+
+    /// The functions whose output the cache must never reuse: the list the cache kept by name
+    /// before each function said what it reads, unchanged.
+    @Test func theUncacheableFunctionsAreExactlyThese() {
+        let uncacheable = Self.table.functions.filter { !$0.value.reads.isSubset(of: Self.keyed) }.keys.sorted()
+        #expect(uncacheable == [
             "crypto.AESEncrypt", "crypto.ECDSAGenerateKey", "crypto.Ed25519GenerateKey", "crypto.EncryptAES",
             "crypto.RSAEncrypt", "crypto.RSAGenerateKey", "datasource", "datasourceExists", "datasourceReachable",
             "defineDatasource", "ds", "file.Exists", "file.IsDir", "file.Read", "file.ReadDir", "file.Stat",
@@ -99,7 +103,81 @@ struct FunctionPurityTests {
             "time.Parse", "time.ParseInLocation", "time.ParseLocal", "time.Since", "time.Unix", "time.Until",
             "time.ZoneName", "time.ZoneOffset", "uuid.V1", "uuid.V4",
         ])
-        #expect(Builtins.names.allSatisfy(FunctionPurity.isPure))
+        let readingEnvironmentFiles = Self.table.functions.filter { $0.value.reads.contains(.environmentFiles) }
+        #expect(readingEnvironmentFiles.keys.sorted() == ["env.ExpandEnv", "env.Getenv", "getenv", "time.ParseLocal"])
+    }
+
+    /// A function added without saying what it reads fails here, though the cache would already
+    /// treat it as reading anything.
+    @Test func everyFunctionSaysWhatItReads() {
+        let undeclared = Self.table.functions.filter { $0.value.reads.contains(.undeclared) }.keys.sorted()
+        #expect(undeclared == [])
+        #expect(TemplateFunction("f", arguments: 0) { _, _ in .null }.reads == .undeclared)
+    }
+
+    @Test func namespacesReadWhatTheyAreAbout() {
+        for (name, function) in Self.table.functions {
+            let reads = function.reads
+            if name.hasPrefix("file.") { #expect(reads.contains(.files), "\(name)") }
+            if name.hasPrefix("random.") { #expect(reads.contains(.randomness), "\(name)") }
+            if name.hasPrefix("env.") || name == "getenv" { #expect(reads.contains(.environment), "\(name)") }
+            if name.hasPrefix("tmpl.") || name == "tpl" { #expect(reads.contains(.templates), "\(name)") }
+            if name.lowercased().contains("datasource") || ["ds", "include"].contains(name) {
+                #expect(reads.contains(.dataSources), "\(name)")
+            }
+            // The rest of `time` is layouts, duration units and ParseDuration: constants and arithmetic.
+            if name.hasPrefix("time.") {
+                if Self.timeReadingClockOrZones.contains(function.name) {
+                    #expect(!reads.isDisjoint(with: [.clock, .timeZones]), "\(name)")
+                } else {
+                    #expect(reads.isEmpty, "\(name)")
+                }
+            }
+        }
+    }
+
+    static let timeReadingClockOrZones: Set<String> = [
+        "Now", "ZoneName", "ZoneOffset", "Parse", "ParseInLocation", "ParseLocal", "Unix", "Since", "Until",
+    ]
+
+    @Test func goBuiltinsReadNothingUnlessOverridden() {
+        #expect(Builtins.names.allSatisfy { FunctionTable().inputs(ofCalled: $0) == [] })
+        #expect(FunctionTable().inputs(ofCalled: "time.Now") == .undeclared)
+        #expect(Self.table.inputs(ofCalled: "time.Now").contains(.clock))
+        #expect(Self.table.inputs(ofCalled: "print") == [])
+    }
+
+    /// Every function said to be pure gives the same result, or the same error, called twice on one
+    /// host and once on another with a different environment, folder, template path and data
+    /// sources: a pure function that read any of them, the clock or randomness would differ.
+    @Test func pureFunctionsAnswerAlikeOnEveryHost() throws {
+        let first = try TemporaryFolder()
+        let second = try TemporaryFolder()
+        try write("first", to: first.child("x"))
+        try write("second", to: second.child("x"))
+        let hosts = [
+            TestHost(environment: ["x": "1", "TZ": "UTC"], workingDirectory: first.path, templatePath: "a",
+                     dataSources: ["x": "a: 1"]),
+            TestHost(environment: ["x": "2", "TZ": "Asia/Tokyo"], workingDirectory: second.path, templatePath: "b",
+                     dataSources: ["x": "a: 2"]),
+        ]
+        let argumentLists: [[Value]] = [[], [.string("x")], [.int(8)], [.string("x"), .string("x")], [.int(8), .int(9)]]
+        var probed = 0
+        // WPAPSK runs 4,096 PBKDF2 rounds, seconds in a debug build; PBKDF2 itself stands for it.
+        for (name, function) in Self.table.functions.sorted(by: { $0.key < $1.key })
+        where function.isPure && name != "crypto.WPAPSK" {
+            for arguments in argumentLists where arguments.count >= function.minArguments
+                && arguments.count <= function.maxArguments ?? .max {
+                func result(_ host: TestHost) -> String {
+                    do { return goPrintForMessage(try function.body(arguments, TestCall(host: host))) }
+                    catch { return "error: \(error)" }
+                }
+                let answers = [result(hosts[0]), result(hosts[0]), result(hosts[1])]
+                #expect(Set(answers).count == 1, "\(name) \(arguments.map(goPrintForMessage)): \(answers)")
+                probed += 1
+            }
+        }
+        #expect(probed > 150)
     }
 }
 

@@ -60,7 +60,7 @@ private let processUmask: mode_t = {
 /// A stand-in for the template engine: upper-cases the text, fails on "FAIL".
 @Sendable private func shout(_ file: TreeFile, _ input: [UInt8]) throws -> [UInt8] {
     let text = String(decoding: input, as: UTF8.self)
-    if text.contains("FAIL") { throw TemplateError("template: \(file.inputPath):1: unexpected FAIL") }
+    if text.contains("FAIL") { throw TemplateError(name: file.inputPath, line: 1, message: "unexpected FAIL") }
     return Array(text.uppercased().utf8)
 }
 

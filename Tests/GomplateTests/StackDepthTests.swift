@@ -153,7 +153,7 @@ import Testing
     func theGuardNamesTheThreadsStack(stack: Int) {
         let outcome = onThread(stack: stack) { () -> String in
             func recurse(_ level: Int) throws -> Int {
-                if StackGuard.isNearlyExhausted { throw TemplateError("depth \(level) \(StackGuard.exhaustedStack)") }
+                if StackGuard.isNearlyExhausted { throw FunctionError("depth \(level) \(StackGuard.exhaustedStack)") }
                 return try recurse(level + 1) + 1
             }
             return "\(try recurse(0))"
@@ -182,7 +182,7 @@ import Testing
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         guard let mapping = mmap(nil, stack + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               mapping != MAP_FAILED, mprotect(mapping, page, PROT_NONE) == 0 else {
-            return .failure(TemplateError("no memory for a \(stack)-byte stack"))
+            return .failure(FunctionError("no memory for a \(stack)-byte stack"))
         }
         defer { munmap(mapping, stack + page) }
         var attributes = pthread_attr_t()
@@ -196,7 +196,7 @@ import Testing
             box.outcome = Result { try box.body() }
             return nil
         }, Unmanaged.passUnretained(box).toOpaque())
-        guard started == 0 else { return .failure(TemplateError("pthread_create failed: \(started)")) }
+        guard started == 0 else { return .failure(FunctionError("pthread_create failed: \(started)")) }
         pthread_join(thread, nil)
         return box.outcome!
     }

@@ -82,8 +82,8 @@ func errorsReadLikeGo(_ testCase: (String, String)) {
     let data: Value = .map(MapValue(["Env": .map(MapValue(["DOMAIN": .string("example.org")], elementType: .string))]))
     let (output, missing) = try template.renderReportingMissingKeys(data, host: TestHost())
     #expect(missing.map(\.description) == [
-        "stacks/core/app.yaml:2:11: missing key \"CLIENT_REPO_ID\" (in .Env.CLIENT_REPO_ID)",
-        "stacks/core/app.yaml:3:26: missing key \"OTHER\" (in .Env.OTHER)",
+        "stacks/core/app.yaml:2:12: missing key \"CLIENT_REPO_ID\" (in .Env.CLIENT_REPO_ID)",
+        "stacks/core/app.yaml:3:27: missing key \"OTHER\" (in .Env.OTHER)",
     ])
     #expect(String(decoding: output, as: UTF8.self).hasPrefix("a: example.org\nb: \n"))
 }

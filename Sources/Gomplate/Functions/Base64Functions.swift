@@ -3,17 +3,17 @@ extension FunctionTable {
     /// gomplate's `base64` namespace: the standard alphabet with padding; decoding falls back to
     /// the URL-safe alphabet.
     mutating func addBase64Functions() {
-        add(TemplateFunction("Encode", arguments: 1) { args, _ in
+        add(TemplateFunction("Encode", arguments: 1, reads: []) { args, _ in
             .string(Base64Alphabet.standard.encode(try args[0].gomplateToBytes()))
         }, as: "base64.Encode")
-        add(TemplateFunction("Decode", arguments: 1) { args, _ in
+        add(TemplateFunction("Decode", arguments: 1, reads: []) { args, _ in
             let bytes = try gomplateBase64Decode(try args[0].gomplateString())
             // A Go string holds any bytes, a Swift one only valid UTF-8: binary results (AES
             // ciphertext, say) stay bytes so that the functions they are piped into get them intact.
             guard let text = String(validating: bytes, as: UTF8.self) else { return .bytes(bytes) }
             return .string(text)
         }, as: "base64.Decode")
-        add(TemplateFunction("DecodeBytes", arguments: 1) { args, _ in
+        add(TemplateFunction("DecodeBytes", arguments: 1, reads: []) { args, _ in
             .bytes(try gomplateBase64Decode(try args[0].gomplateString()))
         }, as: "base64.DecodeBytes")
     }

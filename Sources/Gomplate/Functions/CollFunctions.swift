@@ -10,8 +10,8 @@ extension FunctionTable {
     }
 
     private mutating func addCollConstruction() {
-        add(TemplateFunction("Slice", atLeast: 0) { args, _ in .list(args) }, as: "coll.Slice")
-        add(TemplateFunction("Dict", atLeast: 0) { args, _ in
+        add(TemplateFunction("Slice", atLeast: 0, reads: []) { args, _ in .list(args) }, as: "coll.Slice")
+        add(TemplateFunction("Dict", atLeast: 0, reads: []) { args, _ in
             var dict = MapValue()
             var index = 0
             while index < args.count {
@@ -21,37 +21,37 @@ extension FunctionTable {
             }
             return .map(dict)
         }, as: "coll.Dict", "dict")
-        add(TemplateFunction("GoSlice", atLeast: 1) { args, _ in
+        add(TemplateFunction("GoSlice", atLeast: 1, reads: []) { args, _ in
             try goSlice(args[0], Array(args.dropFirst()))
         }, as: "coll.GoSlice")
     }
 
     private mutating func addCollQueries() {
-        add(TemplateFunction("Has", arguments: 2) { args, _ in
+        add(TemplateFunction("Has", arguments: 2, reads: []) { args, _ in
             .bool(try collHas(args[0], try TypedArgument.string(args[1])))
         }, as: "coll.Has")
-        add(TemplateFunction("Index", atLeast: 0) { args, _ in
+        add(TemplateFunction("Index", atLeast: 0, reads: []) { args, _ in
             guard args.count >= 2 else {
                 throw FunctionError("wrong number of args: wanted at least 2, got \(args.count)")
             }
             return try collIndex(args[args.count - 1], keys: args.dropLast())
         }, as: "coll.Index")
-        add(TemplateFunction("JSONPath", arguments: 2) { args, _ in
+        add(TemplateFunction("JSONPath", arguments: 2, reads: []) { args, _ in
             try JSONPath.query(try TypedArgument.string(args[0]), in: args[1])
         }, as: "coll.JSONPath", "jsonpath")
-        add(TemplateFunction("JQ", arguments: 2) { args, _ in
+        add(TemplateFunction("JQ", arguments: 2, reads: []) { args, _ in
             try JQSubset.query(try TypedArgument.string(args[0]), in: args[1])
         }, as: "coll.JQ", "jq")
     }
 
     private mutating func addCollListFunctions() {
-        add(TemplateFunction("Append", arguments: 2) { args, _ in
+        add(TemplateFunction("Append", arguments: 2, reads: []) { args, _ in
             return .list(try args[1].interfaceSlice() + [args[0]])
         }, as: "coll.Append", "append")
-        add(TemplateFunction("Prepend", arguments: 2) { args, _ in
+        add(TemplateFunction("Prepend", arguments: 2, reads: []) { args, _ in
             return .list([args[0]] + (try args[1].interfaceSlice()))
         }, as: "coll.Prepend", "prepend")
-        add(TemplateFunction("Uniq", arguments: 1) { args, _ in
+        add(TemplateFunction("Uniq", arguments: 1, reads: []) { args, _ in
             let elements = try args[0].interfaceSlice()
             return .list(try ValueWalk.run { walk in
                 var unique: [Value] = []
@@ -61,17 +61,17 @@ extension FunctionTable {
                 return unique
             })
         }, as: "coll.Uniq", "uniq")
-        add(TemplateFunction("Reverse", arguments: 1) { args, _ in
+        add(TemplateFunction("Reverse", arguments: 1, reads: []) { args, _ in
             .list(try args[0].interfaceSlice().reversed())
         }, as: "coll.Reverse", "reverse")
-        add(TemplateFunction("Sort", atLeast: 0) { args, _ in
+        add(TemplateFunction("Sort", atLeast: 0, reads: []) { args, _ in
             guard (1...2).contains(args.count) else {
                 throw FunctionError("wrong number of args: wanted 1 or 2, got \(args.count)")
             }
             let key = args.count == 2 ? (try args[0].gomplateString()) : ""
             return try collSort(args[args.count - 1], key: key)
         }, as: "coll.Sort", "sort")
-        add(TemplateFunction("Flatten", atLeast: 0) { args, _ in
+        add(TemplateFunction("Flatten", atLeast: 0, reads: []) { args, _ in
             guard (1...2).contains(args.count) else {
                 throw FunctionError("wrong number of args: wanted 1 or 2, got \(args.count)")
             }
@@ -88,18 +88,18 @@ extension FunctionTable {
     }
 
     private mutating func addCollMapFunctions() {
-        add(TemplateFunction("Keys", atLeast: 0) { args, _ in
+        add(TemplateFunction("Keys", atLeast: 0, reads: []) { args, _ in
             if args.isEmpty { throw FunctionError("need at least one argument") }
             return .list(try args.flatMap { try TypedArgument.anyMap($0).sortedKeys.map(Value.string) })
         }, as: "coll.Keys", "keys")
-        add(TemplateFunction("Values", atLeast: 0) { args, _ in
+        add(TemplateFunction("Values", atLeast: 0, reads: []) { args, _ in
             if args.isEmpty { throw FunctionError("need at least one argument") }
             return .list(try args.flatMap { argument in
                 let map = try TypedArgument.anyMap(argument)
                 return map.sortedKeys.map { map.entries[$0] ?? .null }
             })
         }, as: "coll.Values", "values")
-        add(TemplateFunction("Merge", atLeast: 1) { args, _ in
+        add(TemplateFunction("Merge", atLeast: 1, reads: []) { args, _ in
             var merged = try TypedArgument.anyMap(args[0])
             try ValueWalk.run { walk in
                 for source in args.dropFirst() {
@@ -108,11 +108,11 @@ extension FunctionTable {
             }
             return .map(merged)
         }, as: "coll.Merge", "merge")
-        add(TemplateFunction("Pick", atLeast: 0) { args, _ in
+        add(TemplateFunction("Pick", atLeast: 0, reads: []) { args, _ in
             let (map, keys) = try pickOmitArguments(args)
             return .map(MapValue(map.entries.filter { keys.contains($0.key) }))
         }, as: "coll.Pick")
-        add(TemplateFunction("Omit", atLeast: 0) { args, _ in
+        add(TemplateFunction("Omit", atLeast: 0, reads: []) { args, _ in
             if args.count <= 1 { throw FunctionError("wrong number of args: wanted 2 or more, got \(args.count)") }
             if let list = args[args.count - 1].goSliceElements {
                 var omitted = Array(args.dropLast())
@@ -126,12 +126,12 @@ extension FunctionTable {
         }, as: "coll.Omit")
         // Go maps are references, so gomplate's Set and Unset also change the map they are given;
         // here the changed map is the result only.
-        add(TemplateFunction("Set", arguments: 3) { args, _ in
+        add(TemplateFunction("Set", arguments: 3, reads: []) { args, _ in
             var map = try TypedArgument.anyMap(args[2])
             map[try TypedArgument.string(args[0])] = args[1]
             return .map(map)
         }, as: "coll.Set", "set")
-        add(TemplateFunction("Unset", arguments: 2) { args, _ in
+        add(TemplateFunction("Unset", arguments: 2, reads: []) { args, _ in
             var map = try TypedArgument.anyMap(args[1])
             map.entries.removeValue(forKey: try TypedArgument.string(args[0]))
             return .map(map)

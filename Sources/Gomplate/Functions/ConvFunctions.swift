@@ -4,57 +4,57 @@ import Template
 /// gomplate's `conv` namespace (internal/funcs/conv.go). `conv.Bool`/`bool` were removed in v5.
 extension FunctionTable {
     mutating func addConvFunctions() {
-        add(TemplateFunction("Default", arguments: 2) { args, _ in
+        add(TemplateFunction("Default", arguments: 2, reads: []) { args, _ in
             args[1].isTruthy ? args[1] : args[0]
         }, as: "conv.Default", "default")
 
-        add(TemplateFunction("ToBool", arguments: 1) { args, _ in .bool(args[0].gomplateBool) },
+        add(TemplateFunction("ToBool", arguments: 1, reads: []) { args, _ in .bool(args[0].gomplateBool) },
             as: "conv.ToBool")
-        add(TemplateFunction("ToBools", atLeast: 0) { args, _ in .list(args.map { .bool($0.gomplateBool) }) },
+        add(TemplateFunction("ToBools", atLeast: 0, reads: []) { args, _ in .list(args.map { .bool($0.gomplateBool) }) },
             as: "conv.ToBools")
 
-        add(TemplateFunction("ToInt", arguments: 1) { args, _ in .int(try args[0].gomplateStrictInt()) },
+        add(TemplateFunction("ToInt", arguments: 1, reads: []) { args, _ in .int(try args[0].gomplateStrictInt()) },
             as: "conv.ToInt")
-        add(TemplateFunction("ToInt64", arguments: 1) { args, _ in .int(try args[0].gomplateStrictInt()) },
+        add(TemplateFunction("ToInt64", arguments: 1, reads: []) { args, _ in .int(try args[0].gomplateStrictInt()) },
             as: "conv.ToInt64")
-        add(TemplateFunction("ToInts", atLeast: 0) { args, _ in .list(try args.map { .int(try $0.gomplateStrictInt()) }) },
+        add(TemplateFunction("ToInts", atLeast: 0, reads: []) { args, _ in .list(try args.map { .int(try $0.gomplateStrictInt()) }) },
             as: "conv.ToInts")
-        add(TemplateFunction("ToInt64s", atLeast: 0) { args, _ in .list(try args.map { .int(try $0.gomplateStrictInt()) }) },
+        add(TemplateFunction("ToInt64s", atLeast: 0, reads: []) { args, _ in .list(try args.map { .int(try $0.gomplateStrictInt()) }) },
             as: "conv.ToInt64s")
-        add(TemplateFunction("ToFloat64", arguments: 1) { args, _ in .float(try args[0].gomplateStrictFloat()) },
+        add(TemplateFunction("ToFloat64", arguments: 1, reads: []) { args, _ in .float(try args[0].gomplateStrictFloat()) },
             as: "conv.ToFloat64")
-        add(TemplateFunction("ToFloat64s", atLeast: 0) { args, _ in
+        add(TemplateFunction("ToFloat64s", atLeast: 0, reads: []) { args, _ in
             .list(try args.map { .float(try $0.gomplateStrictFloat()) })
         }, as: "conv.ToFloat64s")
 
-        add(TemplateFunction("ToString", arguments: 1) { args, _ in .string(try args[0].gomplateString()) },
+        add(TemplateFunction("ToString", arguments: 1, reads: []) { args, _ in .string(try args[0].gomplateString()) },
             as: "conv.ToString")
-        add(TemplateFunction("ToStrings", atLeast: 0) { args, _ in .list(try gomplateStrings(args).map(Value.string)) },
+        add(TemplateFunction("ToStrings", atLeast: 0, reads: []) { args, _ in .list(try gomplateStrings(args).map(Value.string)) },
             as: "conv.ToStrings")
 
-        add(TemplateFunction("Join", arguments: 2) { args, _ in
+        add(TemplateFunction("Join", arguments: 2, reads: []) { args, _ in
             try .string(gomplateJoin(args[0], separator: try args[1].gomplateString()))
         }, as: "conv.Join", "join")
-        add(TemplateFunction("Has", arguments: 2) { args, _ in .bool(gomplateHas(args[0], args[1])) },
+        add(TemplateFunction("Has", arguments: 2, reads: []) { args, _ in .bool(gomplateHas(args[0], args[1])) },
             as: "conv.Has", "has")
 
-        add(TemplateFunction("URL", arguments: 1) { args, _ in
+        add(TemplateFunction("URL", arguments: 1, reads: []) { args, _ in
             .object(try GoURL(parsing: try args[0].gomplateString()))
         }, as: "conv.URL", "urlParse")
 
         // gomplate's parse functions ignore strconv's errors (conv.MustParse…).
-        add(TemplateFunction("ParseInt", arguments: 3) { args, _ in
+        add(TemplateFunction("ParseInt", arguments: 3, reads: []) { args, _ in
             .int(goMustParseInt(try args[0].gomplateString(), base: args[1].gomplateInt, bitSize: args[2].gomplateInt))
         }, as: "conv.ParseInt")
-        add(TemplateFunction("ParseUint", arguments: 3) { args, _ in
+        add(TemplateFunction("ParseUint", arguments: 3, reads: []) { args, _ in
             uint64Value(goMustParseUint(try args[0].gomplateString(), base: args[1].gomplateInt, bitSize: args[2].gomplateInt))
         }, as: "conv.ParseUint")
-        add(TemplateFunction("ParseFloat", arguments: 2) { args, _ in
+        add(TemplateFunction("ParseFloat", arguments: 2, reads: []) { args, _ in
             let f = goMustParseFloat(try args[0].gomplateString())
             // bitSize 32 rounds to float32 precision, as Go does.
             return .float(args[1].gomplateInt == 32 ? Double(Float(f)) : f)
         }, as: "conv.ParseFloat")
-        add(TemplateFunction("Atoi", arguments: 1) { args, _ in
+        add(TemplateFunction("Atoi", arguments: 1, reads: []) { args, _ in
             .int(goMustParseInt(try args[0].gomplateString(), base: 10, bitSize: 0))
         }, as: "conv.Atoi")
     }

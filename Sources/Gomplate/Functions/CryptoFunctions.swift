@@ -11,15 +11,15 @@ extension FunctionTable {
             ("SHA512_224", .sha512_224), ("SHA512_256", .sha512_256),
         ]
         for (name, algorithm) in digests {
-            add(TemplateFunction(name, arguments: 1) { args, _ in
+            add(TemplateFunction(name, arguments: 1, reads: []) { args, _ in
                 .string(lowercaseHex(algorithm.hash(try args[0].gomplateToBytes())))
             }, as: "crypto.\(name)")
-            add(TemplateFunction("\(name)Bytes", arguments: 1) { args, _ in
+            add(TemplateFunction("\(name)Bytes", arguments: 1, reads: []) { args, _ in
                 .bytes(algorithm.hash(try args[0].gomplateToBytes()))
             }, as: "crypto.\(name)Bytes")
         }
 
-        add(TemplateFunction("PBKDF2", atLeast: 4) { args, _ in
+        add(TemplateFunction("PBKDF2", atLeast: 4, reads: []) { args, _ in
             var algorithm = SHAAlgorithm.sha1
             if args.count > 4 {
                 guard case .string(let name) = args[4] else {
@@ -32,7 +32,7 @@ extension FunctionTable {
                                          algorithm: algorithm))
         }, as: "crypto.PBKDF2")
 
-        add(TemplateFunction("PBKDF2MCF", atLeast: 4) { args, _ in
+        add(TemplateFunction("PBKDF2MCF", atLeast: 4, reads: []) { args, _ in
             var algorithm = SHAAlgorithm.sha1
             if args.count > 4 {
                 guard case .string(let name) = args[4] else {
@@ -51,21 +51,21 @@ extension FunctionTable {
             return .string("$pbkdf2-\(algorithm.mcfName)$\(iterations)$\(modularCryptBase64(salt))$\(modularCryptBase64(key))")
         }, as: "crypto.PBKDF2MCF")
 
-        add(TemplateFunction("WPAPSK", arguments: 2) { args, _ in
+        add(TemplateFunction("WPAPSK", arguments: 2, reads: []) { args, _ in
             .string(try pbkdf2Hex(password: args[1], salt: args[0], iterations: .int(4096), keyLength: .int(32),
                                   algorithm: .sha1))
         }, as: "crypto.WPAPSK")
 
         // gomplate v5 names these AESEncrypt…; the older EncryptAES… names stay as aliases.
-        add(TemplateFunction("AESEncrypt", atLeast: 2, atMost: 3) { args, _ in
+        add(TemplateFunction("AESEncrypt", atLeast: 2, atMost: 3, reads: .randomness) { args, _ in
             let (key, message) = try aesArguments(args)
             return .bytes(try AESCBC.encrypt(message, key: key))
         }, as: "crypto.AESEncrypt", "crypto.EncryptAES")
-        add(TemplateFunction("AESDecrypt", atLeast: 2, atMost: 3) { args, _ in
+        add(TemplateFunction("AESDecrypt", atLeast: 2, atMost: 3, reads: []) { args, _ in
             let (key, message) = try aesArguments(args)
             return .string(String(decoding: try AESCBC.decrypt(message, key: key), as: UTF8.self))
         }, as: "crypto.AESDecrypt", "crypto.DecryptAES")
-        add(TemplateFunction("AESDecryptBytes", atLeast: 2, atMost: 3) { args, _ in
+        add(TemplateFunction("AESDecryptBytes", atLeast: 2, atMost: 3, reads: []) { args, _ in
             let (key, message) = try aesArguments(args)
             return .bytes(try AESCBC.decrypt(message, key: key))
         }, as: "crypto.AESDecryptBytes", "crypto.DecryptAESBytes")

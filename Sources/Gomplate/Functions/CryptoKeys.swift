@@ -10,27 +10,27 @@ extension FunctionTable {
     /// Ed25519 as PKCS#8 `PRIVATE KEY`, public keys as PKIX `PUBLIC KEY`. Errors are gomplate's,
     /// except that no error repeats the key or seed it was given.
     mutating func addCryptoKeyFunctions() {
-        add(TemplateFunction("RSAGenerateKey", atLeast: 0) { args, _ in
+        add(TemplateFunction("RSAGenerateKey", atLeast: 0, reads: .randomness) { args, _ in
             guard args.count <= 1 else { throw FunctionError("wrong number of args: want 0 or 1, got \(args.count)") }
             let bits = try args.first?.mathInt("bits must be an integer") ?? 4096
             return .string(PEMBlock(type: "RSA PRIVATE KEY", bytes: try RSAKeys.generate(bits: bits)).encoded)
         }, as: "crypto.RSAGenerateKey")
-        add(TemplateFunction("RSADerivePublicKey", arguments: 1) { args, _ in
+        add(TemplateFunction("RSADerivePublicKey", arguments: 1, reads: []) { args, _ in
             let key = try RSAKeys.privateKey(pem: try TypedArgument.string(args[0]))
             return .string(PEMBlock(type: "PUBLIC KEY", bytes: Array(key.publicKey.derRepresentation)).encoded)
         }, as: "crypto.RSADerivePublicKey")
-        add(TemplateFunction("RSAEncrypt", arguments: 2) { args, _ in
+        add(TemplateFunction("RSAEncrypt", arguments: 2, reads: .randomness) { args, _ in
             .bytes(try RSAKeys.encrypt(try args[1].gomplateToBytes(), publicKeyPEM: try TypedArgument.string(args[0])))
         }, as: "crypto.RSAEncrypt")
-        add(TemplateFunction("RSADecrypt", arguments: 2) { args, _ in
+        add(TemplateFunction("RSADecrypt", arguments: 2, reads: []) { args, _ in
             let plain = try RSAKeys.decrypt(try byteSliceArgument(args[1]), privateKeyPEM: try TypedArgument.string(args[0]))
             return .string(String(decoding: plain, as: UTF8.self))
         }, as: "crypto.RSADecrypt")
-        add(TemplateFunction("RSADecryptBytes", arguments: 2) { args, _ in
+        add(TemplateFunction("RSADecryptBytes", arguments: 2, reads: []) { args, _ in
             .bytes(try RSAKeys.decrypt(try byteSliceArgument(args[1]), privateKeyPEM: try TypedArgument.string(args[0])))
         }, as: "crypto.RSADecryptBytes")
 
-        add(TemplateFunction("ECDSAGenerateKey", atLeast: 0) { args, _ in
+        add(TemplateFunction("ECDSAGenerateKey", atLeast: 0, reads: .randomness) { args, _ in
             guard args.count <= 1 else { throw FunctionError("wrong number of args: want 0 or 1, got \(args.count)") }
             var curve = NISTCurve.p256
             if let argument = args.first {
@@ -40,7 +40,7 @@ extension FunctionTable {
             }
             return .string(PEMBlock(type: "EC PRIVATE KEY", bytes: try curve.generateSEC1()).encoded)
         }, as: "crypto.ECDSAGenerateKey")
-        add(TemplateFunction("ECDSADerivePublicKey", arguments: 1) { args, _ in
+        add(TemplateFunction("ECDSADerivePublicKey", arguments: 1, reads: []) { args, _ in
             guard let block = PEMBlock.decode(try TypedArgument.string(args[0])) else {
                 throw FunctionError("failed to read key: no key found")
             }
@@ -48,19 +48,19 @@ extension FunctionTable {
             return .string(PEMBlock(type: "PUBLIC KEY", bytes: try key.publicKeyDER).encoded)
         }, as: "crypto.ECDSADerivePublicKey")
 
-        add(TemplateFunction("Ed25519GenerateKey", arguments: 0) { _, _ in
+        add(TemplateFunction("Ed25519GenerateKey", arguments: 0, reads: .randomness) { _, _ in
             .string(Ed25519Keys.privateKeyPEM(Curve25519.Signing.PrivateKey()))
         }, as: "crypto.Ed25519GenerateKey")
-        add(TemplateFunction("Ed25519GenerateKeyFromSeed", arguments: 2) { args, _ in
+        add(TemplateFunction("Ed25519GenerateKeyFromSeed", arguments: 2, reads: []) { args, _ in
             let encoding = try TypedArgument.string(args[0])
             let seed = try TypedArgument.string(args[1])
             return .string(try Ed25519Keys.privateKeyPEM(seed: Ed25519Keys.decodeSeed(seed, encoding: encoding)))
         }, as: "crypto.Ed25519GenerateKeyFromSeed")
-        add(TemplateFunction("Ed25519DerivePublicKey", arguments: 1) { args, _ in
+        add(TemplateFunction("Ed25519DerivePublicKey", arguments: 1, reads: []) { args, _ in
             .string(try Ed25519Keys.publicKeyPEM(privateKeyPEM: try TypedArgument.string(args[0])))
         }, as: "crypto.Ed25519DerivePublicKey")
 
-        add(TemplateFunction("DerivePublicKey", arguments: 1) { args, _ in
+        add(TemplateFunction("DerivePublicKey", arguments: 1, reads: []) { args, _ in
             guard let block = PEMBlock.decode(try TypedArgument.string(args[0])) else {
                 throw FunctionError("failed to read key: no PEM data found")
             }

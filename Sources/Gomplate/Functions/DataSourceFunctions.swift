@@ -13,28 +13,28 @@ public protocol DataSourceCatalog: FunctionContext {
 extension FunctionTable {
     mutating func addDataSourceFunctions() {
         for name in ["datasource", "ds"] {
-            add(TemplateFunction(name, atLeast: 1) { args, call in
+            add(TemplateFunction(name, atLeast: 1, reads: .dataSources) { args, call in
                 let (alias, subpath) = try aliasAndSubpath(args)
                 return try call.host.dataSource(alias, subpath: subpath)
             }, as: name)
         }
 
-        add(TemplateFunction("include", atLeast: 1) { args, call in
+        add(TemplateFunction("include", atLeast: 1, reads: .dataSources) { args, call in
             let (alias, subpath) = try aliasAndSubpath(args)
             return .string(try call.host.dataSourceText(alias, subpath: subpath))
         }, as: "include")
 
-        add(TemplateFunction("datasourceExists", arguments: 1) { args, call in
+        add(TemplateFunction("datasourceExists", arguments: 1, reads: .dataSources) { args, call in
             .bool(call.host.hasDataSource(try stringArgument(args[0])))
         }, as: "datasourceExists")
 
-        add(TemplateFunction("datasourceReachable", atLeast: 1) { args, call in
+        add(TemplateFunction("datasourceReachable", atLeast: 1, reads: .dataSources) { args, call in
             let (alias, subpath) = try aliasAndSubpath(args)
             guard call.host.hasDataSource(alias) else { return .bool(false) }
             return .bool((try? call.host.dataSourceText(alias, subpath: subpath)) != nil)
         }, as: "datasourceReachable")
 
-        add(TemplateFunction("defineDatasource", arguments: 2) { args, call in
+        add(TemplateFunction("defineDatasource", arguments: 2, reads: .dataSources) { args, call in
             let alias = try stringArgument(args[0])
             let url = try stringArgument(args[1])
             guard let catalog = call.host as? DataSourceCatalog else {
@@ -44,7 +44,7 @@ extension FunctionTable {
             return .string("")
         }, as: "defineDatasource")
 
-        add(TemplateFunction("listDatasources", arguments: 0) { _, call in
+        add(TemplateFunction("listDatasources", arguments: 0, reads: .dataSources) { _, call in
             let aliases = (call.host as? DataSourceCatalog)?.dataSourceAliases ?? []
             return .list(aliases.map { .string($0) })
         }, as: "listDatasources")

@@ -2,7 +2,7 @@ import Template
 extension FunctionTable {
     /// gomplate's `env` namespace, reading the environment the host hands the engine.
     mutating func addEnvFunctions() {
-        add(TemplateFunction("Getenv", atLeast: 1) { args, context in
+        add(TemplateFunction("Getenv", atLeast: 1, reads: [.environment, .environmentFiles]) { args, context in
             let defaults = try args.dropFirst().map { argument -> String in
                 guard case .string(let text) = argument else {
                     throw FunctionError("wrong type for value; expected string; got \(argument.goTypeName)")
@@ -14,15 +14,15 @@ extension FunctionTable {
             return .string(value)
         }, as: "env.Getenv", "getenv")
 
-        add(TemplateFunction("ExpandEnv", arguments: 1) { args, context in
+        add(TemplateFunction("ExpandEnv", arguments: 1, reads: [.environment, .environmentFiles]) { args, context in
             .string(goExpand(try args[0].gomplateString()) { gomplateGetenv($0, host: context.host) })
         }, as: "env.ExpandEnv")
 
-        add(TemplateFunction("HasEnv", arguments: 1) { args, context in
+        add(TemplateFunction("HasEnv", arguments: 1, reads: .environment) { args, context in
             .bool(context.host.environment[(try args[0].gomplateString())] != nil)
         }, as: "env.HasEnv")
 
-        add(TemplateFunction("Env", arguments: 0) { _, context in
+        add(TemplateFunction("Env", arguments: 0, reads: .environment) { _, context in
             // Go's map[string]string: a missing key is "" under --missing-key zero.
             .map(MapValue(context.host.environment.mapValues(Value.string), elementType: .string))
         }, as: "env.Env")

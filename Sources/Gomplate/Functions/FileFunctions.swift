@@ -5,31 +5,31 @@ extension FunctionTable {
     /// gomplate's `file` namespace. Relative paths are resolved against the host's working
     /// directory; errors are worded as Go's `*fs.PathError` (`open foo: no such file or directory`).
     mutating func addFileFunctions() {
-        add(TemplateFunction("Read", arguments: 1) { args, context in
+        add(TemplateFunction("Read", arguments: 1, reads: .files) { args, context in
             let path = try args[0].gomplateString()
             return .string(String(decoding: try readWholeFile(path, host: context.host), as: UTF8.self))
         }, as: "file.Read")
 
-        add(TemplateFunction("Stat", arguments: 1) { args, context in
+        add(TemplateFunction("Stat", arguments: 1, reads: .files) { args, context in
             let path = try args[0].gomplateString()
             return .object(try FileInfo(path: path, status: fileStatus("stat", path, host: context.host),
                                         localZone: TimeZoneRules.local(environment: context.host.environment)))
         }, as: "file.Stat")
 
-        add(TemplateFunction("Exists", arguments: 1) { args, context in
+        add(TemplateFunction("Exists", arguments: 1, reads: .files) { args, context in
             .bool((try? fileStatus("stat", try args[0].gomplateString(), host: context.host)) != nil)
         }, as: "file.Exists")
 
-        add(TemplateFunction("IsDir", arguments: 1) { args, context in
+        add(TemplateFunction("IsDir", arguments: 1, reads: .files) { args, context in
             .bool((try? fileStatus("stat", try args[0].gomplateString(), host: context.host))?.isDirectory ?? false)
         }, as: "file.IsDir")
 
-        add(TemplateFunction("ReadDir", arguments: 1) { args, context in
+        add(TemplateFunction("ReadDir", arguments: 1, reads: .files) { args, context in
             let path = try args[0].gomplateString()
             return .list(try directoryNames(path, host: context.host).map(Value.string))
         }, as: "file.ReadDir")
 
-        add(TemplateFunction("Walk", arguments: 1) { args, context in
+        add(TemplateFunction("Walk", arguments: 1, reads: .files) { args, context in
             let root = try args[0].gomplateString()
             let rootStatus = try fileStatus("stat", root, host: context.host)
             var found: [Value] = []
@@ -37,7 +37,7 @@ extension FunctionTable {
             return .list(found)
         }, as: "file.Walk")
 
-        add(TemplateFunction("Write", arguments: 2) { args, context in
+        add(TemplateFunction("Write", arguments: 2, reads: .files) { args, context in
             let path = try args[0].gomplateString()
             let content: [UInt8]
             if case .bytes(let bytes) = args[1] { content = bytes } else { content = Array((try args[1].gomplateString()).utf8) }

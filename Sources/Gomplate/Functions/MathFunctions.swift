@@ -5,46 +5,46 @@ extension FunctionTable {
     /// gomplate's `math` namespace: integer arithmetic while every input is an integer (or a string
     /// that parses as one), float64 as soon as one input is a float.
     mutating func addMathFunctions() {
-        add(TemplateFunction("IsInt", arguments: 1) { args, _ in .bool(args[0].isMathInt) }, as: "math.IsInt")
-        add(TemplateFunction("IsFloat", arguments: 1) { args, _ in .bool(args[0].isMathFloat) }, as: "math.IsFloat")
-        add(TemplateFunction("IsNum", arguments: 1) { args, _ in
+        add(TemplateFunction("IsInt", arguments: 1, reads: []) { args, _ in .bool(args[0].isMathInt) }, as: "math.IsInt")
+        add(TemplateFunction("IsFloat", arguments: 1, reads: []) { args, _ in .bool(args[0].isMathFloat) }, as: "math.IsFloat")
+        add(TemplateFunction("IsNum", arguments: 1, reads: []) { args, _ in
             .bool(args[0].isMathInt || args[0].isMathFloat)
         }, as: "math.IsNum")
 
-        add(TemplateFunction("Abs", arguments: 1) { args, _ in
+        add(TemplateFunction("Abs", arguments: 1, reads: []) { args, _ in
             let magnitude = abs(try args[0].mathFloat("expected a number"))
             return args[0].isMathInt ? .int(goFloatToInt(magnitude)) : .float(magnitude)
         }, as: "math.Abs")
 
-        add(TemplateFunction("Add", atLeast: 0) { args, _ in
+        add(TemplateFunction("Add", atLeast: 0, reads: []) { args, _ in
             if args.containsMathFloat {
                 return .float(try args.reduce(0.0) { $0 + (try $1.mathFloat("expected number inputs")) })
             }
             return .int(try args.reduce(0) { $0 &+ (try $1.mathInt("expected number inputs")) })
         }, as: "math.Add", "add")
 
-        add(TemplateFunction("Mul", atLeast: 0) { args, _ in
+        add(TemplateFunction("Mul", atLeast: 0, reads: []) { args, _ in
             if args.containsMathFloat {
                 return .float(try args.reduce(1.0) { $0 * (try $1.mathFloat("expected number inputs")) })
             }
             return .int(try args.reduce(1) { $0 &* (try $1.mathInt("expected number inputs")) })
         }, as: "math.Mul", "mul")
 
-        add(TemplateFunction("Sub", arguments: 2) { args, _ in
+        add(TemplateFunction("Sub", arguments: 2, reads: []) { args, _ in
             if args.containsMathFloat {
                 return .float(try args[0].mathFloat("expected a number") - args[1].mathFloat("expected a number"))
             }
             return .int(try args[0].mathInt("expected a number") &- args[1].mathInt("expected a number"))
         }, as: "math.Sub", "sub")
 
-        add(TemplateFunction("Div", arguments: 2) { args, _ in
+        add(TemplateFunction("Div", arguments: 2, reads: []) { args, _ in
             let dividend = try args[0].mathFloat("expected a number")
             let divisor = try args[1].mathFloat("expected a number")
             if divisor == 0 { throw FunctionError("error: division by 0") }
             return .float(dividend / divisor)
         }, as: "math.Div", "div")
 
-        add(TemplateFunction("Rem", arguments: 2) { args, _ in
+        add(TemplateFunction("Rem", arguments: 2, reads: []) { args, _ in
             let dividend = try args[0].mathInt("expected a number")
             let divisor = try args[1].mathInt("expected a number")
             // Go panics on an integer division by zero; text/template turns the panic into this error.
@@ -52,13 +52,13 @@ extension FunctionTable {
             return .int(divisor == -1 ? 0 : dividend % divisor)
         }, as: "math.Rem", "rem")
 
-        add(TemplateFunction("Pow", arguments: 2) { args, _ in
+        add(TemplateFunction("Pow", arguments: 2, reads: []) { args, _ in
             let result = Foundation.pow(try args[0].mathFloat("expected a number"), try args[1].mathFloat("expected a number"))
             // gomplate looks only at the base to decide the result type.
             return args[0].isMathFloat ? .float(result) : .int(goFloatToInt(result))
         }, as: "math.Pow", "pow")
 
-        add(TemplateFunction("Seq", atLeast: 0) { args, _ in
+        add(TemplateFunction("Seq", atLeast: 0, reads: []) { args, _ in
             let numbers = try args.map { try $0.mathInt("expected a number") }
             let start: Int, end: Int, step: Int
             switch numbers.count {
@@ -70,7 +70,7 @@ extension FunctionTable {
             return .list(try mathSequence(start: start, end: end, step: step).map(Value.int))
         }, as: "math.Seq", "seq")
 
-        add(TemplateFunction("Max", atLeast: 1) { args, _ in
+        add(TemplateFunction("Max", atLeast: 1, reads: []) { args, _ in
             if args.containsMathFloat {
                 let numbers = try args.map { try $0.mathFloat("expected a number") }
                 return .float(numbers.dropFirst().reduce(numbers[0], goMax))
@@ -79,7 +79,7 @@ extension FunctionTable {
             return .int(numbers.max() ?? 0)
         }, as: "math.Max")
 
-        add(TemplateFunction("Min", atLeast: 1) { args, _ in
+        add(TemplateFunction("Min", atLeast: 1, reads: []) { args, _ in
             if args.containsMathFloat {
                 let numbers = try args.map { try $0.mathFloat("expected a number") }
                 return .float(numbers.dropFirst().reduce(numbers[0], goMin))
@@ -88,13 +88,13 @@ extension FunctionTable {
             return .int(numbers.min() ?? 0)
         }, as: "math.Min")
 
-        add(TemplateFunction("Ceil", arguments: 1) { args, _ in
+        add(TemplateFunction("Ceil", arguments: 1, reads: []) { args, _ in
             .float(Foundation.ceil(try args[0].mathFloat("n must be a number")))
         }, as: "math.Ceil")
-        add(TemplateFunction("Floor", arguments: 1) { args, _ in
+        add(TemplateFunction("Floor", arguments: 1, reads: []) { args, _ in
             .float(Foundation.floor(try args[0].mathFloat("n must be a number")))
         }, as: "math.Floor")
-        add(TemplateFunction("Round", arguments: 1) { args, _ in
+        add(TemplateFunction("Round", arguments: 1, reads: []) { args, _ in
             // Go's math.Round rounds halves away from zero, which is Swift's default rule.
             .float((try args[0].mathFloat("n must be a number")).rounded())
         }, as: "math.Round")

@@ -4,34 +4,34 @@ extension FunctionTable {
     /// Unix host, where the two agree except for `Rel`, the slash conversions and volume names).
     mutating func addPathFunctions() {
         for namespace in ["path", "filepath"] {
-            add(TemplateFunction("Base", arguments: 1) { args, _ in .string(GoPath.base(try args[0].gomplateString())) },
+            add(TemplateFunction("Base", arguments: 1, reads: []) { args, _ in .string(GoPath.base(try args[0].gomplateString())) },
                 as: "\(namespace).Base")
-            add(TemplateFunction("Clean", arguments: 1) { args, _ in .string(GoPath.clean(try args[0].gomplateString())) },
+            add(TemplateFunction("Clean", arguments: 1, reads: []) { args, _ in .string(GoPath.clean(try args[0].gomplateString())) },
                 as: "\(namespace).Clean")
-            add(TemplateFunction("Dir", arguments: 1) { args, _ in .string(GoPath.dir(try args[0].gomplateString())) },
+            add(TemplateFunction("Dir", arguments: 1, reads: []) { args, _ in .string(GoPath.dir(try args[0].gomplateString())) },
                 as: "\(namespace).Dir")
-            add(TemplateFunction("Ext", arguments: 1) { args, _ in .string(GoPath.ext(try args[0].gomplateString())) },
+            add(TemplateFunction("Ext", arguments: 1, reads: []) { args, _ in .string(GoPath.ext(try args[0].gomplateString())) },
                 as: "\(namespace).Ext")
-            add(TemplateFunction("IsAbs", arguments: 1) { args, _ in .bool((try args[0].gomplateString()).hasPrefix("/")) },
+            add(TemplateFunction("IsAbs", arguments: 1, reads: []) { args, _ in .bool((try args[0].gomplateString()).hasPrefix("/")) },
                 as: "\(namespace).IsAbs")
-            add(TemplateFunction("Join", atLeast: 0) { args, _ in
+            add(TemplateFunction("Join", atLeast: 0, reads: []) { args, _ in
                 .string(GoPath.join(try gomplateStrings(args)))
             }, as: "\(namespace).Join")
-            add(TemplateFunction("Match", arguments: 2) { args, _ in
+            add(TemplateFunction("Match", arguments: 2, reads: []) { args, _ in
                 .bool(try GoPath.match(pattern: try args[0].gomplateString(), name: try args[1].gomplateString()))
             }, as: "\(namespace).Match")
-            add(TemplateFunction("Split", arguments: 1) { args, _ in
+            add(TemplateFunction("Split", arguments: 1, reads: []) { args, _ in
                 let (dir, file) = GoPath.split(try args[0].gomplateString())
                 return .list([.string(dir), .string(file)])
             }, as: "\(namespace).Split")
         }
         // Unix has one separator and no volumes, so these hand their input back.
-        add(TemplateFunction("FromSlash", arguments: 1) { args, _ in .string(try args[0].gomplateString()) },
+        add(TemplateFunction("FromSlash", arguments: 1, reads: []) { args, _ in .string(try args[0].gomplateString()) },
             as: "filepath.FromSlash")
-        add(TemplateFunction("ToSlash", arguments: 1) { args, _ in .string(try args[0].gomplateString()) },
+        add(TemplateFunction("ToSlash", arguments: 1, reads: []) { args, _ in .string(try args[0].gomplateString()) },
             as: "filepath.ToSlash")
-        add(TemplateFunction("VolumeName", arguments: 1) { _, _ in .string("") }, as: "filepath.VolumeName")
-        add(TemplateFunction("Rel", arguments: 2) { args, _ in
+        add(TemplateFunction("VolumeName", arguments: 1, reads: []) { _, _ in .string("") }, as: "filepath.VolumeName")
+        add(TemplateFunction("Rel", arguments: 2, reads: []) { args, _ in
             .string(try GoPath.relative(base: try args[0].gomplateString(), target: try args[1].gomplateString()))
         }, as: "filepath.Rel")
     }

@@ -4,18 +4,18 @@ import Template
 extension FunctionTable {
     /// gomplate's `random` and `uuid` namespaces, drawing from the system's random source.
     mutating func addRandomFunctions() {
-        add(TemplateFunction("ASCII", arguments: 1) { args, _ in
+        add(TemplateFunction("ASCII", arguments: 1, reads: .randomness) { args, _ in
             .string(try randomString(count: args[0].mathInt("expected a number"),
                                      from: graphicScalars(in: 0x20...0x7E)))
         }, as: "random.ASCII")
-        add(TemplateFunction("Alpha", arguments: 1) { args, _ in
+        add(TemplateFunction("Alpha", arguments: 1, reads: .randomness) { args, _ in
             .string(try randomString(count: args[0].mathInt("expected a number"), from: asciiLetters))
         }, as: "random.Alpha")
-        add(TemplateFunction("AlphaNum", arguments: 1) { args, _ in
+        add(TemplateFunction("AlphaNum", arguments: 1, reads: .randomness) { args, _ in
             .string(try randomString(count: args[0].mathInt("expected a number"), from: asciiDigits + asciiLetters))
         }, as: "random.AlphaNum")
 
-        add(TemplateFunction("String", atLeast: 1) { args, _ in
+        add(TemplateFunction("String", atLeast: 1, reads: .randomness) { args, _ in
             let count = try args[0].mathInt("expected a number")
             if count == 0 { throw FunctionError("count must be greater than 0") }
             switch args.count {
@@ -39,7 +39,7 @@ extension FunctionTable {
             }
         }, as: "random.String")
 
-        add(TemplateFunction("Item", arguments: 1) { args, _ in
+        add(TemplateFunction("Item", arguments: 1, reads: .randomness) { args, _ in
             let items: [Value]
             switch args[0] {
             case .list(let list): items = list
@@ -50,7 +50,7 @@ extension FunctionTable {
             return item
         }, as: "random.Item")
 
-        add(TemplateFunction("Number", atLeast: 0) { args, _ in
+        add(TemplateFunction("Number", atLeast: 0, reads: .randomness) { args, _ in
             var (minimum, maximum) = (0, 100)
             if args.count == 1 {
                 maximum = try args[0].mathInt("expected a number")
@@ -71,7 +71,7 @@ extension FunctionTable {
             return .int(Int.random(in: minimum...maximum))
         }, as: "random.Number")
 
-        add(TemplateFunction("Float", atLeast: 0) { args, _ in
+        add(TemplateFunction("Float", atLeast: 0, reads: .randomness) { args, _ in
             var (minimum, maximum) = (0.0, 1.0)
             if args.count == 1 {
                 maximum = try args[0].mathFloat("expected a number")
@@ -82,14 +82,14 @@ extension FunctionTable {
             return .float(minimum + Double.random(in: 0..<1) * (maximum - minimum))
         }, as: "random.Float")
 
-        add(TemplateFunction("V1", arguments: 0) { _, _ in .string(UUIDValue.version1().description) }, as: "uuid.V1")
-        add(TemplateFunction("V4", arguments: 0) { _, _ in .string(UUIDValue.version4().description) }, as: "uuid.V4")
-        add(TemplateFunction("Nil", arguments: 0) { _, _ in .string(UUIDValue(bytes: Array(repeating: 0, count: 16)).description) },
+        add(TemplateFunction("V1", arguments: 0, reads: [.clock, .randomness]) { _, _ in .string(UUIDValue.version1().description) }, as: "uuid.V1")
+        add(TemplateFunction("V4", arguments: 0, reads: .randomness) { _, _ in .string(UUIDValue.version4().description) }, as: "uuid.V4")
+        add(TemplateFunction("Nil", arguments: 0, reads: []) { _, _ in .string(UUIDValue(bytes: Array(repeating: 0, count: 16)).description) },
             as: "uuid.Nil")
-        add(TemplateFunction("IsValid", arguments: 1) { args, _ in
+        add(TemplateFunction("IsValid", arguments: 1, reads: []) { args, _ in
             .bool((try? UUIDValue(parsing: try args[0].gomplateString())) != nil)
         }, as: "uuid.IsValid")
-        add(TemplateFunction("Parse", arguments: 1) { args, _ in
+        add(TemplateFunction("Parse", arguments: 1, reads: []) { args, _ in
             .object(try UUIDValue(parsing: try args[0].gomplateString()))
         }, as: "uuid.Parse")
     }

@@ -4,12 +4,12 @@ import Template
 /// gomplate's `regexp` namespace, with Go's regexp semantics (see `GoRegexp`).
 extension FunctionTable {
     mutating func addRegexpFunctions() {
-        add(TemplateFunction("Find", arguments: 2) { args, _ in
+        add(TemplateFunction("Find", arguments: 2, reads: []) { args, _ in
             let regexp = try GoRegexp.compiled(try args[0].gomplateString())
             let input = try args[1].gomplateString()
             return .string(regexp.matches(in: input, limit: 1).first.map { String(input[$0.range]) } ?? "")
         }, as: "regexp.Find")
-        add(TemplateFunction("FindAll", atLeast: 0) { args, _ in
+        add(TemplateFunction("FindAll", atLeast: 0, reads: []) { args, _ in
             let limit: Int
             switch args.count {
             case 2: limit = -1
@@ -20,24 +20,24 @@ extension FunctionTable {
             let input = try args[args.count - 1].gomplateString()
             return .list(regexp.matches(in: input, limit: limit).map { .string(String(input[$0.range])) })
         }, as: "regexp.FindAll")
-        add(TemplateFunction("Match", arguments: 2) { args, _ in
+        add(TemplateFunction("Match", arguments: 2, reads: []) { args, _ in
             let regexp = try GoRegexp.compiled(try args[0].gomplateString(), context: "error compiling expression")
             return .bool(regexp.isMatch(try args[1].gomplateString()))
         }, as: "regexp.Match")
-        add(TemplateFunction("QuoteMeta", arguments: 1) { args, _ in
+        add(TemplateFunction("QuoteMeta", arguments: 1, reads: []) { args, _ in
             .string(GoRegexp.quoteMeta(try args[0].gomplateString()))
         }, as: "regexp.QuoteMeta")
-        add(TemplateFunction("Replace", arguments: 3) { args, _ in
+        add(TemplateFunction("Replace", arguments: 3, reads: []) { args, _ in
             let regexp = try GoRegexp.compiled(try args[0].gomplateString(), context: "error compiling expression")
             let template = try args[1].gomplateString()
             return .string(regexp.replaceAll(in: try args[2].gomplateString(), groups: true) { regexp.expand(template, $0, in: $1) })
         }, as: "regexp.Replace")
-        add(TemplateFunction("ReplaceLiteral", arguments: 3) { args, _ in
+        add(TemplateFunction("ReplaceLiteral", arguments: 3, reads: []) { args, _ in
             let regexp = try GoRegexp.compiled(try args[0].gomplateString(), context: "error compiling expression")
             let replacement = try args[1].gomplateString()
             return .string(regexp.replaceAll(in: try args[2].gomplateString(), groups: false) { _, _ in replacement })
         }, as: "regexp.ReplaceLiteral")
-        add(TemplateFunction("Split", atLeast: 0) { args, _ in
+        add(TemplateFunction("Split", atLeast: 0, reads: []) { args, _ in
             let limit: Int
             switch args.count {
             case 2: limit = -1

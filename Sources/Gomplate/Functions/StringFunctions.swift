@@ -15,46 +15,46 @@ extension FunctionTable {
 
     /// gomplate v3's `contains "foobar" "foo"`: the subject first, as in Go's strings package.
     private mutating func addLegacyStringAliases() {
-        add(TemplateFunction("contains", arguments: 2) { args, _ in
+        add(TemplateFunction("contains", arguments: 2, reads: []) { args, _ in
             .bool(GoStrings.contains(try TypedArgument.string(args[0]), try TypedArgument.string(args[1])))
         }, as: "contains")
-        add(TemplateFunction("hasPrefix", arguments: 2) { args, _ in
+        add(TemplateFunction("hasPrefix", arguments: 2, reads: []) { args, _ in
             .bool(GoStrings.hasPrefix(try TypedArgument.string(args[0]), try TypedArgument.string(args[1])))
         }, as: "hasPrefix")
-        add(TemplateFunction("hasSuffix", arguments: 2) { args, _ in
+        add(TemplateFunction("hasSuffix", arguments: 2, reads: []) { args, _ in
             .bool(GoStrings.hasSuffix(try TypedArgument.string(args[0]), try TypedArgument.string(args[1])))
         }, as: "hasSuffix")
-        add(TemplateFunction("split", arguments: 2) { args, _ in
+        add(TemplateFunction("split", arguments: 2, reads: []) { args, _ in
             let parts = GoStrings.split(try TypedArgument.string(args[0]), separator: try TypedArgument.string(args[1]))
             return .list(parts.map(Value.string))
         }, as: "split")
-        add(TemplateFunction("splitN", arguments: 3) { args, _ in
+        add(TemplateFunction("splitN", arguments: 3, reads: []) { args, _ in
             let parts = GoStrings.split(try TypedArgument.string(args[0]), separator: try TypedArgument.string(args[1]),
                                         limit: try TypedArgument.int(args[2]))
             return .list(parts.map(Value.string))
         }, as: "splitN")
-        add(TemplateFunction("trim", arguments: 2) { args, _ in
+        add(TemplateFunction("trim", arguments: 2, reads: []) { args, _ in
             .string(GoStrings.trim(try TypedArgument.string(args[0]), cutset: try TypedArgument.string(args[1])))
         }, as: "trim")
     }
 
     private mutating func addStringTests() {
-        add(TemplateFunction("Contains", arguments: 2) { args, _ in
+        add(TemplateFunction("Contains", arguments: 2, reads: []) { args, _ in
             .bool(GoStrings.contains(try args[1].gomplateString(), try TypedArgument.string(args[0])))
         }, as: "strings.Contains")
-        add(TemplateFunction("HasPrefix", arguments: 2) { args, _ in
+        add(TemplateFunction("HasPrefix", arguments: 2, reads: []) { args, _ in
             .bool(GoStrings.hasPrefix(try args[1].gomplateString(), try TypedArgument.string(args[0])))
         }, as: "strings.HasPrefix")
-        add(TemplateFunction("HasSuffix", arguments: 2) { args, _ in
+        add(TemplateFunction("HasSuffix", arguments: 2, reads: []) { args, _ in
             .bool(GoStrings.hasSuffix(try args[1].gomplateString(), try TypedArgument.string(args[0])))
         }, as: "strings.HasSuffix")
-        add(TemplateFunction("RuneCount", atLeast: 0) { args, _ in
+        add(TemplateFunction("RuneCount", atLeast: 0, reads: []) { args, _ in
             .int(try gomplateStrings(args).reduce(0) { $0 + $1.unicodeScalars.count })
         }, as: "strings.RuneCount")
     }
 
     private mutating func addStringEdits() {
-        add(TemplateFunction("ReplaceAll", arguments: 3) { args, _ in
+        add(TemplateFunction("ReplaceAll", arguments: 3, reads: []) { args, _ in
             let old = try TypedArgument.string(args[0])
             let new = try TypedArgument.string(args[1])
             let text = try args[2].gomplateString()
@@ -64,7 +64,7 @@ extension FunctionTable {
             }
             return .string(GoStrings.replaceAll(text, old, with: new))
         }, as: "strings.ReplaceAll", "replaceAll")
-        add(TemplateFunction("Repeat", arguments: 2) { args, _ in
+        add(TemplateFunction("Repeat", arguments: 2, reads: []) { args, _ in
             let count = try TypedArgument.int(args[0])
             let text = try args[1].gomplateString()
             if count < 0 { throw FunctionError("negative count \(count)") }
@@ -75,16 +75,16 @@ extension FunctionTable {
             // Repeating "" a huge number of times is "", and must not loop that many times.
             return .string(total == 0 ? "" : String(repeating: text, count: count))
         }, as: "strings.Repeat")
-        add(TemplateFunction("Split", arguments: 2) { args, _ in
+        add(TemplateFunction("Split", arguments: 2, reads: []) { args, _ in
             let separator = try TypedArgument.string(args[0])
             return .list(GoStrings.split(try args[1].gomplateString(), separator: separator).map(Value.string))
         }, as: "strings.Split")
-        add(TemplateFunction("SplitN", arguments: 3) { args, _ in
+        add(TemplateFunction("SplitN", arguments: 3, reads: []) { args, _ in
             let separator = try TypedArgument.string(args[0])
             let limit = try TypedArgument.int(args[1])
             return .list(GoStrings.split(try args[2].gomplateString(), separator: separator, limit: limit).map(Value.string))
         }, as: "strings.SplitN")
-        add(TemplateFunction("SkipLines", arguments: 2) { args, _ in
+        add(TemplateFunction("SkipLines", arguments: 2, reads: []) { args, _ in
             let skip = try TypedArgument.int(args[0])
             let text = try TypedArgument.string(args[1])
             if skip < 0 { throw FunctionError("skip must be >= 0") }
@@ -93,37 +93,37 @@ extension FunctionTable {
             let lines = GoStrings.split(text, separator: "\n", limit: skip &+ 1)
             return .string(skip >= lines.count ? "" : lines[skip])
         }, as: "strings.SkipLines")
-        add(TemplateFunction("Trim", arguments: 2) { args, _ in
+        add(TemplateFunction("Trim", arguments: 2, reads: []) { args, _ in
             .string(GoStrings.trim(try args[1].gomplateString(), cutset: try TypedArgument.string(args[0])))
         }, as: "strings.Trim")
-        add(TemplateFunction("TrimLeft", arguments: 2) { args, _ in
+        add(TemplateFunction("TrimLeft", arguments: 2, reads: []) { args, _ in
             .string(GoStrings.trim(try args[1].gomplateString(), cutset: try TypedArgument.string(args[0]), right: false))
         }, as: "strings.TrimLeft")
-        add(TemplateFunction("TrimRight", arguments: 2) { args, _ in
+        add(TemplateFunction("TrimRight", arguments: 2, reads: []) { args, _ in
             .string(GoStrings.trim(try args[1].gomplateString(), cutset: try TypedArgument.string(args[0]), left: false))
         }, as: "strings.TrimRight")
-        add(TemplateFunction("TrimPrefix", arguments: 2) { args, _ in
+        add(TemplateFunction("TrimPrefix", arguments: 2, reads: []) { args, _ in
             let prefix = try TypedArgument.string(args[0])
             let text = try args[1].gomplateString()
             guard GoStrings.hasPrefix(text, prefix) else { return .string(text) }
             return .string(String(decoding: text.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))
         }, as: "strings.TrimPrefix")
-        add(TemplateFunction("TrimSuffix", arguments: 2) { args, _ in
+        add(TemplateFunction("TrimSuffix", arguments: 2, reads: []) { args, _ in
             let suffix = try TypedArgument.string(args[0])
             let text = try args[1].gomplateString()
             guard GoStrings.hasSuffix(text, suffix) else { return .string(text) }
             return .string(String(decoding: text.utf8.dropLast(suffix.utf8.count), as: UTF8.self))
         }, as: "strings.TrimSuffix")
-        add(TemplateFunction("TrimSpace", arguments: 1) { args, _ in
+        add(TemplateFunction("TrimSpace", arguments: 1, reads: []) { args, _ in
             .string(GoStrings.trimSpace(try args[0].gomplateString()))
         }, as: "strings.TrimSpace", "trimSpace")
-        add(TemplateFunction("Trunc", arguments: 2) { args, _ in
+        add(TemplateFunction("Trunc", arguments: 2, reads: []) { args, _ in
             let length = try TypedArgument.int(args[0])
             let text = try args[1].gomplateString()
             if length < 0 || text.utf8.count <= length { return .string(text) }
             return .string(GoStrings.slice(text, 0, length))
         }, as: "strings.Trunc")
-        add(TemplateFunction("Sort", arguments: 1) { args, _ in
+        add(TemplateFunction("Sort", arguments: 1, reads: []) { args, _ in
             guard case .list(let list) = args[0] else {
                 throw FunctionError("wrong type for value; expected []string; got \(args[0].goTypeName)")
             }
@@ -132,39 +132,39 @@ extension FunctionTable {
     }
 
     private mutating func addStringCasing() {
-        add(TemplateFunction("Title", arguments: 1) { args, _ in
+        add(TemplateFunction("Title", arguments: 1, reads: []) { args, _ in
             .string(TextCases.title(try args[0].gomplateString(), lowerRest: false))
         }, as: "strings.Title", "title")
-        add(TemplateFunction("ToUpper", arguments: 1) { args, _ in
+        add(TemplateFunction("ToUpper", arguments: 1, reads: []) { args, _ in
             .string(TextCases.upper(try args[0].gomplateString()))
         }, as: "strings.ToUpper", "toUpper")
-        add(TemplateFunction("ToLower", arguments: 1) { args, _ in
+        add(TemplateFunction("ToLower", arguments: 1, reads: []) { args, _ in
             .string(TextCases.lower(try args[0].gomplateString()))
         }, as: "strings.ToLower", "toLower")
-        add(TemplateFunction("CamelCase", arguments: 1) { args, _ in
+        add(TemplateFunction("CamelCase", arguments: 1, reads: []) { args, _ in
             .string(try GomplateCase.camel(try args[0].gomplateString()))
         }, as: "strings.CamelCase")
-        add(TemplateFunction("SnakeCase", arguments: 1) { args, _ in
+        add(TemplateFunction("SnakeCase", arguments: 1, reads: []) { args, _ in
             .string(try GomplateCase.snake(try args[0].gomplateString()))
         }, as: "strings.SnakeCase")
-        add(TemplateFunction("KebabCase", arguments: 1) { args, _ in
+        add(TemplateFunction("KebabCase", arguments: 1, reads: []) { args, _ in
             .string(try GomplateCase.kebab(try args[0].gomplateString()))
         }, as: "strings.KebabCase")
-        add(TemplateFunction("Slug", arguments: 1) { args, _ in
+        add(TemplateFunction("Slug", arguments: 1, reads: []) { args, _ in
             .string(Slug.make(try args[0].gomplateString()))
         }, as: "strings.Slug")
     }
 
     private mutating func addStringQuoting() {
-        add(TemplateFunction("Quote", arguments: 1) { args, _ in
+        add(TemplateFunction("Quote", arguments: 1, reads: []) { args, _ in
             .string(goQuote(try args[0].gomplateString()))
         }, as: "strings.Quote", "quote")
-        add(TemplateFunction("Squote", arguments: 1) { args, _ in
+        add(TemplateFunction("Squote", arguments: 1, reads: []) { args, _ in
             .string("'" + GoStrings.replaceAll(try args[0].gomplateString(), "'", with: "''") + "'")
         }, as: "strings.Squote", "squote")
         // gomplate quotes a slice element by element; it means to quote each element's text (for
         // `[]any` it actually prints `<interface {} Value>`, a bug this does not copy).
-        add(TemplateFunction("ShellQuote", arguments: 1) { args, _ in
+        add(TemplateFunction("ShellQuote", arguments: 1, reads: []) { args, _ in
             if let elements = args[0].goSliceElements {
                 return .string(try gomplateStrings(elements).map(shellQuoted).joined(separator: " "))
             }
@@ -173,7 +173,7 @@ extension FunctionTable {
     }
 
     private mutating func addStringLayout() {
-        add(TemplateFunction("Abbrev", atLeast: 0) { args, _ in
+        add(TemplateFunction("Abbrev", atLeast: 0, reads: []) { args, _ in
             let offset: Int
             let width: Int
             switch args.count {
@@ -185,7 +185,7 @@ extension FunctionTable {
             if text.utf8.count <= width { return .string(text) }
             return .string(try abbreviate(text, offset: offset, maxWidth: width))
         }, as: "strings.Abbrev")
-        add(TemplateFunction("Indent", atLeast: 0) { args, _ in
+        add(TemplateFunction("Indent", atLeast: 0, reads: []) { args, _ in
             var indent = " "
             var width = 1
             switch args.count {
@@ -207,7 +207,7 @@ extension FunctionTable {
             }
             return .string(try indented(try args[args.count - 1].gomplateString(), width: width, indent: indent))
         }, as: "strings.Indent", "indent")
-        add(TemplateFunction("WordWrap", atLeast: 0) { args, _ in
+        add(TemplateFunction("WordWrap", atLeast: 0, reads: []) { args, _ in
             guard (1...3).contains(args.count) else {
                 throw FunctionError("expected 1, 2, or 3 args, got \(args.count)")
             }

@@ -3,11 +3,11 @@ extension FunctionTable {
     /// gomplate's `tmpl` namespace: nested template calls that return a string, so their output can
     /// be piped (`tmpl.Exec "T" . | indent 2`), inline templates, and the template's own path.
     mutating func addTemplateFunctions() {
-        add(TemplateFunction("Exec", atLeast: 1, atMost: 2) { arguments, context in
+        add(TemplateFunction("Exec", atLeast: 1, atMost: 2, reads: .templates) { arguments, context in
             let data = arguments.count == 2 ? arguments[1] : context.rootData
             return .string(try context.executeNamedTemplate(try arguments[0].gomplateString(), data: data))
         }, as: "tmpl.Exec")
-        add(TemplateFunction("Inline", atLeast: 1) { arguments, context in
+        add(TemplateFunction("Inline", atLeast: 1, reads: .templates) { arguments, context in
             var name = "<inline>"
             var text: String
             var data = context.rootData
@@ -31,10 +31,10 @@ extension FunctionTable {
             }
             return .string(try context.executeInline(name: name, text: text, data: data))
         }, as: "tmpl.Inline", "tpl")
-        add(TemplateFunction("Path", arguments: 0) { _, context in
+        add(TemplateFunction("Path", arguments: 0, reads: .templates) { _, context in
             .string(context.host.templatePath)
         }, as: "tmpl.Path")
-        add(TemplateFunction("PathDir", arguments: 0) { _, context in
+        add(TemplateFunction("PathDir", arguments: 0, reads: .templates) { _, context in
             .string(goPathDir(context.host.templatePath))
         }, as: "tmpl.PathDir")
     }

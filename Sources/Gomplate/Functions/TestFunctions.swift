@@ -3,7 +3,7 @@ import Template
 /// `reflect.Kind` names.
 extension FunctionTable {
     mutating func addTestFunctions() {
-        add(TemplateFunction("Assert", atLeast: 0) { args, _ in
+        add(TemplateFunction("Assert", atLeast: 0, reads: []) { args, _ in
             guard (1...2).contains(args.count) else {
                 throw FunctionError("wrong number of args: want 1 or 2, got \(args.count)")
             }
@@ -17,7 +17,7 @@ extension FunctionTable {
             if args[args.count - 1].gomplateBool { return .string("") }
             throw FunctionError(message.isEmpty ? "assertion failed" : "assertion failed: \(message)")
         }, as: "test.Assert", "assert")
-        add(TemplateFunction("Fail", atLeast: 0) { args, _ in
+        add(TemplateFunction("Fail", atLeast: 0, reads: []) { args, _ in
             switch args.count {
             case 0: throw FunctionError("template generation failed")
             case 1:
@@ -26,7 +26,7 @@ extension FunctionTable {
             default: throw FunctionError("wrong number of args: want 0 or 1, got \(args.count)")
             }
         }, as: "test.Fail", "fail")
-        add(TemplateFunction("Required", atLeast: 0) { args, _ in
+        add(TemplateFunction("Required", atLeast: 0, reads: []) { args, _ in
             var message = ""
             switch args.count {
             case 1: break
@@ -45,13 +45,13 @@ extension FunctionTable {
                 return value
             }
         }, as: "test.Required", "required")
-        add(TemplateFunction("Ternary", arguments: 3) { args, _ in
+        add(TemplateFunction("Ternary", arguments: 3, reads: []) { args, _ in
             args[2].gomplateBool ? args[0] : args[1]
         }, as: "test.Ternary", "ternary")
-        add(TemplateFunction("Kind", arguments: 1) { args, _ in
+        add(TemplateFunction("Kind", arguments: 1, reads: []) { args, _ in
             .string(args[0].goKindName)
         }, as: "test.Kind", "kind")
-        add(TemplateFunction("IsKind", arguments: 2) { args, _ in
+        add(TemplateFunction("IsKind", arguments: 2, reads: []) { args, _ in
             let wanted = try TypedArgument.string(args[0])
             let kind = args[1].goKindName
             if wanted == "number" { return .bool(Self.numberKinds.contains(kind)) }

@@ -15,27 +15,27 @@ extension FunctionTable {
             ("StampMicro", "Jan _2 15:04:05.000000"), ("StampNano", "Jan _2 15:04:05.000000000"),
         ]
         for (name, layout) in layouts {
-            add(TemplateFunction(name, arguments: 0) { _, _ in .string(layout) }, as: "time.\(name)")
+            add(TemplateFunction(name, arguments: 0, reads: []) { _, _ in .string(layout) }, as: "time.\(name)")
         }
 
-        add(TemplateFunction("Now", arguments: 0) { _, context in
+        add(TemplateFunction("Now", arguments: 0, reads: [.clock, .environment, .timeZones]) { _, context in
             .object(currentTime(host: context.host))
         }, as: "time.Now")
 
-        add(TemplateFunction("ZoneName", arguments: 0) { _, context in
+        add(TemplateFunction("ZoneName", arguments: 0, reads: [.clock, .environment, .timeZones]) { _, context in
             .string(currentTime(host: context.host).clock.zoneName)
         }, as: "time.ZoneName")
-        add(TemplateFunction("ZoneOffset", arguments: 0) { _, context in
+        add(TemplateFunction("ZoneOffset", arguments: 0, reads: [.clock, .environment, .timeZones]) { _, context in
             .int(currentTime(host: context.host).clock.offset)
         }, as: "time.ZoneOffset")
 
-        add(TemplateFunction("Parse", arguments: 2) { args, context in
+        add(TemplateFunction("Parse", arguments: 2, reads: [.environment, .timeZones]) { args, context in
             let local = TimeZoneRules.local(environment: context.host.environment)
             return .object(try goParseTime(layout: try layoutArgument(args[0]), value: try args[1].gomplateString(),
                                            defaultLocation: .utc, local: local))
         }, as: "time.Parse")
 
-        add(TemplateFunction("ParseInLocation", arguments: 3) { args, context in
+        add(TemplateFunction("ParseInLocation", arguments: 3, reads: [.environment, .timeZones]) { args, context in
             guard case .string(let locationName) = args[1] else {
                 throw FunctionError("wrong type for value; expected string; got \(args[1].goTypeName)")
             }
@@ -43,7 +43,7 @@ extension FunctionTable {
                                                value: try args[2].gomplateString(), host: context.host))
         }, as: "time.ParseInLocation")
 
-        add(TemplateFunction("ParseLocal", arguments: 2) { args, context in
+        add(TemplateFunction("ParseLocal", arguments: 2, reads: [.environment, .environmentFiles, .timeZones]) { args, context in
             // gomplate reads TZ through its env.Getenv, so TZ_FILE works too.
             var zone = gomplateGetenv("TZ", host: context.host)
             if zone.isEmpty { zone = "Local" }
@@ -51,7 +51,7 @@ extension FunctionTable {
                                                value: try args[1].gomplateString(), host: context.host))
         }, as: "time.ParseLocal")
 
-        add(TemplateFunction("Unix", arguments: 1) { args, context in
+        add(TemplateFunction("Unix", arguments: 1, reads: [.environment, .timeZones]) { args, context in
             let (seconds, nanoseconds) = try unixArgument(args[0])
             return .object(GoTime(seconds: seconds, nanoseconds: nanoseconds,
                                   location: TimeZoneRules.local(environment: context.host.environment),
@@ -63,21 +63,21 @@ extension FunctionTable {
             ("Minute", 60_000_000_000), ("Hour", 3_600_000_000_000),
         ]
         for (name, scale) in units {
-            add(TemplateFunction(name, arguments: 1) { args, _ in
+            add(TemplateFunction(name, arguments: 1, reads: []) { args, _ in
                 .object(GoDuration(nanoseconds: try args[0].mathInt("expected a number") &* scale))
             }, as: "time.\(name)")
         }
 
-        add(TemplateFunction("ParseDuration", arguments: 1) { args, _ in
+        add(TemplateFunction("ParseDuration", arguments: 1, reads: []) { args, _ in
             .object(GoDuration(nanoseconds: try goParseDuration(try args[0].gomplateString())))
         }, as: "time.ParseDuration")
 
-        add(TemplateFunction("Since", arguments: 1) { args, context in
+        add(TemplateFunction("Since", arguments: 1, reads: .clock) { args, context in
             let now = currentTime(host: context.host)
             let then = try timeArgument(args[0])
             return .object(GoDuration(nanoseconds: now.subtracting(then)))
         }, as: "time.Since")
-        add(TemplateFunction("Until", arguments: 1) { args, context in
+        add(TemplateFunction("Until", arguments: 1, reads: .clock) { args, context in
             let now = currentTime(host: context.host)
             let then = try timeArgument(args[0])
             return .object(GoDuration(nanoseconds: then.subtracting(now)))

@@ -80,8 +80,8 @@ public struct RenderConfiguration: Sendable {
 }
 
 /// A rendered template, and whether the render cache may keep it: whether the template (and every
-/// template it could run) calls only pure functions, so that the output depends on nothing but the
-/// template's file and the session.
+/// template it could run) calls only functions that read nothing but their arguments and what the
+/// cache key holds, so that the output depends on nothing but the template's file and the session.
 public struct RenderOutput: Sendable {
     public let bytes: [UInt8]
     public let isCacheable: Bool
@@ -158,10 +158,10 @@ public final class RenderSession: Sendable {
     /// Whether a template calling `functions` renders to the same output whenever its file and
     /// `cacheFingerprint` are the same.
     func isCacheable(_ functions: Set<String>) -> Bool {
-        functions.allSatisfy { name in
-            FunctionPurity.isPure(name)
-                && (environmentFilesAreHashable || !FunctionPurity.environmentFileReaders.contains(name))
-        }
+        // What `cacheFingerprint` hashes; the `NAME_FILE` files only when they are regular files.
+        var keyed: FunctionInputs = [.environment, .templates]
+        if environmentFilesAreHashable { keyed.insert(.environmentFiles) }
+        return functions.allSatisfy { FunctionTable.gomplate.inputs(ofCalled: $0).isSubset(of: keyed) }
     }
 
     /// A hash of all a pure template's output depends on besides its own file: the options, the
