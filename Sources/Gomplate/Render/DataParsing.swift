@@ -57,9 +57,9 @@ enum DataType {
             if case .null = value { return .list([]) }
             throw notAnArray(value)
         case csv:
-            return try callDataFunction("data.CSV", .string(text))
+            return try gomplateCSV([text])
         case toml:
-            return try callDataFunction("data.TOML", .string(text))
+            return try gomplateTOML(text)
         case dotEnv:
             return .map(MapValue(try DotEnv.parse(text).mapValues { .string($0) }))
         case self.text:
@@ -80,42 +80,6 @@ enum DataType {
         }
         return FunctionError("yaml: unmarshal errors: cannot unmarshal \(tag) `\(goPrintForMessage(value))` into []interface {}")
     }
-
-    /// YAML text of a value, for `include` of a merged source (gomplate merges into YAML).
-    static func yamlText(_ value: Value) throws -> String {
-        guard case .string(let text) = try callDataFunction("data.ToYAML", value) else { return "" }
-        return text
-    }
-
-    /// The data functions' parsers are shared through the function table, which keeps one parser
-    /// per format in the whole library.
-    private static func callDataFunction(_ name: String, _ argument: Value) throws -> Value {
-        guard let function = FunctionTable.gomplate[name] else {
-            throw FunctionError("\(name) is not available to decode data sources")
-        }
-        return try function.body([argument], DetachedCall())
-    }
-}
-
-/// A call context for functions called outside a template: they must not need the engine.
-private final class DetachedCall: CallContext {
-    let host: FunctionContext = DetachedHost()
-    var rootData: Value { .null }
-    func executeNamedTemplate(_ name: String, data: Value) throws -> String {
-        throw FunctionError("template \"\(name)\" not defined")
-    }
-    func executeInline(name: String, text: String, data: Value) throws -> String {
-        throw FunctionError("no template engine here")
-    }
-}
-
-private final class DetachedHost: FunctionContext {
-    var environment: [String: String] { [:] }
-    var workingDirectory: String { "." }
-    var templatePath: String { "" }
-    func dataSource(_ alias: String, subpath: String?) throws -> Value { throw FunctionError("undefined datasource '\(alias)'") }
-    func dataSourceText(_ alias: String, subpath: String?) throws -> String { throw FunctionError("undefined datasource '\(alias)'") }
-    func hasDataSource(_ alias: String) -> Bool { false }
 }
 
 /// gomplate's `coll.Merge` for maps: the first map wins, nested maps merge key by key.

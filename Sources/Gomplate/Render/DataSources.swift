@@ -90,7 +90,8 @@ public final class DataSources: @unchecked Sendable {
     func text(at url: SourceURL, alias: String, lookup: (String) -> SourceURL?) throws -> String {
         switch try content(at: url, alias: alias, lookup: lookup) {
         case .raw(_, let text): return text
-        case .decoded(_, let value): return try DataType.yamlText(value)
+        // gomplate merges into YAML.
+        case .decoded(_, let value): return try encodeYAML(value)
         }
     }
 
