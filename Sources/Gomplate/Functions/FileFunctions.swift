@@ -105,14 +105,9 @@ private func fileStatus(_ operation: String, _ path: String, host: FunctionConte
 
 /// The names in a directory, sorted as Go's `fs.ReadDir` sorts them (by bytes).
 private func directoryNames(_ path: String, host: FunctionContext) throws -> [String] {
-    guard let directory = opendir(resolvedPath(path, host: host)) else { throw pathError("open", path) }
-    defer { closedir(directory) }
     var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
+    try forEachEntry(inDirectory: resolvedPath(path, host: host), shownAs: path) { name, _ in
+        names.append(String(cString: name))
     }
     return names.sorted(by: goStringLess)
 }

@@ -92,20 +92,37 @@ package struct DirectoryEntry {
     package var isSymbolicLink = false
 }
 
+/// Calls `body` with the name (NUL-terminated, as readdir gives it) and the type (`d_type`) of
+/// each entry of the open directory `handle` but `.` and `..`. Every directory listing reads
+/// through here; each caller decodes the name as it needs it (`FileName.decode` keeps its bytes).
+private func forEachEntry(of handle: OpaquePointer, _ body: (UnsafePointer<CChar>, Int32) throws -> Void) throws {
+    while let entry = readdir(handle) {
+        try withUnsafePointer(to: &entry.pointee.d_name) { field in
+            try field.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { name in
+                if strcmp(name, ".") == 0 || strcmp(name, "..") == 0 { return }
+                try body(name, Int32(entry.pointee.d_type))
+            }
+        }
+    }
+}
+
+/// `forEachEntry` of the directory at `path`; `open <shownAs>: …` when it can't be opened.
+package func forEachEntry(inDirectory path: String, shownAs name: String? = nil,
+                          _ body: (UnsafePointer<CChar>, Int32) throws -> Void) throws {
+    guard let handle = opendir(path) else { throw FileError("open", name ?? path, errno: errno) }
+    defer { closedir(handle) }
+    try forEachEntry(of: handle, body)
+}
+
 /// The entries of a directory, without `.` and `..`. A symbolic link to a file counts as a file; a
 /// link to a directory is not followed (as in gomplate's walk, and so that links cannot loop).
 package func listDirectory(_ path: String) throws -> [DirectoryEntry] {
-    guard let directory = opendir(path) else { throw FileError("open", path, errno: errno) }
-    defer { closedir(directory) }
     var entries: [DirectoryEntry] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-        }
-        if name == "." || name == ".." { continue }
+    try forEachEntry(inDirectory: path) { cName, type in
+        let name = String(cString: cName)
         let kind: DirectoryEntryKind
         var isLink = false
-        switch Int32(entry.pointee.d_type) {
+        switch type {
         case Int32(DT_REG): kind = .file
         case Int32(DT_DIR): kind = .directory
         case Int32(DT_LNK):
@@ -114,7 +131,7 @@ package func listDirectory(_ path: String) throws -> [DirectoryEntry] {
         default:
             // DT_UNKNOWN: some file systems leave the type to lstat.
             var status = stat()
-            guard lstat(joinPath(path, name), &status) == 0 else { continue }
+            guard lstat(joinPath(path, name), &status) == 0 else { return }
             switch status.st_mode & S_IFMT {
             case S_IFREG: kind = .file
             case S_IFDIR: kind = .directory
@@ -178,20 +195,15 @@ private func listEntries(_ handle: OpaquePointer, _ path: String, root: String,
                          _ visit: (String, stat) throws -> Bool) throws -> [String] {
     var children: [String] = []
     let folder = dirfd(handle)
-    while let entry = readdir(handle) {
-        try withUnsafePointer(to: &entry.pointee.d_name) { field in
-            try field.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { cName in
-                if strcmp(cName, ".") == 0 || strcmp(cName, "..") == 0 { return }
-                let name = FileName.decode(cName)
-                let relative = path.isEmpty ? name : path + "/" + name
-                var status = stat()
-                guard fstatat(folder, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
-                    if errno == ENOENT { return }
-                    throw FileError("stat", FileName.display(joinPath(root, relative)), errno: errno)
-                }
-                if try visit(relative, status) && status.st_mode & S_IFMT == S_IFDIR { children.append(name) }
-            }
+    try forEachEntry(of: handle) { cName, _ in
+        let name = FileName.decode(cName)
+        let relative = path.isEmpty ? name : path + "/" + name
+        var status = stat()
+        guard fstatat(folder, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return }
+            throw FileError("stat", FileName.display(joinPath(root, relative)), errno: errno)
         }
+        if try visit(relative, status) && status.st_mode & S_IFMT == S_IFDIR { children.append(name) }
     }
     return children
 }
@@ -408,15 +420,11 @@ package enum TemporaryFileName {
 /// touched; a missing or unreadable directory has nothing to remove, and a file that can't be
 /// removed stays (the run goes on: its own writes do not depend on it).
 func removeLeftoverTemporaryFiles(in directory: String) {
-    guard let handle = opendir(directory) else { return }
     var leftovers: [String] = []
-    while let entry = readdir(handle) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-        }
+    try? forEachEntry(inDirectory: directory) { cName, _ in
+        let name = String(cString: cName)
         if TemporaryFileName.isLeftover(name) { leftovers.append(name) }
     }
-    closedir(handle)
     for name in leftovers {
         let path = joinPath(directory, name)
         var status = stat()
