@@ -27,6 +27,11 @@ struct FileSystemTests {
         #expect(try readFileBytes(pipe) == Array(text.utf8))
     }
 
+    @Test func aFileWithoutEndIsRefusedPastTheStringLimit() {
+        #expect(errorText { try readFileBytes("/dev/zero") }
+            == "read /dev/zero: more than 67108864 bytes (64 MiB) from a file whose size is not known in advance (a pipe or a device)")
+    }
+
     @Test func aRegularFileIsReadWhole() throws {
         let folder = try TemporaryFolder()
         let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }

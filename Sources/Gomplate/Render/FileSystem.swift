@@ -297,7 +297,7 @@ func describeSpecialFile(_ mode: mode_t) -> String {
 /// The content of the file open at `descriptor`. A regular file is read in one allocation of the
 /// size fstat gave (fewer bytes if it ends first): the size is trusted, inputs do not change while
 /// a render reads them. Anything else, and a file of size 0 (as /proc reports its files), is read
-/// to its end.
+/// to its end, up to `WorkLimits.maxStringBytes`: `/dev/zero` has none.
 private func readAll(_ descriptor: Int32, _ status: stat, path: String) throws -> [UInt8] {
     let size = Int(status.st_size)
     guard status.st_mode & S_IFMT == S_IFREG, size > 0 else { return try readToEnd(descriptor, path: path) }
@@ -330,6 +330,10 @@ private func readToEnd(_ descriptor: Int32, path: String) throws -> [UInt8] {
         }
         if count == 0 { return content }
         content += buffer[..<count]
+        if content.count > WorkLimits.maxStringBytes {
+            throw FileError("read \(path): more than \(WorkLimits.maxStringBytes) bytes (64 MiB) from a file whose size "
+                                + "is not known in advance (a pipe or a device)")
+        }
     }
 }
 
