@@ -122,11 +122,7 @@ public enum Hydrator {
         let outputGuard = try OutputGuard(environment: environment, leftDelimiter: request.leftDelimiter,
                                           rightDelimiter: request.rightDelimiter)
         let renderer = FileRenderer(request: request, environment: environment, outputGuard: outputGuard)
-        let slots = OutcomeSlots(count: sources.count)
-        DispatchQueue.concurrentPerform(iterations: sources.count) { index in
-            slots[index] = renderer.render(sources[index].path, sources[index].bytes)
-        }
-        let outcomes = slots.values
+        let outcomes = parallelMap(sources.count) { index in renderer.render(sources[index].path, sources[index].bytes) }
         let diagnostics = outcomes.flatMap(\.diagnostics)
         if !diagnostics.isEmpty {
             throw outputGuard.credentials.redacting(.rejected(HydrationDiagnostic.sortedByPosition(diagnostics)))
@@ -267,19 +263,4 @@ private struct FileRenderer: Sendable {
                                        message: found.message)
         }
     }
-}
-
-/// One outcome per file, filled from `concurrentPerform`; each index is written by one iteration.
-private final class OutcomeSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [FileOutcome]
-
-    init(count: Int) { slots = Array(repeating: FileOutcome(), count: count) }
-
-    subscript(index: Int) -> FileOutcome {
-        get { lock.withLock { slots[index] } }
-        set { lock.withLock { slots[index] = newValue } }
-    }
-
-    var values: [FileOutcome] { lock.withLock { slots } }
 }

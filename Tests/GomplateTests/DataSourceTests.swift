@@ -169,6 +169,15 @@ struct DataSourceTests {
         #expect(try goPrint(try call("ds", .string("data"), .string("core.yaml"), host: host)) == "map[cloud:map[aws:1]]")
     }
 
+    /// gomplate lists a directory with json.Marshal, which escapes `<`, `>` and `&` too.
+    @Test func aDirectorysNamesAreJSONAsGoMarshalsThem() throws {
+        let fixture = try SourceFixture(files: ["listing/a&b.yaml": "x", "listing/c<d>\"q\"": "y"])
+        let host = try fixture.host(["data=listing/"])
+        #expect(try call("include", .string("data"), host: host).gomplateString()
+            == #"["a\u0026b.yaml","c\u003cd\u003e\"q\""]"#)
+        #expect(try goPrint(try call("ds", .string("data"), host: host)) == "[a&b.yaml c<d>\"q\"]")
+    }
+
     @Test func csvAndDotEnvFilesDecode() throws {
         let fixture = try SourceFixture(files: [
             "foo.csv": "A,B\nA1,B1\n",
@@ -337,5 +346,15 @@ struct RenderSessionTests {
             _ = try RenderSession(RenderConfiguration(nestedTemplates: [NestedTemplateSource(argument: "x=nope.t")],
                                                       workingDirectory: fixture.directory, environment: [:]))
         }
+    }
+
+    /// gomplate's `stat %q`: Go's quoting, `\t` and `\x01`, not JSON's `\u0001`.
+    @Test func aMissingNestedTemplateIsQuotedAsGoQuotes() throws {
+        let fixture = try SourceFixture()
+        let message = errorText {
+            try RenderSession(RenderConfiguration(nestedTemplates: [NestedTemplateSource(argument: "x=no\tpe\u{1}.t")],
+                                                  workingDirectory: fixture.directory, environment: [:]))
+        }
+        #expect(message == "parse nested templates: stat \"no\\tpe\\x01.t\": open no\tpe\u{1}.t: no such file or directory")
     }
 }

@@ -93,6 +93,8 @@ private func appendJSONFloat(_ f: Double, to out: inout [UInt8]) {
 
 private let jsonHexDigits = Array("0123456789abcdef".utf8)
 
+/// `s` as a JSON string, escaped as Go's encoding/json and ugorji's codec escape it (`<`, `>` and
+/// `&` too). The one JSON string escaper: directory data sources and hydrate's credential scan call it.
 package func appendJSONString(_ s: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
     let utf8 = Array(s.utf8)

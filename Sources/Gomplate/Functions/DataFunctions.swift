@@ -22,9 +22,8 @@ extension FunctionTable {
         add(TemplateFunction("YAMLArray", arguments: 1, reads: []) { args, _ in
             try decodeYAMLArray(try args[0].gomplateString(), sourceName: "yaml")
         }, as: "data.YAMLArray", "yamlArray")
-        add(TemplateFunction("TOML", arguments: 1, reads: []) { args, _ in
-            try wrapDecodeError("unable to unmarshal object") { try decodeTOML(try args[0].gomplateString()) }
-        }, as: "data.TOML", "toml")
+        add(TemplateFunction("TOML", arguments: 1, reads: []) { args, _ in try gomplateTOML(try args[0].gomplateString()) },
+            as: "data.TOML", "toml")
 
         add(TemplateFunction("CSV", atLeast: 0, reads: []) { args, _ in try gomplateCSV(args.map { try $0.gomplateString() }) },
             as: "data.CSV", "csv")
@@ -47,6 +46,11 @@ extension FunctionTable {
         add(TemplateFunction("ToCSV", atLeast: 1, atMost: 2, reads: []) { args, _ in .string(try gomplateToCSV(args)) },
             as: "data.ToCSV", "toCSV")
     }
+}
+
+/// gomplate's `data.TOML`, which TOML data sources decode with too.
+func gomplateTOML(_ text: String) throws -> Value {
+    try wrapDecodeError("unable to unmarshal object") { try decodeTOML(text) }
 }
 
 /// gomplate prefixes parser errors with what it was doing (it also echoes the input, which is

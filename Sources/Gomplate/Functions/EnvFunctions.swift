@@ -34,7 +34,7 @@ extension FunctionTable {
 func gomplateGetenv(_ name: String, host: FunctionContext) -> String {
     if let value = host.environment[name], !value.isEmpty { return value }
     guard let filePath = host.environment[name + "_FILE"], !filePath.isEmpty,
-          let bytes = try? readWholeFile(resolvedPath(filePath, host: host)) else { return "" }
+          let bytes = try? readFileBytes(resolvedPath(filePath, host: host)) else { return "" }
     return goTrimSpace(String(decoding: bytes, as: UTF8.self))
 }
 

@@ -7,7 +7,8 @@ extension FunctionTable {
     mutating func addFileFunctions() {
         add(TemplateFunction("Read", arguments: 1, reads: .files) { args, context in
             let path = try args[0].gomplateString()
-            return .string(String(decoding: try readWholeFile(path, host: context.host), as: UTF8.self))
+            let bytes = try asFunctionError { try readFileBytes(resolvedPath(path, host: context.host), shownAs: path) }
+            return .string(String(decoding: bytes, as: UTF8.self))
         }, as: "file.Read")
 
         add(TemplateFunction("Stat", arguments: 1, reads: .files) { args, context in
@@ -53,33 +54,13 @@ func resolvedPath(_ path: String, host: FunctionContext) -> String {
     return GoPath.join([host.workingDirectory, path])
 }
 
-/// The whole content of a file, or a Go-worded error naming `path` as the caller gave it.
-func readWholeFile(_ path: String, host: FunctionContext) throws -> [UInt8] {
-    try readWholeFile(resolvedPath(path, host: host), reportedAs: path)
-}
-
-/// Reads an absolute (or process-relative) path.
-func readWholeFile(_ absolutePath: String, reportedAs shownPath: String? = nil) throws -> [UInt8] {
-    let descriptor = open(absolutePath, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw pathError("open", shownPath ?? absolutePath) }
-    defer { close(descriptor) }
-    var content: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw pathError("read", shownPath ?? absolutePath)
-        }
-        if count == 0 { break }
-        content += buffer[..<count]
+/// The file system's errors as the functions': the same Go-worded text, the functions' type.
+private func asFunctionError<Result>(_ body: () throws -> Result) throws -> Result {
+    do {
+        return try body()
+    } catch let error as FileError {
+        throw FunctionError(error.description)
     }
-    return content
-}
-
-/// Go's `*fs.PathError` text for the current `errno`: `OP PATH: strerror`.
-private func pathError(_ operation: String, _ path: String, code: Int32 = errno) -> FunctionError {
-    FunctionError("\(operation) \(path): \(String(cString: strerror(code)).lowercased())")
 }
 
 /// What `stat(2)` says about a file.
@@ -97,7 +78,7 @@ private func fileStatus(_ operation: String, _ path: String, host: FunctionConte
     var status = stat()
     let absolute = resolvedPath(path, host: host)
     let result = followLinks ? stat(absolute, &status) : lstat(absolute, &status)
-    guard result == 0 else { throw pathError(operation, path) }
+    guard result == 0 else { throw FunctionError(FileError(operation, path, errno: errno).description) }
     return FileStatus(mode: UInt32(status.st_mode), size: Int(status.st_size),
                       modificationSeconds: Int(status.st_mtim.tv_sec),
                       modificationNanoseconds: Int(status.st_mtim.tv_nsec))
@@ -105,14 +86,11 @@ private func fileStatus(_ operation: String, _ path: String, host: FunctionConte
 
 /// The names in a directory, sorted as Go's `fs.ReadDir` sorts them (by bytes).
 private func directoryNames(_ path: String, host: FunctionContext) throws -> [String] {
-    guard let directory = opendir(resolvedPath(path, host: host)) else { throw pathError("open", path) }
-    defer { closedir(directory) }
     var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+    try asFunctionError {
+        try forEachEntry(inDirectory: resolvedPath(path, host: host), shownAs: path) { name, _ in
+            names.append(String(cString: name))
         }
-        if name != "." && name != ".." { names.append(name) }
     }
     return names.sorted(by: goStringLess)
 }

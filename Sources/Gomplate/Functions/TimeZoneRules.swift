@@ -64,7 +64,7 @@ final class TimeZoneRules: Sendable, CustomStringConvertible {
         var directories = zoneDirectories
         if let custom = environment["ZONEINFO"], !custom.isEmpty { directories.insert(custom + "/", at: 0) }
         for directory in directories {
-            if let bytes = try? readWholeFile(directory + name), let rules = parseTZif(bytes, name: name) { return rules }
+            if let bytes = try? readFileBytes(directory + name), let rules = parseTZif(bytes, name: name) { return rules }
         }
         return nil
     }
@@ -73,12 +73,12 @@ final class TimeZoneRules: Sendable, CustomStringConvertible {
     /// `/etc/localtime`, empty or unloadable means UTC.
     static func local(environment: [String: String]) -> TimeZoneRules {
         guard var zone = environment["TZ"] else {
-            if let bytes = try? readWholeFile("/etc/localtime"), let rules = parseTZif(bytes, name: "Local") { return rules }
+            if let bytes = try? readFileBytes("/etc/localtime"), let rules = parseTZif(bytes, name: "Local") { return rules }
             return .utc
         }
         if zone.hasPrefix(":") { zone.removeFirst() }
         if zone.hasPrefix("/") {
-            if let bytes = try? readWholeFile(zone),
+            if let bytes = try? readFileBytes(zone),
                let rules = parseTZif(bytes, name: zone == "/etc/localtime" ? "Local" : zone) { return rules }
         } else if !zone.isEmpty, zone != "UTC", !zone.contains(".."),
                   let rules = loadZoneFile(zone, environment: environment) {

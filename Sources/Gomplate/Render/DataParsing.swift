@@ -57,11 +57,15 @@ enum DataType {
             if case .null = value { return .list([]) }
             throw notAnArray(value)
         case csv:
-            return try callDataFunction("data.CSV", .string(text))
+            return try gomplateCSV([text])
         case toml:
-            return try callDataFunction("data.TOML", .string(text))
+            return try gomplateTOML(text)
         case dotEnv:
-            return .map(MapValue(try DotEnv.parse(text).mapValues { .string($0) }))
+            do {
+                return .map(MapValue(try DotEnv.parse(text, dialect: .godotenv).mapValues { .string($0) }))
+            } catch let error as DotEnv.SyntaxError {
+                throw FunctionError(error.message)
+            }
         case self.text:
             return .string(text)
         default:
@@ -80,42 +84,6 @@ enum DataType {
         }
         return FunctionError("yaml: unmarshal errors: cannot unmarshal \(tag) `\(goPrintForMessage(value))` into []interface {}")
     }
-
-    /// YAML text of a value, for `include` of a merged source (gomplate merges into YAML).
-    static func yamlText(_ value: Value) throws -> String {
-        guard case .string(let text) = try callDataFunction("data.ToYAML", value) else { return "" }
-        return text
-    }
-
-    /// The data functions' parsers are shared through the function table, which keeps one parser
-    /// per format in the whole library.
-    private static func callDataFunction(_ name: String, _ argument: Value) throws -> Value {
-        guard let function = FunctionTable.gomplate[name] else {
-            throw FunctionError("\(name) is not available to decode data sources")
-        }
-        return try function.body([argument], DetachedCall())
-    }
-}
-
-/// A call context for functions called outside a template: they must not need the engine.
-private final class DetachedCall: CallContext {
-    let host: FunctionContext = DetachedHost()
-    var rootData: Value { .null }
-    func executeNamedTemplate(_ name: String, data: Value) throws -> String {
-        throw FunctionError("template \"\(name)\" not defined")
-    }
-    func executeInline(name: String, text: String, data: Value) throws -> String {
-        throw FunctionError("no template engine here")
-    }
-}
-
-private final class DetachedHost: FunctionContext {
-    var environment: [String: String] { [:] }
-    var workingDirectory: String { "." }
-    var templatePath: String { "" }
-    func dataSource(_ alias: String, subpath: String?) throws -> Value { throw FunctionError("undefined datasource '\(alias)'") }
-    func dataSourceText(_ alias: String, subpath: String?) throws -> String { throw FunctionError("undefined datasource '\(alias)'") }
-    func hasDataSource(_ alias: String) -> Bool { false }
 }
 
 /// gomplate's `coll.Merge` for maps: the first map wins, nested maps merge key by key.
@@ -134,127 +102,4 @@ func mergeMaps(_ maps: [MapValue]) -> MapValue {
         }
     }
     return merged
-}
-
-/// The `.env` format as gomplate reads it (joho/godotenv): `KEY=value` lines, `export` ignored,
-/// comments, single quotes literal, double quotes with `\n` escapes, `${VAR}` expansion from keys
-/// defined earlier in the file.
-enum DotEnv {
-    static func parse(_ text: String) throws -> [String: String] {
-        var values: [String: String] = [:]
-        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)[...]
-        while let rawLine = lines.popFirst() {
-            var line = rawLine.drop { $0 == " " || $0 == "\t" }
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = line.dropFirst("export ".count).drop { $0 == " " } }
-            guard let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw FunctionError("unexpected character \"\(line.first.map(String.init) ?? "")\" in variable name near \"\(line)\"")
-            }
-            let key = line[..<separator].trimmingCharacters(in: .whitespaces)
-            var rest = line[line.index(after: separator)...].drop { $0 == " " || $0 == "\t" }
-            let value: String
-            if let quote = rest.first, quote == "'" || quote == "\"" {
-                rest = rest.dropFirst()
-                var body = ""
-                var closed = false
-                var current = rest
-                while !closed {
-                    var index = current.startIndex
-                    while index < current.endIndex {
-                        let c = current[index]
-                        if c == "\\" && quote == "\"" && current.index(after: index) < current.endIndex {
-                            body.append(c)
-                            index = current.index(after: index)
-                            body.append(current[index])
-                        } else if c == quote {
-                            closed = true
-                            break
-                        } else {
-                            body.append(c)
-                        }
-                        index = current.index(after: index)
-                    }
-                    if !closed {
-                        guard let next = lines.popFirst() else {
-                            throw FunctionError("unterminated quoted value \(quote)\(rest)")
-                        }
-                        body.append("\n")
-                        current = next
-                    }
-                }
-                value = quote == "'" ? body : expandVariables(expandEscapes(body), values)
-            } else {
-                var plain = Substring(rest)
-                if let comment = commentStart(plain) { plain = plain[..<comment] }
-                value = expandVariables(plain.trimmingCharacters(in: .whitespaces), values)
-            }
-            values[key] = value
-        }
-        return values
-    }
-
-    /// An unquoted value's comment starts at a `#` after whitespace.
-    private static func commentStart(_ text: Substring) -> Substring.Index? {
-        var previous: Character = " "
-        var index = text.startIndex
-        while index < text.endIndex {
-            if text[index] == "#" && (previous == " " || previous == "\t") { return index }
-            previous = text[index]
-            index = text.index(after: index)
-        }
-        return nil
-    }
-
-    /// `\n` and `\r` become line breaks; any other escaped character stands for itself, except `\$`,
-    /// which expansion handles.
-    private static func expandEscapes(_ text: String) -> String {
-        var out = ""
-        var iterator = text.makeIterator()
-        while let c = iterator.next() {
-            guard c == "\\", let next = iterator.next() else {
-                out.append(c)
-                continue
-            }
-            switch next {
-            case "n": out.append("\n")
-            case "r": out.append("\r")
-            case "$": out.append("\\$")
-            default: out.append(next)
-            }
-        }
-        return out
-    }
-
-    /// `$NAME` and `${NAME}` (upper-case letters, digits, `_`) from earlier keys; `\$` is a dollar.
-    private static func expandVariables(_ text: String, _ values: [String: String]) -> String {
-        let chars = Array(text)
-        var out = ""
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "\\" && i + 1 < chars.count && chars[i + 1] == "$" {
-                out.append("$")
-                i += 2
-                continue
-            }
-            guard chars[i] == "$" else {
-                out.append(chars[i])
-                i += 1
-                continue
-            }
-            var j = i + 1
-            let braced = j < chars.count && chars[j] == "{"
-            if braced { j += 1 }
-            let nameStart = j
-            while j < chars.count, chars[j].isASCII, chars[j].isUppercase || chars[j].isNumber || chars[j] == "_" { j += 1 }
-            let name = String(chars[nameStart..<j])
-            if braced && j < chars.count && chars[j] == "}" { j += 1 }
-            if name.isEmpty {
-                out.append(contentsOf: String(chars[i..<j]))
-            } else {
-                out.append(values[name] ?? "")
-            }
-            i = j
-        }
-        return out
-    }
 }

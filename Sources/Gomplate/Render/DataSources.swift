@@ -90,7 +90,8 @@ public final class DataSources: @unchecked Sendable {
     func text(at url: SourceURL, alias: String, lookup: (String) -> SourceURL?) throws -> String {
         switch try content(at: url, alias: alias, lookup: lookup) {
         case .raw(_, let text): return text
-        case .decoded(_, let value): return try DataType.yamlText(value)
+        // gomplate merges into YAML.
+        case .decoded(_, let value): return try encodeYAML(value)
         }
     }
 
@@ -141,9 +142,15 @@ public final class DataSources: @unchecked Sendable {
             throw DataSourceReadError("open \(url.path): \(describeErrno(errno))")
         }
         if status.st_mode & S_IFMT == S_IFDIR {
+            // gomplate lists a directory as the JSON array of its names (json.Marshal).
             let names = try listDirectory(path).map { $0.name }.sorted(by: goStringLess)
-            let json = "[" + names.map { jsonQuoted($0) }.joined(separator: ",") + "]"
-            return .raw(type: DataType.jsonArray, text: json)
+            var json: [UInt8] = [UInt8(ascii: "[")]
+            for (index, name) in names.enumerated() {
+                if index > 0 { json.append(UInt8(ascii: ",")) }
+                appendJSONString(name, to: &json)
+            }
+            json.append(UInt8(ascii: "]"))
+            return .raw(type: DataType.jsonArray, text: String(decoding: json, as: UTF8.self))
         }
         let bytes = try readFileBytes(path)
         let type = typeParameter ?? DataType.forFileName(url.path) ?? DataType.text
@@ -181,25 +188,4 @@ public final class DataSources: @unchecked Sendable {
 struct DataSourceReadError: Error {
     let message: String
     init(_ message: String) { self.message = message }
-}
-
-func jsonQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }

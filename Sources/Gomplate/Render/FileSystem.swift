@@ -92,20 +92,37 @@ package struct DirectoryEntry {
     package var isSymbolicLink = false
 }
 
+/// Calls `body` with the name (NUL-terminated, as readdir gives it) and the type (`d_type`) of
+/// each entry of the open directory `handle` but `.` and `..`. Every directory listing reads
+/// through here; each caller decodes the name as it needs it (`FileName.decode` keeps its bytes).
+private func forEachEntry(of handle: OpaquePointer, _ body: (UnsafePointer<CChar>, Int32) throws -> Void) throws {
+    while let entry = readdir(handle) {
+        try withUnsafePointer(to: &entry.pointee.d_name) { field in
+            try field.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { name in
+                if strcmp(name, ".") == 0 || strcmp(name, "..") == 0 { return }
+                try body(name, Int32(entry.pointee.d_type))
+            }
+        }
+    }
+}
+
+/// `forEachEntry` of the directory at `path`; `open <shownAs>: …` when it can't be opened.
+package func forEachEntry(inDirectory path: String, shownAs name: String? = nil,
+                          _ body: (UnsafePointer<CChar>, Int32) throws -> Void) throws {
+    guard let handle = opendir(path) else { throw FileError("open", name ?? path, errno: errno) }
+    defer { closedir(handle) }
+    try forEachEntry(of: handle, body)
+}
+
 /// The entries of a directory, without `.` and `..`. A symbolic link to a file counts as a file; a
 /// link to a directory is not followed (as in gomplate's walk, and so that links cannot loop).
 package func listDirectory(_ path: String) throws -> [DirectoryEntry] {
-    guard let directory = opendir(path) else { throw FileError("open", path, errno: errno) }
-    defer { closedir(directory) }
     var entries: [DirectoryEntry] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-        }
-        if name == "." || name == ".." { continue }
+    try forEachEntry(inDirectory: path) { cName, type in
+        let name = String(cString: cName)
         let kind: DirectoryEntryKind
         var isLink = false
-        switch Int32(entry.pointee.d_type) {
+        switch type {
         case Int32(DT_REG): kind = .file
         case Int32(DT_DIR): kind = .directory
         case Int32(DT_LNK):
@@ -114,7 +131,7 @@ package func listDirectory(_ path: String) throws -> [DirectoryEntry] {
         default:
             // DT_UNKNOWN: some file systems leave the type to lstat.
             var status = stat()
-            guard lstat(joinPath(path, name), &status) == 0 else { continue }
+            guard lstat(joinPath(path, name), &status) == 0 else { return }
             switch status.st_mode & S_IFMT {
             case S_IFREG: kind = .file
             case S_IFDIR: kind = .directory
@@ -178,20 +195,15 @@ private func listEntries(_ handle: OpaquePointer, _ path: String, root: String,
                          _ visit: (String, stat) throws -> Bool) throws -> [String] {
     var children: [String] = []
     let folder = dirfd(handle)
-    while let entry = readdir(handle) {
-        try withUnsafePointer(to: &entry.pointee.d_name) { field in
-            try field.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { cName in
-                if strcmp(cName, ".") == 0 || strcmp(cName, "..") == 0 { return }
-                let name = FileName.decode(cName)
-                let relative = path.isEmpty ? name : path + "/" + name
-                var status = stat()
-                guard fstatat(folder, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
-                    if errno == ENOENT { return }
-                    throw FileError("stat", FileName.display(joinPath(root, relative)), errno: errno)
-                }
-                if try visit(relative, status) && status.st_mode & S_IFMT == S_IFDIR { children.append(name) }
-            }
+    try forEachEntry(of: handle) { cName, _ in
+        let name = FileName.decode(cName)
+        let relative = path.isEmpty ? name : path + "/" + name
+        var status = stat()
+        guard fstatat(folder, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return }
+            throw FileError("stat", FileName.display(joinPath(root, relative)), errno: errno)
         }
+        if try visit(relative, status) && status.st_mode & S_IFMT == S_IFDIR { children.append(name) }
     }
     return children
 }
@@ -217,20 +229,9 @@ package func containsBytes(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
     }
 }
 
-/// The whole file, in one allocation sized by fstat.
-package func readFileBytes(_ path: String) throws -> [UInt8] {
-    try readFileBytesAndMode(path).bytes
-}
-
-/// The whole file and its permission bits, from one open, one fstat and (usually) one read.
-package func readFileBytesAndMode(_ path: String) throws -> (bytes: [UInt8], mode: mode_t) {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw FileError("open", path, errno: errno) }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw FileError("stat", path, errno: errno) }
-    if status.st_mode & S_IFMT == S_IFDIR { throw FileError("read", path, errno: EISDIR) }
-    return (try readAll(descriptor, size: Int(status.st_size), path: path), status.st_mode & 0o7777)
+/// The whole file (see `readFileBytesAndMode`).
+package func readFileBytes(_ path: String, shownAs name: String? = nil) throws -> [UInt8] {
+    try readFileBytesAndMode(path, shownAs: name).bytes
 }
 
 /// Who a file is, as fstat tells: the same device and inode is the same file, whatever its path.
@@ -244,21 +245,34 @@ package struct FileIdentity: Equatable, Sendable {
     }
 }
 
-/// The whole of the regular file `identity` names, read at `path` without following a link in its
-/// last component and without blocking on a fifo; anything else found there (a link or another
-/// file swapped in since `identity` was taken, through any folder of the path) is refused, as
-/// nothing there was checked. `path` is in `FileName`'s spelling; `shownAs` names it in errors.
-package func readFileBytesAndMode(_ path: String, identity: FileIdentity, shownAs name: String) throws -> (bytes: [UInt8], mode: mode_t) {
-    let descriptor = FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+/// The whole file at `path` and its permission bits, from one open, one fstat and (usually) one
+/// read: every whole-file read goes through here. Errors are Go's (`open a.yaml: no such file or
+/// directory`) and name the file `shownAs` (else `path`).
+///
+/// Without `identity`, links are followed and a directory is refused (`read d: is a directory`).
+/// With `identity`, only the regular file it names is read, without following a link in the last
+/// component of `path` (which is in `FileName`'s spelling) and without blocking on a fifo; anything
+/// else found there (a link or another file swapped in since `identity` was taken, through any
+/// folder of the path) is refused, as nothing there was checked.
+package func readFileBytesAndMode(_ path: String, identity: FileIdentity? = nil,
+                                  shownAs name: String? = nil) throws -> (bytes: [UInt8], mode: mode_t) {
+    let shown = name ?? path
+    let descriptor = identity == nil
+        ? open(path, O_RDONLY | O_CLOEXEC)
+        : FileName.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
     guard descriptor >= 0 else {
-        if errno == ELOOP { throw FileError.replaced(name) }
-        throw FileError("open", name, errno: errno)
+        if identity != nil && errno == ELOOP { throw FileError.replaced(shown) }
+        throw FileError("open", shown, errno: errno)
     }
     defer { close(descriptor) }
     var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw FileError("stat", name, errno: errno) }
-    guard status.st_mode & S_IFMT == S_IFREG, FileIdentity(status) == identity else { throw FileError.replaced(name) }
-    return (try readAll(descriptor, size: Int(status.st_size), path: name), status.st_mode & 0o7777)
+    guard fstat(descriptor, &status) == 0 else { throw FileError("stat", shown, errno: errno) }
+    if let identity {
+        guard status.st_mode & S_IFMT == S_IFREG, FileIdentity(status) == identity else { throw FileError.replaced(shown) }
+    } else if status.st_mode & S_IFMT == S_IFDIR {
+        throw FileError("read", shown, errno: EISDIR)
+    }
+    return (try readAll(descriptor, status, path: shown), status.st_mode & 0o7777)
 }
 
 extension FileError {
@@ -280,10 +294,13 @@ func describeSpecialFile(_ mode: mode_t) -> String {
     }
 }
 
-/// `size` bytes (as fstat gave them) from `descriptor`, in one allocation; fewer if the file ends first.
-private func readAll(_ descriptor: Int32, size fileSize: Int, path: String) throws -> [UInt8] {
-    // The size from fstat is trusted: inputs do not change while a render reads them.
-    let size = max(fileSize, 0)
+/// The content of the file open at `descriptor`. A regular file is read in one allocation of the
+/// size fstat gave (fewer bytes if it ends first): the size is trusted, inputs do not change while
+/// a render reads them. Anything else, and a file of size 0 (as /proc reports its files), is read
+/// to its end, up to `WorkLimits.maxStringBytes`: `/dev/zero` has none.
+private func readAll(_ descriptor: Int32, _ status: stat, path: String) throws -> [UInt8] {
+    let size = Int(status.st_size)
+    guard status.st_mode & S_IFMT == S_IFREG, size > 0 else { return try readToEnd(descriptor, path: path) }
     var failure: Int32 = 0
     let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
         count = 0
@@ -300,6 +317,24 @@ private func readAll(_ descriptor: Int32, size fileSize: Int, path: String) thro
     }
     if failure != 0 { throw FileError("read", path, errno: failure) }
     return bytes
+}
+
+private func readToEnd(_ descriptor: Int32, path: String) throws -> [UInt8] {
+    var content: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw FileError("read", path, errno: errno)
+        }
+        if count == 0 { return content }
+        content += buffer[..<count]
+        if content.count > WorkLimits.maxStringBytes {
+            throw FileError("read \(path): more than \(WorkLimits.maxStringBytes) bytes (64 MiB) from a file whose size "
+                                + "is not known in advance (a pipe or a device)")
+        }
+    }
 }
 
 /// Permission bits of a file, or nil when it does not exist.
@@ -408,15 +443,11 @@ package enum TemporaryFileName {
 /// touched; a missing or unreadable directory has nothing to remove, and a file that can't be
 /// removed stays (the run goes on: its own writes do not depend on it).
 func removeLeftoverTemporaryFiles(in directory: String) {
-    guard let handle = opendir(directory) else { return }
     var leftovers: [String] = []
-    while let entry = readdir(handle) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-        }
+    try? forEachEntry(inDirectory: directory) { cName, _ in
+        let name = String(cString: cName)
         if TemporaryFileName.isLeftover(name) { leftovers.append(name) }
     }
-    closedir(handle)
     for name in leftovers {
         let path = joinPath(directory, name)
         var status = stat()

@@ -229,7 +229,7 @@ public final class RenderSession: Sendable {
             let path = joinPath(workingDirectory, source.path)
             var status = stat()
             guard stat(path, &status) == 0 else {
-                throw FileError("parse nested templates: stat \(jsonQuoted(source.path)): open", source.path, errno: errno)
+                throw FileError("parse nested templates: stat \(goQuote(source.path)): open", source.path, errno: errno)
             }
             if status.st_mode & S_IFMT == S_IFDIR {
                 let files = try listDirectory(path).filter { $0.kind == .file }.map(\.name).sorted(by: goStringLess)

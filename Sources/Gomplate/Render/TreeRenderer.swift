@@ -296,18 +296,16 @@ public struct TreeRenderer: Sendable {
     /// `render` with a render cache (see `renderAndWrite(cache:using:)`).
     public func render(_ files: [TreeFile], cache: RenderCache?,
                        using render: @escaping @Sendable (TreeFile, [UInt8]) throws -> RenderOutput) -> TreeRenderResult {
-        let slots = ParallelSlots<Result<RenderedFile, RenderFailure>>(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            slots[index] = Result { try renderOne(files[index], cache, render) }.mapError(RenderFailure.init)
+        let results = parallelMap(files.count) { index in
+            Result { try renderOne(files[index], cache, render) }.mapError(RenderFailure.init)
         }
         var outputs: [RenderedFile] = []
         var errors: [String] = []
         outputs.reserveCapacity(files.count)
-        for slot in slots.values {
-            switch slot {
-            case .success(let output)?: outputs.append(output)
-            case .failure(let failure)?: errors.append(failure.message)
-            case nil: break
+        for result in results {
+            switch result {
+            case .success(let output): outputs.append(output)
+            case .failure(let failure): errors.append(failure.message)
             }
         }
         return TreeRenderResult(outputs: outputs, errors: errors)
@@ -367,37 +365,38 @@ public struct TreeRenderer: Sendable {
                 groups.append([index])
             }
         }
-        let failures = ParallelSlots<String>(count: changed.count)
-        let stamps = ParallelSlots<FileStamp>(count: changed.count)
         let directoryGroups = groups
-        DispatchQueue.concurrentPerform(iterations: directoryGroups.count) { group in
-            for index in directoryGroups[group] {
-                let output = changed[index]
-                do {
-                    let written = try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode)
-                    // Stamped after the rename, which changes the change time, and only if the file
-                    // is still the one written.
-                    if stamping, let written, let stamp = FileStamp(path: output.file.outputPath),
-                       stamp.inode == written.inode, stamp.device == written.device, stamp.size == written.size,
-                       stamp.modified == written.modified {
-                        stamps[index] = stamp
-                    }
-                } catch {
-                    failures[index] = "\(error)"
-                }
-            }
+        let groupOutcomes = parallelMap(directoryGroups.count) { group in
+            directoryGroups[group].map { index in (index, Self.writeOne(changed[index], stamping: stamping)) }
         }
+        var outcomes = [Result<FileStamp?, RenderFailure>?](repeating: nil, count: changed.count)
+        for (index, outcome) in groupOutcomes.joined() { outcomes[index] = outcome }
         var writtenStamps = [FileStamp?](repeating: nil, count: stamping ? result.outputs.count : 0)
         for (index, output) in changed.enumerated() {
-            if let message = failures[index] {
+            switch outcomes[index] {
+            case .failure(let failure)?:
                 let directory = output.file.outputPath.lastIndex(of: "/").map { String(output.file.outputPath[..<$0]) }
-                report.errors.append(directory.flatMap { failedDirectories[$0] } ?? message)
-            } else {
+                report.errors.append(directory.flatMap { failedDirectories[$0] } ?? failure.message)
+            case .success(let stamp)?:
                 report.written += 1
-                if stamping { writtenStamps[changedIndices[index]] = stamps[index] }
+                if stamping { writtenStamps[changedIndices[index]] = stamp }
+            case nil:
+                break
             }
         }
         return (report, writtenStamps)
+    }
+
+    /// Writes one changed output; when `stamping`, its stamp after the rename (which changes the
+    /// change time), if the file is still the one written.
+    private static func writeOne(_ output: RenderedFile, stamping: Bool) -> Result<FileStamp?, RenderFailure> {
+        Result {
+            let written = try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode)
+            guard stamping, let written, let stamp = FileStamp(path: output.file.outputPath),
+                  stamp.inode == written.inode, stamp.device == written.device, stamp.size == written.size,
+                  stamp.modified == written.modified else { return nil }
+            return stamp
+        }.mapError(RenderFailure.init)
     }
 
     private func renderOne(_ file: TreeFile, _ cache: RenderCache?,
@@ -439,31 +438,6 @@ public struct TreeRenderer: Sendable {
         return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition, fromCache: false,
                             cacheKey: cacheable ? key : nil, stamp: stamp)
     }
-}
-
-/// One result per index, filled from `concurrentPerform`: each index is written by exactly one
-/// iteration and read only after all have finished, so the slots need no lock.
-private final class ParallelSlots<Element>: @unchecked Sendable {
-    // Raw storage: writes through a pointer are not exclusivity-checked the way a stored array is,
-    // and distinct indices never overlap.
-    private let storage: UnsafeMutableBufferPointer<Element?>
-
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: nil)
-    }
-
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-
-    subscript(index: Int) -> Element? {
-        get { storage[index] }
-        set { storage[index] = newValue }
-    }
-
-    var values: [Element?] { Array(storage) }
 }
 
 /// An error of one file, kept as its message: errors cross threads, and only their text is needed.
