@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .executableTarget(
@@ -29,9 +28,18 @@ let package = Package(
             name: "Git",
             dependencies: ["CLibgit2"]
         ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "YAML",
+            dependencies: ["CYAML"]
+        ),
         .target(
             name: "Hydrate",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["YAML"]
         ),
         // What the test targets share: the git CLI, a git http-backend server (Tests/Support).
         .target(
@@ -47,6 +55,10 @@ let package = Package(
         .testTarget(
             name: "EdpctlTests",
             dependencies: ["Hydrate", "TestSupport"]
+        ),
+        .testTarget(
+            name: "YAMLTests",
+            dependencies: ["YAML", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",
