@@ -32,8 +32,8 @@ final class EventReader {
             failure = YAMLError(line: 1, column: 1, problem: "libyaml could not allocate its parser")
             return
         }
-        // Swift strings are UTF-8: a byte-order mark of another encoding must not switch libyaml over.
-        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+        // libyaml tells the encoding by the byte-order mark, which it then skips; in a Swift
+        // string only UTF-8's can occur. (Telling it UTF-8 would count the mark as a column.)
         yaml_parser_set_input_string(parser, input, inputCount)
     }
 
@@ -145,11 +145,14 @@ final class EventReader {
         }
     }
 
-    /// 1-based line and column (in Unicode scalars) of a byte offset of the input.
+    /// 1-based line and column (in Unicode scalars) of a byte offset of the input, a byte-order
+    /// mark not counted.
     private func position(ofByte offset: Int) -> (line: Int, column: Int) {
         var line = 1
         var column = 1
-        for byte in UnsafeBufferPointer(start: input, count: min(offset, inputCount)) {
+        let bytes = UnsafeBufferPointer(start: input, count: min(offset, inputCount))
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        for byte in bytes[start...] {
             if byte == 0x0A {
                 line += 1
                 column = 1

@@ -164,6 +164,10 @@ import Testing
         #expect(try goPrint(try decodeYAMLArray("", sourceName: "x")) == "[<nil>]")
         #expect(try goPrint(try decodeYAMLArray("---\n---\n- foo\n---\nnope\n", sourceName: "x")) == "[foo]")
         #expect(try decodeYAMLDocuments("a: 1\n---\nb: 2\n", sourceName: "x").map(goPrintForMessage) == ["map[a:1]", "map[b:2]"])
+        // As gomplate decodes: the documents after the first that is not null are not read.
+        #expect(try goPrint(try decode("---\na: 1\n---\nb: [\n")) == "map[a:1]")
+        #expect(try goPrint(try decode("a: 1\n---\n" + Self.aliasBomb)) == "map[a:1]")
+        #expect(errorMessage("~\n---\nb: [\n") == "in.yaml:4:1: did not find expected node content")
     }
 
     @Test func errorsCarryPositionsNotSource() {
