@@ -116,6 +116,14 @@ struct HydrationSecretShapeTests {
 
             """, ["stacks/x/values.yaml:5:5: Secret \"embedded\" has stringData"]),
         ("data that is not a mapping", "s.yml", "kind: Secret\ndata: djE=\n", ["s.yml:2:1: Secret \"\""]),
+        // Spellings without the word in the text, which the walk must not be skipped for.
+        ("kind and Secret only as escapes", "e.yaml", "\"\\x6Bind\": \"Secr\\u0065t\"\ndata: {k: v}\n",
+         ["e.yaml:2:1: Secret \"\""]),
+        ("Secret only in base64", "b.yaml", "kind: !!binary U2VjcmV0\ndata: {k: v}\n", ["b.yaml:2:1: Secret \"\""]),
+        ("Secret broken by an escaped line break", "q.yaml", "kind: \"Sec\\\n  ret\"\ndata: {k: v}\n",
+         ["q.yaml:3:1: Secret \"\""]),
+        ("secretGenerator only as escapes", "kustomization.yaml", "\"secret\\x47enerator\":\n  - name: g\n    literals: [a=b]\n",
+         ["kustomization.yaml:3:5: secretGenerator \"g\" has literals"]),
     ])
     func secretIsFound(shape: String, file: String, text: String, expected: [String]) throws {
         let findings = try guardFindings(file, text)
