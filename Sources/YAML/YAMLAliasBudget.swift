@@ -9,8 +9,6 @@ public struct YAMLAliasBudget: Sendable {
     /// The part of `expandedNodes` reached through aliases.
     public private(set) var aliasedNodes = 0
 
-    public init() {}
-
     mutating func countNode() {
         expandedNodes += 1
     }
@@ -21,7 +19,7 @@ public struct YAMLAliasBudget: Sendable {
         aliasedNodes += size
     }
 
-    public var isExcessive: Bool { Self.isExcessive(aliasedNodes: aliasedNodes, of: expandedNodes) }
+    var isExcessive: Bool { Self.isExcessive(aliasedNodes: aliasedNodes, of: expandedNodes) }
 
     /// go-yaml v3's rule (decode.go): past 100 aliased nodes and 1,000 nodes in all, at most 99%
     /// of the nodes may come from aliases up to 400,000 nodes, falling to 10% at 4,000,000.

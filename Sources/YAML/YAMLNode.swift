@@ -4,7 +4,10 @@
 /// aliases reaches it once per alias, and a node with an `anchor` met a second time is met
 /// through an alias (`ObjectIdentifier` tells). Anchors stay defined from one document of a stream
 /// to the next.
-public final class YAMLNode: Sendable {
+///
+/// Sendable though `content` is a `var`: only `deinit` writes it after `init`, when no other
+/// reference to the node exists.
+public final class YAMLNode: @unchecked Sendable {
     public typealias Mapping = [(key: YAMLNode, value: YAMLNode)]
 
     public enum Content: Sendable {
@@ -14,7 +17,7 @@ public final class YAMLNode: Sendable {
         case mapping(Mapping)
     }
 
-    public let content: Content
+    public private(set) var content: Content
     /// The tag as libyaml resolves it (`!!str` is `tag:yaml.org,2002:str`, `!` stays `!`); nil
     /// when the node has none. An untagged quoted scalar has none either: its style tells.
     public let tag: String?
@@ -24,12 +27,37 @@ public final class YAMLNode: Sendable {
     /// 1-based, in Unicode scalars.
     public let column: Int
 
-    public init(_ content: Content, tag: String? = nil, anchor: String? = nil, line: Int, column: Int) {
+    init(_ content: Content, tag: String?, anchor: String?, line: Int, column: Int) {
         self.content = content
         self.tag = tag
         self.anchor = anchor
         self.line = line
         self.column = column
+    }
+
+    /// Freeing a node frees the children it is the last owner of, recursively inside Swift's
+    /// runtime, a few hundred bytes of stack a level. Nesting is limited, but through aliases a
+    /// chain of owners can be far longer (33 anchors of 999 levels, each holding an alias of the
+    /// one before, stay within the alias budget and make 33,000), so the children this node is the
+    /// last owner of are taken apart here, with a stack on the heap.
+    deinit {
+        var pending = takeChildren()
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) { pending += node.takeChildren() }
+        }
+    }
+
+    private func takeChildren() -> [YAMLNode] {
+        switch content {
+        case .scalar:
+            return []
+        case .sequence(let items):
+            content = .sequence([])
+            return items
+        case .mapping(let pairs):
+            content = .mapping([])
+            return pairs.flatMap { [$0.key, $0.value] }
+        }
     }
 
     /// The text of a scalar; nil for a collection.

@@ -219,6 +219,20 @@ private let aliasBomb: String = {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test func aLongChainOfOwnersThroughAliasesIsFreedWithoutRecursion() {
+        // 33 anchors of 999 levels, each holding an alias of the one before: within the limits, and
+        // a chain of 33,000 owners to free when the last reference goes.
+        let depth = YAMLParser.maxNestingDepth - 1
+        func nested(_ content: String) -> String {
+            String(repeating: "[", count: depth) + content + String(repeating: "]", count: depth)
+        }
+        let text = (["x0: &x0 " + nested("1")] + (1..<33).map { "x\($0): &x\($0) " + nested("*x\($0 - 1)") })
+            .joined(separator: "\n")
+        // On a 1 MiB stack, which freeing the chain recursively would overrun many times over.
+        let count = onSmallStack { (try? YAMLParser.documents(in: text))?.count }
+        #expect(count == 1)
+    }
+
     // MARK: The tree-free check
 
     @Test(arguments: [
@@ -233,4 +247,23 @@ private let aliasBomb: String = {
         }
         #expect(YAMLParser.firstError(in: text) == error)
     }
+}
+
+/// `body`'s result, computed on a thread with a 1 MiB stack.
+private func onSmallStack<Result: Sendable>(_ body: @escaping @Sendable () -> Result) -> Result? {
+    let slot = ResultSlot<Result>()
+    let thread = Thread {
+        slot.result = body()
+        slot.done.signal()
+    }
+    thread.stackSize = 1 << 20
+    thread.start()
+    slot.done.wait()
+    return slot.result
+}
+
+/// Written by one thread before it signals, read by the one that waited for the signal.
+private final class ResultSlot<Result>: @unchecked Sendable {
+    var result: Result?
+    let done = DispatchSemaphore(value: 0)
 }
