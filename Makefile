@@ -23,9 +23,9 @@ CONFORMANCE_MIN ?= 60
 # The function namespaces edpctl ships (primary_ns of the corpus; core = the engine and the CLI).
 CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path regexp strings test time tmpl uuid
 
-# libgit2 and libcurl for the Git and HTTP modules; Go for the golden corpus generator and the
-# reference renderer; hyperfine and GNU time for the benchmark.
-BUILD_PACKAGES := git libgit2-dev libcurl4-openssl-dev pkg-config
+# libgit2, libyaml and libcurl for the Git, YAML and HTTP modules; Go for the golden corpus
+# generator and the reference renderer; hyperfine and GNU time for the benchmark.
+BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 

@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.2.0"),
     ],
@@ -33,6 +32,16 @@ let package = Package(
             name: "Git",
             dependencies: ["CLibgit2", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // YAML over the system libyaml: nodes with positions, a check that builds no tree.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "YAML",
+            dependencies: ["CYAML"]
+        ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
@@ -40,7 +49,7 @@ let package = Package(
             name: "Gomplate",
             dependencies: [
                 "Template",
-                .product(name: "Yams", package: "Yams"),
+                "YAML",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -49,7 +58,7 @@ let package = Package(
         // The EDP hydration job: stacks into <provider>/<domain>/, guarded, committed and pushed.
         .target(
             name: "Hydrate",
-            dependencies: ["Gomplate", "Template", "Git", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Gomplate", "Template", "YAML", "Git"]
         ),
         // What the test targets share: the git CLI, a git http-backend server (Tests/Support).
         .target(
@@ -74,6 +83,10 @@ let package = Package(
         .testTarget(
             name: "EdpctlTests",
             dependencies: ["Hydrate", "TestSupport"]
+        ),
+        .testTarget(
+            name: "YAMLTests",
+            dependencies: ["YAML", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",

@@ -1,7 +1,7 @@
 import Template
 import Gomplate
 import Foundation
-import Yams
+import YAML
 
 /// What to hydrate: a stacks template tree, rendered for one environment into
 /// `<instancesDirectory>/<provider>/<domain>/`, for the selected stacks only.
@@ -208,19 +208,15 @@ public struct HydrationInputs: Sendable {
             throw HydrationError.invalidInput(
                 "\(fileName):1:1: the values document must be a mapping of names to values")
         }
-        // The text decoded once already, so composing it again fails only on a second document.
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
+        // The first document decoded once already, so reading the text again fails only on a second one.
+        guard let documents = try? YAMLParser.documents(in: text), documents.count <= 1 else {
             throw HydrationError.invalidInput("\(fileName): the values file must hold a single YAML document")
         }
         var scalars: [String: String] = [:]
-        guard case .mapping(let mapping)? = root else { return (document, scalars) }
+        guard let mapping = documents.first?.mapping else { return (document, scalars) }
         for (key, node) in mapping {
-            guard let name = key.string, case .scalar(let scalar) = node,
-                  let decoded = map[name], !decoded.isNull else { continue }
-            scalars[name] = scalar.string
+            guard let name = key.scalar, let text = node.scalar, let decoded = map[name], !decoded.isNull else { continue }
+            scalars[name] = text
         }
         return (document, scalars)
     }

@@ -1,7 +1,7 @@
 import Template
 import Gomplate
 import Foundation
-import Yams
+import YAML
 
 /// The checks a rendered file passes before anything is written: manifests (`.yaml`, `.yml`,
 /// `.json`, the files Argo CD applies) must parse, and no output may carry a credential.
@@ -65,7 +65,8 @@ struct OutputGuard: Sendable {
     }
 
     /// A syntax error as one diagnostic, or else every Secret that holds data. JSON is read as
-    /// the YAML it is.
+    /// the YAML it is. The nodes are built only for the Secret walk, and only when the text could
+    /// spell what it looks for; otherwise libyaml's events are checked alone.
     func manifestDiagnostics(file: String, output: [UInt8], format: ManifestFormat,
                              checkSecrets: Bool) -> [HydrationDiagnostic] {
         let kind: HydrationDiagnostic.Kind = format == .json ? .invalidJSON : .invalidYAML
@@ -74,21 +75,22 @@ struct OutputGuard: Sendable {
                                  message: "the rendered output is not valid \(format.rawValue): \(problem)")]
         }
         let text = String(decoding: format == .json ? Self.tabsAroundJSONAsSpaces(output) : output, as: UTF8.self)
-        var budget = YAMLAliasBudget()
-        if let (line, column) = budget.count(text) {
-            return invalid(line, column, Self.excessiveAliasing)
+        guard checkSecrets && SecretSearch.maySpellSecret(output) else {
+            return YAMLParser.firstError(in: text).map { invalid($0.line, $0.column, Self.problem(of: $0)) } ?? []
         }
-        var search = SecretSearch(budget: 8 * budget.expandedNodes + 1000, isKustomization: Self.isKustomization(file))
-        do {
-            let parser = try Parser(yaml: text, resolver: Self.resolver, constructor: .default, encoding: .utf8)
-            while let document = try parser.nextRoot() {
-                if checkSecrets { try search.visit(document) }
-            }
-        } catch let error as SecretSearch.BudgetExceeded {
-            return invalid(error.line, error.column, Self.excessiveAliasing)
+        let parser = YAMLParser(text)
+        let documents: [YAMLNode]
+        do throws(YAMLError) {
+            documents = try parser.remainingDocuments()
         } catch {
-            let (line, column, problem) = Self.position(of: error, in: output)
-            return invalid(line, column, problem)
+            return invalid(error.line, error.column, Self.problem(of: error))
+        }
+        var search = SecretSearch(budget: 8 * parser.aliasBudget.expandedNodes + 1000,
+                                  isKustomization: Self.isKustomization(file))
+        do throws(SecretSearch.BudgetExceeded) {
+            for document in documents { try search.visit(document) }
+        } catch {
+            return invalid(error.line, error.column, YAMLError.excessiveAliasing)
         }
         return search.found.map { secretDiagnostic(file: file, $0) }
     }
@@ -100,15 +102,14 @@ struct OutputGuard: Sendable {
     func otherFileDiagnostics(file: String, output: [UInt8]) -> [HydrationDiagnostic] {
         guard Self.manifestFormat(of: file) == nil, SecretSearch.mayHoldSecret(output) else { return [] }
         let text = String(decoding: output, as: UTF8.self)
-        var budget = YAMLAliasBudget()
-        if budget.count(text) == nil, let parser = try? Parser(yaml: text, resolver: Self.resolver, constructor: .default,
-                                                                encoding: .utf8) {
-            var search = SecretSearch(budget: 8 * budget.expandedNodes + 1000, isKustomization: false)
+        let parser = YAMLParser(text)
+        if let documents = try? parser.remainingDocuments() {
+            var search = SecretSearch(budget: 8 * parser.aliasBudget.expandedNodes + 1000, isKustomization: false)
             do {
-                while let document = try parser.nextRoot() { try search.visit(document) }
+                for document in documents { try search.visit(document) }
                 return search.found.map { secretDiagnostic(file: file, $0) }
             } catch {
-                // Not YAML (or too much of it): only the line-by-line look below is left.
+                // Too much YAML to walk: only the line-by-line look below is left, as for text that is not YAML.
             }
         }
         guard Self.isYAMLLike(file), let found = SecretLines.secretWithData(in: text) else { return [] }
@@ -122,12 +123,6 @@ struct OutputGuard: Sendable {
             message: "\(secret.subject)\(secret.inString ? " (in the YAML text of a string)" : "") has \(secret.field) "
                 + "in it: Secrets are created outside git (or opt the file out with \(optOutHint))")
     }
-
-    /// Plain scalars are strings, but for the merge key `<<`.
-    static let resolver = Resolver.basic.appending(.merge)
-
-    /// go-yaml's wording.
-    static let excessiveAliasing = "document contains excessive aliasing"
 
     /// Every line where a credential variable's value appears, in any case and in any of the
     /// spellings `CredentialVariables` knows (escaped, percent-, hex-, base32-, base64-encoded):
@@ -167,26 +162,10 @@ struct OutputGuard: Sendable {
         return bytes
     }
 
-    /// Yams' errors carry the source text; only the position and the problem are kept, and the
-    /// problem is libyaml's fixed wording (a duplicate key is named, and redacted later like
-    /// every message).
-    private static func position(of error: any Error, in output: [UInt8]) -> (line: Int, column: Int, problem: String) {
-        guard let yamlError = error as? YamlError else { return (1, 1, "it could not be read") }
-        switch yamlError {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            return (mark.line, mark.column, problem)
-        case .reader(let problem, let offset, _, _):
-            let (line, column) = lineAndColumn(of: offset ?? 0, in: output)
-            return (line, column, problem)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return (context.mark.line, context.mark.column,
-                    "mapping key \(goQuote(duplicates.first ?? "")) already defined")
-        case .dataCouldNotBeDecoded:
-            return (1, 1, "it is not UTF-8")
-        case .no, .memory, .writer, .emitter, .representer:
-            return (1, 1, "it could not be read")
-        }
+    /// libyaml's fixed wording, or the parser's; a duplicate key is named the Go way (`%q`), and
+    /// redacted later like every message.
+    private static func problem(of error: YAMLError) -> String {
+        YAMLDecodeError(error).problem
     }
 }
 
@@ -230,7 +209,7 @@ private struct SecretSearch {
     private(set) var found: [FoundSecret] = []
     private var seen: Set<FoundSecret> = []
     /// The string being read as YAML, when the walk is inside one: findings are placed there.
-    private var enclosingString: Node?
+    private var enclosingString: YAMLNode?
     private var stringDepth = 0
     private var readStrings: Set<String> = []
 
@@ -246,22 +225,33 @@ private struct SecretSearch {
             && !occurrences(of: Array("Secret".utf8), in: bytes).isEmpty
     }
 
-    mutating func visit(_ root: Node) throws {
+    /// Whether the walk could find anything in a manifest, so that its tree is worth building:
+    /// what it looks for is spelled in the text as written (`kind` and `Secret`, or
+    /// `secretGenerator`), unless the text has an escape (`"Secr\x65t"`) or a tag (`!!binary`),
+    /// the only ways YAML has to spell a scalar with other characters. Aliases and merge keys only
+    /// repeat what is written elsewhere in the same text, and folded lines join with a space.
+    static func maySpellSecret(_ text: [UInt8]) -> Bool {
+        text.contains(UInt8(ascii: "\\")) || text.contains(UInt8(ascii: "!"))
+            || containsBytes(text, Array("secretGenerator".utf8))
+            || containsBytes(text, Array("Secret".utf8)) && containsBytes(text, Array("kind".utf8))
+    }
+
+    mutating func visit(_ root: YAMLNode) throws(BudgetExceeded) {
         if let document = root.mapping {
             let kind = try field("kind", in: document).flatMap { text(of: $0.value) }
             if isKustomization && enclosingString == nil || kind == "Kustomization" || kind == "Component" {
                 try recordGenerators(of: document)
             }
         }
-        var pending: [(node: Node, impliedKind: String?)] = [(root, nil)]
+        var pending: [(node: YAMLNode, impliedKind: String?)] = [(root, nil)]
         while let (node, impliedKind) = pending.popLast() {
             try spend(on: node)
-            switch node {
+            switch node.content {
             case .mapping(let mapping):
                 let kind = try field("kind", in: mapping).flatMap { text(of: $0.value) } ?? impliedKind
                 if kind == "Secret" { try recordData(of: mapping) }
                 var itemsQueued = false
-                if let kind, kind.hasSuffix("List"), case .sequence(let items)? = try field("items", in: mapping)?.value {
+                if let kind, kind.hasSuffix("List"), let items = try field("items", in: mapping)?.value.sequence {
                     let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
                     pending += items.map { ($0, itemKind) }
                     itemsQueued = true
@@ -273,17 +263,15 @@ private struct SecretSearch {
                 }
             case .sequence(let sequence):
                 pending += sequence.map { ($0, nil) }
-            case .scalar(let scalar):
-                try visitText(of: scalar.string, in: node)
-            case .alias:
-                continue
+            case .scalar(let text, _):
+                try visitText(of: text, in: node)
             }
         }
     }
 
     /// A string that may hold a manifest, read as YAML with the alias rule of the file, its nodes
     /// counted against the same budget.
-    private mutating func visitText(of string: String, in node: Node) throws {
+    private mutating func visitText(of string: String, in node: YAMLNode) throws(BudgetExceeded) {
         guard stringDepth < Self.maxStringDepth, string.contains(where: \.isNewline) || string.contains("{"),
               Self.mayHoldSecret(string.utf8), readStrings.insert(string).inserted else { return }
         let outer = enclosingString
@@ -293,73 +281,68 @@ private struct SecretSearch {
             enclosingString = outer
             stringDepth -= 1
         }
-        var aliases = YAMLAliasBudget()
-        var documents: [Node] = []
-        if aliases.count(string) == nil, let parser = try? Parser(yaml: string, resolver: OutputGuard.resolver) {
-            do {
-                while let document = try parser.nextRoot() { documents.append(document) }
-            } catch {
-                documents = []
-            }
-        }
-        guard !documents.isEmpty else {
+        let parser = YAMLParser(string)
+        guard let documents = try? parser.remainingDocuments(), !documents.isEmpty else {
             if let secret = SecretLines.secretWithData(in: string) {
                 record(FoundSecret(subject: secret.subject, field: secret.field, line: nil, column: nil, inString: true))
             }
             return
         }
-        budget += 8 * aliases.expandedNodes
+        budget += 8 * parser.aliasBudget.expandedNodes
         for document in documents { try visit(document) }
     }
 
-    private mutating func recordData(of secret: Node.Mapping) throws {
-        let metadata = try field("metadata", in: secret)?.value.mapping
-        let namespace = try metadata.flatMap { try field("namespace", in: $0) }.flatMap { text(of: $0.value) }
-        let name = try metadata.flatMap { try field("name", in: $0) }.flatMap { text(of: $0.value) }
+    private mutating func recordData(of secret: YAMLNode.Mapping) throws(BudgetExceeded) {
+        var namespace: String?
+        var name: String?
+        if let metadata = try field("metadata", in: secret)?.value.mapping {
+            namespace = try field("namespace", in: metadata).flatMap { text(of: $0.value) }
+            name = try field("name", in: metadata).flatMap { text(of: $0.value) }
+        }
         let subject = "Secret " + goQuote([namespace, name].compactMap { $0 }.joined(separator: "/"))
         for fieldName in ["data", "stringData"] {
             guard let (key, value) = try field(fieldName, in: secret), holdsSomething(value) else { continue }
-            record(FoundSecret(subject: subject, field: fieldName, line: key.mark?.line, column: key.mark?.column,
-                               inString: false))
+            record(FoundSecret(subject: subject, field: fieldName, line: key.line, column: key.column, inString: false))
         }
     }
 
     /// kustomize's `secretGenerator` entries with something to make a Secret of: `literals`, or
     /// `envs`/`env`/`files`, which name files beside the kustomization, so in git too.
-    private mutating func recordGenerators(of kustomization: Node.Mapping) throws {
-        guard case .sequence(let generators)? = try field("secretGenerator", in: kustomization)?.value else { return }
+    private mutating func recordGenerators(of kustomization: YAMLNode.Mapping) throws(BudgetExceeded) {
+        guard let generators = try field("secretGenerator", in: kustomization)?.value.sequence else { return }
         for generator in generators {
             guard let entry = generator.mapping else { continue }
             let name = try field("name", in: entry).flatMap { text(of: $0.value) } ?? ""
             for fieldName in ["literals", "envs", "env", "files"] {
                 guard let (key, value) = try field(fieldName, in: entry), holdsSomething(value) else { continue }
                 record(FoundSecret(subject: "secretGenerator " + goQuote(name), field: fieldName,
-                                   line: key.mark?.line, column: key.mark?.column, inString: false))
+                                   line: key.line, column: key.column, inString: false))
             }
         }
     }
 
     private mutating func record(_ secret: FoundSecret) {
         let placed = enclosingString.map { string in
-            FoundSecret(subject: secret.subject, field: secret.field, line: string.mark?.line,
-                        column: string.mark?.column, inString: true)
+            FoundSecret(subject: secret.subject, field: secret.field, line: string.line, column: string.column,
+                        inString: true)
         } ?? secret
         if seen.insert(placed).inserted { found.append(placed) }
     }
 
     /// The value of `name` as a YAML loader sees it: the mapping's own key first, then its merge
     /// keys' mappings in order, each with its own merge keys (YAML's merge key type).
-    private mutating func field(_ name: String, in mapping: Node.Mapping) throws -> (key: Node, value: Node)? {
+    private mutating func field(_ name: String, in mapping: YAMLNode.Mapping)
+        throws(BudgetExceeded) -> (key: YAMLNode, value: YAMLNode)? {
         var pending = [mapping]
         while let current = pending.popLast() {
-            var merged: [Node.Mapping] = []
+            var merged: [YAMLNode.Mapping] = []
             for (key, value) in current {
                 try spend(on: key)
                 if isMergeKey(key) {
-                    switch value {
+                    switch value.content {
                     case .mapping(let source): merged.append(source)
                     case .sequence(let sources): merged += sources.compactMap(\.mapping)
-                    case .scalar, .alias: continue
+                    case .scalar: continue
                     }
                 } else if text(of: key) == name {
                     return (key, value)
@@ -370,37 +353,36 @@ private struct SecretSearch {
         return nil
     }
 
-    private mutating func spend(on node: Node) throws {
+    private mutating func spend(on node: YAMLNode) throws(BudgetExceeded) {
         budget -= 1
         if budget < 0 {
             let place = enclosingString ?? node
-            throw BudgetExceeded(line: place.mark?.line ?? 1, column: place.mark?.column ?? 1)
+            throw BudgetExceeded(line: place.line, column: place.column)
         }
     }
 
-    /// `<<` written plain, or tagged `!!merge` (the parser's resolver knows the merge rule).
-    private func isMergeKey(_ key: Node) -> Bool {
-        guard case .scalar = key else { return false }
-        return key.tag.description == Tag.Name.merge.rawValue
+    /// `<<` written plain without a tag, or any scalar tagged `!!merge` (YAML's merge key type).
+    private func isMergeKey(_ key: YAMLNode) -> Bool {
+        guard case .scalar(let text, _) = key.content else { return false }
+        return key.tag == YAMLTag.merge || key.isUntaggedPlainScalar && text == "<<"
     }
 
     /// A scalar's text; a `!!binary` one decoded, as Kubernetes' YAML reader decodes it.
-    private func text(of node: Node) -> String? {
-        guard case .scalar(let scalar) = node else { return nil }
-        guard node.tag.description == Tag.Name.binary.rawValue else { return scalar.string }
-        let base64 = scalar.string.filter { !$0.isWhitespace }
+    private func text(of node: YAMLNode) -> String? {
+        guard case .scalar(let text, _) = node.content else { return nil }
+        guard node.tag == YAMLTag.binary else { return text }
+        let base64 = text.filter { !$0.isWhitespace }
         return Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Anything but an empty collection, an empty string or null.
-    private func holdsSomething(_ node: Node) -> Bool {
-        switch node {
+    private func holdsSomething(_ node: YAMLNode) -> Bool {
+        switch node.content {
         case .mapping(let mapping): return !mapping.isEmpty
         case .sequence(let sequence): return !sequence.isEmpty
-        case .alias: return true
-        case .scalar(let scalar):
-            if scalar.string.isEmpty { return false }
-            return scalar.style != .plain || !["~", "null", "Null", "NULL"].contains(scalar.string)
+        case .scalar(let text, let style):
+            if text.isEmpty { return false }
+            return style != .plain || !["~", "null", "Null", "NULL"].contains(text)
         }
     }
 }

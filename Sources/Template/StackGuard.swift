@@ -33,29 +33,12 @@ package enum StackGuard {
     /// deepest value several times over, so one switch is enough.
     package static let continuationStackSize = 16 << 20
 
-    /// The stack that decoding a YAML or JSON document needs: Yams composes nodes recursively,
-    /// up to libyaml's 1,000 levels; 999 levels took between 768 KiB and 1 MiB of a debug build's
-    /// main thread (measured), so this leaves twice the room.
-    package static let yamlDecodingStack = 2 << 20
-
     /// True when fewer than `reserve` bytes of the current thread's stack are left below the caller.
     @inline(__always)
     package static var isNearlyExhausted: Bool {
         var marker: UInt8 = 0
         let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
         return here < currentThreadLimit()
-    }
-
-    /// Runs `body` here when `bytes` of stack are left beyond the reserve, else on a fresh thread
-    /// whose stack has room for it (the caller waits). For recursion that is bounded but not ours
-    /// to check step by step (Yams composing a document).
-    package static func withRoom<Output, Failure: Error>(_ bytes: Int, _ body: () throws(Failure) -> Output)
-        throws(Failure) -> Output {
-        var marker: UInt8 = 0
-        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
-        let limit = currentThreadLimit()
-        if here > limit, here - limit > UInt(bytes) { return try body() }
-        return try onFreshStack(size: max(continuationStackSize, bytes + 2 * reserve), body)
     }
 
     /// Runs `body`, which recurses once over a value's level, here while the stack has room and on

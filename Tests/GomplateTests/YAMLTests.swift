@@ -110,7 +110,7 @@ import Testing
         for decode in decoders {
             #expect(throws: FunctionError.self) { _ = try decode(Self.aliasBomb) }
         }
-        // At the alias that tips the count, found before Yams composes anything.
+        // At the alias that tips the count, found before anything is built for it.
         #expect(errorMessage(Self.aliasBomb) == "in.yaml:4:11: document contains excessive aliasing")
         #expect(ContinuousClock.now - started < .seconds(5))
         // Through merge keys too.
@@ -118,8 +118,8 @@ import Testing
         #expect(errorMessage(mergeBomb)?.hasSuffix("document contains excessive aliasing") == true)
     }
 
-    @Test func anAliasedCollectionAsAKeyIsStoppedBeforeYamsHashesIt() {
-        // Yams hashes every key in full while composing: an alias of the bomb as a key would hang it.
+    @Test func anAliasedCollectionAsAKeyIsStopped() {
+        // Comparing keys in full would hang on an alias of the bomb as a key.
         let started = ContinuousClock.now
         let keyBomb = Self.aliasBomb.split(separator: "\n").dropLast().joined(separator: "\n")
             + "\nj: {? *h : 1}\n"
@@ -142,7 +142,7 @@ import Testing
 
     @Test func nestingIsBoundedWithAnErrorNotAStackOverflow() throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        #expect(errorMessage(deep)?.contains("Maximum nesting level reached") == true)
+        #expect(errorMessage(deep) == "in.yaml:1:1001: document nests deeper than 1000 levels")
         let deepBlock = (0..<1_500).map { String(repeating: " ", count: $0) + "k:" }.joined(separator: "\n")
         #expect(errorMessage(deepBlock) != nil)
         // Aliases nest past the parser's limit: four anchors of 900 levels each.
@@ -165,6 +165,10 @@ import Testing
         #expect(try goPrint(try decodeYAMLArray("", sourceName: "x")) == "[<nil>]")
         #expect(try goPrint(try decodeYAMLArray("---\n---\n- foo\n---\nnope\n", sourceName: "x")) == "[foo]")
         #expect(try decodeYAMLDocuments("a: 1\n---\nb: 2\n", sourceName: "x").map(goPrintForMessage) == ["map[a:1]", "map[b:2]"])
+        // As gomplate decodes: the documents after the first that is not null are not read.
+        #expect(try goPrint(try decode("---\na: 1\n---\nb: [\n")) == "map[a:1]")
+        #expect(try goPrint(try decode("a: 1\n---\n" + Self.aliasBomb)) == "map[a:1]")
+        #expect(errorMessage("~\n---\nb: [\n") == "in.yaml:4:1: did not find expected node content")
     }
 
     @Test func errorsCarryPositionsNotSource() {

@@ -1,18 +1,30 @@
 import Foundation
 import Template
-import Yams
+import YAML
 
 // gomplate decodes JSON and YAML alike with a YAML decoder (yaml.v3) into `interface{}` values.
-// Yams (libyaml) does the parsing; the typing of plain scalars follows yaml.v3's resolver here,
-// not Yams' YAML 1.1 one, so `yes` stays a string and `0777` is an int.
+// The YAML module (libyaml) does the parsing; the typing of plain scalars follows yaml.v3's
+// resolver here, so `yes` stays a string and `0777` is an int.
 
 /// A YAML syntax or typing error with its position (1-based line and column).
-struct YAMLDecodeError: Error {
-    let line: Int
-    let column: Int
-    let problem: String
+package struct YAMLDecodeError: Error {
+    package let line: Int
+    package let column: Int
+    package let problem: String
 
-    func message(sourceName: String) -> String {
+    package init(line: Int, column: Int, problem: String) {
+        self.line = line
+        self.column = column
+        self.problem = problem
+    }
+
+    /// The parser's error, a duplicate key quoted the Go way (`%q`), as yaml.v3 words it.
+    package init(_ error: YAMLError) {
+        self.init(line: error.line, column: error.column,
+                  problem: error.duplicateKey.map { "mapping key \(goQuote($0)) already defined" } ?? error.problem)
+    }
+
+    package func message(sourceName: String) -> String {
         "\(sourceName):\(line):\(column): \(problem)"
     }
 }
@@ -31,14 +43,14 @@ public func decodeYAMLValue(_ text: String, sourceName: String) throws -> Value 
 /// gomplate's `data.YAML`/`data.JSON`: the document must be a mapping.
 public func decodeYAMLObject(_ text: String, sourceName: String) throws -> Value {
     do {
-        let parser = try makeYAMLParser(text)
+        let parser = YAMLParser(text)
         guard let node = try firstYAMLNode(parser) else { return .map(MapValue()) }
-        guard case .mapping = node else {
-            throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
+        guard case .mapping = node.content else {
+            throw YAMLDecodeError(line: node.line, column: node.column,
                                   problem: "cannot unmarshal \(describeForTypeError(node)) into map[string]interface {}")
         }
         var builder = YAMLValueBuilder()
-        return try withExtendedLifetime(parser) { try builder.value(of: node, topLevel: true) }
+        return try builder.value(of: node, topLevel: true)
     } catch let error as YAMLDecodeError {
         throw FunctionError(error.message(sourceName: sourceName))
     }
@@ -48,13 +60,13 @@ public func decodeYAMLObject(_ text: String, sourceName: String) throws -> Value
 /// stream leaves gomplate's initial one-element slice, `[<nil>]`.)
 public func decodeYAMLArray(_ text: String, sourceName: String) throws -> Value {
     do {
-        let parser = try makeYAMLParser(text)
+        let parser = YAMLParser(text)
         var sawDocument = false
         while let node = try nextYAMLNode(parser) {
             sawDocument = true
             if isNullNode(node) { continue }
-            guard case .sequence = node else {
-                throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
+            guard case .sequence = node.content else {
+                throw YAMLDecodeError(line: node.line, column: node.column,
                                       problem: "cannot unmarshal \(describeForTypeError(node)) into []interface {}")
             }
             var builder = YAMLValueBuilder()
@@ -69,7 +81,7 @@ public func decodeYAMLArray(_ text: String, sourceName: String) throws -> Value 
 /// Every document of a YAML stream, in order.
 public func decodeYAMLDocuments(_ text: String, sourceName: String) throws -> [Value] {
     do {
-        let parser = try makeYAMLParser(text)
+        let parser = YAMLParser(text)
         var documents: [Value] = []
         while let node = try nextYAMLNode(parser) {
             var builder = YAMLValueBuilder()
@@ -82,93 +94,59 @@ public func decodeYAMLDocuments(_ text: String, sourceName: String) throws -> [V
 }
 
 private func firstYAMLDocument(_ text: String) throws -> Value? {
-    let parser = try makeYAMLParser(text)
+    let parser = YAMLParser(text)
     guard let node = try firstYAMLNode(parser) else { return nil }
     var builder = YAMLValueBuilder()
-    // The parser owns the anchors, which the builder tells aliases by.
-    return try withExtendedLifetime(parser) { try builder.value(of: node, topLevel: true) }
+    return try builder.value(of: node, topLevel: true)
 }
 
-/// gomplate decodes documents until one is not null.
-private func firstYAMLNode(_ parser: Parser) throws -> Node? {
+/// gomplate decodes documents until one is not null; the documents after it are not read.
+private func firstYAMLNode(_ parser: YAMLParser) throws -> YAMLNode? {
     while let node = try nextYAMLNode(parser) {
         if !isNullNode(node) { return node }
     }
     return nil
 }
 
-/// The alias budget is counted on libyaml's events first: Yams hashes every mapping key in full
-/// while composing, so a key that aliases a large collection would hang Yams itself.
-private func makeYAMLParser(_ text: String) throws -> Parser {
-    if let (line, column) = YAMLAliasBudget.excessiveAliasing(in: text) {
-        throw YAMLDecodeError(line: line, column: column, problem: "document contains excessive aliasing")
-    }
+/// The parser counts go-yaml's alias budget on libyaml's events as it reads them, so a bomb is
+/// refused at the alias that tips it, before its nodes are walked.
+private func nextYAMLNode(_ parser: YAMLParser) throws -> YAMLNode? {
     do {
-        return try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
+        return try parser.nextDocument()
     } catch {
-        throw convertYamsError(error)
+        throw YAMLDecodeError(error)
     }
 }
 
-private func nextYAMLNode(_ parser: Parser) throws -> Node? {
-    do {
-        // Yams composes recursively, as deep as libyaml's 1,000 levels, beyond the guard's reach.
-        return try StackGuard.withRoom(StackGuard.yamlDecodingStack) { try parser.nextRoot() }
-    } catch {
-        throw convertYamsError(error)
-    }
-}
-
-/// Yams' errors carry the source text and a snippet; keep only the position and the problem.
-private func convertYamsError(_ error: Error) -> Error {
-    guard let yamlError = error as? YamlError else { return error }
-    switch yamlError {
-    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-         .composer(_, let problem, let mark, _):
-        return YAMLDecodeError(line: mark.line, column: mark.column, problem: problem)
-    case .reader(let problem, _, _, _):
-        return YAMLDecodeError(line: 1, column: 1, problem: problem)
-    case .duplicatedKeysInMapping(let duplicates, let context):
-        let key = duplicates.first ?? ""
-        return YAMLDecodeError(line: context.mark.line, column: context.mark.column,
-                               problem: "mapping key \(goQuote(key)) already defined")
-    default:
-        return YAMLDecodeError(line: 1, column: 1, problem: "\(yamlError)")
-    }
-}
-
-private func isNullNode(_ node: Node) -> Bool {
-    guard case .scalar(let scalar) = node else { return false }
-    if case .null = resolveScalar(scalar, tagName: scalar.tag.rawValue) { return true }
-    return false
+private func isNullNode(_ node: YAMLNode) -> Bool {
+    guard case .scalar(let text, let style) = node.content,
+          case .null = resolveScalar(text, style: style, tag: node.tag) else { return false }
+    return true
 }
 
 /// yaml.v3's wording for the node in "cannot unmarshal X into T".
-private func describeForTypeError(_ node: Node) -> String {
-    switch node {
+private func describeForTypeError(_ node: YAMLNode) -> String {
+    switch node.content {
     case .mapping: return "!!map"
     case .sequence: return "!!seq"
-    case .alias(let alias): return "!!\(alias.anchor.rawValue)"
-    case .scalar(let scalar):
+    case .scalar(let text, let style):
         let tag: String
-        switch resolveScalar(scalar, tagName: scalar.tag.rawValue) {
+        switch resolveScalar(text, style: style, tag: node.tag) {
         case .int: tag = "!!int"
         case .float: tag = "!!float"
         case .bool: tag = "!!bool"
         case .null: tag = "!!null"
         default: tag = "!!str"
         }
-        let value = scalar.string.count > 10 ? String(scalar.string.prefix(7)) + "..." : scalar.string
+        let value = text.count > 10 ? String(text.prefix(7)) + "..." : text
         return "\(tag) `\(value)`"
     }
 }
 
 // MARK: - Building values
 
-private let yamlTagPrefix = "tag:yaml.org,2002:"
-
-/// Builds values from Yams' nodes. Yams composes an alias as the anchored node itself (shared, so
-/// a few hundred bytes can describe billions of nodes); like yaml.v3's decoder, the builder counts
+/// Builds values from the parser's nodes. An alias is the anchored node itself (shared, so a few
+/// hundred bytes can describe billions of nodes); like yaml.v3's decoder, the builder counts
 /// the nodes it decodes and those it reaches through an alias, and gives up when aliases make up
 /// too much of the document. It also bounds nesting, which aliases can deepen past the parser's
 /// own limit, so that recursion here and in everything that walks the value stays within a
@@ -182,25 +160,24 @@ private struct YAMLValueBuilder {
     private var aliasCount = 0
     private var aliasDepth = 0
     private var depth = 0
-    /// Anchors whose node was decoded where it is defined: meeting one again is meeting an alias.
+    /// Anchored nodes decoded where they are defined: meeting one again is meeting an alias.
     private var definedAnchors = Set<ObjectIdentifier>()
 
     /// yaml.v3's `unmarshal` bookkeeping, once per node decoded.
-    private mutating func count(_ node: Node) throws {
+    private mutating func count(_ node: YAMLNode) throws {
         decodeCount += 1
         if aliasDepth > 0 { aliasCount += 1 }
         if YAMLAliasBudget.isExcessive(aliasedNodes: aliasCount, of: decodeCount) {
-            throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
-                                  problem: "document contains excessive aliasing")
+            throw YAMLDecodeError(line: node.line, column: node.column, problem: YAMLError.excessiveAliasing)
         }
     }
 
     /// `topLevel`: gomplate decodes into `map[string]interface{}`, so the outermost mapping's keys
     /// are the key text as written; nested mappings are `interface{}` and their keys go through
     /// yaml.v3's typing and then gomplate's `conv.ToString`.
-    mutating func value(of node: Node, topLevel: Bool) throws -> Value {
+    mutating func value(of node: YAMLNode, topLevel: Bool) throws -> Value {
         try count(node)
-        if let anchor = node.anchor, !definedAnchors.insert(ObjectIdentifier(anchor)).inserted {
+        if node.anchor != nil, !definedAnchors.insert(ObjectIdentifier(node)).inserted {
             // An alias: yaml.v3 counts the alias node, then the anchored node under it.
             aliasDepth += 1
             defer { aliasDepth -= 1 }
@@ -210,10 +187,10 @@ private struct YAMLValueBuilder {
         return try content(of: node, topLevel: topLevel)
     }
 
-    private mutating func content(of node: Node, topLevel: Bool) throws -> Value {
-        switch node {
-        case .scalar(let scalar):
-            return try scalarValue(scalar)
+    private mutating func content(of node: YAMLNode, topLevel: Bool) throws -> Value {
+        switch node.content {
+        case .scalar(let text, let style):
+            return try scalarValue(node, text, style)
         case .sequence(let sequence):
             try enter(node)
             defer { depth -= 1 }
@@ -225,27 +202,25 @@ private struct YAMLValueBuilder {
             try enter(node)
             defer { depth -= 1 }
             return .map(MapValue(try entries(of: mapping, topLevel: topLevel)))
-        case .alias:
-            return .null  // Yams resolves aliases while composing; an unresolved one has no value
         }
     }
 
-    private mutating func enter(_ node: Node) throws {
+    private mutating func enter(_ node: YAMLNode) throws {
         depth += 1
         if depth > Self.maxDepth {
-            throw YAMLDecodeError(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1,
+            throw YAMLDecodeError(line: node.line, column: node.column,
                                   problem: "document nests deeper than \(Self.maxDepth) levels")
         }
     }
 
     /// The mapping's entries in document order; merged mappings (`<<: *base`) never override keys
     /// set explicitly or by an earlier merge.
-    private mutating func entries(of mapping: Node.Mapping, topLevel: Bool) throws -> [String: Value] {
+    private mutating func entries(of mapping: YAMLNode.Mapping, topLevel: Bool) throws -> [String: Value] {
         var result: [String: Value] = [:]
         result.reserveCapacity(mapping.count)
         var merged: [String: Value] = [:]
         for (keyNode, valueNode) in mapping {
-            if case .scalar(let keyScalar) = keyNode, keyScalar.string == "<<", keyScalar.style == .plain {
+            if case .scalar("<<", .plain) = keyNode.content {
                 try count(keyNode)
                 for (mergedKey, mergedValue) in try mergeEntries(valueNode, topLevel: topLevel)
                 where merged[mergedKey] == nil {
@@ -262,13 +237,12 @@ private struct YAMLValueBuilder {
 
     /// The entries a merge key's value brings: one mapping's, or those of a sequence of mappings,
     /// the earlier ones winning.
-    private mutating func mergeEntries(_ source: Node, topLevel: Bool) throws -> [String: Value] {
-        let sourceMappings: [Node]
-        if case .sequence(let sequence) = source { sourceMappings = Array(sequence) } else { sourceMappings = [source] }
+    private mutating func mergeEntries(_ source: YAMLNode, topLevel: Bool) throws -> [String: Value] {
+        let sourceMappings = source.sequence ?? [source]
         var entries: [String: Value] = [:]
         for sourceMapping in sourceMappings {
-            guard case .mapping = sourceMapping else {
-                throw YAMLDecodeError(line: sourceMapping.mark?.line ?? 1, column: sourceMapping.mark?.column ?? 1,
+            guard case .mapping = sourceMapping.content else {
+                throw YAMLDecodeError(line: sourceMapping.line, column: sourceMapping.column,
                                       problem: "map merge requires map or sequence of maps as the value")
             }
             guard case .map(let map) = try StackGuard.continuing({ try value(of: sourceMapping, topLevel: topLevel) })
@@ -278,36 +252,28 @@ private struct YAMLValueBuilder {
         return entries
     }
 
-    private mutating func key(_ node: Node, topLevel: Bool) throws -> String {
-        guard case .scalar(let scalar) = node else {
+    private mutating func key(_ node: YAMLNode, topLevel: Bool) throws -> String {
+        guard case .scalar(let text, let style) = node.content else {
             return try goPrint(StackGuard.continuing { try value(of: node, topLevel: false) })
         }
         try count(node)
-        if topLevel { return scalar.string }
-        // Yams' duplicate-key check types keys with its own resolver, which turns the tag of
-        // untyped plain keys into !!str; type them again the yaml.v3 way.
-        if scalar.style == .plain && scalar.tag.rawValue == Tag.Name.str.rawValue {
-            return try resolvePlainScalar(scalar.string).gomplateString()
-        }
-        return try scalarValue(scalar).gomplateString()
+        if topLevel { return text }
+        return try scalarValue(node, text, style).gomplateString()
     }
 
-    private func scalarValue(_ scalar: Node.Scalar) throws -> Value {
-        let tagName = scalar.tag.rawValue
-        if tagName.isEmpty || tagName == "!" {
-            if scalar.style != .plain || tagName == "!" { return .string(scalar.string) }
-            return resolvePlainScalar(scalar.string)
-        }
-        guard tagName.hasPrefix(yamlTagPrefix) else { return .string(scalar.string) }
-        let shortTag = "!!" + tagName.dropFirst(yamlTagPrefix.count)
-        let text = scalar.string
+    /// A scalar node's value: untagged plain scalars typed the yaml.v3 way, other untagged or `!`
+    /// ones strings, and the YAML types' tags checked against the text.
+    private func scalarValue(_ node: YAMLNode, _ text: String, _ style: YAMLScalarStyle) throws -> Value {
+        guard let tagName = node.tag else { return resolveScalar(text, style: style, tag: nil) }
+        guard tagName.hasPrefix(YAMLTag.prefix) else { return .string(text) }
+        let shortTag = "!!" + tagName.dropFirst(YAMLTag.prefix.count)
         switch shortTag {
         case "!!str", "!!timestamp":
             return .string(text)
         case "!!binary":
             let compact = text.filter { !$0.isWhitespace }
             guard let data = Data(base64Encoded: compact) else {
-                throw decodeError(scalar, "!!binary value contains invalid base64 data")
+                throw decodeError(node, "!!binary value contains invalid base64 data")
             }
             return .string(String(decoding: data, as: UTF8.self))
         case "!!int", "!!float", "!!bool", "!!null":
@@ -318,15 +284,15 @@ private struct YAMLValueBuilder {
             case ("!!float", .int(let i)):
                 return .float(Double(i))
             default:
-                throw decodeError(scalar, "cannot decode \(yamlShortTag(of: resolved)) `\(text)` as a \(shortTag)")
+                throw decodeError(node, "cannot decode \(yamlShortTag(of: resolved)) `\(text)` as a \(shortTag)")
             }
         default:
             return .string(text)
         }
     }
 
-    private func decodeError(_ scalar: Node.Scalar, _ problem: String) -> YAMLDecodeError {
-        YAMLDecodeError(line: scalar.mark?.line ?? 1, column: scalar.mark?.column ?? 1, problem: problem)
+    private func decodeError(_ node: YAMLNode, _ problem: String) -> YAMLDecodeError {
+        YAMLDecodeError(line: node.line, column: node.column, problem: problem)
     }
 }
 
@@ -340,11 +306,11 @@ private func yamlShortTag(of value: Value) -> String {
     }
 }
 
-private func resolveScalar(_ scalar: Node.Scalar, tagName: String) -> Value {
-    if (tagName.isEmpty && scalar.style == .plain) || tagName == Tag.Name.null.rawValue {
-        return resolvePlainScalar(scalar.string)
-    }
-    return .string(scalar.string)
+/// An untagged scalar's value: typed the yaml.v3 way when plain, else a string. (`!!null` is
+/// resolved too, so that its text decides whether a document is null.)
+private func resolveScalar(_ text: String, style: YAMLScalarStyle, tag: String?) -> Value {
+    if (tag == nil && style == .plain) || tag == YAMLTag.null { return resolvePlainScalar(text) }
+    return .string(text)
 }
 
 /// yaml.v3's `resolve` for an untagged plain scalar.

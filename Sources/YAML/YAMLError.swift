@@ -1,0 +1,55 @@
+/// Why a YAML stream was refused, and where: libyaml's problem (`mapping values are not allowed in
+/// this context`) or one of this module's rules (duplicate keys, undefined aliases, nesting, alias
+/// expansion). It never quotes the source, which may hold a secret; callers prefix the file name.
+public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// 1-based.
+    public let line: Int
+    /// 1-based, in Unicode scalars, as libyaml counts.
+    public let column: Int
+    public let problem: String
+    /// The text of a mapping key written twice, for callers that quote or redact it their own way;
+    /// nil for every other problem and for a key that is a collection.
+    public let duplicateKey: String?
+
+    public init(line: Int, column: Int, problem: String, duplicateKey: String? = nil) {
+        self.line = line
+        self.column = column
+        self.problem = problem
+        self.duplicateKey = duplicateKey
+    }
+
+    /// `LINE:COL: problem`.
+    public var description: String { "\(line):\(column): \(problem)" }
+
+    /// go-yaml's wording.
+    public static let excessiveAliasing = "document contains excessive aliasing"
+
+    static func nestedTooDeeply(line: Int, column: Int) -> YAMLError {
+        YAMLError(line: line, column: column, problem: "document nests deeper than \(YAMLParser.maxNestingDepth) levels")
+    }
+
+    static func duplicate(_ key: String?, line: Int, column: Int) -> YAMLError {
+        guard let key else { return YAMLError(line: line, column: column, problem: "mapping key already defined") }
+        return YAMLError(line: line, column: column, problem: "mapping key \(quoted(key)) already defined",
+                         duplicateKey: key)
+    }
+
+    /// Double-quoted with backslash escapes for the quote, the backslash and control characters, so
+    /// that the key's end is unambiguous (Go's `%q` for printable text).
+    private static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                result += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
