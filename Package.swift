@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HydrateTests",
-            dependencies: ["Hydrate", "Gomplate", "Template", "Git", "TestSupport"]
+            dependencies: ["Hydrate", "Gomplate", "Template", "YAML", "Git", "TestSupport"]
         ),
         .testTarget(
             name: "EdpctlTests",

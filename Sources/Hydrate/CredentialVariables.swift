@@ -211,7 +211,8 @@ struct CredentialVariables: Sendable {
             return .rejected(diagnostics.map { diagnostic in
                 HydrationDiagnostic(kind: diagnostic.kind, file: diagnostic.file, line: diagnostic.line,
                                     column: diagnostic.column,
-                                    message: redacting(diagnostic.message, keeping: [diagnostic.file]))
+                                    message: redacting(diagnostic.message, keeping: [diagnostic.file]),
+                                    subject: diagnostic.diagnostic.subject.map { redacting($0) })
             })
         case .writeFailed(let messages):
             return .writeFailed(messages.map { redacting($0) })

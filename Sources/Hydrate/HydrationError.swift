@@ -6,7 +6,7 @@ import Gomplate
 public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringConvertible {
     public enum Kind: String, Sendable, Encodable {
         /// The template does not parse or fails while executing; `message` is Go's wording, which
-        /// already names the file and line.
+        /// already names the file and line (also given as fields).
         case template
         /// A variable (map key) the template asked for and nobody set.
         case missingKey
@@ -19,25 +19,41 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
     }
 
     public let kind: Kind
-    /// The file's path below the templates directory (the same below the instance folder).
-    public let file: String
-    /// 1-based, nil for template errors (their message carries Go's position).
-    public let line: Int?
-    /// 1-based.
-    public let column: Int?
-    public let message: String
+    /// Where (the file's path below the templates directory, the same below the instance folder;
+    /// 1-based line and column), what, and the key or object it is about.
+    public let diagnostic: Diagnostic
 
-    public init(kind: Kind, file: String, line: Int?, column: Int?, message: String) {
+    public var file: String { diagnostic.file }
+    public var line: Int? { diagnostic.line }
+    public var column: Int? { diagnostic.column }
+    public var message: String { diagnostic.message }
+
+    public init(kind: Kind, _ diagnostic: Diagnostic) {
         self.kind = kind
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
+        self.diagnostic = diagnostic
     }
 
+    public init(kind: Kind, file: String, line: Int?, column: Int?, message: String, subject: String? = nil) {
+        self.init(kind: kind, Diagnostic(file: file, line: line, column: column, message: message, subject: subject))
+    }
+
+    /// `file:line:col: message`; a template error is Go's text alone, which names its place itself.
     public var description: String {
-        guard let line else { return message }
-        return "\(file):\(line):\(column.map { "\($0):" } ?? "") \(message)"
+        if kind == .template || line == nil { return message }
+        return diagnostic.description
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, file, line, column, message, subject }
+
+    /// The kind and the diagnostic's fields side by side, as JSON output carries them.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(diagnostic.file, forKey: .file)
+        try container.encodeIfPresent(diagnostic.line, forKey: .line)
+        try container.encodeIfPresent(diagnostic.column, forKey: .column)
+        try container.encode(diagnostic.message, forKey: .message)
+        try container.encodeIfPresent(diagnostic.subject, forKey: .subject)
     }
 
     /// By file, then position: the order a reader goes through them.

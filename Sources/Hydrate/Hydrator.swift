@@ -234,6 +234,10 @@ private struct FileRenderer: Sendable {
                     return outcome
                 }
                 output = result.output
+            } catch let error as TemplateError {
+                outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: error.line,
+                                                           column: error.column, message: "\(error)")]
+                return outcome
             } catch {
                 outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: nil, column: nil,
                                                            message: "\(error)")]
@@ -260,7 +264,7 @@ private struct FileRenderer: Sendable {
             let found = key.diagnostic
             guard seen.insert(found).inserted else { return nil }
             return HydrationDiagnostic(kind: .missingKey, file: file, line: found.line, column: found.column,
-                                       message: found.message)
+                                       message: found.message, subject: found.subject)
         }
     }
 }

@@ -4,7 +4,7 @@
 /// - an alias names an anchor defined before it (an anchor is defined once its node ends, so
 ///   `&a [*a]` is refused);
 /// - go-yaml's alias budget (`YAMLAliasBudget`), checked at every alias;
-/// - no mapping has the same key twice. Keys are compared as Yams and go-yaml compare them: a
+/// - no mapping has the same key twice. Keys are compared as go-yaml compares them: a
 ///   scalar by its text and tag, untagged ones being strings (`1`, `"1"` and `!!str 1` are one
 ///   key); an alias as the node it names; a collection by its content, through a hash of it.
 struct StreamRules {

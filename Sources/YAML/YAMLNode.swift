@@ -1,6 +1,6 @@
 /// A node of a YAML document as written: its content, tag and anchor, and where it starts.
 ///
-/// An alias is the node its anchor names, the same object (as in Yams): a walk that follows
+/// An alias is the node its anchor names, the same object: a walk that follows
 /// aliases reaches it once per alias, and a node with an `anchor` met a second time is met
 /// through an alias (`ObjectIdentifier` tells). Anchors stay defined from one document of a stream
 /// to the next.

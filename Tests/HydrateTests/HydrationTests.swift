@@ -797,3 +797,44 @@ struct HydrationBundledTemplateTests {
         #expect(text.contains(" 0 failed"), "\(text)")
     }
 }
+
+@Suite("Hydration diagnostics carry their position as fields")
+struct HydrationDiagnosticFieldTests {
+    @Test func aTemplateErrorKeepsGosTextAndGivesItsLineAndColumn() throws {
+        let fixture = try HydrationFixture()
+        try fixture.template("registry/core.yaml", "a: b\n")
+        try fixture.template("stacks/core/app.yaml", "a: 1\nb: <<< index \"abc\" 5 >>>\n")
+        guard case .rejected(let found)? = hydrationError({ try fixture.hydrate(fixture.request(stacks: ["core"])) }) else {
+            Issue.record("the template error was not reported")
+            return
+        }
+        let diagnostic = try #require(found.first { $0.kind == .template })
+        #expect(diagnostic.file == "stacks/core/app.yaml")
+        #expect(diagnostic.line == 2)
+        let column = try #require(diagnostic.column)
+        // Go prints the column 0-based; the field is 1-based, as every Diagnostic's.
+        #expect(diagnostic.description.hasPrefix("template: stacks/core/app.yaml:2:\(column - 1): executing"))
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(diagnostic)) as? [String: Any]
+        #expect(json?["kind"] as? String == "template")
+        #expect(json?["line"] as? Int == 2)
+        #expect(json?["column"] as? Int == column)
+    }
+
+    @Test func aMissingKeyNamesItsKeyAsTheSubject() throws {
+        let fixture = try HydrationFixture()
+        try fixture.template("registry/core.yaml", "a: b\n")
+        try fixture.template("stacks/core/app.yaml", "a: 1\nhost: <<< .Env.CLIENT_REPO_ID >>>\n")
+        guard case .rejected(let found)? = hydrationError({ try fixture.hydrate(fixture.request(stacks: ["core"])) }) else {
+            Issue.record("the missing key was not reported")
+            return
+        }
+        let diagnostic = try #require(found.first { $0.kind == .missingKey })
+        let column = try #require(diagnostic.column)
+        #expect(diagnostic.description.hasPrefix("stacks/core/app.yaml:2:\(column): "))
+        #expect(diagnostic.diagnostic.subject == "CLIENT_REPO_ID")
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(diagnostic)) as? [String: Any]
+        #expect(json?["subject"] as? String == "CLIENT_REPO_ID")
+        #expect(json?["line"] as? Int == 2)
+        #expect(json?["file"] as? String == "stacks/core/app.yaml")
+    }
+}
