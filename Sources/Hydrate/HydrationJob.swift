@@ -188,10 +188,10 @@ public struct HydrationJob: Sendable {
     private func prepareInstances(notice: (String) -> Void) throws -> (WorkFolder?, Repository?) {
         let directory = configuration.instancesDirectory
         guard case .remote(let url, _) = configuration.instances else {
-            guard commits else { return (nil, nil) }
-            let repository = try Repository.open(at: directory)
             // A missing folder is the plan's to report, in its words.
-            if FileManager.default.fileExists(atPath: directory) { try repository.ensureNoLockFiles() }
+            guard commits, FileManager.default.fileExists(atPath: directory) else { return (nil, nil) }
+            let repository = try Repository.open(at: directory)
+            try repository.ensureNoLockFiles()
             return (nil, repository)
         }
         let folder = try WorkFolder(path: directory, timeout: configuration.lockTimeout, waiting: notice)

@@ -236,7 +236,8 @@ private struct FileRenderer: Sendable {
                 output = result.output
             } catch let error as TemplateError {
                 outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: error.line,
-                                                           column: error.column, message: "\(error)")]
+                                                           column: error.column, message: "\(error)",
+                                                           subject: error.node)]
                 return outcome
             } catch {
                 outcome.diagnostics = [HydrationDiagnostic(kind: .template, file: path, line: nil, column: nil,

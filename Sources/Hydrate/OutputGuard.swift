@@ -71,7 +71,8 @@ struct OutputGuard: Sendable {
                              checkSecrets: Bool) -> [HydrationDiagnostic] {
         let kind: HydrationDiagnostic.Kind = format == .json ? .invalidJSON : .invalidYAML
         func invalid(_ line: Int, _ column: Int, _ problem: String) -> [HydrationDiagnostic] {
-            [HydrationDiagnostic(kind: kind, file: file, line: line, column: column,
+            [HydrationDiagnostic(kind: kind, file: file, line: line,
+                                 column: byteColumn(ofCharacterColumn: column, onLine: line, in: output),
                                  message: "the rendered output is not valid \(format.rawValue): \(problem)")]
         }
         let text = String(decoding: format == .json ? Self.tabsAroundJSONAsSpaces(output) : output, as: UTF8.self)
@@ -92,7 +93,7 @@ struct OutputGuard: Sendable {
         } catch {
             return invalid(error.line, error.column, YAMLError.excessiveAliasing)
         }
-        return search.found.map { secretDiagnostic(file: file, $0) }
+        return search.found.map { secretDiagnostic(file: file, output: output, $0) }
     }
 
     /// The Secrets with data in an output that is not a manifest (a `.txt`, a `.md`, a
@@ -107,21 +108,25 @@ struct OutputGuard: Sendable {
             var search = SecretSearch(budget: 8 * parser.aliasBudget.expandedNodes + 1000, isKustomization: false)
             do {
                 for document in documents { try search.visit(document) }
-                return search.found.map { secretDiagnostic(file: file, $0) }
+                return search.found.map { secretDiagnostic(file: file, output: output, $0) }
             } catch {
                 // Too much YAML to walk: only the line-by-line look below is left, as for text that is not YAML.
             }
         }
         guard Self.isYAMLLike(file), let found = SecretLines.secretWithData(in: text) else { return [] }
-        return [secretDiagnostic(file: file, FoundSecret(subject: found.subject, field: found.field, line: found.line,
+        return [secretDiagnostic(file: file, output: output, FoundSecret(subject: found.subject, field: found.field, line: found.line,
                                                          column: found.column, inString: false))]
     }
 
-    private func secretDiagnostic(file: String, _ secret: FoundSecret) -> HydrationDiagnostic {
+    private func secretDiagnostic(file: String, output: [UInt8], _ secret: FoundSecret) -> HydrationDiagnostic {
         HydrationDiagnostic(
-            kind: .secret, file: file, line: secret.line, column: secret.column,
+            kind: .secret, file: file, line: secret.line,
+            column: secret.line.flatMap { line in
+                secret.column.map { byteColumn(ofCharacterColumn: $0, onLine: line, in: output) }
+            },
             message: "\(secret.subject)\(secret.inString ? " (in the YAML text of a string)" : "") has \(secret.field) "
-                + "in it: Secrets are created outside git (or opt the file out with \(optOutHint))")
+                + "in it: Secrets are created outside git (or opt the file out with \(optOutHint))",
+            subject: secret.subject)
     }
 
     /// Every line where a credential variable's value appears, in any case and in any of the
@@ -141,7 +146,8 @@ struct OutputGuard: Sendable {
             diagnostics.append(HydrationDiagnostic(
                 kind: .secret, file: file, line: line, column: column,
                 message: "\(what) appears\(match.encoding.rawValue) in the output "
-                    + "(keep it out of git, or opt the file out with \(optOutHint))"))
+                    + "(keep it out of git, or opt the file out with \(optOutHint))",
+                subject: name))
         }
         return diagnostics
     }
@@ -438,18 +444,28 @@ enum SecretLines {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// 1-based line and column of a byte offset; the column counts bytes, as every Diagnostic's does.
 private func lineAndColumn(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
     let end = min(offset, bytes.count)
-    var line = 1
-    var column = 1
-    for byte in bytes[..<end] {
-        if byte == 0x0A {
-            line += 1
-            column = 1
-        } else if byte & 0xC0 != 0x80 {
-            column += 1
-        }
+    let lineStart = bytes[..<end].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+    return (bytes[..<lineStart].count { $0 == 0x0A } + 1, end - lineStart + 1)
+}
+
+/// The byte column of libyaml's column (which counts Unicode scalars, a leading byte-order mark
+/// not counted) on a 1-based line of `bytes`.
+private func byteColumn(ofCharacterColumn column: Int, onLine line: Int, in bytes: [UInt8]) -> Int {
+    var index = 0
+    for _ in 1..<max(line, 1) {
+        guard let newline = bytes[index...].firstIndex(of: 0x0A) else { return column }
+        index = newline + 1
     }
-    return (line, column)
+    if line == 1 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+    let lineStart = index
+    var characters = 1
+    while characters < column, index < bytes.count, bytes[index] != 0x0A {
+        index += 1
+        while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }
+        characters += 1
+    }
+    return index - lineStart + 1
 }

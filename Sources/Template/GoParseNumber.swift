@@ -45,22 +45,6 @@ package func goParseFloat(_ s: String) -> Result<Double, FunctionError> {
     strconvResult(parseFloat(s), "ParseFloat", s)
 }
 
-/// gomplate's `conv.MustParseInt`: what `strconv.ParseInt` returns, error or not (0 for bad
-/// syntax, the nearest limit when out of range).
-package func goMustParseInt(_ s: String, base: Int, bitSize: Int) -> Int {
-    parseSigned(s, base: base, bitSize: bitSize).0
-}
-
-/// gomplate's `conv.MustParseUint`.
-package func goMustParseUint(_ s: String, base: Int, bitSize: Int) -> UInt64 {
-    parseUnsigned(s, base: base, bitSize: bitSize).0
-}
-
-/// gomplate's `conv.MustParseFloat`: ±Inf when out of range, 0 for bad syntax.
-package func goMustParseFloat(_ s: String) -> Double {
-    parseFloat(s).0
-}
-
 /// `strconv.ParseUint`'s value and failure: the maximum when out of range, else 0 on failure.
 package func parseUnsigned(_ s0: String, base requestedBase: Int, bitSize requestedBitSize: Int) -> (UInt64, StrconvFailure?) {
     var s = Array(s0.utf8)[...]

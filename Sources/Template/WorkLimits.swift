@@ -13,15 +13,6 @@ package enum WorkLimits {
     /// memory. `range seq 1 N` is how templates loop N times; real loops count replicas or ports.
     package static let maxListElements = 10_000_000
 
-    /// The most HMAC computations one PBKDF2 call makes (iterations × output blocks): 10,000,000,
-    /// ten times OWASP's recommended 600,000 iterations for a one-block key, a few seconds of work.
-    package static let maxPBKDF2Work = 10_000_000
-
-    /// The largest RSA key `crypto.RSAGenerateKey` makes: 8,192 bits. Finding the primes takes
-    /// time growing with about the fourth power of the size, and luck: 0.4 to 1.5 s for 4,096 bits
-    /// (gomplate's default), 4 to 11 s for 8,192 (measured, debug build), minutes for 16,384.
-    package static let maxRSAKeyBits = 8192
-
     /// The deepest nesting of lists and maps decoded from YAML, JSON or TOML: 1,000 levels, the
     /// parser's own limit for YAML syntax (aliases can nest further). Everything that walks a
     /// value recurses once per level. Renders run on Dispatch worker threads, whose stacks are

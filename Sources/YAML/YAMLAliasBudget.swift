@@ -3,11 +3,11 @@
 /// anchored node instead of copying it, but whoever walks the nodes visits every path, so a few
 /// hundred bytes (`a: &a [x,x,x…]`, `b: &b [*a,*a,*a…]`, …) would stand for billions of nodes.
 /// `YAMLParser` counts it on the events it reads, and stops at the alias that tips it.
-public struct YAMLAliasBudget: Sendable {
+package struct YAMLAliasBudget: Sendable {
     /// Nodes of the stream so far, an alias counting as every node of what it names.
-    public private(set) var expandedNodes = 0
+    package private(set) var expandedNodes = 0
     /// The part of `expandedNodes` reached through aliases.
-    public private(set) var aliasedNodes = 0
+    package private(set) var aliasedNodes = 0
 
     mutating func countNode() {
         expandedNodes += 1
@@ -23,7 +23,7 @@ public struct YAMLAliasBudget: Sendable {
 
     /// go-yaml v3's rule (decode.go): past 100 aliased nodes and 1,000 nodes in all, at most 99%
     /// of the nodes may come from aliases up to 400,000 nodes, falling to 10% at 4,000,000.
-    public static func isExcessive(aliasedNodes: Int, of nodes: Int) -> Bool {
+    package static func isExcessive(aliasedNodes: Int, of nodes: Int) -> Bool {
         guard aliasedNodes > 100 && nodes > 1000 else { return false }
         let allowed: Double
         switch nodes {

@@ -1,17 +1,17 @@
 /// Why a YAML stream was refused, and where: libyaml's problem (`mapping values are not allowed in
 /// this context`) or one of this module's rules (duplicate keys, undefined aliases, nesting, alias
 /// expansion). It never quotes the source, which may hold a secret; callers prefix the file name.
-public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 1-based.
-    public let line: Int
+    package let line: Int
     /// 1-based, in Unicode scalars, as libyaml counts.
-    public let column: Int
-    public let problem: String
+    package let column: Int
+    package let problem: String
     /// The text of a mapping key written twice, for callers that quote or redact it their own way;
     /// nil for every other problem and for a key that is a collection.
-    public let duplicateKey: String?
+    package let duplicateKey: String?
 
-    public init(line: Int, column: Int, problem: String, duplicateKey: String? = nil) {
+    package init(line: Int, column: Int, problem: String, duplicateKey: String? = nil) {
         self.line = line
         self.column = column
         self.problem = problem
@@ -19,10 +19,10 @@ public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `LINE:COL: problem`.
-    public var description: String { "\(line):\(column): \(problem)" }
+    package var description: String { "\(line):\(column): \(problem)" }
 
     /// go-yaml's wording.
-    public static let excessiveAliasing = "document contains excessive aliasing"
+    package static let excessiveAliasing = "document contains excessive aliasing"
 
     static func nestedTooDeeply(line: Int, column: Int) -> YAMLError {
         YAMLError(line: line, column: column, problem: "document nests deeper than \(YAMLParser.maxNestingDepth) levels")

@@ -7,25 +7,25 @@
 ///
 /// Sendable though `content` is a `var`: only `deinit` writes it after `init`, when no other
 /// reference to the node exists.
-public final class YAMLNode: @unchecked Sendable {
-    public typealias Mapping = [(key: YAMLNode, value: YAMLNode)]
+package final class YAMLNode: @unchecked Sendable {
+    package typealias Mapping = [(key: YAMLNode, value: YAMLNode)]
 
-    public enum Content: Sendable {
+    package enum Content: Sendable {
         case scalar(String, style: YAMLScalarStyle)
         case sequence([YAMLNode])
         /// In document order.
         case mapping(Mapping)
     }
 
-    public private(set) var content: Content
+    package private(set) var content: Content
     /// The tag as libyaml resolves it (`!!str` is `tag:yaml.org,2002:str`, `!` stays `!`); nil
     /// when the node has none. An untagged quoted scalar has none either: its style tells.
-    public let tag: String?
-    public let anchor: String?
+    package let tag: String?
+    package let anchor: String?
     /// Of the node's first character (its anchor or tag when it has one), 1-based.
-    public let line: Int
+    package let line: Int
     /// 1-based, in Unicode scalars.
-    public let column: Int
+    package let column: Int
 
     init(_ content: Content, tag: String?, anchor: String?, line: Int, column: Int) {
         self.content = content
@@ -61,37 +61,37 @@ public final class YAMLNode: @unchecked Sendable {
     }
 
     /// The text of a scalar; nil for a collection.
-    public var scalar: String? {
+    package var scalar: String? {
         guard case .scalar(let text, _) = content else { return nil }
         return text
     }
 
     /// The style of a scalar; nil for a collection.
-    public var scalarStyle: YAMLScalarStyle? {
+    package var scalarStyle: YAMLScalarStyle? {
         guard case .scalar(_, let style) = content else { return nil }
         return style
     }
 
-    public var sequence: [YAMLNode]? {
+    package var sequence: [YAMLNode]? {
         guard case .sequence(let items) = content else { return nil }
         return items
     }
 
-    public var mapping: Mapping? {
+    package var mapping: Mapping? {
         guard case .mapping(let pairs) = content else { return nil }
         return pairs
     }
 
     /// A plain scalar without a tag: the one kind of node whose type a schema guesses from its
     /// text (`1`, `true`, `~`, `<<`).
-    public var isUntaggedPlainScalar: Bool {
+    package var isUntaggedPlainScalar: Bool {
         guard case .scalar(_, .plain) = content else { return false }
         return tag == nil
     }
 }
 
 /// How a scalar is written. Quoted and block scalars are strings whatever their text.
-public enum YAMLScalarStyle: Sendable {
+package enum YAMLScalarStyle: Sendable {
     case plain
     case singleQuoted
     case doubleQuoted
@@ -102,11 +102,11 @@ public enum YAMLScalarStyle: Sendable {
 }
 
 /// Tags of the YAML 1.1 type repository that the consumers test for.
-public enum YAMLTag {
+package enum YAMLTag {
     /// `!!` expands to this prefix.
-    public static let prefix = "tag:yaml.org,2002:"
-    public static let string = prefix + "str"
-    public static let null = prefix + "null"
-    public static let binary = prefix + "binary"
-    public static let merge = prefix + "merge"
+    package static let prefix = "tag:yaml.org,2002:"
+    package static let string = prefix + "str"
+    package static let null = prefix + "null"
+    package static let binary = prefix + "binary"
+    package static let merge = prefix + "merge"
 }

@@ -6,11 +6,11 @@
 ///
 /// Documents are read lazily: whoever needs only the first one does not pay for, or fail on, the
 /// rest. After an error, every call throws it again.
-public final class YAMLParser {
+package final class YAMLParser {
     /// The deepest nesting of collections a document may have: libyaml's own limit in its later
     /// releases (not in Debian's 0.2.5), enforced here on the events, so whatever walks a tree
     /// recursively has a known bound.
-    public static let maxNestingDepth = 1_000
+    package static let maxNestingDepth = 1_000
 
     private let reader: EventReader
     private var rules = StreamRules()
@@ -44,18 +44,18 @@ public final class YAMLParser {
         }
     }
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         reader = EventReader(text)
     }
 
     /// Every document of `text`.
-    public static func documents(in text: String) throws(YAMLError) -> [YAMLNode] {
+    package static func documents(in text: String) throws(YAMLError) -> [YAMLNode] {
         try YAMLParser(text).remainingDocuments()
     }
 
     /// The first problem of `text`, by the same rules as the parser, from libyaml's events alone:
     /// no node is built, and only keys and anchored nodes are looked at closely.
-    public static func firstError(in text: String) -> YAMLError? {
+    package static func firstError(in text: String) -> YAMLError? {
         let reader = EventReader(text)
         var rules = StreamRules()
         do throws(YAMLError) {
@@ -84,10 +84,10 @@ public final class YAMLParser {
     }
 
     /// The aliasing counted so far: over every document read, in full.
-    public var aliasBudget: YAMLAliasBudget { rules.aliasBudget }
+    package var aliasBudget: YAMLAliasBudget { rules.aliasBudget }
 
     /// The root of the next document; nil at the end of the stream.
-    public func nextDocument() throws(YAMLError) -> YAMLNode? {
+    package func nextDocument() throws(YAMLError) -> YAMLNode? {
         if let failure { throw failure }
         do throws(YAMLError) {
             return try readDocument()
@@ -98,7 +98,7 @@ public final class YAMLParser {
     }
 
     /// The documents not read yet.
-    public func remainingDocuments() throws(YAMLError) -> [YAMLNode] {
+    package func remainingDocuments() throws(YAMLError) -> [YAMLNode] {
         var documents: [YAMLNode] = []
         while let document = try nextDocument() { documents.append(document) }
         return documents

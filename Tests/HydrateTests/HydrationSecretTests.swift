@@ -567,6 +567,25 @@ struct HydrationCredentialSpellingTests {
         #expect(CredentialVariables(environment: environment).redacting("x SÉSAME-ÖFFNE y") == "x <GIT_SSH_PASSPHRASE redacted> y")
     }
 
+    @Test func columnsCountBytesAndTheSubjectIsNamed() throws {
+        let outputGuard = try OutputGuard(environment: Self.environment, leftDelimiter: "<<<", rightDelimiter: ">>>")
+        // "éé" is 2 characters and 4 bytes: the value starts at byte 12 of line 2, character 10.
+        let credential = outputGuard.credentialDiagnostics(file: "a.txt", output: Array("x\nkey: \"éé ZQ9SECR3TVAL/UE+XY\"\n".utf8))
+        #expect(credential.map(\.line) == [2] && credential.map(\.column) == [12], "\(credential)")
+        #expect(credential.first?.diagnostic.subject == "API_TOKEN")
+        // libyaml places `data` at character 37; with the two bytes of "é" before it, byte 38.
+        let secret = outputGuard.manifestDiagnostics(file: "a.yaml", output: Array("{kind: Secret, metadata: {name: é}, data: {a: b}}\n".utf8),
+                                                     format: .yaml, checkSecrets: true)
+        #expect(secret.map(\.line) == [1] && secret.map(\.column) == [38], "\(secret)")
+        #expect(secret.first?.diagnostic.subject == "Secret \"é\"")
+        // An error after a byte-order mark and "é": libyaml counts neither the mark nor the bytes.
+        let invalid = outputGuard.manifestDiagnostics(file: "b.yaml", output: [0xEF, 0xBB, 0xBF] + Array("é: a: b\n".utf8),
+                                                      format: .yaml, checkSecrets: false)
+        let column = try #require(invalid.first?.column)
+        let characterColumn = try #require(YAMLParser.firstError(in: "\u{FEFF}é: a: b\n")?.column)
+        #expect(invalid.first?.line == 1 && characterColumn > 1 && column == characterColumn + 1, "\(invalid)")
+    }
+
     @Test func theBytesAroundAreNoMatter() throws {
         // Not UTF-8 before the value: still found, at the right column.
         let outputGuard = try OutputGuard(environment: Self.environment, leftDelimiter: "<<<", rightDelimiter: ">>>")

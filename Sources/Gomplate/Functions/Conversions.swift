@@ -132,3 +132,18 @@ func goFloatToInt(_ f: Double) -> Int {
     return Int(f)
 }
 
+/// gomplate's `conv.MustParseInt`: what `strconv.ParseInt` returns, error or not (0 for bad
+/// syntax, the nearest limit when out of range).
+func goMustParseInt(_ s: String, base: Int, bitSize: Int) -> Int {
+    parseSigned(s, base: base, bitSize: bitSize).0
+}
+
+/// gomplate's `conv.MustParseUint`.
+func goMustParseUint(_ s: String, base: Int, bitSize: Int) -> UInt64 {
+    parseUnsigned(s, base: base, bitSize: bitSize).0
+}
+
+/// gomplate's `conv.MustParseFloat`: ±Inf when out of range, 0 for bad syntax.
+func goMustParseFloat(_ s: String) -> Double {
+    parseFloat(s).0
+}

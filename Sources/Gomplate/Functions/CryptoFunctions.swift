@@ -163,3 +163,15 @@ enum AESCBC {
         return Array(out.dropLast(padding))
     }
 }
+
+/// The crypto functions' own bounds, beside the engine's (`WorkLimits` in Template).
+extension WorkLimits {
+    /// The most HMAC computations one PBKDF2 call makes (iterations × output blocks): 10,000,000,
+    /// ten times OWASP's recommended 600,000 iterations for a one-block key, a few seconds of work.
+    static let maxPBKDF2Work = 10_000_000
+
+    /// The largest RSA key `crypto.RSAGenerateKey` makes: 8,192 bits. Finding the primes takes
+    /// time growing with about the fourth power of the size, and luck: 0.4 to 1.5 s for 4,096 bits
+    /// (gomplate's default), 4 to 11 s for 8,192 (measured, debug build), minutes for 16,384.
+    static let maxRSAKeyBits = 8192
+}
