@@ -28,28 +28,8 @@ package struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
         YAMLError(line: line, column: column, problem: "document nests deeper than \(YAMLParser.maxNestingDepth) levels")
     }
 
+    /// The key is a field, not part of the text: callers quote it their way (Go's `%q`) or redact it.
     static func duplicate(_ key: String?, line: Int, column: Int) -> YAMLError {
-        guard let key else { return YAMLError(line: line, column: column, problem: "mapping key already defined") }
-        return YAMLError(line: line, column: column, problem: "mapping key \(quoted(key)) already defined",
-                         duplicateKey: key)
-    }
-
-    /// Double-quoted with backslash escapes for the quote, the backslash and control characters, so
-    /// that the key's end is unambiguous (Go's `%q` for printable text).
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                result += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        YAMLError(line: line, column: column, problem: "mapping key already defined", duplicateKey: key)
     }
 }
