@@ -20,6 +20,7 @@ let package = Package(
                 "Gomplate",
                 "Template",
                 "Git",
+                "YAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

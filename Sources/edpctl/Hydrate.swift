@@ -99,8 +99,7 @@ struct HydrateCommand: ParsableCommand {
                                valueName: "file"))
     var sshKey: String?
 
-    @Option(help: "human: a summary on stderr; json: one JSON object per event on stdout.")
-    var output: OutputFormat = .human
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         if instances == nil && instancesURL == nil {
@@ -121,7 +120,7 @@ struct HydrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let output = Output(output)
+        let output = Output(outputOptions.output)
         let environment = ProcessInfo.processInfo.environment
         let remote = instancesURL.map { RemoteURL($0) }
         let job = HydrationJob(HydrationJob.Configuration(
@@ -140,8 +139,11 @@ struct HydrateCommand: ParsableCommand {
         } catch let failure as HydrationJob.Failure {
             throw output.failure([failure.message], diagnostics: failure.diagnostics)
         }
-        for diff in outcome.diffs { output.data(Array(diff.utf8)) }
-        for report in outcome.reports { self.report(report, outcome, to: output) }
+        // In JSON the diff is a field of the domain's event, so standard output stays one object per line.
+        if output.format == .human { for diff in outcome.diffs { output.data(Array(diff.utf8)) } }
+        for (index, report) in outcome.reports.enumerated() {
+            self.report(report, diff: outcome.diffs.isEmpty ? nil : outcome.diffs[index], outcome, to: output)
+        }
         if check && outcome.hasChanges { throw ExitCode(2) }
     }
 
@@ -156,9 +158,11 @@ struct HydrateCommand: ParsableCommand {
         let commit: String?
         let pushed: Bool
         let attempts: Int
+        /// With `--diff`, the domain's unified diff (redacted, as on standard output in human form).
+        let diff: String?
     }
 
-    private func report(_ report: HydrationReport, _ outcome: HydrationJob.Outcome, to output: Output) {
+    private func report(_ report: HydrationReport, diff unifiedDiff: String?, _ outcome: HydrationJob.Outcome, to output: Output) {
         let dryRun = check || diff
         var line = (dryRun ? "plan: " : "") + report.summary
         if let commit = outcome.commit { line += "; committed \(commit.id.prefix(12))" }
@@ -167,6 +171,6 @@ struct HydrateCommand: ParsableCommand {
         output.report(line, event: "hydration", ReportFields(
             instancePath: report.instancePath, written: report.written, unchanged: report.unchanged,
             removed: report.removed, changed: report.hasChanges, dryRun: dryRun, commit: outcome.commit?.id,
-            pushed: outcome.pushed, attempts: outcome.attempts))
+            pushed: outcome.pushed, attempts: outcome.attempts, diff: unifiedDiff))
     }
 }

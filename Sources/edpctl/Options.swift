@@ -14,6 +14,12 @@ struct DelimiterOptions: ParsableArguments {
     }
 }
 
+/// `--output`, shared by the commands that report events; `Output` writes in the format chosen.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "human: a summary on stderr; json: one JSON object per event on stdout.")
+    var output: OutputFormat = .human
+}
+
 /// gomplate options `edpctl render` leaves out. They are accepted by the parser only to be refused
 /// by name, which says more than "unknown option" to someone coming from gomplate.
 struct UnsupportedGomplateOptions: ParsableArguments {

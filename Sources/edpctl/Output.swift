@@ -78,7 +78,8 @@ struct Output {
 
     private func writeEvent(_ name: String, _ fields: some Encodable) {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        // Paths read as `otc/a.example.org`, not `otc\/a.example.org`; JSON allows both.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Strings, numbers and arrays of them: nothing here can fail to encode.
         guard let data = try? encoder.encode(Event(name: name, fields: fields)) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Gomplate
 import Template
 
@@ -95,8 +94,8 @@ struct Render: ParsableCommand {
         if MissingKeyMode(flag: missingKey) == nil {
             throw ValidationError("'--missing-key' must be error, default, zero or invalid (got '\(missingKey)')")
         }
-        for argument in dataSources { _ = try parseSource(argument, flag: "--datasource") }
-        for argument in contexts { _ = try parseSource(argument, flag: "--context") }
+        for argument in dataSources { _ = try NamedSource(argument: argument, flag: "--datasource") }
+        for argument in contexts { _ = try NamedSource(argument: argument, flag: "--context") }
         if let inputDir {
             do {
                 try TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes).checkPlacement()
@@ -111,13 +110,7 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let output = Output()
-        let configuration = RenderConfiguration(
-            options: TemplateOptions(leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim,
-                                     missingKey: MissingKeyMode(flag: missingKey) ?? .error),
-            contexts: try contexts.map { try parseSource($0, flag: "--context") },
-            dataSources: try dataSources.map { try parseSource($0, flag: "--datasource") },
-            nestedTemplates: templates.map(NestedTemplateSource.init(argument:)),
-            standardInput: StandardInput())
+        let configuration = try jobConfiguration()
         let outcome: RenderJob.Outcome
         do {
             outcome = try RenderJob(configuration: configuration, input: jobInput()).run(warning: output.warning)
@@ -142,63 +135,5 @@ struct Render: ParsableCommand {
         let unchanged: Int
         let blank: Int
         let cached: Int
-    }
-
-    /// `--input-dir`, or the templates one by one: `--in`, each `--file`, or standard input.
-    private func jobInput() -> RenderJob.Input {
-        if let inputDir {
-            let renderer = TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir, excludes: excludes,
-                                        excludeProcessing: excludeProcessing, leftDelimiter: delimiters.leftDelim)
-            return .tree(RenderJob.Tree(renderer: renderer, usesCache: !noCache,
-                                        toolVersion: RenderJob.toolIdentity(version: EdpctlVersion.current)))
-        }
-        if let input {
-            return .templates([RenderJob.Template(.text(Self.rawArgument(input, options: ["-i", "--in"])),
-                                                  output: outputs.first ?? "-")])
-        }
-        if files.isEmpty { return .templates([RenderJob.Template(.standardInput, output: outputs.first ?? "-")]) }
-        return .templates(files.enumerated().map { index, file in
-            RenderJob.Template(file == "-" ? .standardInput : .file(file), output: outputs.isEmpty ? "-" : outputs[index])
-        })
-    }
-
-    /// The bytes the shell passed for an option's value: Swift's arguments are Strings, in which
-    /// bytes that are not UTF-8 are already replaced, and a template's text must keep them. The
-    /// last `-i VALUE`, `--in VALUE` or `--in=VALUE` that reads as `value` is it.
-    private static func rawArgument(_ value: String, options: [String]) -> [UInt8] {
-        let arguments = (1..<Int(CommandLine.argc)).compactMap { index in
-            CommandLine.unsafeArgv[index].map { [UInt8](UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
-        }
-        var found = Array(value.utf8)
-        for (index, argument) in arguments.enumerated() {
-            var candidate: ArraySlice<UInt8>?
-            if index > 0, options.contains(String(decoding: arguments[index - 1], as: UTF8.self)) {
-                candidate = argument[...]
-            } else if let long = options.first(where: { $0.hasPrefix("--") }),
-                      argument.starts(with: Array((long + "=").utf8)) {
-                candidate = argument[(long.utf8.count + 1)...]
-            }
-            if let candidate, String(decoding: candidate, as: UTF8.self) == value { found = Array(candidate) }
-        }
-        return found
-    }
-
-    private func parseSource(_ argument: String, flag: String) throws -> NamedSource {
-        do {
-            return try NamedSource(argument: argument)
-        } catch {
-            throw ValidationError("'\(flag) \(argument)': \(error)")
-        }
-    }
-}
-
-extension MissingKeyMode {
-    /// gomplate's values for `--missing-key`; `invalid` is Go's other name for `default`.
-    init?(flag: String) {
-        if flag == "invalid" {
-            self = .default
-        } else {
-            self.init(rawValue: flag)
-        }
     }
 }

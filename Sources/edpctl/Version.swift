@@ -1,5 +1,6 @@
 import ArgumentParser
 import Git
+import YAML
 
 enum EdpctlVersion {
     static let current = "0.1.0"
@@ -10,7 +11,7 @@ struct Version: ParsableCommand {
         abstract: "Print edpctl's version and the versions of the C libraries it is linked with.")
 
     func run() {
-        print("edpctl \(EdpctlVersion.current)")
-        print("libgit2 \(libgit2Version)")
+        let lines = ["edpctl \(EdpctlVersion.current)", "libgit2 \(libgit2Version)", "libyaml \(libyamlVersion)"]
+        Output().data(Array(lines.map { $0 + "\n" }.joined().utf8))
     }
 }

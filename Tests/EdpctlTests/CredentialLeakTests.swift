@@ -251,8 +251,13 @@ struct CredentialLeakTests {
         #expect(diff.stdout.contains("Files a/otc/a.example.org/stacks/optout/s.yaml and b/otc/a.example.org/stacks/optout/s.yaml "
             + "differ (its template allows secrets: lines not shown)\n"), "\(diff.stdout)")
         #expect(!diff.stdout.contains(old))
+        let jsonDiff = try workspace.hydrate(["--diff", "--output", "json"], stacks: "optout")
+        #expect(jsonDiff.status == 0, "\(jsonDiff.stderr)")
+        #expect(jsonDiff.stdout.contains("differ (its template allows secrets: lines not shown)\\n"), "\(jsonDiff.stdout)")
+        #expect(!jsonDiff.stdout.contains(old))
         try FileManager.default.removeItem(atPath: workspace.clone + "/otc")
         try workspace.expectNoLeak(diff, "--diff")
+        try workspace.expectNoLeak(jsonDiff, "--diff --output json")
 
         let check = try workspace.hydrate(["--check", "--output", "json"], stacks: "optout")
         #expect(check.status == 2, "\(check.stderr)")
@@ -265,7 +270,7 @@ struct CredentialLeakTests {
         let workspace = try LeakWorkspace()
         let local = try workspace.hydrate(["--commit", "--output", "json"], stacks: "ok")
         #expect(local.status == 0, "\(local.stderr)")
-        #expect(local.stdout.contains("\"instancePath\":\"otc\\/a.example.org\"") || local.stdout.contains("otc/a.example.org"))
+        #expect(local.stdout.contains("\"instancePath\":\"otc/a.example.org\""))
         try workspace.expectNoLeak(local, "--commit")
 
         let pushed = try workspace.hydrate(["--instances-url", workspace.bare, "--work-dir", "work", "--commit", "--push"],

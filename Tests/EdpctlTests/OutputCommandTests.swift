@@ -67,6 +67,65 @@ struct OutputCommandTests {
         #expect(lines.map { $0["instancePath"] as? String } == ["otc/a.example.org", "otc/b.example.org"])
         #expect(lines.map { $0["dryRun"] as? Bool } == [true, true])
         #expect(lines.map { $0["attempts"] as? Int } == [0, 0])
+        #expect(lines.allSatisfy { $0["diff"] == nil })
+        // Slashes are not escaped: a path reads as it is written.
+        #expect(result.stdout.contains("\"instancePath\":\"otc/a.example.org\""))
+        #expect(!result.stdout.contains("\\/"))
+    }
+
+    /// With `--output json`, each domain's diff is a field of its event, so standard output stays
+    /// one JSON object per line; the diffs joined are what human form prints.
+    @Test func aDiffInJSONIsAFieldOfItsDomainsEvent() throws {
+        let scratch = try Scratch(templates)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/instances", withIntermediateDirectories: true)
+        let arguments = ["hydrate", "--templates", "templates", "--instances", "instances", "--provider", "otc",
+                         "--domain", "a.example.org,b.example.org", "--stacks", "app", "--diff"]
+        let human = try Edpctl.run(arguments, in: scratch.path, environment: ["GREETING": "hi"])
+        let json = try Edpctl.run(arguments + ["--output", "json"], in: scratch.path, environment: ["GREETING": "hi"])
+        #expect(human.status == 0 && json.status == 0)
+        #expect(human.stdout.contains("+++ b/otc/a.example.org/stacks/app/config.yaml\n"))
+        #expect(human.stdout.contains("+greeting: hi\n"))
+        #expect(json.stderr == "")
+        let lines = try events(json.stdout)
+        #expect(lines.map { $0["event"] as? String } == ["hydration", "hydration"])
+        let diffs = lines.compactMap { $0["diff"] as? String }
+        #expect(diffs.count == 2)
+        #expect(diffs.joined() == human.stdout)
+        #expect(diffs.first?.contains("otc/a.example.org/") == true && diffs.first?.contains("b.example.org") == false)
+        #expect(diffs.last?.contains("otc/b.example.org/") == true && diffs.last?.contains("a.example.org") == false)
+        #expect(!json.stdout.contains("\\/"))
+        #expect(!scratch.exists("instances/otc"))
+    }
+
+    /// `--output` is one option shared by the commands that report events: its name, values,
+    /// default and help, and its refusal of other values.
+    @Test func theOutputOptionKeepsItsNameValuesDefaultAndHelp() throws {
+        let scratch = try Scratch(templates)
+        let help = try scratch.run("hydrate", "--help")
+        #expect(help.status == 0)
+        let words = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("--output <output> human: a summary on stderr; json: one JSON object per event on stdout. "
+            + "(values: human, json; default: human)"), "\(help.stdout)")
+        let refused = try scratch.run("hydrate", "--instances", "instances", "--output", "yaml")
+        #expect(refused.status == 64)
+        #expect(refused.stdout == "")
+        #expect(refused.stderr.contains("'yaml'") && refused.stderr.contains("--output"), "\(refused.stderr)")
+    }
+
+    /// `version` is data on stdout: edpctl's version and those of the C libraries it is linked
+    /// with, as their pkg-config files name the ones this build used.
+    @Test func versionNamesEdpctlAndTheLinkedLibraries() throws {
+        let scratch = try Scratch()
+        let result = try scratch.run("version")
+        let edpctl = try scratch.run("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let libgit2 = try runProgram("/usr/bin/env", ["pkg-config", "--modversion", "libgit2"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let libyaml = try runProgram("/usr/bin/env", ["pkg-config", "--modversion", "yaml-0.1"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        #expect(!edpctl.isEmpty && !libgit2.isEmpty && !libyaml.isEmpty)
+        #expect(result.stdout == "edpctl \(edpctl)\nlibgit2 \(libgit2)\nlibyaml \(libyaml)\n")
     }
 
     /// A usage error is ArgumentParser's: exit 64, its own text, no JSON.
