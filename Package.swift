@@ -82,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdpctlTests",
-            dependencies: ["Hydrate", "TestSupport"]
+            dependencies: ["TestSupport"]
         ),
         .testTarget(
             name: "YAMLTests",
