@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdpctlTests",
-            dependencies: ["Hydrate", "TestSupport"]
+            dependencies: ["TestSupport"]
         ),
         .testTarget(
             name: "YAMLTests",

@@ -7,9 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The package's root, for the bundled templates and examples/edp/env.
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 /// `edpctl render --input-dir`, `hydrate --commit` and `hydrate --commit --push` killed with SIGKILL
 /// at random moments, each kill followed by a run that must repair everything by itself: it exits

@@ -2,26 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Runs `script` with /bin/sh in `scratch`, the built binary as `$E` and `H` a function that runs
+/// Runs `script` in `scratch` (`Scratch.shell`) with `H` a function that runs
 /// `edpctl hydrate --templates t --stacks core --provider p "$@"` (overridable flags after it).
-/// Shell, not Process arguments: names that are not UTF-8 can't be Swift Strings.
 private func shell(_ script: String, in scratch: Scratch) throws -> Edpctl.Result {
-    guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", """
-        exec >stdout.log 2>stderr.log
-        H() { "$E" hydrate --templates t --stacks core --provider p "$@"; }
-        \(script)
-        """]
-    process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-    try FileManager.default.createDirectory(atPath: scratch.path + "/home", withIntermediateDirectories: true)
-    process.environment = ["E": binary.path, "HOME": scratch.path + "/home",
-                           "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-    try process.run()
-    process.waitUntilExit()
-    return Edpctl.Result(status: process.terminationStatus, stdout: (try? scratch.read("stdout.log")) ?? "",
-                         stderr: (try? scratch.read("stderr.log")) ?? "")
+    try scratch.shell("H() { \"$EDPCTL\" hydrate --templates t --stacks core --provider p \"$@\"; }\n" + script)
 }
 
 /// The two-file templates tree of the issue's repros.
@@ -144,7 +128,7 @@ struct HydrateCommandPathTests {
         let scratch = try Scratch(templates)
         let result = try shell("""
             mkfifo t/stacks/core/pipe.yaml; ln -s /dev/zero t/stacks/core/zero.yaml; mkdir inst
-            timeout 20 "$E" hydrate --templates t --stacks core --provider p --instances inst --domain a.de; echo "exit $?"
+            timeout 20 "$EDPCTL" hydrate --templates t --stacks core --provider p --instances inst --domain a.de; echo "exit $?"
             """, in: scratch)
         #expect(result.stdout == "exit 1\n")
         #expect(result.stderr == """
@@ -162,11 +146,11 @@ struct RenderCommandPathTests {
         let scratch = try Scratch(["in/a.txt": "a", "in/.git/config": "url = https://ci:tok3n@example.org/x.git\n"])
         let result = try shell("""
             printf q > in/n$(printf '\\377').txt; mkfifo in/pipe; ln -s /dev/zero in/zero; ln -s .git/config in/cfg.txt
-            timeout 20 "$E" render --input-dir in --output-dir out; echo "exit $?"
+            timeout 20 "$EDPCTL" render --input-dir in --output-dir out; echo "exit $?"
             rm in/n* in/pipe in/zero in/cfg.txt; ln -s /dev/zero in/.gomplateignore
-            timeout 20 "$E" render --input-dir in --output-dir out; echo "exit $?"
+            timeout 20 "$EDPCTL" render --input-dir in --output-dir out; echo "exit $?"
             rm in/.gomplateignore
-            "$E" render --input-dir in --output-dir out; echo "exit $?"
+            "$EDPCTL" render --input-dir in --output-dir out; echo "exit $?"
             """, in: scratch)
         #expect(result.stdout == "exit 1\nexit 1\nexit 0\n")
         let lines = result.stderr.split(separator: "\n").map(String.init)

@@ -2,9 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The package's root, for the bundled templates and examples/edp/env.
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
 
 /// Two stacks, `app` and `db`, small enough to read in a test.
 private let smallTemplates = [
@@ -338,20 +335,8 @@ struct HydrateCommandTests {
     @Test func twoConcurrentPushesForTwoDomainsBothLand() async throws {
         let workspace = try Workspace()
         let token = "tok-hydrate-race-4711"
-        try makeBareRepository("inst", in: workspace.path + "/served")
-        let bare = workspace.path + "/served/inst.git"
-        let arrivals = workspace.path + "/arrivals"
-        try FileManager.default.createDirectory(atPath: arrivals, withIntermediateDirectories: true)
-        let hook = bare + "/hooks/pre-receive"
-        try Data("""
-            #!/bin/sh
-            cat >/dev/null
-            mktemp "\(arrivals)/push.XXXXXX" >/dev/null
-            i=0
-            while [ "$(ls "\(arrivals)" | wc -l)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-
-            """.utf8).write(to: URL(fileURLWithPath: hook))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let bare = try makeBareRepository("inst", in: workspace.path + "/served")
+        try installPushBarrier(in: bare, arrivals: workspace.path + "/arrivals")
         let server = try GitServer(root: workspace.path, token: token)
         let url = server.url("inst")
         let user = server.user

@@ -210,7 +210,7 @@ struct RenderCommandTests {
             printf '\\377<<< not a template' > in/raw/x.bin
             "$EDPCTL" render --input-dir in --output-dir out --exclude-processing 'raw/*'
             """
-        let result = try runShell(script, in: scratch)
+        let result = try scratch.shell(script)
         #expect(result.status == 0, "\(result.stderr)")
         let rendered: [UInt8] = [0xFF, 0xFE, 0x31, 0xFE, 0x00, 0x0D, 0x0A]
         #expect(try bytes(scratch, "stdin.out") == [0xC3, 0x32, 0xFF])
@@ -267,10 +267,10 @@ struct RenderCommandTests {
     @Test func leftoversOfAKilledRunAreRemovedByTheNextRun() throws {
         let scratch = try Scratch(["in/a.txt": "a", "in/sub/b.txt": "b"])
         // A run really killed while writing: its pid is dead and its temporary files stay.
-        let killed = try runShell("""
+        let killed = try scratch.shell("""
             mkdir -p out/sub && sh -c 'echo $$ > pid; : > "out/.a.txt.edpctl-$$-1"; : > "out/sub/.b.txt.edpctl-$$-2"; kill -9 $$'
             test $? -eq 137
-            """, in: scratch)
+            """)
         #expect(killed.status == 0, "the inner shell was not killed")
         let pid = try scratch.read("pid").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(scratch.exists("out/.a.txt.edpctl-\(pid)-1"))
@@ -285,7 +285,7 @@ struct RenderCommandTests {
     /// replaced (renaming over `/dev/null` as root would break every program on the machine).
     @Test func devicesAndNamedPipesAreWrittenIntoNotReplaced() throws {
         let scratch = try Scratch(["in/a.txt": "<<< 1 >>>"])
-        let result = try runShell("""
+        let result = try scratch.shell("""
             mkfifo pipe && { cat pipe > from-pipe & }
             "$EDPCTL" render -i 'through the pipe' -o pipe || exit 1
             wait
@@ -296,7 +296,7 @@ struct RenderCommandTests {
             mkdir out && mknod out/a.txt c 1 3 || exit 5
             "$EDPCTL" render --input-dir in --output-dir out && exit 6
             test -c out/a.txt || exit 7
-            """, in: scratch)
+            """)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try scratch.read("from-pipe") == "through the pipe")
         if scratch.exists("skipped") {
@@ -313,18 +313,6 @@ struct RenderCommandTests {
 
 /// Runs a shell script in the scratch folder with `$EDPCTL` set to the binary; what the script
 /// writes goes to files, and standard error (short) is read after it ends.
-private func runShell(_ script: String, in scratch: Scratch) throws -> (status: Int32, stderr: String) {
-    guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "exec 2> stderr.log\n" + script]
-    process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-    process.environment = ["EDPCTL": binary.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, (try? scratch.read("stderr.log")) ?? "")
-}
-
 private func bytes(_ scratch: Scratch, _ relative: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/" + relative)))
 }

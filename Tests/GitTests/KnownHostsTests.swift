@@ -28,9 +28,7 @@ import TestSupport
          "aa4ae5e15272d00e95705637ce8a3b55ed402112"),
     ])
     func hashedEntriesHoldHMACSHA1(key: [UInt8], hostName: String, expected: String) throws {
-        let code = stride(from: 0, to: expected.count, by: 2).map { offset in
-            UInt8(expected.dropFirst(offset).prefix(2), radix: 16)!
-        }
+        let code = bytes(fromHex: expected)
         let line = "|1|\(Data(key).base64EncodedString())|\(Data(code).base64EncodedString()) " + Self.ed25519
         let entry = try #require(KnownHosts(text: line + "\n", file: "kh").entries.first)
         #expect(entry.matches(hostName: hostName))

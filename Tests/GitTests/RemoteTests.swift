@@ -155,11 +155,12 @@ import TestSupport
         try git("update-ref", "refs/heads/winner", "main", in: bare)
         try git("update-ref", "refs/heads/main", "main~1", in: bare)
         // The hook moves main to the winner's commit while receive-pack holds this push.
-        try installHook("""
+        try installPreReceiveHook("""
             #!/bin/sh
             unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
             git update-ref refs/heads/main refs/heads/winner
-            """)
+
+            """, in: bare)
 
         let repository = try clone("work")
         _ = try commitChange(in: repository, file: "instances/a/app.yaml", text: "name: a2\n")
@@ -169,7 +170,7 @@ import TestSupport
     }
 
     @Test func aPushRefusedByAHookSaysWhy() throws {
-        try installHook("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
+        try installPreReceiveHook("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n", in: bare)
         let repository = try clone("work")
         _ = try commitChange(in: repository, file: "instances/a/app.yaml", text: "name: a2\n")
         let error = #expect(throws: GitError.self) { try repository.push(branch: "main", credentials: credentials) }
@@ -189,11 +190,5 @@ import TestSupport
         #expect(try second.headCommit() == before)
         try second.resetHard(to: "origin/main")
         #expect(try second.headCommit() == landed)
-    }
-
-    func installHook(_ script: String) throws {
-        let path = bare + "/hooks/pre-receive"
-        try write(script + "\n", to: path)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
 }

@@ -40,33 +40,8 @@ private func failure(_ body: () throws -> Value) -> String {
 
 /// What Go's `pem.Encode` writes for `der`.
 private func pem(_ type: String, hex: String) -> String {
-    let base64 = Data(bytesFromHex(hex)).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+    let base64 = Data(bytes(fromHex: hex)).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
     return "-----BEGIN \(type)-----\n\(base64)\n-----END \(type)-----\n"
-}
-
-private func bytesFromHex(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.utf8)
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
-}
-
-/// A folder for the files openssl reads and writes, removed at the end of the test.
-private final class Scratch {
-    let path = NSTemporaryDirectory() + "crypto-keys-" + UUID().uuidString
-
-    init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        try write(name, Data(text.utf8))
-    }
-
-    func write(_ name: String, _ data: Data) throws -> String {
-        let file = path + "/" + name
-        try data.write(to: URL(fileURLWithPath: file))
-        return file
-    }
-
-    func read(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + name)) }
 }
 
 @Suite struct CryptoKeyFunctionsTests {
@@ -100,40 +75,46 @@ private final class Scratch {
     }
 
     @Test(.enabled(if: hasOpenSSL)) func opensslAcceptsTheKeysAndAgreesOnThePublicKey() throws {
-        let scratch = try Scratch()
-        let keyFile = try scratch.write("key.pem", Self.rsaKey)
+        let folder = try TemporaryFolder("crypto-keys")
+        let keyFile = folder.child("key.pem")
+        try write(Self.rsaKey, to: keyFile)
         #expect(try runProgram(openssl, "rsa", "-check", "-noout", "-in", keyFile).contains("RSA key ok"))
         let derived = text(try call("crypto.RSADerivePublicKey", .string(Self.rsaKey)))
         #expect(try runProgram(openssl, "rsa", "-in", keyFile, "-pubout") == derived)
-        let publicFile = try scratch.write("public.pem", derived)
+        let publicFile = folder.child("public.pem")
+        try write(derived, to: publicFile)
         try runProgram(openssl, "pkey", "-pubin", "-in", publicFile, "-noout")
     }
 
     @Test(.enabled(if: hasOpenSSL)) func rsaEncryptionInteroperatesWithOpenSSL() throws {
-        let scratch = try Scratch()
-        let keyFile = try scratch.write("key.pem", Self.rsaKey)
-        let publicFile = try scratch.write("public.pem", text(try call("crypto.RSADerivePublicKey", .string(Self.rsaKey))))
+        let folder = try TemporaryFolder("crypto-keys")
+        let keyFile = folder.child("key.pem")
+        try write(Self.rsaKey, to: keyFile)
+        let publicFile = folder.child("public.pem")
+        try write(text(try call("crypto.RSADerivePublicKey", .string(Self.rsaKey))), to: publicFile)
 
         let ours = bytes(try call("crypto.RSAEncrypt", .string(try String(contentsOfFile: publicFile, encoding: .utf8)),
                                   .string("from edpctl")))
-        let oursFile = try scratch.write("ours.bin", Data(ours))
+        let oursFile = folder.child("ours.bin")
+        try plant(oursFile, ours)
         #expect(try runProgram(openssl, "pkeyutl", "-decrypt", "-inkey", keyFile, "-pkeyopt", "rsa_padding_mode:pkcs1",
                                "-in", oursFile) == "from edpctl")
 
-        let plainFile = try scratch.write("plain.txt", "from openssl")
+        let plainFile = folder.child("plain.txt")
+        try write("from openssl", to: plainFile)
         try runProgram(openssl, "pkeyutl", "-encrypt", "-pubin", "-inkey", publicFile, "-pkeyopt",
-                       "rsa_padding_mode:pkcs1", "-in", plainFile, "-out", scratch.path + "/theirs.bin")
-        let theirs = [UInt8](try scratch.read("theirs.bin"))
+                       "rsa_padding_mode:pkcs1", "-in", plainFile, "-out", folder.child("theirs.bin"))
+        let theirs = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.child("theirs.bin"))))
         #expect(text(try call("crypto.RSADecrypt", .string(Self.rsaKey), .bytes(theirs))) == "from openssl")
     }
 
     @Test(.enabled(if: hasOpenSSL)) func pkcs8RSAKeysAreForDerivePublicKeyOnly() throws {
-        let scratch = try Scratch()
+        let folder = try TemporaryFolder("crypto-keys")
         try runProgram(openssl, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
-                       scratch.path + "/key.pem")
-        let key = String(decoding: try scratch.read("key.pem"), as: UTF8.self)
+                       folder.child("key.pem"))
+        let key = try read(folder.child("key.pem"))
         #expect(key.hasPrefix("-----BEGIN PRIVATE KEY-----"))
-        let expected = try runProgram(openssl, "pkey", "-in", scratch.path + "/key.pem", "-pubout")
+        let expected = try runProgram(openssl, "pkey", "-in", folder.child("key.pem"), "-pubout")
         #expect(text(try call("crypto.DerivePublicKey", .string(key))) == expected)
         // gomplate's RSA functions read PKCS#1 only, as Go's x509.ParsePKCS1PrivateKey does.
         #expect(failure { try call("crypto.RSADerivePublicKey", .string(key)) }
@@ -216,8 +197,9 @@ private final class Scratch {
         let derived = text(try call("crypto.ECDSADerivePublicKey", .string(key)))
         #expect(text(try call("crypto.DerivePublicKey", .string(key))) == derived)
         if hasOpenSSL {
-            let scratch = try Scratch()
-            let file = try scratch.write("key.pem", key)
+            let folder = try TemporaryFolder("crypto-keys")
+            let file = folder.child("key.pem")
+            try write(key, to: file)
             try runProgram(openssl, "ec", "-check", "-noout", "-in", file)
             #expect(try runProgram(openssl, "ec", "-in", file, "-pubout") == derived)
         }
@@ -233,23 +215,23 @@ private final class Scratch {
     }
 
     @Test(.enabled(if: hasOpenSSL)) func opensslECKeysInBothForms() throws {
-        let scratch = try Scratch()
-        try runProgram(openssl, "ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", scratch.path + "/sec1.pem")
-        let sec1 = String(decoding: try scratch.read("sec1.pem"), as: UTF8.self)
-        let expected = try runProgram(openssl, "ec", "-in", scratch.path + "/sec1.pem", "-pubout")
+        let folder = try TemporaryFolder("crypto-keys")
+        try runProgram(openssl, "ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", folder.child("sec1.pem"))
+        let sec1 = try read(folder.child("sec1.pem"))
+        let expected = try runProgram(openssl, "ec", "-in", folder.child("sec1.pem"), "-pubout")
         #expect(text(try call("crypto.ECDSADerivePublicKey", .string(sec1))) == expected)
 
-        try runProgram(openssl, "pkcs8", "-topk8", "-nocrypt", "-in", scratch.path + "/sec1.pem", "-out",
-                       scratch.path + "/pkcs8.pem")
-        let pkcs8 = String(decoding: try scratch.read("pkcs8.pem"), as: UTF8.self)
+        try runProgram(openssl, "pkcs8", "-topk8", "-nocrypt", "-in", folder.child("sec1.pem"), "-out",
+                       folder.child("pkcs8.pem"))
+        let pkcs8 = try read(folder.child("pkcs8.pem"))
         #expect(text(try call("crypto.DerivePublicKey", .string(pkcs8))) == expected)
         #expect(failure { try call("crypto.ECDSADerivePublicKey", .string(pkcs8)) }
             == "invalid private key: x509: failed to parse private key (use ParsePKCS8PrivateKey instead for this key format)")
         #expect(failure { try call("crypto.Ed25519DerivePublicKey", .string(sec1)) }
             == "ed25519DecodeFromPEM: could not decode private key: parsePKCS8PrivateKey: invalid private key: x509: failed to parse private key (use ParseECPrivateKey instead for this key format)")
 
-        try runProgram(openssl, "ecparam", "-name", "secp224r1", "-genkey", "-noout", "-out", scratch.path + "/p224.pem")
-        let p224 = String(decoding: try scratch.read("p224.pem"), as: UTF8.self)
+        try runProgram(openssl, "ecparam", "-name", "secp224r1", "-genkey", "-noout", "-out", folder.child("p224.pem"))
+        let p224 = try read(folder.child("p224.pem"))
         #expect(failure { try call("crypto.ECDSADerivePublicKey", .string(p224)) }
             == "invalid private key: the P224 curve is not supported (use P256, P384 or P521)")
     }
@@ -271,7 +253,7 @@ private final class Scratch {
         let expectedPublic = pem("PUBLIC KEY", hex: "302a300506032b6570032100" + publicKey)
         let fromHex = text(try call("crypto.Ed25519GenerateKeyFromSeed", .string("hex"), .string(seed)))
         #expect(fromHex == expectedPrivate)
-        let base64Seed = Data(bytesFromHex(seed)).base64EncodedString()
+        let base64Seed = Data(bytes(fromHex: seed)).base64EncodedString()
         #expect(text(try call("crypto.Ed25519GenerateKeyFromSeed", .string("base64"), .string(base64Seed))) == fromHex)
         #expect(text(try call("crypto.Ed25519DerivePublicKey", .string(fromHex))) == expectedPublic)
         #expect(text(try call("crypto.DerivePublicKey", .string(fromHex))) == expectedPublic)
@@ -285,8 +267,9 @@ private final class Scratch {
         #expect(block.type == "PRIVATE KEY")
         #expect(block.bytes.count == 48)
         if hasOpenSSL {
-            let scratch = try Scratch()
-            let file = try scratch.write("key.pem", first)
+            let folder = try TemporaryFolder("crypto-keys")
+            let file = folder.child("key.pem")
+            try write(first, to: file)
             #expect(try runProgram(openssl, "pkey", "-in", file, "-pubout")
                 == text(try call("crypto.Ed25519DerivePublicKey", .string(first))))
         }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Gomplate
 @testable import Template
 
@@ -213,12 +214,6 @@ private let digestTable: [(input: String, function: String, hex: String)] = [
 }
 
 private extension Value {
-    /// The text of a `.string`, nil for anything else: lets tests check type and content at once.
-    var textIfString: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-
     var isEmptyBytesOrString: Bool {
         switch self {
         case .bytes(let bytes): return bytes.isEmpty
@@ -226,9 +221,4 @@ private extension Value {
         default: return false
         }
     }
-}
-
-private func bytes(fromHex hex: String) -> [UInt8] {
-    let digits = Array(hex.utf8)
-    return stride(from: 0, to: digits.count, by: 2).compactMap { UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16) }
 }

@@ -27,12 +27,7 @@ private struct FunctionDoc {
 
     let rows: [Row]
 
-    static let path: String = {
-        // Tests/HydrateTests/FunctionDocsTests.swift → the repository root.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent("docs/functions.md").path
-    }()
+    static let path = packageRoot + "/docs/functions.md"
 
     init() throws {
         let text = try String(contentsOfFile: Self.path, encoding: .utf8)

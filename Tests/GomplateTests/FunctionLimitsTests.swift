@@ -56,9 +56,7 @@ import TestSupport
 
     /// The names docs/functions.md lists in its tables' first column.
     static func documentedFunctions() throws -> [String] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("docs/functions.md"), encoding: .utf8)
+        let text = try read(packageRoot + "/docs/functions.md")
         var names: [String] = []
         for line in text.components(separatedBy: "\n") where line.hasPrefix("| `") {
             let cell = line.dropFirst(3)
@@ -195,16 +193,7 @@ import TestSupport
     /// Renders `text` on a thread with `stack` bytes of stack.
     private func renderOnWorkerStack(_ text: String, data: Value = .map(MapValue()),
                                      stack: Int = workerStackShare) -> Result<String, Error> {
-        let box = WorkerResult()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            box.result = Result { try Template(name: "t", text: text, functions: .gomplate).execute(data, host: TestHost()) }
-            done.signal()
-        }
-        thread.stackSize = stack
-        thread.start()
-        done.wait()
-        return box.result!
+        onThread(stackSize: stack) { try Template(name: "t", text: text, functions: .gomplate).execute(data, host: TestHost()) }
     }
 
     private func errorText(_ text: String, stack: Int = workerStackShare) -> String {
@@ -297,10 +286,6 @@ import TestSupport
                                stack: halfAWorkerStack)
         #expect(inline.contains("exceeded maximum template depth (\(Execution.maxDepth))"), "\(inline)")
     }
-}
-
-private final class WorkerResult: @unchecked Sendable {
-    var result: Result<String, Error>?
 }
 
 /// What the sweep threads share: the functions still to sweep, the calls running now, the errors,

@@ -161,11 +161,6 @@ import Testing
 }
 
 private extension Value {
-    var textIfString: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-
     var boolIfBool: Bool? {
         if case .bool(let flag) = self { return flag }
         return nil

@@ -140,10 +140,3 @@ import Testing
         }
     }
 }
-
-private extension Value {
-    var textIfString: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-}

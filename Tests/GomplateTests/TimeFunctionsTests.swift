@@ -174,10 +174,3 @@ import Testing
         if case .object(let utc) = try member(now, "UTC") { #expect(!utc.goDescription.contains(" m=")) }
     }
 }
-
-private extension Value {
-    var textIfString: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-}

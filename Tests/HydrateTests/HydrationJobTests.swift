@@ -14,15 +14,7 @@ private final class JobFixture {
 
     init() throws {
         folder = try TemporaryFolder("hydration-job")
-        bare = folder.child("served/inst.git")
-        let seed = folder.child("seed")
-        for path in [bare, seed] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        try git("init", "--quiet", "--bare", "--initial-branch=main", in: bare)
-        try git("init", "--quiet", "--initial-branch=main", in: seed)
-        try write("# instances\n", to: seed + "/README.md")
-        try git("add", "-A", in: seed)
-        try git("commit", "--quiet", "-m", "seed", in: seed)
-        try git("push", "--quiet", bare, "main", in: seed)
+        bare = try makeBareRepository("inst", in: folder.child("served"))
         try write("registry: <<< .Env.DOMAIN >>>\n", to: folder.child("templates/edfbuilder.yaml"))
         try write("path: stacks/app\n", to: folder.child("templates/registry/app.yaml"))
         try write("greeting: <<< .Env.GREETING >>>\n", to: folder.child("templates/stacks/app/config.yaml"))
@@ -128,18 +120,7 @@ struct HydrationJobTests {
     /// hydrates again on the winner's commit and lands: three fetches in all.
     @Test func aLostPushIsRebuiltOnTheNewTipAfterOneMoreFetch() async throws {
         let fixture = try JobFixture()
-        let arrivals = fixture.folder.child("arrivals")
-        try FileManager.default.createDirectory(atPath: arrivals, withIntermediateDirectories: true)
-        let hook = fixture.bare + "/hooks/pre-receive"
-        try write("""
-            #!/bin/sh
-            cat >/dev/null
-            mktemp "\(arrivals)/push.XXXXXX" >/dev/null
-            i=0
-            while [ "$(ls "\(arrivals)" | wc -l)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-
-            """, to: hook)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        try installPushBarrier(in: fixture.bare, arrivals: fixture.folder.child("arrivals"))
         let jobs = ["a.example.org", "b.example.org"].map { domain in
             HydrationJob(fixture.configuration(.push, instances: fixture.remote(workDirectory: "work-" + domain),
                                                domain: domain))
@@ -197,12 +178,5 @@ struct HydrationJobTests {
             + "'--author-name' and '--author-email'")
         #expect(try fixture.server.requests().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: fixture.folder.child("work")))
-    }
-}
-
-/// Runs `body` on a thread of its own, so the blocking libgit2 calls of two jobs run side by side.
-private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

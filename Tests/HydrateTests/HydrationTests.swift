@@ -711,16 +711,13 @@ struct HydrationEnvFileTests {
     }
 }
 
-/// The repository root, from this file's place in it.
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-private let sharedTools = repositoryRoot + "/../shared/tools"
+private let sharedTools = packageRoot + "/../shared/tools"
 private let allStacks = ["core", "otc", "forgejo", "observability", "observability-client"]
 
 /// Hydrates the bundled templates for examples/edp/env with every stack into `fixture`.
 private func hydrateBundledExample(into fixture: HydrationFixture) throws -> HydrationReport {
-    let inputs = try HydrationInputs.load(valuesFile: nil, envFile: repositoryRoot + "/examples/edp/env", environment: [:])
-    let request = try inputs.request(templatesDirectory: repositoryRoot + "/templates", instancesDirectory: fixture.instances,
+    let inputs = try HydrationInputs.load(valuesFile: nil, envFile: packageRoot + "/examples/edp/env", environment: [:])
+    let request = try inputs.request(templatesDirectory: packageRoot + "/templates", instancesDirectory: fixture.instances,
                                      stacks: allStacks)
     return try Hydrator.apply(try Hydrator.plan(request))
 }
@@ -762,12 +759,12 @@ struct HydrationBundledTemplateTests {
     @Test func diffOfANewLoadBalancerAddressIsTheDocumentedOne() throws {
         let fixture = try HydrationFixture()
         _ = try hydrateBundledExample(into: fixture)
-        var inputs = try HydrationInputs.load(valuesFile: nil, envFile: repositoryRoot + "/examples/edp/env", environment: [:])
+        var inputs = try HydrationInputs.load(valuesFile: nil, envFile: packageRoot + "/examples/edp/env", environment: [:])
         inputs.variables["LOADBALANCER_IP"] = "192.0.2.20"
-        let plan = try Hydrator.plan(try inputs.request(templatesDirectory: repositoryRoot + "/templates",
+        let plan = try Hydrator.plan(try inputs.request(templatesDirectory: packageRoot + "/templates",
                                                         instancesDirectory: fixture.instances, stacks: allStacks))
         #expect(plan.preview.written == ["otc/test-me.t09.de/stacks/otc/ingress-nginx/values.yaml"])
-        let documentation = try String(contentsOfFile: repositoryRoot + "/docs/hydrate.md", encoding: .utf8)
+        let documentation = try String(contentsOfFile: packageRoot + "/docs/hydrate.md", encoding: .utf8)
         #expect(documentation.contains("```diff\n" + plan.unifiedDiff() + "```\n"))
     }
 

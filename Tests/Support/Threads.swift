@@ -7,3 +7,23 @@ public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) as
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+/// `body`'s outcome, computed on a new thread with a stack of `stackSize` bytes (glibc may hand
+/// out a larger cached one) and waited for.
+public func onThread<T>(stackSize: Int, _ body: @escaping @Sendable () throws -> T) -> Result<T, Error> {
+    let slot = ResultSlot<T>()
+    let thread = Thread {
+        slot.result = Result { try body() }
+        slot.done.signal()
+    }
+    thread.stackSize = stackSize
+    thread.start()
+    slot.done.wait()
+    return slot.result!
+}
+
+/// Written by one thread before it signals, read by the one that waited for the signal.
+private final class ResultSlot<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+    let done = DispatchSemaphore(value: 0)
+}

@@ -112,4 +112,22 @@ final class Scratch {
     func run(_ arguments: String..., environment: [String: String] = [:], stdin: String = "") throws -> Edpctl.Result {
         try Edpctl.run(arguments, in: path, environment: environment, stdin: stdin)
     }
+
+    /// Runs `script` with /bin/sh in this folder, the built binary as `$EDPCTL` and HOME a folder in
+    /// here; what it prints goes to stdout.log and stderr.log here and is read back. A shell, not
+    /// Process arguments, for names and bytes that are not UTF-8 (Swift Strings can't hold them).
+    func shell(_ script: String) throws -> Edpctl.Result {
+        guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec >stdout.log 2>stderr.log\n" + script]
+        process.currentDirectoryURL = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(atPath: folder.child("home"), withIntermediateDirectories: true)
+        process.environment = ["EDPCTL": binary.path, "HOME": folder.child("home"),
+                               "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        try process.run()
+        process.waitUntilExit()
+        return Edpctl.Result(status: process.terminationStatus, stdout: (try? read("stdout.log")) ?? "",
+                             stderr: (try? read("stderr.log")) ?? "")
+    }
 }

@@ -50,3 +50,11 @@ func call(_ name: String, _ arguments: Value..., host: FunctionContext = TestHos
     }
     return try function.body(arguments, TestCall(host: host))
 }
+
+extension Value {
+    /// The text of a `.string`, nil for anything else: lets tests check type and content at once.
+    var textIfString: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+}
