@@ -43,6 +43,11 @@ let package = Package(
             name: "YAML",
             dependencies: ["CYAML"]
         ),
+        // kubeconfig as kubectl resolves it, in-cluster configuration, exec credential plugins.
+        .target(
+            name: "Kube",
+            dependencies: ["YAML"]
+        ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
@@ -88,6 +93,10 @@ let package = Package(
         .testTarget(
             name: "YAMLTests",
             dependencies: ["YAML", "TestSupport"]
+        ),
+        .testTarget(
+            name: "KubeTests",
+            dependencies: ["Kube", "YAML", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",
