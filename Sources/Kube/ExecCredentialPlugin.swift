@@ -48,8 +48,9 @@ package final class ExecCredentialPlugin: @unchecked Sendable, CustomStringConve
         self.config = config
         self.user = user
         self.environment = environment
-        // client.authentication.k8s.io's Cluster, its empty fields left out as Go's omitempty does.
-        var info: [String: Any] = ["server": server]
+        // client.authentication.k8s.io's Cluster, its empty fields left out as Go's omitempty does
+        // (`config`, the exec extension, has no omitempty).
+        var info: [String: Any] = ["server": server, "config": NSNull()]
         if let name = cluster.tlsServerName, !name.isEmpty { info["tls-server-name"] = name }
         if cluster.insecureSkipTLSVerify { info["insecure-skip-tls-verify"] = true }
         if let certificateAuthority { info["certificate-authority-data"] = certificateAuthority.base64EncodedString() }

@@ -119,9 +119,16 @@ package struct Kubeconfig: Sendable {
         KubeconfigError(file: entry.origin.shown, line: entry.origin.line, column: entry.origin.column, message: message)
     }
 
+    /// The file's bytes; an error names `what`, the path and the system's reason (`No such file
+    /// or directory`), read from errno rather than Foundation's sentence.
     static func readFile(_ path: String, _ what: String) throws(KubeconfigError) -> Data {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw KubeconfigError(file: nil, message: "\(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            return try handle.readToEnd() ?? Data()
         } catch {
             throw KubeconfigError(file: nil, message: "\(what) \(path): \(reason(error))")
         }
@@ -129,7 +136,7 @@ package struct Kubeconfig: Sendable {
 
     /// The system's reason (`No such file or directory`) rather than Foundation's sentence.
     static func reason(_ error: any Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
         if let underlying, underlying.domain == NSPOSIXErrorDomain, let text = strerror(Int32(underlying.code)) {
             return String(cString: text)
         }

@@ -182,7 +182,7 @@ package struct KubeconfigFile: Sendable {
         /// A path, absolute against the file's folder (client-go's ResolveLocalPaths).
         func path(_ node: YAMLNode, _ field: String) throws(KubeconfigError) -> String? {
             guard let text = try string(node, field), !text.isEmpty else { return nil }
-            return text.hasPrefix("/") ? text : (folder as NSString).appendingPathComponent(text)
+            return text.hasPrefix("/") ? text : cleanPath(folder + "/" + text)
         }
 
         /// YAML 1.1's booleans, as kubectl's YAML decoder reads them.
@@ -312,8 +312,7 @@ package struct KubeconfigFile: Sendable {
             }
             guard let command, !command.isEmpty else { throw fail(node, field + ".command", "missing") }
             // client-go resolves only a command written as a path; a bare name is looked up in PATH.
-            config.command = command.contains("/") && !command.hasPrefix("/")
-                ? (folder as NSString).appendingPathComponent(command) : command
+            config.command = command.contains("/") && !command.hasPrefix("/") ? cleanPath(folder + "/" + command) : command
             return config
         }
 

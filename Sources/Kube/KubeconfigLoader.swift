@@ -40,7 +40,7 @@ package struct KubeEnvironment: Sendable {
     }
 
     func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (workingDirectory as NSString).appendingPathComponent(path)
+        cleanPath(path.hasPrefix("/") ? path : workingDirectory + "/" + path)
     }
 }
 
@@ -53,11 +53,26 @@ package enum KubeconfigLoader {
     package static func load(kubeconfig explicit: String?, context: String?, environment: KubeEnvironment)
         throws(KubeconfigError) -> KubeClientConfiguration {
         let files = try candidateFiles(kubeconfig: explicit, environment: environment)
+        if let merged = try merged(files, environment: environment) {
+            return try merged.resolve(context: context, environment: environment)
+        }
+        if let inCluster = try InClusterConfiguration.load(context: context, environment: environment) { return inCluster }
+        let looked = files.map(environment.shown).joined(separator: ", ")
+        throw KubeconfigError(file: nil, message: "no kubeconfig: \(looked) not found, and not in a pod "
+            + "(KUBERNETES_SERVICE_HOST is not set); give --kubeconfig or set KUBECONFIG")
+    }
+
+    /// The files kubectl would read, merged (as `kubectl config view --merge` shows them); nil
+    /// when none of them exists.
+    package static func merged(kubeconfig explicit: String?, environment: KubeEnvironment) throws(KubeconfigError) -> Kubeconfig? {
+        try merged(candidateFiles(kubeconfig: explicit, environment: environment), environment: environment)
+    }
+
+    private static func merged(_ files: [String], environment: KubeEnvironment) throws(KubeconfigError) -> Kubeconfig? {
         var parsed: [KubeconfigFile] = []
         var shown: [String] = []
-        for path in files {
+        for path in files where FileManager.default.fileExists(atPath: path) {
             let name = environment.shown(path)
-            guard FileManager.default.fileExists(atPath: path) else { continue }
             let data = try Kubeconfig.readFile(path, "kubeconfig")
             guard let text = String(data: data, encoding: .utf8) else {
                 throw KubeconfigError(file: nil, message: "kubeconfig \(name): not UTF-8 text")
@@ -65,13 +80,7 @@ package enum KubeconfigLoader {
             parsed.append(try KubeconfigFile(text: text, path: path, shown: name))
             shown.append(name)
         }
-        if parsed.isEmpty {
-            if let inCluster = try InClusterConfiguration.load(context: context, environment: environment) { return inCluster }
-            let looked = files.map(environment.shown).joined(separator: ", ")
-            throw KubeconfigError(file: nil, message: "no kubeconfig: \(looked) not found, and not in a pod "
-                + "(KUBERNETES_SERVICE_HOST is not set); give --kubeconfig or set KUBECONFIG")
-        }
-        return try Kubeconfig(merging: parsed, shown: shown).resolve(context: context, environment: environment)
+        return parsed.isEmpty ? nil : Kubeconfig(merging: parsed, shown: shown)
     }
 
     /// The files to read, in order of precedence (some may not exist).
@@ -125,4 +134,19 @@ enum InClusterConfiguration {
             insecureSkipTLSVerify: false, tlsServerName: nil, proxyURL: nil,
             namespace: namespace.isEmpty ? "default" : namespace, user: nil, credentials: credentials, source: "in-cluster")
     }
+}
+
+/// `path` with `.`, `..` and repeated slashes taken out by its text alone, as Go's `filepath.Clean`
+/// does (client-go joins paths with it); symbolic links are left alone.
+func cleanPath(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") where part != "." {
+        if part == ".." {
+            if let last = parts.last, last != ".." { parts.removeLast() } else if !path.hasPrefix("/") { parts.append(part) }
+        } else {
+            parts.append(part)
+        }
+    }
+    let joined = parts.joined(separator: "/")
+    return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
 }
