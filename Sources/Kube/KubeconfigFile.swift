@@ -50,7 +50,7 @@ package struct KubeconfigUser: Sendable, Equatable, CustomStringConvertible, Cus
     package var description: String {
         var fields: [String] = []
         if let clientCertificate { fields.append("client-certificate: \(clientCertificate)") }
-        if clientCertificateData != nil { fields.append("client-certificate-data: <\(clientCertificateData!.count) bytes>") }
+        if let clientCertificateData { fields.append("client-certificate-data: <\(clientCertificateData.count) bytes>") }
         if let clientKey { fields.append("client-key: \(clientKey)") }
         if clientKeyData != nil { fields.append("client-key-data: <redacted>") }
         if token != nil { fields.append("token: <redacted>") }

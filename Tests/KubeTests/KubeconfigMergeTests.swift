@@ -119,6 +119,23 @@ struct KubeconfigMergeTests {
         #expect(ours.files == [scene.child("a.yaml"), scene.child("sub/b.yaml")])
     }
 
+    @Test func theFirstFileToSetCurrentContextWins() throws {
+        let scene = try scene()
+        _ = try scene.file("first.yaml", "current-context: prod\n")
+        scene.environment.variables["KUBECONFIG"] = "../sub/b.yaml:../first.yaml:../a.yaml"
+        let theirs = try scene.kubectl(["config", "view", "--merge", "--raw"])
+        #expect(theirs["current-context"] as? String == "staging")
+        #expect(try KubeconfigLoader.merged(kubeconfig: nil, environment: scene.environment)?.currentContext == "staging")
+        scene.environment.variables["KUBECONFIG"] = "../first.yaml:../sub/b.yaml:../a.yaml"
+        let reordered = try scene.kubectl(["config", "view", "--minify", "--raw"])
+        let ours = try scene.load()
+        #expect(ours.context == reordered["current-context"] as? String)
+        #expect(ours.context == "prod")
+        // b.yaml now comes before a.yaml: its `prod` (cluster other, cert-user) wins.
+        #expect(ours.server == named(reordered, "clusters", "cluster").values.first?["server"] as? String)
+        #expect(ours.server == "https://other.example:6443")
+    }
+
     /// `kubectl config view --minify --flatten --context X` embeds the files kubectl resolved, so
     /// it proves which file each relative path reached.
     @Test(arguments: [nil, "prod", "staging", "files", "basic", "anonymous"])
