@@ -24,10 +24,11 @@ CONFORMANCE_MIN ?= 60
 CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path regexp strings test time tmpl uuid
 
 # libgit2, libyaml and libcurl for the Git, YAML and HTTP modules; Go for the golden corpus
-# generator and the reference renderer; kubectl, whose kubeconfig merging the Kube tests compare
-# against; hyperfine and GNU time for the benchmark.
+# generator and the reference renderer; kubectl, which the Kube tests compare kubeconfig merging
+# against and which holds the fake API server to a real client (with curl and openssl for its
+# certificates); hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
-TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client kubectl
+TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client kubectl curl openssl
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 
 # Shell text that prints the folder SwiftPM puts binaries in (evaluated inside the recipe).

@@ -66,11 +66,11 @@ let package = Package(
             name: "Hydrate",
             dependencies: ["Gomplate", "Template", "YAML", "Git"]
         ),
-        // What the test targets share: the git CLI, a git http-backend server (Tests/Support).
+        // What the test targets share: the git CLI, a git http-backend server, a fake Kubernetes API server (Tests/Support).
         .target(
             name: "TestSupport",
             path: "Tests/Support",
-            exclude: ["git-http-server.py"]
+            exclude: ["git-http-server.py", "fake-kube-apiserver.py"]
         ),
         .testTarget(
             name: "TemplateTests",
