@@ -26,7 +26,8 @@ CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path 
 # libgit2, libyaml and libcurl for the Git, YAML and HTTP modules; Go for the golden corpus
 # generator and the reference renderer; hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
-TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client
+TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client \
+    nginx-light microsocks tinyproxy openssl
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 
 # Shell text that prints the folder SwiftPM puts binaries in (evaluated inside the recipe).
