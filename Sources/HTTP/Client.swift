@@ -77,7 +77,7 @@ package final class Client: @unchecked Sendable {
         }
         try handle.reset()
         var headerLines = ["Expect:"]  // no 100-continue round trip before a body
-        let target = try setTarget(of: handle, url: url, headerLines: &headerLines)
+        let target = try setTarget(of: handle, url: url)
         try handle.set(CURLOPT_URL, target)
         try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try handle.set(CURLOPT_ACCEPT_ENCODING, "")
@@ -107,17 +107,17 @@ package final class Client: @unchecked Sendable {
     /// The URL to give libcurl. With `tlsServerName`, libcurl 7.88 has no option to verify or
     /// send as SNI another name than the URL's host, so the URL names the server by
     /// `tlsServerName` and `CURLOPT_CONNECT_TO` sends its connections to the URL's real host and
-    /// port; the `Host` header keeps the real authority, as Go's client sends it.
-    private func setTarget(of handle: EasyHandle, url: CurlURL, headerLines: inout [String]) throws -> String {
+    /// port. The `Host` header then carries `tlsServerName` too (Go's client sends the URL's
+    /// host), which is what servers that hold Host to SNI accept: nginx verifying client
+    /// certificates answers 421 when the two differ.
+    private func setTarget(of handle: EasyHandle, url: CurlURL) throws -> String {
         guard let name = configuration.tlsServerName, url.scheme == "https" else { return url.text }
         guard let host = url.part(CURLUPART_HOST) else { return url.text }
         let port = url.port
-        let authority = host + (url.part(CURLUPART_PORT).map { ":" + $0 } ?? "")
         guard url.set(CURLUPART_HOST, name) else {
             throw HTTPError.invalid("tls-server-name \(name) is not a host name", method: nil, url: url.text)
         }
         try handle.set(CURLOPT_CONNECT_TO, lines: ["\(name):\(port):\(host):\(port)"])
-        headerLines.append("Host: \(authority)")
         return url.text
     }
 

@@ -52,6 +52,8 @@ package struct HTTPError: Error, Sendable, CustomStringConvertible {
                 + "authority, or does not name the host (see certificate-authority and tls-server-name)"
         case Int(CURLE_SSL_CACERT_BADFILE.rawValue):
             return "the certificate authority could not be read: it is not a PEM certificate"
+        case Int(CURLE_SSL_CERTPROBLEM.rawValue) where lower.contains("private key"):
+            return "the client key could not be used: it is not a PEM key, or not the certificate's key"
         case Int(CURLE_SSL_CERTPROBLEM.rawValue):
             return "the client certificate could not be used: it is not a PEM certificate"
         case Int(CURLE_SSL_CONNECT_ERROR.rawValue), Int(CURLE_RECV_ERROR.rawValue), Int(CURLE_SEND_ERROR.rawValue):
@@ -62,9 +64,6 @@ package struct HTTPError: Error, Sendable, CustomStringConvertible {
             }
             return curlCode == Int(CURLE_SSL_CONNECT_ERROR.rawValue) ? "the TLS handshake failed" : nil
         default:
-            if lower.contains("private key") || lower.contains("unable to set private key") {
-                return "the client key could not be used: it is not a PEM key, or not the certificate's key"
-            }
             return nil
         }
     }
