@@ -181,7 +181,7 @@ package final class Client: @unchecked Sendable {
     private static func checkProxy(_ proxy: String) throws {
         guard let url = CurlURL(proxy), ["http", "https", "socks5", "socks5h"].contains(url.scheme) else {
             throw HTTPError.invalid("proxy \(CurlURL.redacted(proxy)) is not an http://, https://, socks5:// or socks5h:// URL",
-                                    method: nil, url: proxy)
+                                    method: nil, url: "")
         }
     }
 }

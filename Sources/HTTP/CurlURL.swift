@@ -4,12 +4,13 @@ import CCurl
 final class CurlURL {
     private let handle: OpaquePointer
 
-    /// nil when libcurl does not take `text` as an absolute URL.
+    /// nil when libcurl does not take `text` as an absolute URL. Any scheme is parsed (`socks5h`
+    /// is not one libcurl's URL parser knows); callers check the scheme.
     init?(_ text: String) {
         guard let made = curl_url() else { return nil }
         handle = made
         // The deinit frees the handle on this path too.
-        guard curl_url_set(handle, CURLUPART_URL, text, 0) == CURLUE_OK else { return nil }
+        guard curl_url_set(handle, CURLUPART_URL, text, UInt32(CURLU_NON_SUPPORT_SCHEME)) == CURLUE_OK else { return nil }
     }
 
     deinit {

@@ -27,7 +27,8 @@ package struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// A request that libcurl was never given (a URL or proxy it cannot parse).
     static func invalid(_ message: String, method: String?, url: String) -> HTTPError {
-        HTTPError(curlCode: CURLE_URL_MALFORMAT, message: message, method: method, url: CurlURL.redacted(url))
+        HTTPError(curlCode: CURLE_URL_MALFORMAT, message: message, method: method,
+                  url: url.isEmpty ? "" : CurlURL.redacted(url))
     }
 
     package var isTimeout: Bool { curlCode == Int(CURLE_OPERATION_TIMEDOUT.rawValue) }
@@ -69,7 +70,8 @@ package struct HTTPError: Error, Sendable, CustomStringConvertible {
     }
 
     package var description: String {
-        var text = "\(method.map { $0 + " " } ?? "")\(url) failed: \(message) (curl error \(curlCode))"
+        let subject = [method ?? "", url].filter { !$0.isEmpty }.joined(separator: " ")
+        var text = (subject.isEmpty ? "" : subject + " failed: ") + "\(message) (curl error \(curlCode))"
         if let tlsHint { text += ": \(tlsHint)" }
         if attempts > 1 { text += " after \(attempts) attempts" }
         return text
