@@ -86,7 +86,7 @@ package final class Client: @unchecked Sendable {
         try handle.set(CURLOPT_TIMEOUT_MS, Int(configuration.timeout * 1000))
         try setMethod(of: handle, request)
         try setTLS(of: handle)
-        try setProxy(of: handle, url: url, method: request.method)
+        let proxy = try setProxy(of: handle, url: url)
 
         if let token = configuration.bearerToken, request.headers["Authorization"] == nil {
             headerLines.append("Authorization: Bearer \(token)")
@@ -100,7 +100,13 @@ package final class Client: @unchecked Sendable {
         headerLines += request.headers.fields.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
         try handle.set(CURLOPT_HTTPHEADER, lines: headerLines)
 
-        let result = try handle.perform(method: request.method, url: shownURL)
+        let result: (status: Int, headers: Headers, body: Data)
+        do {
+            result = try handle.perform(method: request.method, url: shownURL)
+        } catch var error as HTTPError {
+            error.proxy = proxy.map(CurlURL.redacted)
+            throw error
+        }
         return Response(status: result.status, headers: result.headers, body: result.body, attempts: 1)
     }
 
@@ -163,7 +169,8 @@ package final class Client: @unchecked Sendable {
     }
 
     /// Always sets both options, so libcurl never reads the process's own proxy variables.
-    private func setProxy(of handle: EasyHandle, url: CurlURL, method: String) throws {
+    /// Returns the proxy used, nil for none.
+    private func setProxy(of handle: EasyHandle, url: CurlURL) throws -> String? {
         var proxy = ""
         switch configuration.proxy {
         case .none: break
@@ -176,6 +183,7 @@ package final class Client: @unchecked Sendable {
         }
         try handle.set(CURLOPT_PROXY, proxy)
         try handle.set(CURLOPT_NOPROXY, "")
+        return proxy.isEmpty ? nil : proxy
     }
 
     private static func checkProxy(_ proxy: String) throws {

@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 
 /// Every failure of the `HTTP` module: a transfer that got no HTTP response, or a request that
 /// could not be made. (A response with any status, 4xx and 5xx included, is not an error here.)
@@ -6,7 +7,7 @@ import CCurl
 /// It holds curl's code and its error buffer's text, the method and the URL without userinfo,
 /// query or fragment: never a body, a header value, a token, a password or a key, since none of
 /// them is ever passed to it.
-package struct HTTPError: Error, Sendable, CustomStringConvertible {
+package struct HTTPError: LocalizedError, Sendable, CustomStringConvertible {
     /// curl's `CURLcode` (e.g. 7 couldn't connect, 28 timeout, 60 untrusted server certificate).
     package let curlCode: Int
     /// curl's error buffer for this transfer, else curl's fixed text for the code.
@@ -16,6 +17,8 @@ package struct HTTPError: Error, Sendable, CustomStringConvertible {
     package let url: String
     /// How many times the request was sent (more than 1 after retries).
     package internal(set) var attempts = 1
+    /// The proxy the request went through, redacted like `url`.
+    package internal(set) var proxy: String?
 
     init(curlCode: CURLcode, message: String, method: String?, url: String) {
         self.curlCode = Int(curlCode.rawValue)
@@ -74,6 +77,9 @@ package struct HTTPError: Error, Sendable, CustomStringConvertible {
         var text = (subject.isEmpty ? "" : subject + " failed: ") + "\(message) (curl error \(curlCode))"
         if let tlsHint { text += ": \(tlsHint)" }
         if attempts > 1 { text += " after \(attempts) attempts" }
+        if let proxy { text += " through proxy \(proxy)" }
         return text
     }
+
+    package var errorDescription: String? { description }
 }

