@@ -66,6 +66,17 @@ let package = Package(
             name: "Hydrate",
             dependencies: ["Gomplate", "Template", "YAML", "Git"]
         ),
+        // libcurl, for the HTTP module.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // An HTTP client over libcurl for the Kubernetes client: TLS from memory, proxies, retries.
+        .target(
+            name: "HTTP",
+            dependencies: ["CCurl"]
+        ),
         // What the test targets share: the git CLI, a git http-backend server, a fake Kubernetes API server (Tests/Support).
         .target(
             name: "TestSupport",
@@ -97,6 +108,10 @@ let package = Package(
         .testTarget(
             name: "KubeTests",
             dependencies: ["Kube", "YAML", "TestSupport"]
+        ),
+        .testTarget(
+            name: "HTTPTests",
+            dependencies: ["HTTP", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",

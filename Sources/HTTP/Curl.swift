@@ -1,0 +1,25 @@
+import CCurl
+
+/// Swift runs a global's initializer once, even when threads race for it: the "once, before any
+/// other call" that `curl_global_init` asks for. `curl_global_cleanup` is never called, since a
+/// handle may be freed at any moment up to the process's exit; exiting releases what init took.
+private let curlGlobalInitialization: CURLcode = edp_curl_global_init()
+
+enum Curl {
+    /// Every place that creates a curl handle calls this first.
+    static func initialize() throws {
+        if curlGlobalInitialization != CURLE_OK {
+            throw HTTPError(curlCode: curlGlobalInitialization, message: "curl_global_init failed", method: nil, url: "")
+        }
+    }
+
+    /// curl's fixed text for a code, e.g. "Couldn't connect to server".
+    static func text(of code: CURLcode) -> String {
+        String(cString: curl_easy_strerror(code))
+    }
+}
+
+/// The linked libcurl's version and TLS library, e.g. `libcurl/7.88.1 OpenSSL/3.0.15 …`.
+package var libcurlVersion: String {
+    String(cString: curl_version())
+}
