@@ -10,6 +10,11 @@ package struct SecretsFile: Sendable {
 package struct Mark: Sendable, Hashable {
     package let line: Int
     package let column: Int
+
+    package init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
 }
 
 package struct SecretSpec: Sendable {
@@ -88,6 +93,11 @@ package indirect enum ValueSource: Sendable {
 package struct GenerateSpec: Sendable, Equatable {
     package let length: Int
     package let alphabet: Alphabet
+
+    package init(length: Int, alphabet: Alphabet) {
+        self.length = length
+        self.alphabet = alphabet
+    }
 }
 
 package enum Alphabet: String, Sendable, CaseIterable {
@@ -99,9 +109,16 @@ package enum Alphabet: String, Sendable, CaseIterable {
 }
 
 package struct SecretKeyReference: Sendable, Hashable {
+    /// Empty for the referring Secret's own namespace.
     package let namespace: String
     package let name: String
     package let key: String
+
+    package init(namespace: String, name: String, key: String) {
+        self.namespace = namespace
+        self.name = name
+        self.key = key
+    }
 }
 
 /// Checks run on a key's resolved value before anything is applied.
