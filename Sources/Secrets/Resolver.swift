@@ -34,7 +34,7 @@ struct Resolver {
         for key in secret.keys {
             if case .template = key.source.source {
                 templates.append(key)
-            } else if let value = value(of: key.source, key: key, secret: secret, existing: existing) {
+            } else if let value = value(of: key.source, at: key.mark, key: key, secret: secret, existing: existing) {
                 values[key.name] = value
             } else {
                 failed.insert(key.name)
@@ -50,15 +50,17 @@ struct Resolver {
         return values
     }
 
-    private mutating func value(of spec: SourceSpec, key: KeySpec, secret: SecretSpec, existing: ExistingSecret?) -> SecretValue? {
+    /// Problems are placed at `mark`: the key's, or for a part of a `dockerconfigjson` the part's.
+    private mutating func value(of spec: SourceSpec, at mark: Mark, key: KeySpec, secret: SecretSpec,
+                                existing: ExistingSecret?) -> SecretValue? {
         switch spec.source {
         case .env(let name):
             guard let text = environment[name] else {
-                problem(spec.mark, secret, key.name, "environment variable \(name) is not set")
+                problem(mark, secret, key.name, "environment variable \(name) is not set")
                 return nil
             }
             guard !text.isEmpty else {
-                problem(spec.mark, secret, key.name, "environment variable \(name) is empty")
+                problem(mark, secret, key.name, "environment variable \(name) is empty")
                 return nil
             }
             return SecretValue(text)
@@ -66,11 +68,11 @@ struct Resolver {
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = (try? Data(contentsOf: URL(fileURLWithPath: path))).map { _ in "unreadable" }
                     ?? Self.readFailure(path)
-                problem(spec.mark, secret, key.name, "cannot read file \(quoted(written)): \(reason)")
+                problem(mark, secret, key.name, "cannot read file \(quoted(written)): \(reason)")
                 return nil
             }
             guard !data.isEmpty else {
-                problem(spec.mark, secret, key.name, "file \(quoted(written)) is empty")
+                problem(mark, secret, key.name, "file \(quoted(written)) is empty")
                 return nil
             }
             return SecretValue(Array(data))
@@ -85,15 +87,15 @@ struct Resolver {
             do {
                 other = try cluster.secret(namespace: namespace, name: reference.name)
             } catch {
-                problem(spec.mark, secret, key.name, "cannot read Secret \(namespace)/\(reference.name): \(error)")
+                problem(mark, secret, key.name, "cannot read Secret \(namespace)/\(reference.name): \(error)")
                 return nil
             }
             guard let other else {
-                problem(spec.mark, secret, key.name, "Secret \(namespace)/\(reference.name) not found")
+                problem(mark, secret, key.name, "Secret \(namespace)/\(reference.name) not found")
                 return nil
             }
             guard let value = other.data[reference.key] else {
-                problem(spec.mark, secret, key.name, "Secret \(namespace)/\(reference.name) has no key \(quoted(reference.key))")
+                problem(mark, secret, key.name, "Secret \(namespace)/\(reference.name) has no key \(quoted(reference.key))")
                 return nil
             }
             return value
@@ -102,7 +104,7 @@ struct Resolver {
         case .template:
             preconditionFailure("templates are rendered after the other sources")
         case .dockerConfigJSON(let registrySpec, let usernameSpec, let passwordSpec):
-            let parts = [registrySpec, usernameSpec, passwordSpec].map { value(of: $0, key: key, secret: secret, existing: existing) }
+            let parts = [registrySpec, usernameSpec, passwordSpec].map { value(of: $0, at: $0.mark, key: key, secret: secret, existing: existing) }
             guard let registry = parts[0]?.text, let username = parts[1]?.text, let password = parts[2]?.text else {
                 for (index, part) in parts.enumerated() where part != nil && part?.text == nil {
                     let mark = [registrySpec, usernameSpec, passwordSpec][index].mark
@@ -145,13 +147,13 @@ struct Resolver {
                     // Another key's problem, already reported.
                     failed.insert(key.name)
                 case .failed(let message):
-                    problem(key.source.mark, secret, key.name, message)
+                    problem(key.mark, secret, key.name, message)
                     failed.insert(key.name)
                 }
             }
             if next.count == pending.count {
                 for key in next {
-                    problem(key.source.mark, secret, key.name, "templates form a cycle: \(cycle(from: key.name, waitsOn))")
+                    problem(key.mark, secret, key.name, "templates form a cycle: \(cycle(from: key.name, waitsOn))")
                     failed.insert(key.name)
                 }
                 return
