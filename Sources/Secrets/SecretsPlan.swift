@@ -113,6 +113,12 @@ package struct KeyPlan: Sendable, Encodable, Equatable {
     /// The kind of source (`env`, `generate`…); `cluster` for a key only the cluster's Secret has.
     package let source: String
     package let state: KeyState
+
+    package init(name: String, source: String, state: KeyState) {
+        self.name = name
+        self.source = source
+        self.state = state
+    }
 }
 
 package enum KeyState: String, Sendable, Encodable {
