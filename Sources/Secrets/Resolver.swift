@@ -11,12 +11,18 @@ struct Resolver {
     /// Keys whose generated value is made anew even though the Secret has one.
     let rotate: Set<RotateTarget>
     private(set) var diagnostics: [Diagnostic] = []
+    /// The file's Secrets by `namespace/name`: `fromSecret` reads one of them from the file (as this
+    /// run will write it), not from the cluster.
+    private let inFile: [String: SecretSpec]
+    /// The values of the file's Secrets resolved so far, by `namespace/name`.
+    private var resolved: [String: [String: SecretValue]] = [:]
 
     init(file: SecretsFile, environment: [String: String], cluster: ClusterReader, rotate: Set<RotateTarget>) {
         self.file = file
         self.environment = environment
         self.cluster = cluster
         self.rotate = rotate
+        inFile = Dictionary(file.secrets.map { ($0.reference, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     private mutating func problem(_ mark: Mark, _ secret: SecretSpec, _ key: String?, _ message: String) {
@@ -47,6 +53,7 @@ struct Resolver {
             for message in problems { problem(key.mark, secret, key.name, message) }
             if !problems.isEmpty { values[key.name] = nil }
         }
+        resolved[secret.reference] = values
         return values
     }
 
@@ -83,6 +90,9 @@ struct Resolver {
             return Generator.value(generate)
         case .fromSecret(let reference):
             let namespace = reference.namespace.isEmpty ? secret.namespace : reference.namespace
+            if let spec = inFile["\(namespace)/\(reference.name)"] {
+                return fileValue(reference.key, of: spec, at: mark, key: key, secret: secret)
+            }
             let other: ExistingSecret?
             do {
                 other = try cluster.secret(namespace: namespace, name: reference.name)
@@ -114,6 +124,25 @@ struct Resolver {
             }
             return SecretValue(DockerConfig.json(registry: registry, username: username, password: password))
         }
+    }
+
+    /// A key of another Secret of the file, as resolved earlier in this run.
+    private mutating func fileValue(_ name: String, of other: SecretSpec, at mark: Mark, key: KeySpec,
+                                    secret: SecretSpec) -> SecretValue? {
+        guard other.reference != secret.reference else {
+            problem(mark, secret, key.name, "fromSecret names this same Secret; a template with key \(quoted(name)) reads its own keys")
+            return nil
+        }
+        guard other.keys.contains(where: { $0.name == name }) else {
+            problem(mark, secret, key.name, "Secret \(other.reference) of this file has no key \(quoted(name))")
+            return nil
+        }
+        guard let values = resolved[other.reference] else {
+            problem(mark, secret, key.name, "Secret \(other.reference) comes later in the file; list it before the Secrets that read it")
+            return nil
+        }
+        // nil when that key failed: its own problem is reported already.
+        return values[name]
     }
 
     private static func readFailure(_ path: String) -> String {

@@ -203,13 +203,16 @@ package struct SecretsPlanner {
         let cluster = ClusterReader(store)
         var resolver = Resolver(file: file, environment: environment, cluster: cluster, rotate: Set(options.rotate))
         var resolved: [(SecretSpec, ExistingSecret?, Bool, [String: SecretValue])] = []
+        // Namespaces an earlier Secret of the plan creates: the later ones find them.
+        var creating: Set<String> = []
         for secret in file.secrets {
             let existing: ExistingSecret?
             var createsNamespace = false
             do {
                 existing = try cluster.secret(namespace: secret.namespace, name: secret.name)
-                if existing == nil, !(try cluster.namespaceExists(secret.namespace)) {
+                if existing == nil, !creating.contains(secret.namespace), !(try cluster.namespaceExists(secret.namespace)) {
                     createsNamespace = secret.createNamespace
+                    if createsNamespace { creating.insert(secret.namespace) }
                     if !secret.createNamespace {
                         diagnostics.append(diagnostic(secret, "namespace \(secret.namespace) does not exist; set createNamespace: true to create it"))
                     }

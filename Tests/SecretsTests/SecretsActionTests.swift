@@ -143,7 +143,7 @@ private let file = """
                   y: {fromSecret: {name: src, key: k}}
                   z: {fromSecret: {name: a, key: x}}
             """, store: InMemorySecretStore(secrets: [ExistingSecret(namespace: "default", name: "src", data: ["k": SecretValue("v")])]))
-        #expect(scene.problems() == ["secrets.yaml:7:7: default/a: key \"z\": Secret default/a not found"])
+        #expect(scene.problems() == ["secrets.yaml:7:7: default/a: key \"z\": fromSecret names this same Secret; a template with key \"x\" reads its own keys"])
         #expect(scene.store.reads == 2)
     }
 }
