@@ -221,6 +221,10 @@ package struct SecretsPlanner {
                 diagnostics.append(diagnostic(secret, "cannot read it from the cluster: \(error)"))
                 continue
             }
+            // The API refuses to change a Secret's type; only deleting it first would.
+            if let existing, existing.type != secret.type.rawValue {
+                diagnostics.append(diagnostic(secret, "is of type \(existing.type) in the cluster, \(secret.type.rawValue) in the file; a Secret's type cannot change (delete it to recreate it)"))
+            }
             resolved.append((secret, existing, createsNamespace, resolver.resolve(secret, existing: existing)))
         }
         diagnostics += resolver.diagnostics

@@ -133,6 +133,14 @@ private let file = """
         #expect(manifest.description == "Secret argocd/repo (Opaque; keys: password, url)")
     }
 
+    @Test func aTypeThatDiffersIsAProblem() throws {
+        let scene = try scene()
+        scene.store.put(ExistingSecret(namespace: "argocd", name: "repo", type: "kubernetes.io/basic-auth", data: [:]))
+        #expect(scene.problems() == [
+            "secrets.yaml:9:5: argocd/repo: is of type kubernetes.io/basic-auth in the cluster, Opaque in the file; a Secret's type cannot change (delete it to recreate it)",
+        ])
+    }
+
     @Test func eachSecretIsReadOnce() throws {
         let scene = try Scene("""
             secrets:
