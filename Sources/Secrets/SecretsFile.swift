@@ -57,7 +57,8 @@ package struct KeySpec: Sendable {
     package let mark: Mark
 }
 
-/// A source and where it is written (a key's, or one part of a `dockerconfigjson`).
+/// A source and where it is written: the mapping holding it (a key's, or one part of a
+/// `dockerconfigjson`'s).
 package struct SourceSpec: Sendable {
     package let source: ValueSource
     package let mark: Mark

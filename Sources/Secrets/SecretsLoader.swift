@@ -214,7 +214,7 @@ private struct Reader {
             return nil
         }
         let valueNode = fields[kind]!
-        let mark = Mark(line: valueNode.line, column: valueNode.column)
+        let mark = Mark(line: node.line, column: node.column)
         let fieldContext = "\(context).\(kind)"
         if nested, ["dockerconfigjson", "template", "generate"].contains(kind) {
             problem(valueNode, "\(fieldContext): a part of a dockerconfigjson takes env, file, fromSecret or literal")

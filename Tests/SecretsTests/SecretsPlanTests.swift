@@ -197,6 +197,26 @@ final class Scene {
         ])
     }
 
+    /// A part of a dockerconfigjson that cannot be resolved is placed at the part.
+    @Test func dockerConfigPartsArePlaced() throws {
+        let scene = try Scene("""
+            secrets:
+              - name: pull
+                namespace: default
+                type: kubernetes.io/dockerconfigjson
+                keys:
+                  .dockerconfigjson:
+                    dockerconfigjson:
+                      registry: {env: REGISTRY}
+                      username: {literal: bot}
+                      password: {file: token.txt}
+            """)
+        #expect(scene.problems() == [
+            "secrets.yaml:8:21: default/pull: key \".dockerconfigjson\": environment variable REGISTRY is not set",
+            "secrets.yaml:10:21: default/pull: key \".dockerconfigjson\": cannot read file \"token.txt\": No such file or directory",
+        ])
+    }
+
     @Test func templateCyclesAreNamed() throws {
         let scene = try Scene("""
             secrets:
