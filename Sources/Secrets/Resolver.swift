@@ -72,17 +72,18 @@ struct Resolver {
             }
             return SecretValue(text)
         case .file(let written, let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                let reason = (try? Data(contentsOf: URL(fileURLWithPath: path))).map { _ in "unreadable" }
-                    ?? Self.readFailure(path)
-                problem(mark, secret, key.name, "cannot read file \(quoted(written)): \(reason)")
+            let bytes: [UInt8]
+            switch readFile(path) {
+            case .success(let read): bytes = read
+            case .failure(let failure):
+                problem(mark, secret, key.name, "cannot read file \(quoted(written)): \(failure)")
                 return nil
             }
-            guard !data.isEmpty else {
+            guard !bytes.isEmpty else {
                 problem(mark, secret, key.name, "file \(quoted(written)) is empty")
                 return nil
             }
-            return SecretValue(Array(data))
+            return SecretValue(bytes)
         case .generate(let generate):
             let target = RotateTarget(namespace: secret.namespace, name: secret.name, key: key.name)
             // A generated value is made once: after that the cluster's copy is the value.
@@ -143,13 +144,6 @@ struct Resolver {
         }
         // nil when that key failed: its own problem is reported already.
         return values[name]
-    }
-
-    private static func readFailure(_ path: String) -> String {
-        var isFolder: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return "No such file or directory" }
-        if isFolder.boolValue { return "Is a directory" }
-        return "Permission denied"
     }
 
     // MARK: Templates

@@ -16,11 +16,13 @@ package struct SecretsLoader {
     }
 
     package func load() throws(SecretsError) -> SecretsFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw SecretsError([Diagnostic(file: path, message: "cannot read the file: \(Self.reason(error))")])
+        let bytes: [UInt8]
+        switch readFile(path) {
+        case .success(let read): bytes = read
+        case .failure(let failure): throw SecretsError([Diagnostic(file: path, message: "cannot read the file: \(failure)")])
+        }
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            throw SecretsError([Diagnostic(file: path, message: "the file is not UTF-8 text")])
         }
         return try parse(text)
     }
@@ -38,15 +40,6 @@ package struct SecretsLoader {
         let secrets = reader.file(root)
         guard reader.diagnostics.isEmpty else { throw SecretsError(reader.diagnostics) }
         return SecretsFile(path: path, secrets: secrets)
-    }
-
-    static func reason(_ error: Error) -> String {
-        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? POSIXError {
-            return String(cString: strerror(underlying.code.rawValue))
-        }
-        if let error = error as? CocoaError, error.code == .fileReadNoSuchFile { return "No such file or directory" }
-        if let error = error as? CocoaError, error.code == .fileReadNoPermission { return "Permission denied" }
-        return "\((error as NSError).localizedDescription)"
     }
 }
 

@@ -180,7 +180,6 @@ final class Scene {
                   v: {env: MISSING_A}
                   w: {template: "<<< nofunc >>>"}
             """, environment: ["EMPTY_B": ""], store: store)
-        try FileManager.default.createDirectory(atPath: scene.folder.child("dir"), withIntermediateDirectories: true)
         #expect(scene.problems() == [
             "secrets.yaml:5:7: apps/one: key \"a\": environment variable MISSING_A is not set",
             "secrets.yaml:6:7: apps/one: key \"b\": environment variable EMPTY_B is empty",
@@ -194,6 +193,25 @@ final class Scene {
             "secrets.yaml:19:7: apps/three: key \"t\": template: at <key \"nosuch\">: error calling key: the Secret has no key \"nosuch\"",
             "secrets.yaml:21:7: apps/three: key \"v\": environment variable MISSING_A is not set",
             "secrets.yaml:22:7: apps/three: key \"w\": template: function \"nofunc\" not defined",
+        ])
+    }
+
+    @Test func unreadableFilesSayWhy() throws {
+        let scene = try Scene("""
+            secrets:
+              - name: f
+                namespace: default
+                keys:
+                  folder: {file: dir}
+                  empty: {file: empty.txt}
+                  ok: {file: /dev/null, minLength: 1}
+            """)
+        try FileManager.default.createDirectory(atPath: scene.folder.child("dir"), withIntermediateDirectories: true)
+        try write("", to: scene.folder.child("empty.txt"))
+        #expect(scene.problems() == [
+            "secrets.yaml:5:7: default/f: key \"folder\": cannot read file \"dir\": Is a directory",
+            "secrets.yaml:6:7: default/f: key \"empty\": file \"empty.txt\" is empty",
+            "secrets.yaml:7:7: default/f: key \"ok\": file \"/dev/null\" is empty",
         ])
     }
 
