@@ -41,6 +41,13 @@ private let file = """
               password  env  new
             2 Secret(s) to write
             """)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(first), as: UTF8.self) == #"{"changes":2,"entries":["#
+            + #"{"action":"create","createsNamespace":true,"differs":true,"keys":[{"name":"client-secret","source":"env","state":"new"},"#
+            + #"{"name":"session","source":"generate","state":"new"}],"metadataDiffers":false,"name":"api","namespace":"penvoice"},"#
+            + #"{"action":"create","createsNamespace":false,"differs":true,"keys":[{"name":"url","source":"literal","state":"new"},"#
+            + #"{"name":"password","source":"env","state":"new"}],"metadataDiffers":false,"name":"repo","namespace":"argocd"}]}"#)
         scene.store.apply(first)
         #expect(scene.store.namespaces.contains("penvoice"))
         #expect(scene.store.secrets["argocd/repo"]?.labels == ["argocd.argoproj.io/secret-type": "repository"])
