@@ -96,6 +96,8 @@ import TestSupport
                   t3: {template: "<<< slice (key \\"other\\") 1 2 3 >>>"}
                   t4: {template: "<<< call (key \\"kc\\") >>>"}
                   t5: {template: "<<< lt (key \\"s3\\") 1 >>>"}
+                  # Go's message for this one quotes the first operand: the value, cut out.
+                  t6: {template: "<<< range (key \\"pat\\") >>>x<<< end >>>"}
             """)
         var dumped = ""
         do {
@@ -103,6 +105,7 @@ import TestSupport
             Issue.record("the plan should fail")
         } catch let error as SecretsError {
             #expect(error.diagnostics.count >= 10)
+            #expect(error.description.contains("key \"t6\": template: at <\"pat\">: range can't iterate over <redacted>"))
             dump(error, to: &dumped)
             let json = String(decoding: try JSONEncoder().encode(error.diagnostics), as: UTF8.self)
             #expect(secretsIn([error.description, String(reflecting: error), dumped, json]) == [])
