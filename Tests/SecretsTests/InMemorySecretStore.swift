@@ -28,8 +28,11 @@ final class InMemorySecretStore: SecretStore {
     func namespaceExists(_ name: String) throws -> Bool { namespaces.contains(name) }
 
     /// Writes what the plan would send: namespaces it creates, then each manifest.
-    func apply(_ plan: SecretsPlan) {
-        for entry in plan.entries {
+    func apply(_ plan: SecretsPlan) { apply(plan.entries) }
+
+    /// Writes some of a plan's entries, as a run that stopped half-way did.
+    func apply(_ entries: [SecretPlanEntry]) {
+        for entry in entries {
             if entry.createsNamespace { namespaces.insert(entry.namespace) }
             guard let manifest = entry.manifest else { continue }
             let old = secrets["\(manifest.namespace)/\(manifest.name)"]

@@ -63,6 +63,20 @@ private let file = """
         #expect(scene.value("penvoice", "api", "session") == session)
     }
 
+    /// A run that stopped after the first Secret: the next plan keeps it and creates the rest.
+    @Test func aRerunAfterAPartialApplyCompletesTheRest() throws {
+        let scene = try scene()
+        let plan = try scene.plan()
+        scene.store.apply(Array(plan.entries.prefix(1)))
+        let session = scene.value("penvoice", "api", "session")
+        let rerun = try scene.plan()
+        #expect(rerun.entries.map(\.action) == [.keep, .create])
+        #expect(rerun.entries[0].manifest == nil)
+        scene.store.apply(rerun)
+        #expect(scene.value("penvoice", "api", "session") == session)
+        #expect(try scene.plan().changes == 0)
+    }
+
     @Test func differsIsKeptUnlessUpdate() throws {
         let scene = try scene()
         scene.store.apply(try scene.plan())
