@@ -48,6 +48,11 @@ let package = Package(
             name: "Kube",
             dependencies: ["YAML"]
         ),
+        // secrets.yaml, value sources and checks, the plan (create / keep / update / rotate), redaction.
+        .target(
+            name: "Secrets",
+            dependencies: ["Kube", "Template", "YAML"]
+        ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
@@ -112,6 +117,10 @@ let package = Package(
         .testTarget(
             name: "HTTPTests",
             dependencies: ["HTTP", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SecretsTests",
+            dependencies: ["Secrets", "Kube", "Template", "YAML", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",
