@@ -46,7 +46,7 @@ let package = Package(
         // kubeconfig as kubectl resolves it, in-cluster configuration, exec credential plugins.
         .target(
             name: "Kube",
-            dependencies: ["YAML"]
+            dependencies: ["YAML", "HTTP"]
         ),
         // secrets.yaml, value sources and checks, the plan (create / keep / update / rotate), redaction.
         .target(
@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeTests",
-            dependencies: ["Kube", "YAML", "TestSupport"]
+            dependencies: ["Kube", "YAML", "HTTP", "TestSupport"]
         ),
         .testTarget(
             name: "HTTPTests",

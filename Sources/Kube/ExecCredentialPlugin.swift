@@ -70,6 +70,11 @@ package final class ExecCredentialPlugin: @unchecked Sendable, CustomStringConve
         return fresh
     }
 
+    /// Drops the cached credential, so the next `credential()` runs the plugin: the server refused it.
+    package func forget() {
+        lock.withLock { cached = nil }
+    }
+
     private func failure(_ message: String) -> KubeconfigError {
         KubeconfigError(file: nil, message: "user \"\(user)\": exec plugin \"\(config.command)\": \(message)")
     }
