@@ -179,6 +179,21 @@ func metadata(_ object: [String: Any]?) -> [String: Any] { object?["metadata"] a
         #expect(managers == ["edpctl"])
     }
 
+    @Test func applyConflictsWithAnotherManagerUnlessForced() throws {
+        let server = try FakeKubeServer()
+        let client = try kubeClient(server)
+        try client.create(namespace("penvoice"))
+        try client.apply(secret("api", data: ["token": "theirs"]), fieldManager: "argocd")
+        let error = try kubeError { try client.apply(secret("api", data: ["token": "ours"])) }
+        #expect(error.kind == .conflict)
+        #expect(error.description.hasPrefix("conflict: Apply failed with 1 conflict: conflict with \"argocd\""))
+        #expect(!error.description.contains("ours") && !error.description.contains("theirs"))
+        try client.apply(secret("api", data: ["token": "ours"]), force: true)
+        let stored = try #require(try server.object(at: "/api/v1/namespaces/penvoice/secrets/api"))
+        #expect(stored["data"] as? [String: String] == ["token": Data("ours".utf8).base64EncodedString()])
+        #expect(try server.requests().filter { $0.verb == "patch" }.map { $0.query.contains("force=true") } == [false, false, true])
+    }
+
     @Test func aMisspeltFieldIsRefused() throws {
         let server = try FakeKubeServer()
         let client = try kubeClient(server)
