@@ -7,15 +7,16 @@ import Testing
 /// so each run can hand out another (a revoked token, then a good one); it counts its runs.
 private let plugin = """
     #!/usr/bin/env python3
-    import json, os
-    path = os.environ["CREDENTIALS"]
+    from json import dump, dumps, load
+    from os import environ
+    path = environ["CREDENTIALS"]
     with open(path) as f:
-        credentials = json.load(f)
+        credentials = load(f)
     with open(path, "w") as f:
-        json.dump(credentials[1:], f)
-    with open(os.environ["COUNT_FILE"], "a") as f:
+        dump(credentials[1:], f)
+    with open(environ["COUNT_FILE"], "a") as f:
         f.write("run\\n")
-    print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+    print(dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
                       "status": dict(credentials[0], expirationTimestamp="2099-01-01T00:00:00Z")}))
 
     """
