@@ -32,6 +32,8 @@ package struct KubeAPIError: Error, Sendable, CustomStringConvertible, Localized
     /// The API path, without the query.
     package let path: String
     package let transport: HTTPError?
+    /// The causes the message does not quote.
+    private let untold: [String]
 
     /// Decodes a non-2xx answer. The body is read only as a `Status`; anything else is never quoted.
     init(status code: Int, body: Data, method: String, path: String) {
@@ -40,11 +42,15 @@ package struct KubeAPIError: Error, Sendable, CustomStringConvertible, Localized
         reason = isStatus ? status?["reason"] as? String ?? "" : ""
         message = isStatus ? status?["message"] as? String ?? "" : ""
         let details = isStatus ? status?["details"] as? [String: Any] : nil
-        causes = (details?["causes"] as? [[String: Any]] ?? []).compactMap { cause in
+        let listed = details?["causes"] as? [[String: Any]] ?? []
+        causes = listed.compactMap { cause in
             let text = cause["message"] as? String
             guard let field = cause["field"] as? String, !field.isEmpty, let text else { return text }
             return "\(field): \(text)"
         }
+        // An Invalid or Conflict message usually quotes its causes already.
+        let message = self.message
+        untold = zip(listed, causes).filter { !message.contains($0.0["message"] as? String ?? "") }.map(\.1)
         self.code = code
         self.method = method
         self.path = path
@@ -58,6 +64,7 @@ package struct KubeAPIError: Error, Sendable, CustomStringConvertible, Localized
         self.reason = ""
         self.message = message
         self.causes = []
+        self.untold = []
         self.method = method
         self.path = path
         self.transport = transport
@@ -98,9 +105,7 @@ package struct KubeAPIError: Error, Sendable, CustomStringConvertible, Localized
         default:
             let text = message.isEmpty ? "the server answered HTTP \(code) to \(method) \(path)" : message
             var shown = "\(words): \(text)"
-            // An Invalid message usually lists its causes already; add those it leaves out.
-            let missing = causes.filter { !text.contains($0) }
-            if !missing.isEmpty { shown += " (" + missing.joined(separator: "; ") + ")" }
+            if !untold.isEmpty { shown += " (" + untold.joined(separator: "; ") + ")" }
             return shown
         }
     }

@@ -186,7 +186,7 @@ func metadata(_ object: [String: Any]?) -> [String: Any] { object?["metadata"] a
         try client.apply(secret("api", data: ["token": "theirs"]), fieldManager: "argocd")
         let error = try kubeError { try client.apply(secret("api", data: ["token": "ours"])) }
         #expect(error.kind == .conflict)
-        #expect(error.description.hasPrefix("conflict: Apply failed with 1 conflict: conflict with \"argocd\""))
+        #expect(error.description == "conflict: Apply failed with 1 conflict: conflict with \"argocd\" using v1: .data.token")
         #expect(!error.description.contains("ours") && !error.description.contains("theirs"))
         try client.apply(secret("api", data: ["token": "ours"]), force: true)
         let stored = try #require(try server.object(at: "/api/v1/namespaces/penvoice/secrets/api"))
