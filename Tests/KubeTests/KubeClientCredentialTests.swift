@@ -98,3 +98,27 @@ private func runs(_ scene: KubeScene) -> Int {
         #expect(try server.requests().compactMap(\.user) == ["sso-user", "sso-user", "sso-user"])
     }
 }
+
+@Suite struct KubeClientProxyTests {
+    /// The cluster's proxy-url carries every request (the environment's proxy would not: like Go's,
+    /// it never proxies 127.0.0.1).
+    @Test func theClustersProxyURLIsUsed() throws {
+        let server = try FakeKubeServer()
+        let scene = try KubeScene()
+        let proxy = try "http://127.0.0.1:\(FakeKubeServer().port)"  // closed once that server is gone
+        let text = server.kubeconfig(.token(server.token))
+            .replacingOccurrences(of: "    server: \(server.url)\n", with: "    server: \(server.url)\n    proxy-url: \(proxy)\n")
+        let configuration = try scene.load(kubeconfig: try scene.file("kubeconfig", text))
+        #expect(configuration.proxyURL == proxy)
+        let client = try KubeClient(configuration: configuration, environment: [:], retry: .never, warning: { _ in })
+        let error = try kubeError { _ = try client.get(apiVersion: "v1", kind: "Namespace", namespace: nil, name: "default") }
+        #expect(error.kind == .transport)
+        #expect(error.transport?.proxy == proxy + "/")  // redacted to scheme, host, port and path
+        #expect(error.description.hasPrefix("GET https://127.0.0.1:\(server.port)/api/v1 failed: "))
+        #expect(error.description.hasSuffix("through proxy \(proxy)/"))
+        #expect(!error.description.contains(server.token))
+        let direct = try KubeClient(configuration: try scene.load(kubeconfig: server.writeKubeconfig("direct", .token(server.token))),
+                                    environment: ["HTTPS_PROXY": proxy], retry: .never, warning: { _ in })
+        #expect(try direct.get(apiVersion: "v1", kind: "Namespace", namespace: nil, name: "default") != nil)
+    }
+}
