@@ -207,6 +207,17 @@ func metadata(_ object: [String: Any]?) -> [String: Any] { object?["metadata"] a
         #expect(try server.object(at: "/api/v1/namespaces/penvoice/secrets/api") == nil)
     }
 
+    @Test func anInvalidObjectSaysWhichField() throws {
+        let server = try FakeKubeServer()
+        let client = try kubeClient(server)
+        try client.create(namespace("penvoice"))
+        let error = try kubeError { try client.create(secret("Not_A_Name")) }
+        #expect(error.kind == .invalid)
+        #expect(error.code == 422)
+        #expect(error.description.hasPrefix("invalid: Secret \"Not_A_Name\" is invalid: metadata.name: Invalid value: \"Not_A_Name\""))
+        #expect(error.causes.count == 1)
+    }
+
     @Test func forbiddenSaysWhoCannotDoWhat() throws {
         let server = try FakeKubeServer()
         try kubeClient(server).create(namespace("penvoice"))
