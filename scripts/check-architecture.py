@@ -37,7 +37,8 @@ ARROWS = {
     "CLibgit2": set(),
 }
 # Modules the architecture requires today; the others arrive with their issues.
-REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "YAML", "CYAML", "Git", "CLibgit2"}
+REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "YAML", "CYAML", "Git", "CLibgit2",
+            "Secrets", "Kube", "HTTP", "CCurl"}
 # Third-party products each module may use (module names as imported).
 PRODUCTS = {
     "edpctl": {"ArgumentParser"},
