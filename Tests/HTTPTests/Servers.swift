@@ -1,7 +1,6 @@
 import Foundation
 import HTTP
 import TestSupport
-import XCTest
 
 /// A port on 127.0.0.1 that was free a moment ago (the kernel's pick for port 0).
 func freePort() throws -> Int {
@@ -37,17 +36,30 @@ func listening(_ port: Int) -> Bool {
     }
 }
 
-/// The path of `program` when installed, else the test is skipped with what to install.
-func installed(_ program: String, package: String) throws -> String {
-    for folder in ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"] {
-        let path = folder + "/" + program
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    throw XCTSkip("\(program) is not installed (Debian package \(package); `make test` installs it)")
+/// The path of `program`, or nil when it is not installed.
+func programPath(_ program: String) -> String? {
+    ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"].map { $0 + "/" + program }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-/// A server program run by a test: its output goes to `log`, it is stopped (SIGTERM, then
-/// waited for) when the value goes away.
+/// Whether every one of `programs` is installed: the suites' `.enabled(if:)` traits skip,
+/// naming the Debian packages, when one is not.
+func allInstalled(_ programs: String...) -> Bool {
+    programs.allSatisfy { programPath($0) != nil }
+}
+
+/// The path of `program`; the suite's trait has skipped the tests already when it is missing,
+/// so this error only shows a trait that forgot it.
+func installed(_ program: String, package: String) throws -> String {
+    guard let path = programPath(program) else {
+        throw SupportError("\(program) is not installed (Debian package \(package); `make test` installs it)")
+    }
+    return path
+}
+
+/// A server program run by a test: its output goes to `log`, it is stopped (SIGKILL, then
+/// waited for) when the value goes away. Not SIGTERM: swift-testing runs tests on dispatch
+/// threads, which block SIGTERM, and a child started there inherits that mask and ignores it.
 final class ServerProcess {
     let name: String
     let log: String
@@ -79,7 +91,7 @@ final class ServerProcess {
 
     private func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
@@ -132,7 +144,7 @@ struct Certificates {
 
     /// A name other than `localhost` that /etc/hosts maps to 127.0.0.1: Go's proxy rules never
     /// proxy `localhost` or a loopback address, so the proxy-from-environment tests need one.
-    private static func loopbackAlias() -> String? {
+    static func loopbackAlias() -> String? {
         guard let hosts = try? read("/etc/hosts") else { return nil }
         for line in hosts.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

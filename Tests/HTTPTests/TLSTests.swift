@@ -1,24 +1,22 @@
 import Foundation
 import HTTP
 import TestSupport
-import XCTest
+import Testing
 
-/// Against a real nginx serving HTTPS with `ssl_verify_client on`.
-final class TLSTests: XCTestCase {
-    private var folder: TemporaryFolder!
-    private var certificates: Certificates!
-    private var nginx: Nginx!
+/// Against a real nginx serving HTTPS with `ssl_verify_client on`; each test starts its own
+/// (swift-testing makes a new suite value per test), and it stops when the value goes away.
+@Suite(.enabled(if: allInstalled("openssl", "nginx"),
+                "openssl or nginx is not installed (Debian packages openssl, nginx-light; `make test` installs them)"))
+final class TLSTests {
+    // Declared before the folder, so nginx stops before its folder is removed.
+    private let nginx: Nginx
+    private let certificates: Certificates
+    private let folder: TemporaryFolder
 
-    override func setUpWithError() throws {
-        _ = try installed("openssl", package: "openssl")
+    init() throws {
         folder = try TemporaryFolder("http-tls")
         certificates = try Certificates(in: folder.path)
         nginx = try Nginx(folder: folder.path, certificates: certificates)
-    }
-
-    override func tearDown() {
-        nginx = nil
-        folder = nil
     }
 
     private var url: String { "https://127.0.0.1:\(nginx.port)/" }
@@ -37,99 +35,95 @@ final class TLSTests: XCTestCase {
 
     private func text(_ response: Response) -> String { String(decoding: response.body, as: UTF8.self) }
 
-    func testTheRightClientCertificateFromMemoryIsAccepted() throws {
+    @Test func theRightClientCertificateFromMemoryIsAccepted() throws {
         let response = try Client(configuration()).send(Request(url: url))
-        XCTAssertEqual(response.status, 200)
-        XCTAssertTrue(text(response).contains("remote=127.0.0.1 "), text(response))
-        XCTAssertTrue(text(response).contains("client=CN=edpctl-test-client"), text(response))
+        #expect(response.status == 200)
+        #expect(text(response).contains("remote=127.0.0.1 "), "\(text(response))")
+        #expect(text(response).contains("client=CN=edpctl-test-client"), "\(text(response))")
     }
 
-    func testTheCAFromAFileIsTrusted() throws {
+    @Test func theCAFromAFileIsTrusted() throws {
         var configuration = try configuration()
         configuration.certificateAuthorityPEM = nil
         configuration.certificateAuthorityFile = certificates.path("ca.crt")
-        XCTAssertEqual(try Client(configuration).send(Request(url: url)).status, 200)
+        #expect(try Client(configuration).send(Request(url: url)).status == 200)
     }
 
-    func testAClientCertificateOfAnotherCAIsRefused() throws {
+    @Test func aClientCertificateOfAnotherCAIsRefused() throws {
         let response = try Client(configuration(client: "wrong-client")).send(Request(url: url))
-        XCTAssertEqual(response.status, 400)
-        XCTAssertTrue(text(response).contains("The SSL certificate error"), text(response))
+        #expect(response.status == 400)
+        #expect(text(response).contains("The SSL certificate error"), "\(text(response))")
     }
 
-    func testNoClientCertificateIsRefused() throws {
+    @Test func noClientCertificateIsRefused() throws {
         let response = try Client(configuration(client: nil)).send(Request(url: url))
-        XCTAssertEqual(response.status, 400)
-        XCTAssertTrue(text(response).contains("No required SSL certificate was sent"), text(response))
+        #expect(response.status == 400)
+        #expect(text(response).contains("No required SSL certificate was sent"), "\(text(response))")
     }
 
-    func testAServerCertificateOfAnotherCAFailsWithAClearError() throws {
-        XCTAssertThrowsError(try Client(configuration(ca: "wrong-ca")).send(Request(url: url))) { error in
-            let error = error as! HTTPError
-            XCTAssertEqual(error.curlCode, 60)
-            XCTAssertTrue(error.isTLSFailure)
-            XCTAssertTrue(error.description.hasPrefix("GET \(url) failed: "), error.description)
-            XCTAssertTrue(error.description.contains("the server's certificate is not trusted"), error.description)
-        }
+    @Test func aServerCertificateOfAnotherCAFailsWithAClearError() throws {
+        let error = try #require(#expect(throws: HTTPError.self) {
+            try Client(configuration(ca: "wrong-ca")).send(Request(url: url))
+        })
+        #expect(error.curlCode == 60)
+        #expect(error.isTLSFailure)
+        #expect(error.description.hasPrefix("GET \(url) failed: "), "\(error.description)")
+        #expect(error.description.contains("the server's certificate is not trusted"), "\(error.description)")
     }
 
-    func testTheSystemStoreDoesNotTrustTheTestCA() throws {
+    @Test func theSystemStoreDoesNotTrustTheTestCA() throws {
         var configuration = try configuration()
         configuration.certificateAuthorityPEM = nil
-        XCTAssertThrowsError(try Client(configuration).send(Request(url: url))) { error in
-            XCTAssertEqual((error as! HTTPError).curlCode, 60)
-        }
+        let error = try #require(#expect(throws: HTTPError.self) { try Client(configuration).send(Request(url: url)) })
+        #expect(error.curlCode == 60)
     }
 
-    func testInsecureSkipTLSVerifyAcceptsAnUntrustedServer() throws {
+    @Test func insecureSkipTLSVerifyAcceptsAnUntrustedServer() throws {
         var configuration = try configuration(ca: "wrong-ca")
         configuration.insecureSkipTLSVerify = true
-        XCTAssertEqual(try Client(configuration).send(Request(url: url)).status, 200)
+        #expect(try Client(configuration).send(Request(url: url)).status == 200)
     }
 
-    func testAKeyThatIsNotPEMFailsWithAClearError() throws {
+    @Test func aKeyThatIsNotPEMFailsWithAClearError() throws {
         var configuration = try configuration()
         configuration.clientKeyPEM = Data("not a key".utf8)
-        XCTAssertThrowsError(try Client(configuration).send(Request(url: url))) { error in
-            let error = error as! HTTPError
-            XCTAssertTrue(error.isTLSFailure, error.description)
-            XCTAssertTrue(error.description.contains("client key could not be used"), error.description)
-        }
+        let error = try #require(#expect(throws: HTTPError.self) { try Client(configuration).send(Request(url: url)) })
+        #expect(error.isTLSFailure, "\(error.description)")
+        #expect(error.description.contains("client key could not be used"), "\(error.description)")
     }
 
     /// The URL names 127.0.0.1; the certificate verified, the SNI and the Host header are
     /// tlsServerName's (nginx under client verification answers 421 when Host and SNI differ).
-    func testTLSServerNameIsVerifiedAndSentAsSNIWhileConnectingToTheURLsHost() throws {
+    @Test func tlsServerNameIsVerifiedAndSentAsSNIWhileConnectingToTheURLsHost() throws {
         for name in ["localhost", "kube.edpctl.test"] {
             var configuration = try configuration()
             configuration.tlsServerName = name
             let response = try Client(configuration).send(Request(url: url))
-            XCTAssertEqual(response.status, 200)
-            XCTAssertTrue(text(response).hasPrefix("sni=\(name) host=\(name):\(nginx.port) remote=127.0.0.1 "), text(response))
+            #expect(response.status == 200)
+            #expect(text(response).hasPrefix("sni=\(name) host=\(name):\(nginx.port) remote=127.0.0.1 "), "\(text(response))")
         }
     }
 
-    func testATLSServerNameTheCertificateDoesNotCarryFails() throws {
+    @Test func aTLSServerNameTheCertificateDoesNotCarryFails() throws {
         var configuration = try configuration()
         configuration.tlsServerName = "other.edpctl.test"
-        XCTAssertThrowsError(try Client(configuration).send(Request(url: url))) { error in
-            XCTAssertEqual((error as! HTTPError).curlCode, 60, "\(error)")
-        }
+        let error = try #require(#expect(throws: HTTPError.self) { try Client(configuration).send(Request(url: url)) })
+        #expect(error.curlCode == 60, "\(error)")
     }
 
-    func testSequentialRequestsShareOneConnection() throws {
+    @Test func sequentialRequestsShareOneConnection() throws {
         let client = try Client(configuration())
         var connections = Set<Substring>()
         for _ in 0..<10 {
             let response = try client.send(Request(url: url))
-            XCTAssertEqual(response.status, 200)
+            #expect(response.status == 200)
             connections.formUnion(text(response).split(separator: " ").filter { $0.hasPrefix("connection=") })
         }
-        XCTAssertEqual(client.connectionsOpened, 1)
-        XCTAssertEqual(connections.count, 1, "nginx saw connections \(connections)")
+        #expect(client.connectionsOpened == 1)
+        #expect(connections.count == 1, "nginx saw connections \(connections)")
     }
 
-    func testConcurrentRequestsOpenAtMostOneConnectionEach() throws {
+    @Test func concurrentRequestsOpenAtMostOneConnectionEach() throws {
         let client = try Client(configuration())
         let failures = Failures()
         let url = url
@@ -143,9 +137,9 @@ final class TLSTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(failures.all, [])
-        XCTAssertGreaterThanOrEqual(client.connectionsOpened, 1)
-        XCTAssertLessThanOrEqual(client.connectionsOpened, 4)
+        #expect(failures.all == [])
+        #expect(client.connectionsOpened >= 1)
+        #expect(client.connectionsOpened <= 4)
     }
 }
 
