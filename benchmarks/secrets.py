@@ -11,7 +11,7 @@ generated), starts the fake once and keeps it up across runs, and measures:
 - `secrets list` on examples/ultron/secrets.yaml: median wall time.
 Prints one line per figure and a JSON object on the last line.
 """
-import base64, json, os, statistics, subprocess, sys, tempfile, time
+import base64, http.client, json, os, ssl, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -82,9 +82,12 @@ current-context: fake
     recreate, check, listing, connections = [], [], [], {}
     for _ in range(runs):
         # A fresh namespace each run: deleting it through the API deletes its Secrets (no finalizers).
-        subprocess.run(["curl", "-sf", "-X", "DELETE", "--cacert", f"{folder}/ca.pem", "--cert", f"{folder}/client.pem",
-                        "--key", f"{folder}/client-key.pem", f"https://127.0.0.1:{fake.port}/api/v1/namespaces/bench"],
-                       capture_output=True)
+        tls = ssl.create_default_context(cafile=f"{folder}/ca.pem")
+        tls.load_cert_chain(f"{folder}/client.pem", f"{folder}/client-key.pem")
+        connection = http.client.HTTPSConnection("127.0.0.1", fake.port, context=tls)
+        connection.request("DELETE", "/api/v1/namespaces/bench")
+        connection.getresponse().read()  # 404 on the first run
+        connection.close()
         fake.control({"op": "reset"})
         recreate.append(timed(["recreate", "-f", f"{folder}/secrets.yaml"], 0))
         connections["recreate"] = fake.control({"op": "counters"})["connections"]
