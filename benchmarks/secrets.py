@@ -90,7 +90,10 @@ current-context: fake
         connection.close()
         fake.control({"op": "reset"})
         recreate.append(timed(["recreate", "-f", f"{folder}/secrets.yaml"], 0))
-        connections["recreate"] = fake.control({"op": "counters"})["connections"]
+        counters = fake.control({"op": "counters"})
+        connections["recreate"] = counters["connections"]
+        if counters["requests"].get("patch", 0) != SECRETS + 1:
+            sys.exit(f"recreate sent {counters['requests']}, not an apply per Secret and one for the namespace")
         created = fake.control({"op": "object", "path": f"/api/v1/namespaces/bench/secrets/app-{SECRETS - 1:03}"})
         if not created.get("object"):
             sys.exit("recreate did not create the last Secret")
