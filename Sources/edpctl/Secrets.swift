@@ -41,7 +41,7 @@ struct SecretsOptions: ParsableArguments {
         do {
             return (store, try SecretsLoader(path: file, defaultNamespace: namespace ?? store.defaultNamespace).load())
         } catch {
-            throw output.failure(error.diagnostics.map(\.description), diagnostics: error.diagnostics)
+            throw output.failure(error.diagnostics.map(\.description))
         }
     }
 
@@ -51,8 +51,8 @@ struct SecretsOptions: ParsableArguments {
         do {
             return (store, try SecretsPlanner(file: file, store: store, options: options).plan())
         } catch {
-            throw output.failure(error.diagnostics.map(\.description), diagnostics: error.diagnostics,
-                                 summary: "nothing was applied")
+            // One error (event) per problem, each naming its file, line and column.
+            throw output.failure(error.diagnostics.map(\.description), summary: "nothing was applied")
         }
     }
 

@@ -206,6 +206,12 @@ import TestSupport
             #expect(lines.contains { $0.hasPrefix("edpctl: secrets.yaml:") && $0.contains(name) }, "\(result.stderr)")
         }
         #expect(result.stderr.contains("nothing was applied"))
+        let json = try edpctl("recreate", "--output", "json", environment: ["BETA_TOKEN": nil, "GAMMA_TOKEN": nil])
+        let errors = json.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["event"] as? String == "error" }.compactMap { $0["message"] as? String }
+        #expect(errors.count == 2 && errors[0].contains("BETA_TOKEN") && errors[1].contains("GAMMA_TOKEN"), "\(errors)")
+        #expect(errors.allSatisfy { $0.hasPrefix("secrets.yaml:") })
         #expect(try writes() == [])
         #expect(try server.object(at: "/api/v1/namespaces/apps") == nil)
     }
