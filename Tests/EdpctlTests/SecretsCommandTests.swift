@@ -146,6 +146,20 @@ import TestSupport
         #expect(try edpctl("check", environment: ["BETA_TOKEN": changed]).status == 0)
     }
 
+    @Test func rotateMakesOnlyTheNamedGeneratedKeyAnew() throws {
+        #expect(try edpctl("recreate").status == 0)
+        let before = try #require(try data("gamma"))
+        try server.reset()
+        let rotated = try edpctl("recreate", "--rotate", "apps/gamma/session")
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        let after = try #require(try data("gamma"))
+        #expect(after["session"] != before["session"] && after["session"]?.count == 32)
+        #expect(after["token"] == before["token"])
+        #expect(try writes() == ["PATCH /api/v1/namespaces/apps/secrets/gamma"])
+        let wrong = try edpctl("recreate", "--rotate", "apps/gamma/token")
+        #expect(wrong.status == 1 && wrong.stderr.contains("only generated keys rotate"), "\(wrong.stderr)")
+    }
+
     @Test func listShowsKeysSourcesAndWhetherEachExists() throws {
         let before = try edpctl("list")
         #expect(before.status == 0, "\(before.stderr)")
