@@ -49,7 +49,9 @@ package final class KubeSecretStore: SecretStore {
         }
         // The manifest's JSON is made of strings and maps of them: it reads back.
         let object = try JSONSerialization.jsonObject(with: Data(manifest.json())) as? [String: Any] ?? [:]
-        try client.apply(object)
+        // `--update` and `--rotate` ask for the values to be replaced, also those another manager
+        // set (a Secret first typed in with `kubectl create`): forced, else they would conflict.
+        try client.apply(object, force: entry.action == .update || entry.action == .rotate)
     }
 }
 

@@ -160,6 +160,28 @@ import TestSupport
         #expect(wrong.status == 1 && wrong.stderr.contains("only generated keys rotate"), "\(wrong.stderr)")
     }
 
+    @Test func updateReplacesAValueAnotherFieldManagerSet() throws {
+        #expect(try edpctl("recreate").status == 0)
+        // beta as an operator would have typed it in: `kubectl create` owns its token now.
+        try scratch.write("client.pem", server.clientCertificatePEM)
+        try scratch.write("client-key.pem", server.clientKeyPEM, mode: 0o600)
+        let body = #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"beta","namespace":"apps"},"data":{"token":"aGFuZA=="}}"#
+        try runProgram("/usr/bin/env", ["python3", "-c", """
+            import http.client, ssl, sys
+            tls = ssl.create_default_context(cafile=sys.argv[1]); tls.load_cert_chain("client.pem", "client-key.pem")
+            c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[2]), context=tls)
+            c.request("DELETE", "/api/v1/namespaces/apps/secrets/beta"); c.getresponse().read()
+            c.request("POST", "/api/v1/namespaces/apps/secrets?fieldManager=kubectl-create", body=sys.argv[3],
+                      headers={"Content-Type": "application/json"})
+            r = c.getresponse(); r.read(); sys.exit(0 if r.status == 201 else r.status)
+            """, server.folder.child("ca.pem"), String(server.port), body], in: scratch.path)
+        #expect(try data("beta")?["token"] == "hand")
+        #expect(try edpctl("check").status == 2)
+        let update = try edpctl("recreate", "--update")
+        #expect(update.status == 0, "\(update.stderr)")
+        #expect(try data("beta")?["token"] == values["BETA_TOKEN"])
+    }
+
     @Test func listShowsKeysSourcesAndWhetherEachExists() throws {
         let before = try edpctl("list")
         #expect(before.status == 0, "\(before.stderr)")
