@@ -167,7 +167,7 @@ import TestSupport
         try scratch.write("client-key.pem", server.clientKeyPEM, mode: 0o600)
         let body = #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"beta","namespace":"apps"},"data":{"token":"aGFuZA=="}}"#
         try runProgram("/usr/bin/env", ["python3", "-c", """
-            import http.client, ssl, sys
+            sys, ssl, http = __import__("sys"), __import__("ssl"), __import__("http.client")
             tls = ssl.create_default_context(cafile=sys.argv[1]); tls.load_cert_chain("client.pem", "client-key.pem")
             c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[2]), context=tls)
             c.request("DELETE", "/api/v1/namespaces/apps/secrets/beta"); c.getresponse().read()
