@@ -17,6 +17,7 @@ let package = Package(
             name: "edpctl",
             dependencies: [
                 "Hydrate",
+                "Secrets",
                 "Gomplate",
                 "Template",
                 "Git",

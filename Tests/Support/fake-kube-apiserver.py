@@ -355,6 +355,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-kube-apiserver"
     sys_version = ""
+    # An answer's headers and body are separate writes: with Nagle on, the body waits for the
+    # client's delayed ACK, 40 ms a request on Linux (200 Secrets took 18 s instead of well under 1).
+    disable_nagle_algorithm = True
 
     def setup(self):
         # The handshake runs here, in the connection's own thread, so a slow client blocks no one.
