@@ -195,7 +195,7 @@ package final class KubeClient: @unchecked Sendable {
         return (resource, namespace, name)
     }
 
-    private func path(_ resource: ResourceInfo, namespace: String?, name: String?) -> String {
+    func path(_ resource: ResourceInfo, namespace: String?, name: String?) -> String {
         var path = resource.groupVersionPath
         if resource.namespaced, let namespace { path += "/namespaces/" + Self.segment(namespace) }
         path += "/" + resource.plural
@@ -214,10 +214,23 @@ package final class KubeClient: @unchecked Sendable {
     }
 
     /// Sends one request with the current credentials and decodes a 2xx JSON answer (nil for an
-    /// empty body). After a 401 with an exec plugin, the plugin is run again and the request sent
-    /// once more, as client-go does when a cached credential was revoked early.
+    /// empty body).
     private func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
                       contentType: String? = nil, idempotent: Bool? = nil) throws -> [String: Any]? {
+        let body = try sendRaw(method, path, query: query, body: body, contentType: contentType, idempotent: idempotent)
+        if body.isEmpty { return nil }
+        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            throw KubeAPIError(kind: .other, message: "\(method) \(path): the server's answer is not a JSON object",
+                               method: method, path: path)
+        }
+        return object
+    }
+
+    /// Sends one request with the current credentials and returns a 2xx answer's body. After a 401
+    /// with an exec plugin, the plugin is run again and the request sent once more, as client-go
+    /// does when a cached credential was revoked early.
+    func sendRaw(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
+                 contentType: String? = nil, idempotent: Bool? = nil) throws -> Data {
         var url = configuration.server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
         if !query.isEmpty { url += "?" + Self.query(query) }
         var response = try attempt(method, url, path: path, body: body, contentType: contentType, idempotent: idempotent)
@@ -233,12 +246,7 @@ package final class KubeClient: @unchecked Sendable {
         guard (200...299).contains(response.status) else {
             throw KubeAPIError(status: response.status, body: response.body, method: method, path: path)
         }
-        if response.body.isEmpty { return nil }
-        guard let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] else {
-            throw KubeAPIError(kind: .other, message: "\(method) \(path): the server's answer is not a JSON object",
-                               method: method, path: path)
-        }
-        return object
+        return response.body
     }
 
     private func attempt(_ method: String, _ url: String, path: String, body: Data?, contentType: String?,

@@ -33,7 +33,13 @@ What it implements, after the API conventions of Kubernetes:
   connections accepted; a request log (method, path, query, user, code; never a body or header).
 - a `Warning:` header (299) on every request to a CRD version registered as deprecated.
 
-What it does not: watch, deletecollection, subresources (status, scale), finalizers and graceful
+- watch (`?watch=1` on a list path): newline-delimited ADDED/MODIFIED/DELETED events, chunked, for
+  changes after `resourceVersion` (without one, or with "0": ADDED for the current objects first),
+  filtered by labelSelector/fieldSelector on the object as it is now, ending after `timeoutSeconds`
+  (at most 60, the default). The store keeps its last 1000 changes; an older resourceVersion is a
+  410 `Expired`. A handler waits on a condition signalled at every write.
+
+What it does not: deletecollection, subresources (status, scale), finalizers and graceful
 deletion (a deleted namespace and its contents are gone at once), set-based label selectors,
 OpenAPI schemas, strategic-merge and JSON patches, associative lists in apply (a list is one
 atomic field), protobuf, HTTP/2, aggregated discovery (kubectl falls back to the legacy documents).
@@ -74,7 +80,7 @@ except ImportError:  # JSON bodies (what kubectl sends) still work.
     yaml = None
 
 SERVER_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"}
-ALL_VERBS = ["create", "delete", "get", "list", "patch", "update"]
+ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 METADATA_FIELDS = {"name", "namespace", "generateName", "uid", "resourceVersion", "generation", "creationTimestamp",
                    "deletionTimestamp", "labels", "annotations", "ownerReferences", "finalizers", "managedFields",
                    "selfLink", "deletionGracePeriodSeconds"}
@@ -307,6 +313,10 @@ class Store:
         self.resource_version = 100
         self.objects = {}  # (group, plural, namespace, name) -> object
         self.resources = {}  # (group, version, plural) -> Resource
+        # What watches replay: (resourceVersion, type, (group, plural, namespace, name), object), oldest first.
+        self.events = []
+        self.events_floor = self.resource_version  # a watch from before this has lost events
+        self.changed = threading.Condition(self.lock)
         for resource in [
             Resource("", "v1", "Namespace", "namespaces", False,
                      {"apiVersion", "kind", "metadata", "spec", "status"}, ["ns"], name_pattern=DNS_LABEL),
@@ -347,8 +357,23 @@ class Store:
         metadata.setdefault("creationTimestamp", now())
         metadata.setdefault("generation", 1)
         metadata["resourceVersion"] = self.next_version()
-        self.objects[(resource.group, resource.plural, namespace or "", name)] = obj
+        key = (resource.group, resource.plural, namespace or "", name)
+        self.record_event("MODIFIED" if key in self.objects else "ADDED", key, obj)
+        self.objects[key] = obj
         return obj
+
+    def remove(self, key):
+        """Deletes the object at `key`; the caller holds the lock."""
+        obj = copy.deepcopy(self.objects.pop(key))
+        obj["metadata"]["resourceVersion"] = self.next_version()
+        self.record_event("DELETED", key, obj)
+
+    def record_event(self, kind, key, obj):
+        with self.changed:
+            self.events.append((self.resource_version, kind, key, copy.deepcopy(obj)))
+            if len(self.events) > 1000:
+                self.events_floor = self.events.pop(0)[0]
+            self.changed.notify_all()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -428,6 +453,9 @@ class Handler(BaseHTTPRequestHandler):
             answer = APIError(500, "InternalError", f"Internal error occurred: {error}",
                               {"causes": [{"message": str(error)}]}).status()
         self.server.record(self, url, code)
+        if callable(answer):
+            answer()
+            return
         payload = json.dumps(answer).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
@@ -572,7 +600,11 @@ class Handler(BaseHTTPRequestHandler):
     def resource_request(self, resource, namespace, name, body):
         method = self.command
         if method == "GET" and self.query.get("watch") in ("1", "true"):
-            raise APIError(405, "MethodNotAllowed", "watch is not supported by the fake API server")
+            if name:
+                raise APIError(405, "MethodNotAllowed", "watch one object with fieldSelector=metadata.name=NAME")
+            self.verb = "watch"
+            self.authorize(resource, "watch", namespace, None)
+            return 200, self.watch(resource, namespace)
         verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "PATCH": "patch",
                 "DELETE": "delete"}[method]
         self.verb = verb
@@ -880,12 +912,63 @@ class Handler(BaseHTTPRequestHandler):
             obj = self.find(resource, namespace, name)
             if self.dry_run():
                 return 200, copy.deepcopy(obj)
-            del store.objects[(resource.group, resource.plural, namespace or "", name)]
             if resource.plural == "namespaces" and not resource.group:
                 for key in [k for k in store.objects if k[2] == name]:
-                    del store.objects[key]
-            store.next_version()
+                    store.remove(key)
+            store.remove((resource.group, resource.plural, namespace or "", name))
             return 200, copy.deepcopy(obj)
+
+    def watch(self, resource, namespace):
+        """Checks the request now (errors are answers) and returns what streams the events."""
+        store = self.server.store
+        labels, fields = self.label_selector(), self.field_selector()
+        try:
+            timeout = min(int(self.query.get("timeoutSeconds") or 60), 60)
+        except ValueError:
+            raise bad_request(f'invalid timeoutSeconds "{self.query["timeoutSeconds"]}"')
+        since = self.query.get("resourceVersion") or "0"
+        if not since.isdigit():
+            raise bad_request(f'invalid resourceVersion "{since}"')
+        wanted = lambda key, obj: key[:2] == (resource.group, resource.plural) and \
+            (not namespace or key[2] == namespace) and self.selected(obj, labels, fields)
+        with store.lock:
+            if since == "0":
+                pending = [("ADDED", copy.deepcopy(obj)) for key, obj in sorted(store.objects.items()) if wanted(key, obj)]
+                last = store.resource_version
+            else:
+                last = int(since)
+                if last < store.events_floor:
+                    raise APIError(410, "Expired", f"too old resource version: {last} ({store.events_floor})")
+                pending = []
+
+        def stream():
+            nonlocal last, pending
+            deadline = time.monotonic() + timeout
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                while True:
+                    for kind, obj in pending:
+                        line = json.dumps({"type": kind, "object": obj}).encode() + b"\n"
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                    with store.changed:
+                        while True:
+                            fresh = [e for e in store.events if e[0] > last]
+                            left = deadline - time.monotonic()
+                            if fresh or left <= 0:
+                                break
+                            store.changed.wait(left)
+                        if fresh:
+                            last = fresh[-1][0]
+                        pending = [(kind, copy.deepcopy(obj)) for _, kind, key, obj in fresh if wanted(key, obj)]
+                    if not fresh:
+                        self.wfile.write(b"0\r\n\r\n")
+                        return
+            except OSError:  # the client went away
+                self.close_connection = True
+        return stream
 
     def list(self, resource, namespace):
         store = self.server.store
