@@ -61,6 +61,11 @@ private func names(_ events: [WatchEvent]) -> [String] {
         // Without a resourceVersion: the current objects, as ADDED.
         let current = try client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", timeoutSeconds: 1)
         #expect(names(current) == ["ADDED a", "ADDED b"])
+        // Older than the server's history: 410 Expired, for the caller to read anew.
+        let expired = try kubeError {
+            _ = try client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", resourceVersion: "1", timeoutSeconds: 1)
+        }
+        #expect(expired.code == 410 && expired.reason == "Expired")
     }
 
     @Test func aWatchFiltersByLabelAndName() throws {

@@ -128,7 +128,7 @@ public final class FakeKubeServer: @unchecked Sendable {
         try control(["op": "token", "token": token, "user": user, "groups": groups])
     }
 
-    /// Forbids `user` to `verb` (create, get, list, update, patch, delete) `resource` (a plural) in
+    /// Forbids `user` to `verb` (create, get, list, watch, update, patch, delete) `resource` (a plural) in
     /// `namespace` ("" for the cluster scope, nil for any).
     public func deny(user: String, verb: String, resource: String, namespace: String?) throws {
         try control(["op": "deny", "user": user, "verb": verb, "resource": resource, "namespace": namespace ?? "*"])
