@@ -56,6 +56,8 @@ let package = Package(
         ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
+        // The rebuild runner: steps ordered by their needs, run side by side, journaled for --resume.
+        .target(name: "Bootstrap"),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(
             name: "Gomplate",
@@ -122,6 +124,10 @@ let package = Package(
         .testTarget(
             name: "SecretsTests",
             dependencies: ["Secrets", "Kube", "Template", "YAML", "TestSupport"]
+        ),
+        .testTarget(
+            name: "BootstrapTests",
+            dependencies: ["Bootstrap", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",

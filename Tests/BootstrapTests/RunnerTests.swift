@@ -1,0 +1,110 @@
+import Bootstrap
+import Foundation
+import Testing
+import TestSupport
+
+/// A step over a shared in-memory "system": done once applied, with call counts and the times it ran.
+final class FakeStep: Step, @unchecked Sendable {
+    let name: String
+    let needs: [String]
+    let work: TimeInterval
+    let failure: String?
+    private let lock = NSLock()
+    private var isDone: Bool
+    private(set) var applies = 0
+    private(set) var checks = 0
+    private(set) var ran: (start: Date, end: Date)?
+
+    init(_ name: String, needs: [String] = [], done: Bool = false, work: TimeInterval = 0, failure: String? = nil) {
+        self.name = name; self.needs = needs; self.isDone = done; self.work = work; self.failure = failure
+    }
+
+    func check(_ context: StepContext) throws -> StepCheck {
+        lock.withLock {
+            checks += 1
+            return isDone ? .done : .wouldApply(["create \(name)"])
+        }
+    }
+
+    func apply(_ context: StepContext) throws {
+        let start = Date()
+        context.waiting("\(name) to settle")
+        Thread.sleep(forTimeInterval: work)
+        lock.withLock { applies += 1; ran = (start, Date()) }
+        if let failure { throw RunnerError(failure) }
+        lock.withLock { isDone = true }
+    }
+}
+
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [RunnerEvent] = []
+    func add(_ event: RunnerEvent) { lock.withLock { list.append(event) } }
+    var events: [RunnerEvent] { lock.withLock { list } }
+}
+
+@Suite struct RunnerTests {
+    @Test func ordersByNeedsWithTiesInDeclarationOrder() throws {
+        let runner = try Runner(steps: [FakeStep("verify", needs: ["charts", "secrets"]), FakeStep("charts", needs: ["k3s"]),
+                                        FakeStep("k3s"), FakeStep("secrets", needs: ["k3s"])])
+        #expect(runner.order == ["k3s", "charts", "secrets", "verify"])
+    }
+
+    @Test func unknownNeedAndCycleAreRefusedBeforeAnythingRuns() {
+        let a = FakeStep("a", needs: ["b"]), b = FakeStep("b", needs: ["c"]), c = FakeStep("c", needs: ["a"])
+        #expect(throws: RunnerError("steps need each other in a cycle: a → b → c → a")) { try Runner(steps: [a, b, c]) }
+        #expect(throws: RunnerError("step a needs nope, which is not a step (steps: a)")) { try Runner(steps: [FakeStep("a", needs: ["nope"])]) }
+        #expect(a.checks + b.checks + c.checks == 0)
+    }
+
+    @Test func independentStepsOverlapAndADependentOneWaitsForBoth() throws {
+        let left = FakeStep("left", work: 0.4), right = FakeStep("right", work: 0.4)
+        let join = FakeStep("join", needs: ["left", "right"])
+        let log = EventLog()
+        let report = try Runner(steps: [left, right, join]).run(events: log.add)
+        #expect(report.records.map(\.result) == [.applied, .applied, .applied])
+        let l = try #require(left.ran), r = try #require(right.ran), j = try #require(join.ran)
+        #expect(l.start < r.end && r.start < l.end, "left and right ran one after the other")
+        #expect(j.start >= max(l.end, r.end))
+        #expect(log.events.contains(.waiting(step: "left", text: "left to settle")))
+        #expect(log.events.contains(.started(index: 3, total: 3, step: "join")))
+        #expect(report.records.allSatisfy { ($0.duration ?? -1) >= 0 && $0.startedAt != nil })
+    }
+
+    @Test func aDoneStepIsNotApplied() throws {
+        let done = FakeStep("done", done: true), todo = FakeStep("todo")
+        let report = try Runner(steps: [done, todo]).run()
+        #expect(report.records.map(\.result) == [.doneBefore, .applied])
+        #expect(done.applies == 0 && todo.applies == 1 && todo.checks == 2)  // re-checked after apply
+    }
+
+    @Test func dryRunOnlyChecksAndSaysWhatApplyWouldDo() throws {
+        let folder = try TemporaryFolder()
+        let a = FakeStep("a"), b = FakeStep("b", needs: ["a"], done: true)
+        let report = try Runner(steps: [a, b]).run(RunOptions(dryRun: true, stateDirectory: folder.path))
+        #expect(report.records.map(\.result) == [.wouldApply, .doneBefore])
+        #expect(report.records[0].changes == ["create a"])
+        #expect(a.applies + b.applies == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [])
+    }
+
+    @Test func fromAndOnlySelectSteps() throws {
+        let steps = [FakeStep("a"), FakeStep("b", needs: ["a"]), FakeStep("c", needs: ["b"])]
+        let from = try Runner(steps: steps).run(RunOptions(from: "b"))
+        #expect(from.records.map(\.result) == [.skipped, .applied, .applied])
+        let others = [FakeStep("a"), FakeStep("b", needs: ["a"]), FakeStep("c", needs: ["b"])]
+        let only = try Runner(steps: others).run(RunOptions(only: "b"))
+        #expect(only.records.map(\.result) == [.skipped, .applied, .skipped])
+        #expect(throws: RunnerError("--from z: no such step (steps: a, b, c)")) { try Runner(steps: others).run(RunOptions(from: "z")) }
+    }
+
+    @Test func aFailureStopsNewStepsButLetsRunningOnesFinish() throws {
+        let bad = FakeStep("bad", work: 0.05, failure: "the Job helm-install-x failed")
+        let slow = FakeStep("slow", work: 0.4), after = FakeStep("after", needs: ["slow"]), later = FakeStep("later")
+        let report = try Runner(steps: [bad, slow, after, later]).run(RunOptions(maxParallel: 2))
+        #expect(report.records.map(\.result) == [.failed, .applied, .skipped, .skipped])
+        #expect(report.records[0].error == "bad: the Job helm-install-x failed")
+        #expect(after.checks == 0 && later.checks == 0)
+        #expect(report.failed)
+    }
+}
