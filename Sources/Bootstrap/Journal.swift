@@ -66,7 +66,7 @@ func writeAtomically(_ data: Data, to path: String) throws {
     var template = Array((folder + "/.\((path as NSString).lastPathComponent).XXXXXX").utf8CString)
     let fd = mkstemp(&template)
     guard fd >= 0 else { throw RunnerError("\(folder): cannot create a temporary file: \(String(cString: strerror(errno)))") }
-    let temporary = String(cString: template)
+    let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     var failure: String?
     data.withUnsafeBytes { buffer in
         var offset = 0
