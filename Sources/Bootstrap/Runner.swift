@@ -47,6 +47,13 @@ package struct RunReport: Sendable {
     /// In step order.
     package let records: [StepRecord]
     package var failed: Bool { records.contains { $0.result == .failed } }
+
+    /// The final summary (the measured recovery time per step), rows of step, result, seconds; "-" for a step that did not run.
+    package var table: [[String]] {
+        [["step", "result", "duration"]] + records.map { record in
+            [record.name, record.result.rawValue, record.duration.map { String(format: "%.1fs", $0) } ?? "-"]
+        }
+    }
 }
 
 /// Orders steps by their needs and runs them: ready steps side by side on a bounded number of threads,

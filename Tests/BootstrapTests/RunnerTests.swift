@@ -106,5 +106,9 @@ final class EventLog: @unchecked Sendable {
         #expect(report.records[0].error == "bad: the Job helm-install-x failed")
         #expect(after.checks == 0 && later.checks == 0)
         #expect(report.failed)
+        #expect(report.table.map { Array($0.prefix(2)) } == [["step", "result"], ["bad", "failed"], ["slow", "applied"],
+                                                             ["after", "skipped"], ["later", "skipped"]])
+        // Durations depend on the machine's load: measured ones are seconds with one decimal, steps not run have none.
+        #expect(report.table.map(\.[2]).map { $0.firstMatch(of: /^\d+\.\ds$/) != nil ? "s" : $0 } == ["duration", "s", "s", "-", "-"])
     }
 }
