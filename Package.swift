@@ -56,6 +56,11 @@ let package = Package(
         ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
+        // edpctl rebuild: platform.yaml and the disaster-recovery steps.
+        .target(
+            name: "Bootstrap",
+            dependencies: ["YAML"]
+        ),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(
             name: "Gomplate",
@@ -122,6 +127,10 @@ let package = Package(
         .testTarget(
             name: "SecretsTests",
             dependencies: ["Secrets", "Kube", "Template", "YAML", "TestSupport"]
+        ),
+        .testTarget(
+            name: "BootstrapTests",
+            dependencies: ["Bootstrap", "YAML", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",
