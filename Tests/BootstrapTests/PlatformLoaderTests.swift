@@ -217,6 +217,21 @@ import TestSupport
             ])
     }
 
+    @Test(arguments: [("5m", 300), ("300s", 300), ("1h30m", 5400), ("2h", 7200), ("1m30s", 90)])
+    func durations(written: String, seconds: Int) throws {
+        let file = try PlatformLoader(path: "platform.yaml").parse("""
+            verify: {probes: [{url: "https://a.example/", timeout: \(written)}]}
+            """)
+        #expect(file.verify?.probes.first?.timeout == seconds)
+    }
+
+    @Test(arguments: ["0s", "300", "m5", "5m5m", "30s1m", "5 m", "1d", "-5m"])
+    func badDurations(written: String) {
+        #expect(problems("verify: {probes: [{url: \"https://a.example/\", timeout: \"\(written)\"}]}") == [
+            "platform.yaml:1:56: verify.probes[0].timeout: expected a duration like 90s, 5m or 1h30m",
+        ])
+    }
+
     @Test func syntaxErrorsAndEmptyFiles() {
         #expect(problems("k3s: [unclosed\n").count == 1)
         #expect(problems("") == ["platform.yaml:1:1: the file is empty"])
