@@ -56,8 +56,12 @@ let package = Package(
         ),
         // Go's text/template language and the Go runtime ports it needs; no function library.
         .target(name: "Template"),
-        // The rebuild runner: steps ordered by their needs, run side by side, journaled for --resume.
-        .target(name: "Bootstrap"),
+        // edpctl rebuild: platform.yaml, the disaster-recovery steps, and the runner that orders them
+        // by their needs, runs them side by side and journals them for --resume.
+        .target(
+            name: "Bootstrap",
+            dependencies: ["YAML"]
+        ),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(
             name: "Gomplate",
@@ -127,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BootstrapTests",
-            dependencies: ["Bootstrap", "TestSupport"]
+            dependencies: ["Bootstrap", "YAML", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",
