@@ -60,7 +60,7 @@ let package = Package(
         // by their needs, runs them side by side and journals them for --resume.
         .target(
             name: "Bootstrap",
-            dependencies: ["YAML"]
+            dependencies: ["Template", "YAML"]
         ),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(

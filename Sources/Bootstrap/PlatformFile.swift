@@ -1,3 +1,4 @@
+import Template
 import YAML
 
 /// `platform.yaml`: everything `edpctl rebuild` installs, in the order its steps run. Paths are
@@ -109,20 +110,11 @@ package struct PlatformVerify: Sendable {
 }
 
 /// One problem: `platform.yaml:12:7: charts[1].needs: …`. Never carries a value from the file.
-package struct PlatformDiagnostic: Sendable, Equatable, CustomStringConvertible {
-    package let file: String
-    package let line: Int
-    package let column: Int
-    package let message: String
-
-    package var description: String { "\(file):\(line):\(column): \(message)" }
-}
-
 /// Every problem found while loading, in file order.
 package struct PlatformError: Error, Sendable, CustomStringConvertible {
-    package let diagnostics: [PlatformDiagnostic]
+    package let diagnostics: [Diagnostic]
 
-    package init(_ diagnostics: [PlatformDiagnostic]) { self.diagnostics = diagnostics }
+    package init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
 
     package var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Template
 import YAML
 
 /// Reads a `platform.yaml` into a `PlatformFile`, checking all that needs no network: fields,
@@ -10,11 +11,14 @@ package struct PlatformLoader {
     package init(path: String) { self.path = path }
 
     package func load() throws(PlatformError) -> PlatformFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlatformError([PlatformDiagnostic(file: path, line: 0, column: 0, message: "cannot read the file")])
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw PlatformError([Diagnostic(file: path, message: "cannot read the file: \(error.localizedDescription)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw PlatformError([PlatformDiagnostic(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")])
+            throw PlatformError([Diagnostic(file: path, message: "the file is not UTF-8 text")])
         }
         return try parse(text)
     }
@@ -26,14 +30,14 @@ package struct PlatformLoader {
             root = try YAMLParser.documents(in: text).first
         } catch {
             // libyaml's problem text names no content; the line is not echoed.
-            throw PlatformError([PlatformDiagnostic(file: path, line: error.line, column: error.column, message: error.problem)])
+            throw PlatformError([Diagnostic(file: path, line: error.line, column: error.column, message: error.problem)])
         }
         var reader = PlatformReader(path: path)
         let file = reader.file(root)
         guard reader.diagnostics.isEmpty, let file else {
             // Stable: problems on one position keep the order they were found in.
             let ordered = reader.diagnostics.enumerated().sorted {
-                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+                ($0.element.line ?? 0, $0.element.column ?? 0, $0.offset) < ($1.element.line ?? 0, $1.element.column ?? 0, $1.offset)
             }.map(\.element)
             throw PlatformError(ordered)
         }
@@ -43,17 +47,17 @@ package struct PlatformLoader {
 
 private struct PlatformReader {
     let path: String
-    var diagnostics: [PlatformDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
 
     private var folder: String { (path as NSString).deletingLastPathComponent }
 
     mutating func problem(_ node: YAMLNode, _ message: String) {
-        diagnostics.append(PlatformDiagnostic(file: path, line: node.line, column: node.column, message: message))
+        diagnostics.append(Diagnostic(file: path, line: node.line, column: node.column, message: message))
     }
 
     mutating func file(_ root: YAMLNode?) -> PlatformFile? {
         guard let root else {
-            diagnostics.append(PlatformDiagnostic(file: path, line: 1, column: 1, message: "the file is empty"))
+            diagnostics.append(Diagnostic(file: path, line: 1, column: 1, message: "the file is empty"))
             return nil
         }
         let allowed = ["k3s", "firewall", "charts", "manifests", "gitops", "secrets", "keycloak", "verify"]
@@ -296,7 +300,7 @@ private struct PlatformReader {
                 if open, let start = trail.firstIndex(of: name) {
                     let cycle = Array(trail[start...]) + [name]
                     if reported.insert(Set(cycle)).inserted, let chart = byName[name], let index = indexes[name] {
-                        reader.diagnostics.append(PlatformDiagnostic(file: reader.path, line: chart.line, column: chart.column,
+                        reader.diagnostics.append(Diagnostic(file: reader.path, line: chart.line, column: chart.column,
                             message: "charts[\(index)].needs: dependency cycle \(cycle.joined(separator: " -> "))"))
                     }
                 }
