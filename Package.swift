@@ -16,6 +16,7 @@ let package = Package(
         .executableTarget(
             name: "edpctl",
             dependencies: [
+                "Bootstrap",
                 "Hydrate",
                 "Secrets",
                 "Gomplate",
@@ -60,7 +61,7 @@ let package = Package(
         // by their needs, runs them side by side and journals them for --resume.
         .target(
             name: "Bootstrap",
-            dependencies: ["Template", "YAML"]
+            dependencies: ["Secrets", "Kube", "HTTP", "Git", "Template", "YAML"]
         ),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(

@@ -38,7 +38,7 @@ ARROWS = {
 }
 # Modules the architecture requires today; the others arrive with their issues.
 REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "YAML", "CYAML", "Git", "CLibgit2",
-            "Secrets", "Kube", "HTTP", "CCurl"}
+            "Secrets", "Kube", "HTTP", "CCurl", "Bootstrap"}
 # Third-party products each module may use (module names as imported).
 PRODUCTS = {
     "edpctl": {"ArgumentParser"},

@@ -212,12 +212,12 @@ struct FakeKubeServerKubectlTests {
         try server.registerKind(group: "postgresql.cnpg.io", version: "v1", kind: "Cluster", plural: "clusters")
         try server.registerKind(group: "example.com", version: "v1", kind: "Tenant", plural: "tenants", namespaced: false)
         let core = try kubectl.succeed("api-resources", "--api-group=", "-o", "name")
-        #expect(core.split(separator: "\n").sorted() == ["configmaps", "namespaces", "secrets"])
+        #expect(core.split(separator: "\n").sorted() == ["configmaps", "events", "namespaces", "nodes", "pods", "secrets"])
         let namespaced = try kubectl.succeed("api-resources", "--namespaced=true", "-o", "name")
-        #expect(namespaced.split(separator: "\n").sorted() == ["clusters.postgresql.cnpg.io", "configmaps", "secrets"])
+        #expect(namespaced.split(separator: "\n").sorted() == ["clusters.postgresql.cnpg.io", "configmaps", "events", "jobs.batch", "pods", "secrets"])
         let versions = try kubectl.succeed("api-versions")
         #expect(versions.split(separator: "\n").sorted()
-                == ["apiextensions.k8s.io/v1", "example.com/v1", "postgresql.cnpg.io/v1", "v1"])
+                == ["apiextensions.k8s.io/v1", "batch/v1", "example.com/v1", "postgresql.cnpg.io/v1", "v1"])
     }
 
     private func resourceVersion() throws -> String {

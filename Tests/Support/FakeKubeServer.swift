@@ -222,6 +222,12 @@ public final class FakeKubeServer: @unchecked Sendable {
         try control(["op": "object", "path": path])["object"] as? [String: Any]
     }
 
+    /// Stores `object` as a controller would, status included, past authorization and faults; returns it as stored.
+    @discardableResult
+    public func put(_ object: [String: Any]) throws -> [String: Any] {
+        try control(["op": "put", "object": object])["object"] as? [String: Any] ?? [:]
+    }
+
     @discardableResult
     private func control(_ request: [String: Any]) throws -> [String: Any] {
         lock.lock()

@@ -17,8 +17,9 @@ What it implements, after the API conventions of Kubernetes:
 - discovery: /version, /api, /api/v1, /apis, /apis/GROUP, /apis/GROUP/VERSION (the legacy,
   unaggregated documents), and a minimal /openapi/v3 that tells kubectl `fieldValidation` is
   supported (so kubectl leaves validation to the server, as with a real one).
-- resources: namespaces, secrets, configmaps, customresourcedefinitions (creating one registers its
-  kind, served at once), and kinds registered through the control channel.
+- resources: namespaces, secrets, configmaps, nodes, pods, events, jobs (batch/v1),
+  customresourcedefinitions (creating one registers its kind, served at once), and kinds registered
+  through the control channel.
 - verbs: get, list (limit/continue, labelSelector with =, ==, !=, key and !key, fieldSelector on
   metadata.name/metadata.namespace), create, update (Conflict on a stale resourceVersion), delete,
   patch with application/merge-patch+json, and server-side apply (application/apply-patch+yaml)
@@ -56,6 +57,7 @@ Control requests (each answers {"ok": true, ...} or {"ok": false, "error": "..."
   {"op": "requests"}   -> {"requests": [{"method", "path", "query", "user", "code", "verb"}]}
   {"op": "reset"}      forget counters and the request log
   {"op": "object", "path": API_PATH}  -> {"object": ...} the stored object, no authorization
+  {"op": "put", "object": OBJ}       -> {"object": ...} store OBJ (status included) as a controller would
 """
 
 import argparse
@@ -326,6 +328,13 @@ class Store:
                      {"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"}, ["cm"]),
             Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False,
                      {"apiVersion", "kind", "metadata", "spec", "status"}, ["crd", "crds"]),
+            Resource("", "v1", "Node", "nodes", False, {"apiVersion", "kind", "metadata", "spec", "status"}, ["no"]),
+            Resource("", "v1", "Pod", "pods", True, {"apiVersion", "kind", "metadata", "spec", "status"}, ["po"]),
+            Resource("", "v1", "Event", "events", True,
+                     {"apiVersion", "kind", "metadata", "involvedObject", "reason", "message", "source", "type", "count",
+                      "firstTimestamp", "lastTimestamp", "eventTime", "reportingComponent", "reportingInstance",
+                      "action", "related", "series"}, ["ev"]),
+            Resource("batch", "v1", "Job", "jobs", True, {"apiVersion", "kind", "metadata", "spec", "status"}),
         ]:
             self.register(resource)
         for name in ["default", "kube-system", "kube-public"]:
@@ -1166,6 +1175,23 @@ class Server(ThreadingHTTPServer):
                 return {"requests": list(self.log)}
         elif op == "reset":
             self.reset()
+        elif op == "put":
+            # Stores an object as a controller would (status included), past authorization and faults.
+            obj = copy.deepcopy(request["object"])
+            group, _, version = obj["apiVersion"].rpartition("/")
+            with self.store.lock:
+                resource = next((r for r in self.store.resources.values()
+                                 if r.group == group and r.version == version and r.kind == obj["kind"]), None)
+                if resource is None:
+                    raise ValueError(f'no resource for {obj["apiVersion"]} {obj["kind"]}')
+                metadata = obj.setdefault("metadata", {})
+                namespace = metadata.get("namespace") if resource.namespaced else None
+                key = (group, resource.plural, namespace or "", metadata["name"])
+                current = self.store.objects.get(key)
+                if current:
+                    for field in ("uid", "creationTimestamp", "generation"):
+                        metadata.setdefault(field, current["metadata"].get(field))
+                return {"object": copy.deepcopy(self.store.write(resource, namespace, metadata["name"], obj))}
         elif op == "object":
             segments = [s for s in request["path"].split("/") if s]
             group, version = ("", segments[1]) if segments[0] == "api" else (segments[1], segments[2])
