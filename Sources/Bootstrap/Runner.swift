@@ -17,12 +17,14 @@ package struct StepRecord: Sendable, Equatable {
     package var duration: Double?
     /// What apply would do (dry run) or what a failed step reported.
     package var changes: [String] = []
+    package var notes: [String] = []
     package var error: String?
 }
 
 package enum RunnerEvent: Sendable, Equatable {
     case started(index: Int, total: Int, step: String)
     case waiting(step: String, text: String)
+    case note(step: String, text: String)
     case finished(index: Int, total: Int, step: String, result: StepResult, duration: Double)
 }
 
@@ -180,7 +182,9 @@ private final class Execution: @unchecked Sendable {
         record(step.name, Journal.Entry(state: .started, result: nil, startedAt: startedAt))
         let name = step.name
         let sink = events
-        let context = StepContext(stepName: name) { sink(.waiting(step: name, text: $0)) }
+        let notes = NoteList()
+        let context = StepContext(stepName: name, onWaiting: { sink(.waiting(step: name, text: $0)) },
+                                  onNote: { notes.append($0); sink(.note(step: name, text: $0)) })
         var record = StepRecord(name: step.name, result: .failed, startedAt: startedAt)
         do {
             switch try step.check(context) {
@@ -202,6 +206,7 @@ private final class Execution: @unchecked Sendable {
         } catch {
             record.error = "\(step.name): \(error)"
         }
+        record.notes = notes.all
         let elapsed = ContinuousClock.now - clock
         record.duration = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         events(.finished(index: number, total: total, step: step.name, result: record.result, duration: record.duration!))
@@ -228,4 +233,12 @@ private final class Execution: @unchecked Sendable {
             stopped = true
         }
     }
+}
+
+/// A step's notes, which its threads may add to at once.
+private final class NoteList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var notes: [String] = []
+    func append(_ note: String) { lock.withLock { notes.append(note) } }
+    var all: [String] { lock.withLock { notes } }
 }

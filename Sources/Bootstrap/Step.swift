@@ -6,18 +6,26 @@ package enum StepCheck: Sendable, Equatable {
     case wouldApply([String])
 }
 
-/// What a step sees while it runs: its name and a way to say what it is waiting for.
+/// What a step sees while it runs: its name and ways to say what it is waiting for or what the
+/// operator should know.
 package struct StepContext: Sendable {
     package let stepName: String
     let onWaiting: @Sendable (String) -> Void
+    let onNote: @Sendable (String) -> Void
 
-    package init(stepName: String, onWaiting: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(stepName: String, onWaiting: @escaping @Sendable (String) -> Void = { _ in },
+                 onNote: @escaping @Sendable (String) -> Void = { _ in }) {
         self.stepName = stepName
         self.onWaiting = onWaiting
+        self.onNote = onNote
     }
 
     /// Reported as a progress event, so a long wait never looks like a hang.
     package func waiting(_ text: String) { onWaiting(text) }
+
+    /// Something the operator should read that does not fail the step (a firewall left open without
+    /// --apply-firewall, a realm that already existed); kept in the step's record.
+    package func note(_ text: String) { onNote(text) }
 }
 
 /// One part of the rebuild: `check` never changes anything; `apply` is idempotent.

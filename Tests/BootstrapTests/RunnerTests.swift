@@ -112,3 +112,25 @@ final class EventLog: @unchecked Sendable {
         #expect(report.table.map(\.[2]).map { $0.firstMatch(of: /^\d+\.\ds$/) != nil ? "s" : $0 } == ["duration", "s", "s", "-", "-"])
     }
 }
+
+/// A step that passes with something for the operator to read.
+struct NotingStep: Step {
+    let name = "firewall"
+    let needs: [String] = []
+    func check(_ context: StepContext) throws -> StepCheck {
+        context.note("port 6443 is open to the world; run with --apply-firewall to close it")
+        return .done
+    }
+    func apply(_ context: StepContext) throws {}
+}
+
+@Suite struct RunnerNoteTests {
+    @Test func aNoteIsAnEventAndStaysInTheStepsRecord() throws {
+        let log = EventLog()
+        let report = try Runner(steps: [NotingStep()]).run { log.add($0) }
+        let text = "port 6443 is open to the world; run with --apply-firewall to close it"
+        #expect(report.records.map(\.notes) == [[text]])
+        #expect(report.records.map(\.result) == [.doneBefore])
+        #expect(log.events.contains(.note(step: "firewall", text: text)))
+    }
+}
