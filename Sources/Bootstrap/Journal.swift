@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The state folder's record of a rebuild, rewritten atomically after every step so a killed run
@@ -25,6 +26,12 @@ package struct Journal: Codable, Sendable, Equatable {
     package var steps: [String: Entry] = [:]
 
     package init(fingerprint: String) { self.fingerprint = fingerprint }
+
+    /// The fingerprint of a platform file: `sha256:` and the hex digest of its bytes, so that any edit,
+    /// even one that parses the same, refuses a resume of the old journal.
+    package static func fingerprint(of bytes: Data) -> String {
+        "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
 
     /// A step counts as done only when its last run finished successfully; started-not-finished is a killed run.
     package func finishedSuccessfully(_ name: String) -> Bool {

@@ -25,7 +25,8 @@ package enum RunnerEvent: Sendable, Equatable {
     case started(index: Int, total: Int, step: String)
     case waiting(step: String, text: String)
     case note(step: String, text: String)
-    case finished(index: Int, total: Int, step: String, result: StepResult, duration: Double)
+    /// `changes`: what apply would do (dry run) or what a failed apply left; `error` names the step and the object.
+    case finished(index: Int, total: Int, step: String, result: StepResult, duration: Double, changes: [String] = [], error: String? = nil)
 }
 
 package struct RunOptions: Sendable {
@@ -209,7 +210,8 @@ private final class Execution: @unchecked Sendable {
         record.notes = notes.all
         let elapsed = ContinuousClock.now - clock
         record.duration = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        events(.finished(index: number, total: total, step: step.name, result: record.result, duration: record.duration!))
+        events(.finished(index: number, total: total, step: step.name, result: record.result, duration: record.duration!,
+                         changes: record.changes, error: record.error))
         self.record(step.name, Journal.Entry(state: .finished, result: record.result, startedAt: startedAt,
                                              duration: record.duration, error: record.error))
         condition.lock()

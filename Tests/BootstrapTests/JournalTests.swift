@@ -24,6 +24,13 @@ import TestSupport
         #expect((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) is [String: Any])
     }
 
+    @Test func theFingerprintIsTheSHA256OfTheFilesBytes() throws {
+        // FIPS 180-2's example for "abc"; one byte more is another fingerprint.
+        #expect(Journal.fingerprint(of: Data("abc".utf8))
+            == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Journal.fingerprint(of: Data("abc\n".utf8)) != Journal.fingerprint(of: Data("abc".utf8)))
+    }
+
     @Test func resumeSkipsWhatIsDoneAndRedoesAKilledStep() throws {
         let folder = try TemporaryFolder()
         let a = FakeStep("a", done: true), b = FakeStep("b", needs: ["a"]), c = FakeStep("c", needs: ["b"])

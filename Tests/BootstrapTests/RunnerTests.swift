@@ -88,6 +88,24 @@ final class EventLog: @unchecked Sendable {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [])
     }
 
+    @Test func theFinishedEventCarriesWhatApplyWouldDoAndTheError() throws {
+        let log = EventLog()
+        _ = try Runner(steps: [FakeStep("a")]).run(RunOptions(dryRun: true), events: log.add)
+        let finished = log.events.compactMap { event -> [String]? in
+            guard case .finished(1, 1, "a", .wouldApply, _, let changes, nil) = event else { return nil }
+            return changes
+        }
+        #expect(finished == [["create a"]])
+
+        let failing = EventLog()
+        _ = try Runner(steps: [FakeStep("bad", failure: "Job kube-system/helm-install-x failed")]).run(events: failing.add)
+        let errors = failing.events.compactMap { event -> String? in
+            guard case .finished(_, _, "bad", .failed, _, _, let error) = event else { return nil }
+            return error
+        }
+        #expect(errors == ["bad: Job kube-system/helm-install-x failed"])
+    }
+
     @Test func fromAndOnlySelectSteps() throws {
         let steps = [FakeStep("a"), FakeStep("b", needs: ["a"]), FakeStep("c", needs: ["b"])]
         let from = try Runner(steps: steps).run(RunOptions(from: "b"))
