@@ -6,6 +6,6 @@ struct Edpctl: ParsableCommand {
         commandName: "edpctl",
         abstract: "Rebuild a GitOps platform after a disaster and keep its configuration hydrated.",
         version: EdpctlVersion.current,
-        subcommands: [Render.self, HydrateCommand.self, SecretsCommand.self, Version.self]
+        subcommands: [Render.self, HydrateCommand.self, SecretsCommand.self, Rebuild.self, Version.self]
     )
 }

@@ -38,6 +38,12 @@ struct Output {
         }
     }
 
+    /// A status line redrawn in place (a spinner), or cleared when nil. Only for a terminal in human
+    /// form, which the caller checks: anywhere else a carriage return would garble the log.
+    func status(_ line: String?) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (line ?? "")).utf8))
+    }
+
     /// Something the user should know while the command runs (a wait, a clean-up).
     func notice(_ message: String) {
         writeError("edpctl: " + message)
