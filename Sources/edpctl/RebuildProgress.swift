@@ -126,7 +126,8 @@ final class RebuildProgress: @unchecked Sendable {
         if outcome == .failed, let failure = report.records.first(where: { $0.result == .failed }) {
             let next = dryRun ? "fix it, then run `edpctl rebuild --dry-run` again"
                 : "fix it, then run `edpctl rebuild --resume` (finished steps are checked, not repeated)"
-            _ = output.failure(["rebuild failed at step \(failure.name): \(failure.error ?? "no reason given")"], summary: next)
+            // The error starts with the step's name already.
+            _ = output.failure(["rebuild failed: \(failure.error ?? "\(failure.name): no reason given")"], summary: next)
         }
         return outcome
     }
@@ -153,8 +154,12 @@ final class RebuildProgress: @unchecked Sendable {
             ? "interrupted (\(name)): dry run, nothing was changed"
             : "interrupted (\(name))" + (inProgress.isEmpty ? "" : " during \(inProgress.joined(separator: ", "))")
                 + ": the journal \(journal) keeps every finished step; run `edpctl rebuild --resume` to continue"
-        output.report("edpctl: " + text, event: "rebuild-interrupted",
-                      InterruptedEvent(signal: name, inProgress: inProgress, journal: dryRun ? nil : journal, message: text))
+        if output.format == .json {
+            output.report(text, event: "rebuild-interrupted",
+                          InterruptedEvent(signal: name, inProgress: inProgress, journal: dryRun ? nil : journal, message: text))
+        }
+        // On stderr in both forms, so that a log that keeps only stderr says why the run stopped.
+        _ = output.failure(text)
         // Not exit(): the Runner's threads are still in their steps, and nothing is left to flush.
         _exit(128 + number)
     }
