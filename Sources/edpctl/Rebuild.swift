@@ -91,10 +91,12 @@ struct Rebuild: ParsableCommand {
 
         let host = HostPaths(root: root)
         let stateDirectory = stateDir ?? host.stateDirectory
+        let progress = RebuildProgress(output: output, terminal: isatty(2) != 0, file: file, dryRun: dryRun,
+                                       partial: from != nil || only != nil, journal: Journal.path(in: stateDirectory))
         let context = RebuildContext(
             platform: platform, host: host, environment: ProcessInfo.processInfo.environment,
             options: RebuildOptions(applyFirewall: applyFirewall, kubeconfig: kubeconfig, context: self.context),
-            userAgent: "edpctl/\(EdpctlVersion.current)", warning: { output.warning($0) })
+            userAgent: "edpctl/\(EdpctlVersion.current)", warning: { progress.warning($0) })
         let runner: Runner
         do {
             runner = try Runner(steps: try RebuildSteps.make(context))
@@ -129,9 +131,7 @@ struct Rebuild: ParsableCommand {
         let options = RunOptions(dryRun: dryRun, from: from, only: only, resume: resume,
                                  stateDirectory: stateDirectory, fingerprint: Journal.fingerprint(of: bytes),
                                  maxParallel: maxParallel)
-        let progress = RebuildProgress(output: output, terminal: isatty(2) != 0, file: file, dryRun: dryRun,
-                                       journal: Journal.path(in: stateDirectory))
-        progress.interruptOnSignals()
+        progress.start()
         let report: RunReport
         do {
             report = try runner.run(options) { progress.handle($0) }

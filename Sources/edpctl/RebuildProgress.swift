@@ -25,6 +25,8 @@ final class RebuildProgress: @unchecked Sendable {
     private let output: Output
     private let spinner: Bool
     private let dryRun: Bool
+    /// --from or --only: the steps run are not the whole platform.
+    private let partial: Bool
     private let journal: String
     private let file: String
     private let width: Int
@@ -40,17 +42,39 @@ final class RebuildProgress: @unchecked Sendable {
     private static let heartbeat: Duration = .seconds(30)
     private static let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 
-    init(output: Output, terminal: Bool, file: String, dryRun: Bool, journal: String) {
+    init(output: Output, terminal: Bool, file: String, dryRun: Bool, partial: Bool, journal: String) {
         self.output = output
         self.spinner = terminal && output.format == .human
         self.file = file
         self.dryRun = dryRun
+        self.partial = partial
         self.journal = journal
         var size = winsize()
         let read = withUnsafeMutablePointer(to: &size) { ioctl(2, UInt(TIOCGWINSZ), $0) }
         self.width = read == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
+    }
+
+    /// Starts the spinner (or heartbeat) and takes over Ctrl-C and SIGTERM: from here on the
+    /// journal may hold a run in progress, so an interruption says how to resume it.
+    func start() {
         if output.format == .human {
             Thread.detachNewThread { [self] in tick() }
+        }
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in interrupted(number) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// An API `Warning:` header, written between the progress lines rather than over the spinner.
+    func warning(_ text: String) {
+        lock.withLock {
+            if spinner && !stopped { output.status(nil) }
+            output.warning(text)
+            if spinner && !stopped { output.status(statusLine()) }
         }
     }
 
@@ -114,7 +138,9 @@ final class RebuildProgress: @unchecked Sendable {
         let notes = report.records.flatMap { record in record.notes.map { "  \(record.name): \($0)" } }
         if !notes.isEmpty { lines += ["notes to read:"] + notes }
         switch outcome {
-        case .nothingToDo: lines.append("nothing to do: the platform is as \(file) describes; nothing was changed")
+        case .nothingToDo:
+            lines.append(partial ? "nothing to do: the steps selected are already done; nothing was changed"
+                : "nothing to do: the platform is as \(file) describes; nothing was changed")
         case .dryRun: lines.append("dry run: nothing was changed; run without --dry-run to apply what is listed above")
         case .succeeded: lines.append("rebuild done: every step applied or already done, and checked again afterwards")
         case .failed: break
@@ -134,16 +160,6 @@ final class RebuildProgress: @unchecked Sendable {
 
     /// Ctrl-C or a kill: the journal on disk is whole (written atomically after each step), so say
     /// how to continue and leave at once; a step in progress is redone by `--resume`.
-    func interruptOnSignals() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in interrupted(number) }
-            source.resume()
-            signalSources.append(source)
-        }
-    }
-
     private func interrupted(_ number: Int32) {
         lock.lock()
         if spinner { output.status(nil) }

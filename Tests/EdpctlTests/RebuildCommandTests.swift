@@ -116,6 +116,9 @@ import TestSupport
             #expect(result.stderr.contains("edpctl: '\(flag) nope': no such step; "), "\(result.stderr)")
             #expect(result.stderr.contains("the steps are ") || result.stderr.contains("this platform.yaml has no steps"))
         }
+        let none = try rebuild("--max-parallel", "0")
+        #expect(none.status == 64)
+        #expect(none.stderr.contains("'--max-parallel' must be at least 1"), "\(none.stderr)")
         let both = try rebuild("--only", "k3s", "--from", "k3s")
         #expect(both.status == 64)
         #expect(both.stderr.contains("'--from' and '--only' can't be used together"), "\(both.stderr)")
