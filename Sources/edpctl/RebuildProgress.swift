@@ -7,7 +7,7 @@ import Foundation
 /// the `step-*` and `rebuild-*` events of docs/runbook.md on stdout. Events come from the Runner's
 /// threads, so everything here happens under one lock.
 final class RebuildProgress: @unchecked Sendable {
-    enum Outcome: String, Encodable {
+    enum Outcome: String {
         case succeeded
         case nothingToDo = "nothing-to-do"
         case dryRun = "dry-run"
@@ -31,7 +31,7 @@ final class RebuildProgress: @unchecked Sendable {
     private let file: String
     private let width: Int
     private let lock = NSLock()
-    private let started = ContinuousClock.now
+    private var started = ContinuousClock.now
     /// Steps in progress, in the order they started.
     private var running: [(name: String, state: Running)] = []
     private var frame = 0
@@ -57,6 +57,7 @@ final class RebuildProgress: @unchecked Sendable {
     /// Starts the spinner (or heartbeat) and takes over Ctrl-C and SIGTERM: from here on the
     /// journal may hold a run in progress, so an interruption says how to resume it.
     func start() {
+        started = ContinuousClock.now
         if output.format == .human {
             Thread.detachNewThread { [self] in tick() }
         }
