@@ -89,17 +89,17 @@ struct GitOpsCredentials: Sendable {
 
 /// The Argo CD repository Secret, as Argo CD's declarative setup documents it: in `argocd`,
 /// labelled `argocd.argoproj.io/secret-type: repository`, with `type`, `url`, `username`, `password`.
-struct RepositoryStep: Step {
+package struct RepositoryStep: Step {
     let context: RebuildContext
     let gitops: PlatformGitOps
-    let needs: [String]
-    var name: String { StepName.repository }
+    package let needs: [String]
+    package var name: String { StepName.repository }
 
     static let namespace = "argocd"
     static let label = "argocd.argoproj.io/secret-type"
 
     /// `repo-<repository name>`: `repo-gitops` for `…/gitops.git`, the name the ultron secrets.yaml uses too.
-    var secretName: String {
+    package var secretName: String {
         let last = (RemoteURL(gitops.url).identity as NSString).lastPathComponent
         let stem = last.hasSuffix(".git") ? String(last.dropLast(4)) : last
         let label = String(stem.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(58))
@@ -118,7 +118,7 @@ struct RepositoryStep: Step {
         return data
     }
 
-    func check(_ stepContext: StepContext) throws -> StepCheck {
+    package func check(_ stepContext: StepContext) throws -> StepCheck {
         let data = try data()
         let live = try read { try context.kube().get(apiVersion: "v1", kind: "Secret", namespace: Self.namespace, name: secretName) }
         let repository = RemoteURL(gitops.url).identity
@@ -134,7 +134,7 @@ struct RepositoryStep: Step {
         return lines.isEmpty ? .done : .wouldApply(["update \(shown): " + lines.joined(separator: ", ")])
     }
 
-    func apply(_ stepContext: StepContext) throws {
+    package func apply(_ stepContext: StepContext) throws {
         let secret: [String: Any] = [
             "apiVersion": "v1", "kind": "Secret",
             "metadata": ["name": secretName, "namespace": Self.namespace, "labels": [Self.label: "repository"]],
@@ -156,11 +156,11 @@ struct RepositoryStep: Step {
 
 /// The root Application (app of apps): applied from a local file, or from a path of the gitops
 /// repository read in a fresh clone, then refreshed at once instead of at Argo CD's next poll.
-struct RootAppStep: Step {
+package struct RootAppStep: Step {
     let context: RebuildContext
     let gitops: PlatformGitOps
-    let needs: [String]
-    var name: String { StepName.rootApp }
+    package let needs: [String]
+    package var name: String { StepName.rootApp }
     /// The file read once per run: check, apply and the check after it see the same object.
     private let cache = Cache()
 
@@ -228,7 +228,7 @@ struct RootAppStep: Step {
         return objects[0]
     }
 
-    func check(_ stepContext: StepContext) throws -> StepCheck {
+    package func check(_ stepContext: StepContext) throws -> StepCheck {
         let application = try application()
         let metadata = application["metadata"] as! [String: Any]
         let shown = ManifestObjects.describe(application)
@@ -248,7 +248,7 @@ struct RootAppStep: Step {
                             "ask Argo CD to refresh it (\(Self.refreshAnnotation): normal)"])
     }
 
-    func apply(_ stepContext: StepContext) throws {
+    package func apply(_ stepContext: StepContext) throws {
         let application = try application()
         let metadata = application["metadata"] as! [String: Any]
         let shown = ManifestObjects.describe(application)

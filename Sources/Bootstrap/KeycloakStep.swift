@@ -9,14 +9,14 @@ import Kube
 ///
 /// A client's secret is named in the manifest by an annotation per client,
 /// `client-secret.edpctl.io/<clientId>: <namespace>/<secret>/<key>`, so the file holds no secret.
-struct KeycloakStep: Step {
+package struct KeycloakStep: Step {
     let context: RebuildContext
     let realmImport: String
-    let needs: [String]
+    package let needs: [String]
     /// Seconds to wait for the operator's CRD, then for the import's status.
-    var crdTimeout: Double = 600
-    var importTimeout: Double = 600
-    var name: String { StepName.keycloak }
+    package var crdTimeout: Double = 600
+    package var importTimeout: Double = 600
+    package var name: String { StepName.keycloak }
     private let run = RunState()
 
     static let apiVersion = "k8s.keycloak.org/v2alpha1"
@@ -131,7 +131,7 @@ struct KeycloakStep: Step {
             + "change it in Keycloak (admin console or kcadm.sh), or delete the realm to have it imported anew"
     }
 
-    func check(_ stepContext: StepContext) throws -> StepCheck {
+    package func check(_ stepContext: StepContext) throws -> StepCheck {
         let target = try target()
         let kube = try context.kube()
         let apply = "apply \(target.shown) (realm \(target.realm)) and wait for the operator to import it"
@@ -164,7 +164,7 @@ struct KeycloakStep: Step {
         return .done
     }
 
-    func apply(_ stepContext: StepContext) throws {
+    package func apply(_ stepContext: StepContext) throws {
         let target = try target()
         let kube = try context.kube()
         stepContext.waiting("CRD \(Self.crd) Established")

@@ -3,11 +3,11 @@ import Secrets
 
 /// The out-of-band Secrets: `edpctl secrets recreate`'s plan and apply, values taken from the
 /// run's environment. Existing Secrets are kept as they are (no `--update`), as the command does.
-struct SecretsStep: Step {
+package struct SecretsStep: Step {
     let context: RebuildContext
     let file: String
-    let needs: [String]
-    var name: String { StepName.secrets }
+    package let needs: [String]
+    package var name: String { StepName.secrets }
 
     private func plan() throws -> (KubeSecretStore, SecretsPlan) {
         let store = KubeSecretStore(client: try context.kube())
@@ -20,7 +20,7 @@ struct SecretsStep: Step {
         }
     }
 
-    func check(_ stepContext: StepContext) throws -> StepCheck {
+    package func check(_ stepContext: StepContext) throws -> StepCheck {
         let (_, plan) = try plan()
         guard plan.changes == 0 else { return .wouldApply(plan.description.split(separator: "\n").map(String.init)) }
         for entry in plan.entries where entry.action == .keep && entry.differs {
@@ -29,7 +29,7 @@ struct SecretsStep: Step {
         return .done
     }
 
-    func apply(_ stepContext: StepContext) throws {
+    package func apply(_ stepContext: StepContext) throws {
         let (store, plan) = try plan()
         for entry in plan.entries where entry.manifest != nil {
             do {

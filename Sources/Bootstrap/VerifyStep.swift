@@ -6,15 +6,15 @@ import Kube
 /// Healthy, and every HTTP probe answering an accepted code, each waited for within its bound.
 /// Everything is checked and every failure listed together. It changes nothing: its check is its
 /// whole job, so apply only waits and reports.
-struct VerifyStep: Step {
+package struct VerifyStep: Step {
     let context: RebuildContext
     let verify: PlatformVerify
-    let needs: [String]
+    package let needs: [String]
     /// Seconds the Applications have to become Synced and Healthy.
-    var applicationTimeout: Double = 600
+    package var applicationTimeout: Double = 600
     /// Seconds between two looks at the Applications, or two tries of a probe.
-    var interval: Double = 2
-    var name: String { StepName.verify }
+    package var interval: Double = 2
+    package var name: String { StepName.verify }
 
     static let apiVersion = "argoproj.io/v1alpha1"
 
@@ -23,13 +23,13 @@ struct VerifyStep: Step {
     }
 
     /// Read-only: one look at each Application and one try of each probe.
-    func check(_ stepContext: StepContext) throws -> StepCheck {
+    package func check(_ stepContext: StepContext) throws -> StepCheck {
         var lines = try applicationProblems(waiting: false, stepContext).map { "wait for \($0)" }
         lines += probeProblems(waiting: false, stepContext).map { "wait for \($0)" }
         return lines.isEmpty ? .done : .wouldApply(lines)
     }
 
-    func apply(_ stepContext: StepContext) throws {
+    package func apply(_ stepContext: StepContext) throws {
         // The probes are tried side by side with the wait for the Applications.
         let probes = Box<[String]>([])
         let group = DispatchGroup()
