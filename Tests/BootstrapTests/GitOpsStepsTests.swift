@@ -76,12 +76,20 @@ import TestSupport
 
     @Test func aMissingCredentialNamesTheFieldAndTheVariable() throws {
         let fixture = try GitOpsFixture()
-        try fixture.namespaces("argocd")
         let context = try fixture.context(Self.platform(url: "https://github.com/webb1es/gitops.git"), environment: ["GITOPS_USERNAME": "webb1es"])
         let step = try fixture.step(context, StepName.repository, as: RepositoryStep.self)
         let error = #expect(throws: StepFailure.self) { try step.check(Said().context(step.name)) }
         #expect(error?.description == "platform.yaml: gitops.password: the environment variable GITOPS_PAT is not set; set it and run again")
         #expect(try fixture.writes() == 0)
+
+        // Argo CD not installed yet (no namespace): the error says what was being done, not the PAT.
+        let environment = ["GITOPS_USERNAME": "webb1es", "GITOPS_PAT": Self.pat]
+        let installed = try fixture.step(try fixture.context(Self.platform(url: "https://github.com/webb1es/gitops.git"), environment: environment),
+                                         StepName.repository, as: RepositoryStep.self)
+        let failure = #expect(throws: StepFailure.self) { try installed.apply(Said().context(step.name)) }
+        #expect(failure?.description.hasPrefix("Secret argocd/repo-gitops: ") == true)
+        #expect(failure?.description.hasSuffix("(is Argo CD installed, namespace argocd present?)") == true)
+        #expect(failure.map { !$0.description.contains(Self.pat) } == true)
     }
 
     @Test func aCredentialFileIsReadWithoutItsNewline() throws {

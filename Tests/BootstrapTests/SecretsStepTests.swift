@@ -45,6 +45,56 @@ import TestSupport
     }
 }
 
+extension SecretsStepTests {
+    static let fromSource = """
+        secrets:
+          - name: api-db
+            namespace: penvoice
+            keys:
+              password:
+                fromSecret: {name: penvoice-db-app, key: password}
+
+        """
+
+    static func dbApp() -> [String: Any] {
+        ["apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/basic-auth",
+         "metadata": ["name": "penvoice-db-app", "namespace": "penvoice"],
+         "data": ["password": Data("generated-by-cnpg".utf8).base64EncodedString()]]
+    }
+
+    /// CloudNativePG makes penvoice-db-app once Argo CD has synced: the step waits for it.
+    @Test func aSourceSecretMadeLaterIsWaitedFor() throws {
+        let fixture = try GitOpsFixture()
+        try fixture.namespaces("penvoice")
+        try write(Self.fromSource, to: fixture.folder.child("secrets.yaml"))
+        var step = try fixture.step(try fixture.context("secrets: secrets.yaml\n", environment: [:]), StepName.secrets, as: SecretsStep.self)
+        step.sourcesTimeout = 10
+        step.interval = 0.2
+        let said = Said()
+        #expect(try step.check(said.context(step.name)) == .wouldApply([
+            "wait for Secret penvoice/penvoice-db-app (a fromSecret source, made in the cluster)", "then create the Secrets of secrets.yaml"]))
+        later(1) { try fixture.server.put(Self.dbApp()) }
+        try step.apply(said.context(step.name))
+        #expect(said.waiting.first == "Secret penvoice/penvoice-db-app (fromSecret sources) to exist")
+        #expect(try fixture.server.object(at: "/api/v1/namespaces/penvoice/secrets/api-db") != nil)
+        #expect(try step.check(said.context(step.name)) == .done)
+    }
+
+    @Test func aSourceSecretThatNeverComesFailsNamingIt() throws {
+        let fixture = try GitOpsFixture()
+        try fixture.namespaces("penvoice")
+        try write(Self.fromSource, to: fixture.folder.child("secrets.yaml"))
+        var step = try fixture.step(try fixture.context("secrets: secrets.yaml\n", environment: [:]), StepName.secrets, as: SecretsStep.self)
+        step.sourcesTimeout = 1
+        step.interval = 0.2
+        let error = #expect(throws: StepFailure.self) { try step.apply(Said().context(step.name)) }
+        let lines = (error?.description ?? "").split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasSuffix("Secret penvoice/penvoice-db-app not found") == true)
+        #expect(lines.last == "  waited 1 s for penvoice/penvoice-db-app: the controllers that make them come from gitops; are their Applications synced?")
+        #expect(try fixture.writes() == 0)
+    }
+}
+
 /// Every object the GitOps steps send for examples/ultron passes ../shared/tools/validate-manifests.py
 /// against the real CRDs, and no value reaches what the steps say.
 @Suite struct UltronManifestTests {
