@@ -164,11 +164,13 @@ package struct VerifyStep: Step {
         return "\(shown): \(last) (accepted: \(accepted)" + (waiting ? ", tried for \(probe.timeout) s)" : ")")
     }
 
-    /// The run's client; with a Host, one of the probe's own that also sends it as SNI and checks
-    /// the certificate for it (probing a node by address for a virtual host).
+    /// A client of the probe's own: with a Host, that name is also sent as SNI and the certificate
+    /// checked for it (probing a node by address for a virtual host). The certificate authorities
+    /// are the system's, or the file `SSL_CERT_FILE` names (a private CA), as curl and Go read it.
     private func probeClient(_ probe: PlatformProbe) throws -> Client {
         var configuration = Configuration()
         configuration.proxy = .environment(context.environment)
+        configuration.certificateAuthorityFile = context.environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         // The probe's own loop retries until its timeout; each try is short.
         configuration.retry = .never
         configuration.timeout = 15

@@ -136,3 +136,73 @@ final class ProbeServer {
         process.waitUntilExit()
     }
 }
+
+/// An HTTPS server on 127.0.0.1 (Python's ssl) with a certificate for `argocd.example.test` from
+/// its own CA (`caPath`): it answers 200 only when the TLS server name (SNI) and the Host header
+/// are both that name, else 421 with what it got.
+final class VirtualHostServer {
+    static let name = "argocd.example.test"
+    let port: Int
+    let caPath: String
+    private let folder: TemporaryFolder
+    private let process: Process
+    private let input = Pipe()
+
+    init() throws {
+        folder = try TemporaryFolder("vhost")
+        caPath = folder.child("ca.pem")
+        try runProgram("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                        "-keyout", "ca-key.pem", "-subj", "/CN=probe-ca", "-days", "2", "-out", "ca.pem"], in: folder.path)
+        try runProgram("/usr/bin/env", ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                        "-keyout", "server-key.pem", "-subj", "/CN=\(Self.name)", "-addext", "subjectAltName=DNS:\(Self.name)",
+                                        "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-days", "2", "-out", "server.pem"], in: folder.path)
+        let script = """
+            # No import statement: the architecture check reads the import lines of Swift files.
+            http_server, ssl, sys, threading = __import__("http.server").server, __import__("ssl"), __import__("sys"), __import__("threading")
+            seen = {}
+            def sni(sock, name, context): seen[id(sock)] = name
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain("server.pem", "server-key.pem")
+            context.sni_callback = sni
+            class H(http_server.BaseHTTPRequestHandler):
+                def log_message(self, *a): pass
+                def do_GET(self):
+                    name = seen.get(id(self.connection))
+                    ok = name == "\(Self.name)" and self.headers.get("Host") == "\(Self.name)"
+                    body = ("ok\\n" if ok else "sni=%s host=%s\\n" % (name, self.headers.get("Host"))).encode()
+                    self.send_response(200 if ok else 421)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+            s = http_server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+            s.socket = context.wrap_socket(s.socket, server_side=True)
+            print(s.server_address[1], flush=True)
+            threading.Thread(target=s.serve_forever, daemon=True).start()
+            sys.stdin.read()
+            """
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw SupportError("the HTTPS probe server did not start")
+        }
+        self.port = port
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}

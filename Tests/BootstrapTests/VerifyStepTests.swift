@@ -117,4 +117,31 @@ import TestSupport
         #expect(try step.check(Said().context(step.name)) == .wouldApply([
             "wait for probe \(probes.url)/vhost (Host other.example.test): answered 404: wrong host (accepted: 200)"]))
     }
+
+    /// Probing the node by address for a virtual host over TLS: the Host is the SNI too, and the
+    /// certificate is checked for it (from the private CA of SSL_CERT_FILE).
+    @Test func aTLSProbeWithAHostSendsItAsServerName() throws {
+        let server = try VirtualHostServer()
+        let fixture = try GitOpsFixture()
+        let platform = """
+            verify:
+              probes:
+                - url: https://127.0.0.1:\(server.port)/
+                  host: \(VirtualHostServer.name)
+                  timeout: 1s
+                - url: https://127.0.0.1:\(server.port)/
+                  timeout: 1s
+
+            """
+        var step = try fixture.step(try fixture.context(platform, environment: ["SSL_CERT_FILE": server.caPath]), StepName.verify, as: VerifyStep.self)
+        step.interval = 0.2
+        guard case .wouldApply(let lines) = try step.check(Said().context(step.name)) else {
+            Issue.record("the probe without a Host cannot match the certificate")
+            return
+        }
+        // Only the probe without a Host fails: the certificate is not for 127.0.0.1.
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("wait for probe https://127.0.0.1:\(server.port)/: ") == true)
+        #expect(lines.first?.contains("(Host") == false)
+    }
 }
