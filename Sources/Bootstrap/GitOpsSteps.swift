@@ -12,7 +12,7 @@ package enum GitOpsSteps {
         let manifests = platform.manifests.map(StepName.manifests)
         var steps: [any Step] = []
         // What the next step needs: the last step of this chain, else the charts (and manifests).
-        var previous = charts
+        var previous: [String]
         if let gitops = platform.gitops {
             steps.append(RepositoryStep(context: context, gitops: gitops, needs: charts))
             steps.append(RootAppStep(context: context, gitops: gitops, needs: [StepName.repository] + manifests))
@@ -120,7 +120,7 @@ package struct RepositoryStep: Step {
 
     package func check(_ stepContext: StepContext) throws -> StepCheck {
         let data = try data()
-        let live = try read { try context.kube().get(apiVersion: "v1", kind: "Secret", namespace: Self.namespace, name: secretName) }
+        let live = try explained { try context.kube().get(apiVersion: "v1", kind: "Secret", namespace: Self.namespace, name: secretName) }
         let repository = RemoteURL(gitops.url).identity
         guard let live else { return .wouldApply(["create \(shown) registering \(repository) in Argo CD"]) }
         var lines: [String] = []
@@ -142,10 +142,11 @@ package struct RepositoryStep: Step {
             "data": Dictionary(uniqueKeysWithValues: try data().map { ($0.0, Data($0.1.utf8).base64EncodedString()) }),
         ]
         // Forced: platform.yaml owns these fields, also when the Secret was first typed in by hand.
-        _ = try read { try context.kube().apply(secret, force: true) }
+        _ = try explained { try context.kube().apply(secret, force: true) }
     }
 
-    private func read<T>(_ body: () throws -> T) throws -> T {
+    /// `body`'s errors with the Secret named and the likely cause.
+    private func explained<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {
@@ -236,6 +237,10 @@ package struct RootAppStep: Step {
         do {
             live = try context.kube().get(apiVersion: application["apiVersion"] as! String, kind: "Application",
                                           namespace: metadata["namespace"] as? String, name: metadata["name"] as! String)
+        } catch let error as KubeAPIError where error.kind == .unknownKind {
+            // A dry run before the argo-cd chart is installed: its CRD is not served yet.
+            return .wouldApply(["create \(shown) from \(source) (once Argo CD serves Applications)",
+                                "ask Argo CD to refresh it (\(Self.refreshAnnotation): normal)"])
         } catch {
             throw StepFailure("\(shown): \(error) (is Argo CD installed?)")
         }

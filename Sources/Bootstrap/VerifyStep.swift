@@ -61,6 +61,8 @@ package struct VerifyStep: Step {
                 for application in try kube.list(apiVersion: Self.apiVersion, kind: "Application", namespace: namespace) {
                     if let name = (application["metadata"] as? [String: Any])?["name"] as? String { byName[name] = application }
                 }
+            } catch let error as KubeAPIError where error.kind == .unknownKind {
+                // Argo CD is not installed (yet): no Application exists.
             } catch {
                 throw StepFailure("listing the Applications of namespace \(namespace): \(error) (is Argo CD installed?)")
             }
