@@ -111,6 +111,12 @@ package struct RepositoryStep: Step {
 
     /// The keys and values the Secret holds.
     private func data() throws -> [(String, String)] {
+        let lower = gitops.url.lowercased()
+        if gitops.password != nil, !lower.hasPrefix("https://"), !lower.hasPrefix("http://") {
+            // Argo CD takes an SSH key as sshPrivateKey, which platform.yaml has no field for yet.
+            throw StepFailure("\((context.platform.path as NSString).lastPathComponent): gitops.password: a password or token needs an https URL; "
+                + "for an SSH URL register the repository's sshPrivateKey by hand (kubectl) and leave gitops.password out")
+        }
         let credentials = try GitOpsCredentials(gitops, context: context)
         var data = [("type", "git"), ("url", gitops.url)]
         if let username = credentials.username ?? credentials.password.map({ _ in "git" }) { data.append(("username", username)) }

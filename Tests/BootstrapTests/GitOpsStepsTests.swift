@@ -92,6 +92,15 @@ import TestSupport
         #expect(failure.map { !$0.description.contains(Self.pat) } == true)
     }
 
+    @Test func aTokenForAnSSHURLIsRefused() throws {
+        let fixture = try GitOpsFixture()
+        let context = try fixture.context(Self.platform(url: "git@github.com:webb1es/gitops.git"),
+                                          environment: ["GITOPS_USERNAME": "webb1es", "GITOPS_PAT": Self.pat])
+        let step = try fixture.step(context, StepName.repository, as: RepositoryStep.self)
+        let error = #expect(throws: StepFailure.self) { try step.check(Said().context(step.name)) }
+        #expect(error?.description == "platform.yaml: gitops.password: a password or token needs an https URL; for an SSH URL register the repository's sshPrivateKey by hand (kubectl) and leave gitops.password out")
+    }
+
     @Test func aCredentialFileIsReadWithoutItsNewline() throws {
         let fixture = try GitOpsFixture()
         try fixture.namespaces("argocd")
