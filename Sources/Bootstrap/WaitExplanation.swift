@@ -13,7 +13,12 @@ package struct WaitExplanation: Sendable, CustomStringConvertible {
     package static let eventLimit = 8
 
     package init(client: KubeClient, timeout: KubeWaitTimeout, object: [String: Any]?, namespace: String?) {
-        lines = [timeout.description]
+        self.init(client: client, headline: timeout.description, object: object, namespace: namespace)
+    }
+
+    /// The same under another first line, for a wait that is not one `waitUntil` (several objects at once).
+    package init(client: KubeClient, headline: String, object: [String: Any]?, namespace: String?) {
+        lines = [headline]
         if let object { lines += Self.conditions(of: object).map { "  condition \($0)" } }
         guard let namespace else { return }
         do {

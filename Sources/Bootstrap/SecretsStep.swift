@@ -1,0 +1,80 @@
+import Foundation
+import Secrets
+
+/// The out-of-band Secrets: `edpctl secrets recreate`'s plan and apply, values taken from the
+/// run's environment. Existing Secrets are kept as they are (no `--update`), as the command does.
+/// A `fromSecret` source that a controller makes once Argo CD has synced (CloudNativePG's
+/// `penvoice-db-app`) may not exist yet: apply waits for it, within `sourcesTimeout`.
+package struct SecretsStep: Step {
+    let context: RebuildContext
+    let file: String
+    package let needs: [String]
+    /// Seconds to wait for `fromSecret` sources to appear, and between two looks.
+    package var sourcesTimeout: Double = 600
+    package var interval: Double = 2
+    package var name: String { StepName.secrets }
+
+    /// The plan failed only because Secrets it reads are not there (yet).
+    private struct MissingSources: Error {
+        let secrets: [String]
+        let diagnostics: String
+    }
+
+    private func plan() throws -> (KubeSecretStore, SecretsPlan) {
+        let store = KubeSecretStore(client: try context.kube())
+        do {
+            let secrets = try SecretsLoader(path: file, defaultNamespace: store.defaultNamespace).load()
+            return (store, try SecretsPlanner(file: secrets, store: store, environment: context.environment).plan())
+        } catch {
+            // Each problem names its file, line and column, never a value.
+            let text = error.diagnostics.map(\.description).joined(separator: "\n")
+            let missing = error.diagnostics.map { $0.message.firstMatch(of: #/: Secret ([^ ]+) not found$/#).map { String($0.output.1) } }
+            if !missing.isEmpty, missing.allSatisfy({ $0 != nil }) {
+                throw MissingSources(secrets: Array(Set(missing.compactMap { $0 })).sorted(), diagnostics: text)
+            }
+            throw StepFailure(text)
+        }
+    }
+
+    package func check(_ stepContext: StepContext) throws -> StepCheck {
+        let plan: SecretsPlan
+        do {
+            plan = try self.plan().1
+        } catch let missing as MissingSources {
+            return .wouldApply(missing.secrets.map { "wait for Secret \($0) (a fromSecret source, made in the cluster)" }
+                + ["then create the Secrets of \((file as NSString).lastPathComponent)"])
+        }
+        guard plan.changes == 0 else { return .wouldApply(plan.description.split(separator: "\n").map(String.init)) }
+        for entry in plan.entries where entry.action == .keep && entry.differs {
+            stepContext.note("Secret \(entry.secret) differs from its source in \((file as NSString).lastPathComponent) and was kept; `edpctl secrets recreate --update -f \(file)` replaces it")
+        }
+        return .done
+    }
+
+    package func apply(_ stepContext: StepContext) throws {
+        let (store, plan) = try planOnceSourcesExist(stepContext)
+        for entry in plan.entries where entry.manifest != nil {
+            do {
+                try store.apply(entry)
+            } catch {
+                throw StepFailure("Secret \(entry.secret): \(error) (a re-run applies the rest and keeps what was done)")
+            }
+        }
+    }
+
+    private func planOnceSourcesExist(_ stepContext: StepContext) throws -> (KubeSecretStore, SecretsPlan) {
+        let deadline = Date().addingTimeInterval(sourcesTimeout)
+        while true {
+            do {
+                return try plan()
+            } catch let missing as MissingSources {
+                guard Date() < deadline else {
+                    throw StepFailure(missing.diagnostics + "\n  waited \(Int(sourcesTimeout)) s for "
+                        + missing.secrets.joined(separator: ", ") + ": the controllers that make them come from gitops; are their Applications synced?")
+                }
+                stepContext.waiting(missing.secrets.map { "Secret \($0)" }.joined(separator: ", ") + " (fromSecret sources) to exist")
+                Thread.sleep(forTimeInterval: min(interval, max(0, deadline.timeIntervalSinceNow)))
+            }
+        }
+    }
+}
