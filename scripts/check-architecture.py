@@ -43,6 +43,8 @@ REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "YAML", "CYAML", "Git",
 PRODUCTS = {
     "edpctl": {"ArgumentParser"},
     "Git": {"Crypto"},
+    # helm-controller's configHash (SHA-256 of a chart's values), the k3s installer's checksum.
+    "Bootstrap": {"Crypto"},
     "Gomplate": {"Crypto", "CryptoExtras", "SwiftASN1"},
 }
 SYSTEM = {"Foundation", "FoundationEssentials", "Dispatch", "Glibc", "Darwin", "Musl", "Testing", "XCTest", "os"}

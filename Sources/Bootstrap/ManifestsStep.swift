@@ -1,0 +1,180 @@
+import Foundation
+import Kube
+
+/// The files of one `manifests` entry, server-side applied in file order once the CRDs serving
+/// their kinds are Established (the ClusterIssuers once cert-manager's chart installed its CRDs).
+struct ManifestsStep: Step {
+    /// How long a kind may take to be served by an Established CRD, by default.
+    static let defaultCRDTimeout = 300.0
+    /// Groups the API server serves itself; any other group comes from a CRD (or an aggregated API).
+    static let builtInGroups: Set<String> = [
+        "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
+        "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io",
+        "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
+        "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io",
+        "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
+    ]
+
+    let entry: PlatformManifests
+    let needs: [String]
+    let context: RebuildContext
+    var crdTimeout = ManifestsStep.defaultCRDTimeout
+
+    var name: String { StepName.manifests(entry) }
+
+    struct Manifest {
+        let object: [String: Any]
+        let file: String
+        let line: Int
+        let column: Int
+
+        var apiVersion: String { object["apiVersion"] as? String ?? "" }
+        var kind: String { object["kind"] as? String ?? "" }
+        var metadata: [String: Any] { object["metadata"] as? [String: Any] ?? [:] }
+        var group: String { apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : "" }
+        var version: String { String(apiVersion.split(separator: "/").last ?? "") }
+        /// `ClusterIssuer letsencrypt-prod`, `ConfigMap argocd/x`.
+        var label: String {
+            let name = metadata["name"] as? String ?? "?"
+            return "\(kind) " + ((metadata["namespace"] as? String).map { "\($0)/\(name)" } ?? name)
+        }
+        var place: String { "\((file as NSString).lastPathComponent):\(line):\(column)" }
+    }
+
+    func manifests() throws -> [Manifest] {
+        try entry.files.flatMap { file in
+            try ManifestYAML.objects(inFile: file).map { Manifest(object: $0.object, file: file, line: $0.line, column: $0.column) }
+        }
+    }
+
+    // MARK: Check
+
+    func check(_ stepContext: StepContext) throws -> StepCheck {
+        let manifests = try manifests()
+        guard FileManager.default.fileExists(atPath: context.options.kubeconfig ?? context.host.k3sKubeconfig) else {
+            return .wouldApply(manifests.map { "create \($0.label) (\($0.place))" })
+        }
+        let client = try context.kube()
+        var lines: [String] = []
+        for manifest in manifests {
+            let current: [String: Any]?
+            do {
+                // A namespaced object without a namespace goes where apply puts it: the kubeconfig's namespace.
+                let namespace = try client.resource(for: manifest.apiVersion, kind: manifest.kind).namespaced
+                    ? manifest.metadata["namespace"] as? String ?? client.configuration.namespace : nil
+                current = try client.get(apiVersion: manifest.apiVersion, kind: manifest.kind,
+                                         namespace: namespace, name: manifest.metadata["name"] as? String ?? "")
+            } catch let error as KubeAPIError where error.kind == .unknownKind {
+                lines.append("create \(manifest.label) (\(manifest.place)) once a CRD serving \(manifest.kind) in \(manifest.apiVersion) is Established")
+                continue
+            }
+            guard let current else {
+                lines.append("create \(manifest.label) (\(manifest.place))")
+                continue
+            }
+            let differing = Self.differences(wanted: manifest.object, current: current)
+            if !differing.isEmpty {
+                lines.append("change \(manifest.label) (\(manifest.place)): " + differing.joined(separator: ", "))
+            }
+        }
+        return lines.isEmpty ? .done : .wouldApply(lines)
+    }
+
+    /// The paths of the fields `wanted` sets that `current` does not have with the same value
+    /// (fields `current` has beyond those, set by the server or controllers, do not count).
+    static func differences(wanted: Any, current: Any?, path: String = "") -> [String] {
+        switch wanted {
+        case let map as [String: Any]:
+            guard let currentMap = current as? [String: Any] else { return [path.isEmpty ? "(object)" : path] }
+            return map.keys.sorted().flatMap { key in
+                differences(wanted: map[key]!, current: currentMap[key], path: path.isEmpty ? key : path + "." + key)
+            }
+        case let list as [Any]:
+            guard let currentList = current as? [Any], currentList.count == list.count else { return [path] }
+            let inner = zip(list, currentList).enumerated().flatMap { index, pair in
+                differences(wanted: pair.0, current: pair.1, path: "\(path)[\(index)]")
+            }
+            return inner.isEmpty ? [] : [path]
+        default:
+            return sameScalar(wanted, current) ? [] : [path]
+        }
+    }
+
+    /// Compared as JSON writes them, so a Bool never equals the number 1.
+    static func sameScalar(_ a: Any, _ b: Any?) -> Bool {
+        guard let b else { return a is NSNull }
+        func text(_ value: Any) -> String? {
+            (try? JSONSerialization.data(withJSONObject: [value])).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return text(a) == text(b)
+    }
+
+    // MARK: Apply
+
+    func apply(_ stepContext: StepContext) throws {
+        let manifests = try manifests()
+        let client = try context.kube()
+        for manifest in manifests {
+            if !Self.builtInGroups.contains(manifest.group) {
+                try waitForCRD(of: manifest, client: client, stepContext: stepContext)
+            }
+            do {
+                // platform.yaml's files are the source of truth for the fields they set.
+                try client.apply(manifest.object, force: true)
+            } catch {
+                throw ManifestError("\(manifest.place): applying \(manifest.label) failed: \(error)")
+            }
+        }
+    }
+
+    /// Waits until a CRD serving the manifest's kind and version is Established. Until one exists
+    /// (its chart is still installing) the CRDs are listed again every `pollInterval` seconds.
+    func waitForCRD(of manifest: Manifest, client: KubeClient, stepContext: StepContext) throws {
+        let deadline = Date().addingTimeInterval(crdTimeout)
+        let crdVersion = "apiextensions.k8s.io/v1"
+        var announced = false
+        while true {
+            let crds = try client.list(apiVersion: crdVersion, kind: "CustomResourceDefinition", namespace: nil)
+            if let crd = crds.first(where: { serves($0, manifest) }) {
+                let name = (crd["metadata"] as? [String: Any])?["name"] as? String ?? ""
+                if Self.isEstablished(crd) { return }
+                stepContext.waiting("CustomResourceDefinition \(name) to be Established (for \(manifest.label))")
+                do {
+                    try client.waitUntil(apiVersion: crdVersion, kind: "CustomResourceDefinition", namespace: nil, name: name,
+                                         timeout: max(1, deadline.timeIntervalSinceNow), awaited: "Established") { crd in
+                        crd.map(Self.isEstablished) ?? false
+                    }
+                    return
+                } catch let timeout as KubeWaitTimeout {
+                    let current = try? client.get(apiVersion: crdVersion, kind: "CustomResourceDefinition", namespace: nil, name: name)
+                    let explanation = WaitExplanation(client: client, timeout: timeout, object: current, namespace: nil)
+                    throw ManifestError(([ "\(manifest.place): \(manifest.label) cannot be applied:"] + explanation.lines).joined(separator: "\n"))
+                }
+            }
+            guard deadline.timeIntervalSinceNow > 0 else {
+                let charts = entry.needs.isEmpty ? "" : " (the charts this entry needs: \(entry.needs.joined(separator: ", ")); see `kubectl -n kube-system get jobs`)"
+                throw ManifestError("\(manifest.place): \(manifest.label) cannot be applied: timed out after \(String(format: "%g", crdTimeout)) s waiting for a CustomResourceDefinition serving \(manifest.kind) in \(manifest.apiVersion) to be installed\(charts)")
+            }
+            if !announced {
+                stepContext.waiting("a CustomResourceDefinition serving \(manifest.kind) in \(manifest.apiVersion) (for \(manifest.label))")
+                announced = true
+            }
+            Thread.sleep(forTimeInterval: Self.pollInterval)
+        }
+    }
+
+    static let pollInterval = 0.2
+
+    func serves(_ crd: [String: Any], _ manifest: Manifest) -> Bool {
+        let spec = crd["spec"] as? [String: Any] ?? [:]
+        let names = spec["names"] as? [String: Any] ?? [:]
+        let versions = spec["versions"] as? [[String: Any]] ?? []
+        return spec["group"] as? String == manifest.group && names["kind"] as? String == manifest.kind
+            && versions.contains { $0["name"] as? String == manifest.version && ($0["served"] as? Bool ?? true) }
+    }
+
+    static func isEstablished(_ crd: [String: Any]) -> Bool {
+        let conditions = (crd["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
+        return conditions.contains { $0["type"] as? String == "Established" && $0["status"] as? String == "True" }
+    }
+}
