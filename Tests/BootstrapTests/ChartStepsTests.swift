@@ -145,6 +145,22 @@ import YAML
         #expect(try step.check(StepContext(stepName: step.name)) == .done)
     }
 
+    @Test func aHelmChartConfigsValuesCountAsHelmControllerCountsThem() throws {
+        let cluster = try Cluster()
+        let context = try cluster.context(Self.platform(Self.chart("traefik", values: "{replicas: 1}")))
+        #expect(!(try cluster.run(context)).failed)
+        let step = try #require(ChartSteps.make(context).first)
+        // An operator's override: helm-controller runs the install again with both values.
+        try FakeKubeSimulationTests.client(cluster.server).create([
+            "apiVersion": "helm.cattle.io/v1", "kind": "HelmChartConfig",
+            "metadata": ["name": "traefik", "namespace": "kube-system"], "spec": ["valuesContent": "logs: {access: {enabled: true}}\n"]])
+        let rerun = try FakeKubeSimulationTests.eventually(3, { try cluster.server.creations()["Job kube-system/helm-install-traefik"] == 2 ? [:] : nil }, { _ in true })
+        #expect(rerun != nil)
+        let complete = try FakeKubeSimulationTests.eventually(3, { try cluster.job("traefik") }, { FakeKubeSimulationTests.condition($0, "Complete") == "True" })
+        #expect(complete != nil)
+        #expect(try step.check(StepContext(stepName: step.name)) == .done)
+    }
+
     @Test func aNewChartIsDescribedBeforeItIsCreated() throws {
         let cluster = try Cluster()
         let context = try cluster.context(Self.platform(Self.chart("a")))
@@ -352,7 +368,7 @@ import YAML
 /// The simulated controllers of the fake API server, on their own.
 @Suite struct FakeKubeSimulationTests {
     /// Polls `read` until it gives a value for which `ready` holds, for at most `seconds`.
-    func eventually(_ seconds: Double, _ read: () throws -> [String: Any]?, _ ready: ([String: Any]) -> Bool) throws -> [String: Any]? {
+    static func eventually(_ seconds: Double, _ read: () throws -> [String: Any]?, _ ready: ([String: Any]) -> Bool) throws -> [String: Any]? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let value = try read(), ready(value) { return value }
@@ -376,9 +392,9 @@ import YAML
         let start = Date()
         try server.simulateNode("ultron", kubeletVersion: "v1.31.4+k3s1", appearAfter: 0.2, readyAfter: 0.6)
         #expect(try server.object(at: "/api/v1/nodes/ultron") == nil)
-        let notReady = try #require(try eventually(2, { try server.object(at: "/api/v1/nodes/ultron") }, { _ in true }))
+        let notReady = try #require(try Self.eventually(2, { try server.object(at: "/api/v1/nodes/ultron") }, { _ in true }))
         #expect(Self.condition(notReady, "Ready") == "False")
-        let ready = try #require(try eventually(2, { try server.object(at: "/api/v1/nodes/ultron") }, { Self.condition($0, "Ready") == "True" }))
+        let ready = try #require(try Self.eventually(2, { try server.object(at: "/api/v1/nodes/ultron") }, { Self.condition($0, "Ready") == "True" }))
         #expect(Date().timeIntervalSince(start) >= 0.6)
         #expect(((ready["status"] as? [String: Any])?["nodeInfo"] as? [String: Any])?["kubeletVersion"] as? String == "v1.31.4+k3s1")
         #expect(try server.creations()["Node ultron"] == 1)
@@ -396,11 +412,11 @@ import YAML
                                "metadata": ["name": name, "namespace": "argocd"], "spec": ["project": "default"]])
         }
         let path = "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/"
-        let root = try #require(try eventually(2, { try server.object(at: path + "root") }, { $0["status"] != nil }))
+        let root = try #require(try Self.eventually(2, { try server.object(at: path + "root") }, { $0["status"] != nil }))
         let status = root["status"] as? [String: Any]
         #expect((status?["sync"] as? [String: Any])?["status"] as? String == "Synced")
         #expect((status?["health"] as? [String: Any])?["status"] as? String == "Healthy")
-        let broken = try #require(try eventually(2, { try server.object(at: path + "broken") }, { $0["status"] != nil }))
+        let broken = try #require(try Self.eventually(2, { try server.object(at: path + "broken") }, { $0["status"] != nil }))
         let health = (broken["status"] as? [String: Any])?["health"] as? [String: Any]
         #expect(health?["status"] as? String == "Degraded")
         #expect(health?["message"] as? String == "Deployment penvoice-api: ImagePullBackOff")
@@ -415,7 +431,7 @@ import YAML
         let stored = try #require(try server.object(at: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterissuers.cert-manager.io"))
         #expect(Self.condition(stored, "Established") == "False")
         #expect((try? client.resource(for: "cert-manager.io/v1", kind: "ClusterIssuer")) == nil)
-        let established = try eventually(2, {
+        let established = try Self.eventually(2, {
             try server.object(at: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterissuers.cert-manager.io")
         }, { Self.condition($0, "Established") == "True" })
         #expect(established != nil)
@@ -432,7 +448,7 @@ import YAML
                            "spec": ["chart": "demo", "repo": "https://charts.example.com", "version": "1.2.3",
                                     "targetNamespace": "demo", "valuesContent": "a: 1\n"]])
         let path = "/apis/batch/v1/namespaces/kube-system/jobs/helm-install-demo"
-        let job = try #require(try eventually(2, { try server.object(at: path) }, { Self.condition($0, "Complete") == "True" }))
+        let job = try #require(try Self.eventually(2, { try server.object(at: path) }, { Self.condition($0, "Complete") == "True" }))
         let metadata = job["metadata"] as? [String: Any]
         #expect((metadata?["labels"] as? [String: Any])?["helmcharts.helm.cattle.io/chart"] as? String == "demo")
         let owner = (metadata?["ownerReferences"] as? [[String: Any]])?.first

@@ -264,8 +264,8 @@ public final class FakeKubeServer: @unchecked Sendable {
         }
     }
 
-    /// Serves k3s's HelmChart kind (the CRD object made from `crdFolder`'s file, Established at once)
-    /// and runs the simulated helm-controller; later CRD files are read from `crdFolder`.
+    /// Serves k3s's HelmChart and HelmChartConfig kinds (CRD objects made from `crdFolder`'s files,
+    /// Established at once) for the simulated helm-controller; later CRD files are read from `crdFolder`.
     public func serveHelmCharts(crdFolder: String = FakeKubeServer.sharedCRDFolder) throws {
         try control(["op": "simulate", "crdFolder": crdFolder, "helmCharts": true])
     }

@@ -64,7 +64,7 @@ Control requests (each answers {"ok": true, ...} or {"ok": false, "error": "..."
                           `reset` forgets them
   {"op": "simulate", ...}  configures the simulated controllers; any of these keys, in one request or several:
      "crdFolder": DIR                  where CRD files named below are read from (YAML, PyYAML needed)
-     "helmCharts": true                create k3s's HelmChart CRD from DIR/helm.cattle.io_HelmChart.yaml
+     "helmCharts": true                create k3s's HelmChart and HelmChartConfig CRDs from DIR
      "crdEstablishedDelay": S          CRDs created from now on are Established (and their kinds served) S later
      "chart": NAME|"*", "delay": S, "failure": MSG, "waiting": {"reason": R, "message": M}, "crds": [FILE]
                                        how the install of HelmChart NAME (or any other) goes
@@ -74,14 +74,16 @@ Control requests (each answers {"ok": true, ...} or {"ok": false, "error": "..."
 Simulated controllers (they act on threads of their own after a write is answered, as real ones do):
 - CRDs: a created CustomResourceDefinition is NamesAccepted at once and Established after
   crdEstablishedDelay (0: at once); its kind is served from then on, a 404 before.
-- k3s's helm-controller (pkg/controllers/chart/chart.go), on each write of a HelmChart with spec.chart:
+- k3s's helm-controller (pkg/controllers/chart/chart.go), on each write of a HelmChart with spec.chart
+  (or of a HelmChartConfig of the same name):
   the Job it wants is `helm-install-NAME` in the HelmChart's namespace, label
   helmcharts.helm.cattle.io/chart=NAME, owned by the HelmChart (uid), backoffLimit 1000, container `helm`
   (klipper-helm) with args `install [--namespace T] [--create-namespace] [--version V]` and env NAME,
   VERSION, REPO, HELM_DRIVER, CHART_NAMESPACE, CHART (NAME/CHART when a repo is set), HELM_VERSION,
   TARGET_NAMESPACE, [TIMEOUT], FAILURE_POLICY, and the pod template annotation
   helmcharts.helm.cattle.io/configHash = "SHA256=" + upper-case hex SHA-256 of
-  "values-01_HelmChart.yaml" + spec.valuesContent (nothing when there are no values). When no such Job
+  "values-01_HelmChart.yaml" + spec.valuesContent, then "values-10_HelmChartConfig.yaml" + the
+  valuesContent of a HelmChartConfig of the same name (each only when not empty). When no such Job
   exists, or the existing one differs (another spec), the old Job and its pods are deleted and the Job
   created anew (helm-controller's patcher does that); the same spec written again changes nothing. The
   HelmChart gets the annotation helmcharts.cattle.io/managed-by=helm-controller and status
@@ -466,6 +468,7 @@ class Simulator:
             self.crd_delay = float(request["crdEstablishedDelay"])
         if request.get("helmCharts"):
             self.install_crd_file("helm.cattle.io_HelmChart.yaml", delay=0)
+            self.install_crd_file("helm.cattle.io_HelmChartConfig.yaml", delay=0)
         if "chart" in request:
             self.charts[request["chart"]] = {"delay": float(request.get("delay", 0)), "failure": request.get("failure"),
                                              "waiting": request.get("waiting"), "crds": list(request.get("crds", []))}
@@ -576,7 +579,8 @@ class Simulator:
         key = (resource.group, resource.kind)
         if key == ("apiextensions.k8s.io", "CustomResourceDefinition") and created:
             self.crd_created(obj)
-        elif key == ("helm.cattle.io", "HelmChart"):
+        elif key in (("helm.cattle.io", "HelmChart"), ("helm.cattle.io", "HelmChartConfig")):
+            # A HelmChartConfig's values go into its HelmChart's Job, so either change reconciles the chart.
             metadata = obj["metadata"]
             self.later(0, self.reconcile_chart, metadata.get("namespace"), metadata["name"])
         elif key == ("argoproj.io", "Application") and created:
@@ -606,13 +610,17 @@ class Simulator:
         return self.charts.get(chart_name) or self.charts.get("*") or \
             {"delay": 0.0, "failure": None, "waiting": None, "crds": []}
 
-    @staticmethod
-    def config_hash(values_content):
-        """helm-controller's hashObjects: the values Secret's and content ConfigMap's data, keys sorted."""
+    def config_hash(self, chart):
+        """helm-controller's hashObjects: the values Secret's data (the HelmChart's values, then those
+        of the HelmChartConfig of the same name), keys sorted; the content ConfigMap is empty."""
+        metadata = chart["metadata"]
+        config = self.get("helm.cattle.io", "helmchartconfigs", metadata["namespace"], metadata["name"]) or {}
         digest = hashlib.sha256()
-        if values_content:
-            digest.update(b"values-01_HelmChart.yaml")
-            digest.update(values_content.encode())
+        for key, content in [("values-01_HelmChart.yaml", (chart.get("spec") or {}).get("valuesContent")),
+                             ("values-10_HelmChartConfig.yaml", (config.get("spec") or {}).get("valuesContent"))]:
+            if content:
+                digest.update(key.encode())
+                digest.update(content.encode())
         return "SHA256=" + digest.hexdigest().upper()
 
     def install_job(self, chart):
@@ -643,7 +651,7 @@ class Simulator:
                                                   "blockOwnerDeletion": True}]},
                 "spec": {"backoffLimit": spec.get("backOffLimit", 1000), "template": {
                     "metadata": {"labels": dict(labels),
-                                 "annotations": {HELM_CONFIG_HASH: self.config_hash(spec.get("valuesContent", ""))}},
+                                 "annotations": {HELM_CONFIG_HASH: self.config_hash(chart)}},
                     "spec": {"restartPolicy": "OnFailure", "serviceAccountName": f"helm-{name}",
                              "nodeSelector": {"kubernetes.io/os": "linux"},
                              "containers": [{"name": "helm", "image": spec.get("jobImage") or HELM_JOB_IMAGE,
