@@ -33,10 +33,13 @@ struct ChartStep: Step {
     static let apiVersion = "helm.cattle.io/v1"
     /// helm-controller's names (pkg/controllers/chart/chart.go).
     static let configHashAnnotation = "helmcharts.helm.cattle.io/configHash"
+    /// How long k3s may take to serve HelmCharts, by default.
+    static let defaultCRDTimeout = 120.0
 
     let chart: PlatformChart
     let needs: [String]
     let context: RebuildContext
+    var crdTimeout = ChartStep.defaultCRDTimeout
 
     var name: String { StepName.chart(chart.name) }
     var place: String { "HelmChart \(Self.namespace)/\(chart.name)" }
@@ -229,6 +232,14 @@ struct ChartStep: Step {
     func apply(_ stepContext: StepContext) throws {
         let spec = try wantedSpec()
         let client = try context.kube()
+        // k3s creates the HelmChart CRD as it starts; right after the install it may not be served yet.
+        do {
+            try CRDWait(group: "helm.cattle.io", version: "v1", kind: "HelmChart", timeout: crdTimeout,
+                        hint: " (k3s creates it at start: is k3s running, or was it started with --disable-helm-controller?)")
+                .wait(client: client, stepContext: stepContext, for: place)
+        } catch let error as ManifestError {
+            throw ChartError(lines: ["chart \(chart.name) cannot be installed: \(error)"])
+        }
         // platform.yaml is the source of truth for these fields, even if someone changed them by hand.
         let applied = try client.apply(helmChart(spec: spec), force: true)
         let jobName = currentJobName(applied)
@@ -252,7 +263,7 @@ struct ChartStep: Step {
             let current = try? client.get(apiVersion: "batch/v1", kind: "Job", namespace: Self.namespace, name: jobName)
             let explanation = WaitExplanation(client: client, timeout: timeout, object: current, namespace: Self.namespace)
             let stand = state == .stale ? "helm-controller did not start a Job for this spec (is k3s's helm-controller running?)"
-                                        : "the Job is still running"
+                                        : "its Job has not finished"
             throw ChartError(lines: ["chart \(chart.name) (\(chart.chart) \(chart.version)) is not installed: \(stand)"]
                              + explanation.lines
                              + ["  see: kubectl -n \(Self.namespace) logs job/\(jobName)"])

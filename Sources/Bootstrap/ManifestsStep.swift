@@ -127,54 +127,68 @@ struct ManifestsStep: Step {
         }
     }
 
-    /// Waits until a CRD serving the manifest's kind and version is Established. Until one exists
-    /// (its chart is still installing) the CRDs are listed again every `pollInterval` seconds.
     func waitForCRD(of manifest: Manifest, client: KubeClient, stepContext: StepContext) throws {
-        let deadline = Date().addingTimeInterval(crdTimeout)
-        let crdVersion = "apiextensions.k8s.io/v1"
+        let charts = entry.needs.isEmpty ? "" : " (the charts this entry needs: \(entry.needs.joined(separator: ", ")); see `kubectl -n kube-system get jobs`)"
+        do {
+            try CRDWait(group: manifest.group, version: manifest.version, kind: manifest.kind, timeout: crdTimeout, hint: charts)
+                .wait(client: client, stepContext: stepContext, for: manifest.label)
+        } catch let error as ManifestError {
+            // An explanation of several lines starts on a line of its own.
+            let text = "\(error)"
+            throw ManifestError("\(manifest.place): \(manifest.label) cannot be applied:" + (text.contains("\n") ? "\n" : " ") + text)
+        }
+    }
+}
+
+/// A wait until a CustomResourceDefinition serving a kind in a group version is Established,
+/// bounded by `timeout`. The API server serves a CRD's kind only once it is Established, so
+/// discovery is asked (every `pollInterval` seconds) rather than every CRD listed, which on a
+/// cluster with kube-prometheus-stack is megabytes; the CRDs are read only to explain a timeout.
+struct CRDWait {
+    static let pollInterval = 0.2
+    static let apiVersion = "apiextensions.k8s.io/v1"
+
+    let group: String
+    let version: String
+    let kind: String
+    let timeout: Double
+    /// Where to look when no CRD comes at all.
+    var hint = ""
+
+    func wait(client: KubeClient, stepContext: StepContext, for purpose: String) throws {
+        let deadline = Date().addingTimeInterval(timeout)
         var announced = false
         while true {
-            let crds = try client.list(apiVersion: crdVersion, kind: "CustomResourceDefinition", namespace: nil)
-            if let crd = crds.first(where: { serves($0, manifest) }) {
-                let name = (crd["metadata"] as? [String: Any])?["name"] as? String ?? ""
-                if Self.isEstablished(crd) { return }
-                stepContext.waiting("CustomResourceDefinition \(name) to be Established (for \(manifest.label))")
-                do {
-                    try client.waitUntil(apiVersion: crdVersion, kind: "CustomResourceDefinition", namespace: nil, name: name,
-                                         timeout: max(1, deadline.timeIntervalSinceNow), awaited: "Established") { crd in
-                        crd.map(Self.isEstablished) ?? false
-                    }
-                    return
-                } catch let timeout as KubeWaitTimeout {
-                    let current = try? client.get(apiVersion: crdVersion, kind: "CustomResourceDefinition", namespace: nil, name: name)
-                    let explanation = WaitExplanation(client: client, timeout: timeout, object: current, namespace: nil)
-                    throw ManifestError(([ "\(manifest.place): \(manifest.label) cannot be applied:"] + explanation.lines).joined(separator: "\n"))
-                }
-            }
-            guard deadline.timeIntervalSinceNow > 0 else {
-                let charts = entry.needs.isEmpty ? "" : " (the charts this entry needs: \(entry.needs.joined(separator: ", ")); see `kubectl -n kube-system get jobs`)"
-                throw ManifestError("\(manifest.place): \(manifest.label) cannot be applied: timed out after \(String(format: "%g", crdTimeout)) s waiting for a CustomResourceDefinition serving \(manifest.kind) in \(manifest.apiVersion) to be installed\(charts)")
-            }
+            do {
+                _ = try client.resource(for: "\(group)/\(version)", kind: kind)
+                return
+            } catch let error as KubeAPIError where error.kind == .unknownKind {}
+            guard deadline.timeIntervalSinceNow > 0 else { throw try timedOut(client: client) }
             if !announced {
-                stepContext.waiting("a CustomResourceDefinition serving \(manifest.kind) in \(manifest.apiVersion) (for \(manifest.label))")
+                stepContext.waiting("a CustomResourceDefinition serving \(kind) in \(group)/\(version) to be Established (for \(purpose))")
                 announced = true
             }
-            Thread.sleep(forTimeInterval: Self.pollInterval)
+            Thread.sleep(forTimeInterval: min(Self.pollInterval, max(0, deadline.timeIntervalSinceNow)))
         }
     }
 
-    static let pollInterval = 0.2
+    /// The CRD that should serve the kind and its conditions, or that there is none.
+    func timedOut(client: KubeClient) throws -> ManifestError {
+        let waited = "timed out after \(String(format: "%g", timeout)) s waiting for "
+        let crds = try client.list(apiVersion: Self.apiVersion, kind: "CustomResourceDefinition", namespace: nil)
+        guard let crd = crds.first(where: serves) else {
+            return ManifestError(waited + "a CustomResourceDefinition serving \(kind) in \(group)/\(version) to be installed\(hint)")
+        }
+        let name = (crd["metadata"] as? [String: Any])?["name"] as? String ?? "?"
+        return ManifestError(([waited + "CustomResourceDefinition \"\(name)\" to be Established"]
+                              + WaitExplanation.conditions(of: crd).map { "  condition \($0)" }).joined(separator: "\n"))
+    }
 
-    func serves(_ crd: [String: Any], _ manifest: Manifest) -> Bool {
+    func serves(_ crd: [String: Any]) -> Bool {
         let spec = crd["spec"] as? [String: Any] ?? [:]
         let names = spec["names"] as? [String: Any] ?? [:]
         let versions = spec["versions"] as? [[String: Any]] ?? []
-        return spec["group"] as? String == manifest.group && names["kind"] as? String == manifest.kind
-            && versions.contains { $0["name"] as? String == manifest.version && ($0["served"] as? Bool ?? true) }
-    }
-
-    static func isEstablished(_ crd: [String: Any]) -> Bool {
-        let conditions = (crd["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
-        return conditions.contains { $0["type"] as? String == "Established" && $0["status"] as? String == "True" }
+        return spec["group"] as? String == group && names["kind"] as? String == kind
+            && versions.contains { $0["name"] as? String == version && ($0["served"] as? Bool ?? true) }
     }
 }

@@ -13,10 +13,10 @@ import YAML
         let server: FakeKubeServer
         let folder: TemporaryFolder
 
-        init() throws {
-            server = try FakeKubeServer()
+        init(server: FakeKubeServer? = nil, servingHelmCharts: Bool = true) throws {
+            self.server = try server ?? FakeKubeServer()
             folder = try TemporaryFolder("chart-steps")
-            try server.serveHelmCharts()
+            if servingHelmCharts { try self.server.serveHelmCharts() }
         }
 
         /// `platform.yaml` with `text` (and `files`, relative to it) in a fresh folder, and a context on the fake.
@@ -161,6 +161,29 @@ import YAML
         #expect(try step.check(StepContext(stepName: step.name)) == .done)
     }
 
+    @Test func aChartWaitsForK3sToServeHelmChartsAndSaysSoWhenItDoesNot() throws {
+        let server = try FakeKubeServer()
+        let cluster = try Cluster(server: server, servingHelmCharts: false)
+        let context = try cluster.context(Self.platform(Self.chart("a")))
+        let made = try #require(ChartSteps.make(context).first as? ChartStep)
+        #expect(try made.check(StepContext(stepName: made.name)) == .wouldApply([
+            "create HelmChart kube-system/a: chart a-chart 1.0.0 from https://charts.example.com into a-ns (HelmChart is not served yet: k3s's helm-controller is not running)",
+        ]))
+        let step = ChartStep(chart: made.chart, needs: made.needs, context: context, crdTimeout: 1)
+        do {
+            try step.apply(StepContext(stepName: step.name))
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)" == "chart a cannot be installed: timed out after 1 s waiting for a CustomResourceDefinition serving HelmChart in helm.cattle.io/v1 to be installed (k3s creates it at start: is k3s running, or was it started with --disable-helm-controller?)")
+        }
+        // Served a moment later (k3s starting): the chart waits, then installs.
+        let serve = Thread { Thread.sleep(forTimeInterval: 0.5); try? server.serveHelmCharts() }
+        serve.start()
+        let patient = ChartStep(chart: made.chart, needs: made.needs, context: context, crdTimeout: 10)
+        try patient.apply(StepContext(stepName: step.name))
+        #expect(try patient.check(StepContext(stepName: step.name)) == .done)
+    }
+
     @Test func aNewChartIsDescribedBeforeItIsCreated() throws {
         let cluster = try Cluster()
         let context = try cluster.context(Self.platform(Self.chart("a")))
@@ -198,7 +221,7 @@ import YAML
         let report = try cluster.run(context)
         #expect(Date().timeIntervalSince(start) < 5)
         let error = try #require(try record(report, "chart/stuck").error)
-        #expect(error.contains("chart stuck (stuck-chart 1.0.0) is not installed: the Job is still running"), "\(error)")
+        #expect(error.contains("chart stuck (stuck-chart 1.0.0) is not installed: its Job has not finished"), "\(error)")
         #expect(error.contains("timed out after 2 s waiting for Job \"helm-install-stuck\" in namespace \"kube-system\" to be complete"), "\(error)")
         #expect(error.contains(": Failed: Back-off pulling image"), "\(error)")
         #expect(error.contains("helm-install-stuck-") && error.contains("(Pending): helm: ImagePullBackOff"), "\(error)")
