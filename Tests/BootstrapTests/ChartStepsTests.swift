@@ -427,19 +427,27 @@ import YAML
         let server = try FakeKubeServer()
         try server.registerKind(group: "argoproj.io", version: "v1alpha1", kind: "Application", plural: "applications")
         try server.put(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "argocd"]])
-        try server.simulateApplication(nil, delay: 0.2)
+        try server.simulateApplication(nil, delay: 0.3)
+        try server.simulateApplication("root", delay: 0.3, creates: ["penvoice", "broken"])
         try server.simulateApplication("broken", degraded: "Deployment penvoice-api: ImagePullBackOff")
         let client = try Self.client(server)
-        for name in ["root", "broken"] {
+        for name in ["root"] {
             try client.create(["apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
                                "metadata": ["name": name, "namespace": "argocd"], "spec": ["project": "default"]])
         }
         let path = "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/"
-        let root = try #require(try Self.eventually(2, { try server.object(at: path + "root") }, { $0["status"] != nil }))
-        let status = root["status"] as? [String: Any]
-        #expect((status?["sync"] as? [String: Any])?["status"] as? String == "Synced")
-        #expect((status?["health"] as? [String: Any])?["status"] as? String == "Healthy")
-        let broken = try #require(try Self.eventually(2, { try server.object(at: path + "broken") }, { $0["status"] != nil }))
+        func state(_ app: [String: Any]) -> String {
+            let status = app["status"] as? [String: Any]
+            return "\((status?["sync"] as? [String: Any])?["status"] as? String ?? "-")/\((status?["health"] as? [String: Any])?["status"] as? String ?? "-")"
+        }
+        let fresh = try #require(try Self.eventually(2, { try server.object(at: path + "root") }, { $0["status"] != nil }))
+        #expect(state(fresh) == "OutOfSync/Missing")
+        let root = try #require(try Self.eventually(2, { try server.object(at: path + "root") }, { state($0) == "Synced/Healthy" }))
+        #expect(state(root) == "Synced/Healthy")
+        // The root app's children come when it has synced, and settle in turn.
+        let child = try #require(try Self.eventually(2, { try server.object(at: path + "penvoice") }, { state($0) == "Synced/Healthy" }))
+        #expect(((child["spec"] as? [String: Any])?["destination"] as? [String: Any])?["namespace"] as? String == "penvoice")
+        let broken = try #require(try Self.eventually(2, { try server.object(at: path + "broken") }, { state($0) == "Synced/Degraded" }))
         let health = (broken["status"] as? [String: Any])?["health"] as? [String: Any]
         #expect(health?["status"] as? String == "Degraded")
         #expect(health?["message"] as? String == "Deployment penvoice-api: ImagePullBackOff")

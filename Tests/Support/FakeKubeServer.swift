@@ -290,11 +290,13 @@ public final class FakeKubeServer: @unchecked Sendable {
     }
 
     /// The Argo CD Application `name` (nil: every one) in `namespace`, existing or created later,
-    /// becomes Synced and Healthy `delay` seconds after (or from) its creation, or Synced and
-    /// Degraded with `degraded` as the health message.
+    /// becomes Synced and Healthy `delay` seconds after (or from) its creation (OutOfSync and
+    /// Missing until then), or Synced and Degraded with `degraded` as the health message. Once
+    /// Synced, it creates the Applications `creates` (an app of apps, like the root app).
     public func simulateApplication(_ name: String?, namespace: String = "argocd", delay: Double = 0,
-                                    degraded: String? = nil) throws {
-        var request: [String: Any] = ["op": "simulate", "application": name ?? "*", "namespace": namespace, "delay": delay]
+                                    degraded: String? = nil, creates: [String] = []) throws {
+        var request: [String: Any] = ["op": "simulate", "application": name ?? "*", "namespace": namespace, "delay": delay,
+                                      "creates": creates]
         request["degraded"] = degraded
         try control(request)
     }

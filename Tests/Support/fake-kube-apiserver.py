@@ -69,7 +69,7 @@ Control requests (each answers {"ok": true, ...} or {"ok": false, "error": "..."
      "chart": NAME|"*", "delay": S, "failure": MSG, "waiting": {"reason": R, "message": M}, "crds": [FILE]
                                        how the install of HelmChart NAME (or any other) goes
      "node": NAME, "kubeletVersion": V, "appearAfter": S, "readyAfter": S
-     "application": NAME|"*", "namespace": NS, "delay": S, "degraded": MSG
+     "application": NAME|"*", "namespace": NS, "delay": S, "degraded": MSG, "creates": [CHILD]
 
 Simulated controllers (they act on threads of their own after a write is answered, as real ones do):
 - CRDs: a created CustomResourceDefinition is NamesAccepted at once and Established after
@@ -98,8 +98,10 @@ Simulated controllers (they act on threads of their own after a write is answere
   Failed event on the pod with M, and the Job never finishes.
 - a k3s node NAME appears after appearAfter (Ready=False, KubeletNotReady) and is Ready after readyAfter,
   status.nodeInfo.kubeletVersion V.
-- Argo CD: an Application in NS named NAME (or any, "*") that exists or is created later gets, after
-  the delay, status.sync.status Synced and status.health.status Healthy (or Degraded with MSG).
+- Argo CD: an Application in NS named NAME (or any, "*") that is created later is OutOfSync and
+  Missing at once; it (or one that exists already) gets, after the delay, status.sync.status Synced
+  and status.health.status Healthy (or Degraded with MSG). "creates": an app of apps; once Synced it
+  creates the Applications CHILD (spec.source from its own), which then go the same way.
   A deleted install Job is made again (helm-controller watches the Jobs it owns); deleting a
   HelmChart runs no uninstall Job.
 """
@@ -477,7 +479,8 @@ class Simulator:
                       float(request.get("appearAfter", 0)), float(request.get("readyAfter", 0)))
         if "application" in request:
             namespace = request.get("namespace", "argocd")
-            behaviour = {"delay": float(request.get("delay", 0)), "degraded": request.get("degraded")}
+            behaviour = {"delay": float(request.get("delay", 0)), "degraded": request.get("degraded"),
+                         "creates": list(request.get("creates", []))}
             self.applications[(namespace, request["application"])] = behaviour
             with self.store.lock:
                 existing = [obj for (g, p, ns, name), obj in self.store.objects.items()
@@ -586,9 +589,7 @@ class Simulator:
         elif key == ("argoproj.io", "Application") and created:
             metadata = obj["metadata"]
             namespace, name = metadata.get("namespace"), metadata["name"]
-            behaviour = self.applications.get((namespace, name)) or self.applications.get((namespace, "*"))
-            if behaviour is not None:
-                self.later(behaviour["delay"], self.settle_application, namespace, name, behaviour)
+            self.application_created(namespace, name)
 
     def deleted(self, resource, obj):
         """Called by the API handler after a delete, with the store's lock held."""
@@ -801,6 +802,23 @@ class Simulator:
 
     # --- Argo CD's application controller ---
 
+    def application_created(self, namespace, name):
+        """A new Application is OutOfSync and Missing until the controller has synced it."""
+        behaviour = self.applications.get((namespace, name)) or self.applications.get((namespace, "*"))
+        if behaviour is None:
+            return
+        self.later(0, self.application_status, namespace, name,
+                   {"sync": {"status": "OutOfSync"}, "health": {"status": "Missing"}})
+        self.later(behaviour["delay"], self.settle_application, namespace, name, behaviour)
+
+    def application_status(self, namespace, name, status):
+        with self.store.lock:
+            app = self.get("argoproj.io", "applications", namespace, name)
+            if app is not None and not app.get("status"):
+                app = copy.deepcopy(app)
+                app["status"] = status
+                self.save(app)
+
     def settle_application(self, namespace, name, behaviour):
         with self.store.lock:
             app = self.get("argoproj.io", "applications", namespace, name)
@@ -815,6 +833,17 @@ class Simulator:
             status["health"] = health
             status["reconciledAt"] = now()
             self.save(app)
+            # An app of apps: syncing it creates the Applications its path holds.
+            source = (app.get("spec") or {}).get("source") or {}
+            for child in behaviour.get("creates", []):
+                if self.get("argoproj.io", "applications", namespace, child) is None:
+                    self.save({"apiVersion": app["apiVersion"], "kind": "Application",
+                               "metadata": {"name": child, "namespace": namespace},
+                               "spec": {"project": "default",
+                                        "source": {"repoURL": source.get("repoURL", ""), "path": f"apps/{child}",
+                                                   "targetRevision": source.get("targetRevision", "HEAD")},
+                                        "destination": {"server": "https://kubernetes.default.svc", "namespace": child}}})
+                    self.application_created(namespace, child)
 
 
 class Handler(BaseHTTPRequestHandler):
