@@ -28,7 +28,7 @@ CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path 
 # against and which holds the fake API server to a real client (with curl and openssl for its
 # certificates); hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
-TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml openssh-server openssh-client \
+TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml python3-jsonschema openssh-server openssh-client \
     kubectl curl openssl nginx-light microsocks tinyproxy
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 

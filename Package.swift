@@ -61,7 +61,8 @@ let package = Package(
         // by their needs, runs them side by side and journals them for --resume.
         .target(
             name: "Bootstrap",
-            dependencies: ["Secrets", "Kube", "HTTP", "Git", "Template", "YAML", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Secrets", "Kube", "HTTP", "Git", "Template", "YAML",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(
@@ -132,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BootstrapTests",
-            dependencies: ["Bootstrap", "YAML", "TestSupport"]
+            dependencies: ["Bootstrap", "YAML", "Kube", "TestSupport"]
         ),
         .testTarget(
             name: "GitTests",

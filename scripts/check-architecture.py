@@ -43,6 +43,7 @@ REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "YAML", "CYAML", "Git",
 PRODUCTS = {
     "edpctl": {"ArgumentParser"},
     "Git": {"Crypto"},
+    # helm-controller's configHash (SHA-256 of a chart's values), the journal's fingerprint, the k3s installer's checksum.
     "Bootstrap": {"Crypto"},
     "Gomplate": {"Crypto", "CryptoExtras", "SwiftASN1"},
 }

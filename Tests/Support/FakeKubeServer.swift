@@ -228,6 +228,79 @@ public final class FakeKubeServer: @unchecked Sendable {
         try control(["op": "put", "object": object])["object"] as? [String: Any] ?? [:]
     }
 
+    /// Every stored object of `kind` in `apiVersion`'s group, in namespace/name order.
+    public func objects(apiVersion: String, kind: String) throws -> [[String: Any]] {
+        try control(["op": "objects", "apiVersion": apiVersion, "kind": kind])["objects"] as? [[String: Any]] ?? []
+    }
+
+    /// How many times each object was created, by anyone, since the start or the last `reset()`:
+    /// `"HelmChart kube-system/argo-cd": 1`, `"ClusterIssuer letsencrypt-prod": 1` (cluster scope).
+    public func creations() throws -> [String: Int] {
+        try control(["op": "creations"])["creations"] as? [String: Int] ?? [:]
+    }
+
+    // MARK: Simulated controllers (what they do is written at the top of fake-kube-apiserver.py)
+
+    /// The repository's real CRD files (`../shared/crds` next to the worktree).
+    public static var sharedCRDFolder: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/crds")
+            .standardizedFileURL.path
+    }
+
+    /// How the simulated helm-controller's install of a chart goes.
+    public struct ChartInstall: Sendable {
+        /// Seconds from the Job's creation to its end.
+        public var delay: Double
+        /// The install fails: the Job Failed (BackoffLimitExceeded), its pod's container terminated with this message.
+        public var failure: String?
+        /// The pod never starts: its container waits with this reason and message (ImagePullBackOff, …).
+        public var waiting: (reason: String, message: String)?
+        /// CRD files (in the CRD folder) the chart installs before its Job completes.
+        public var crds: [String]
+
+        public init(delay: Double = 0, failure: String? = nil, waiting: (reason: String, message: String)? = nil,
+                    crds: [String] = []) {
+            self.delay = delay; self.failure = failure; self.waiting = waiting; self.crds = crds
+        }
+    }
+
+    /// Serves k3s's HelmChart and HelmChartConfig kinds (CRD objects made from `crdFolder`'s files,
+    /// Established at once) for the simulated helm-controller; later CRD files are read from `crdFolder`.
+    public func serveHelmCharts(crdFolder: String = FakeKubeServer.sharedCRDFolder) throws {
+        try control(["op": "simulate", "crdFolder": crdFolder, "helmCharts": true])
+    }
+
+    /// How the install of chart `name` (nil: of every chart not named) goes.
+    public func simulateChart(_ name: String?, _ install: ChartInstall) throws {
+        var request: [String: Any] = ["op": "simulate", "chart": name ?? "*", "delay": install.delay, "crds": install.crds]
+        request["failure"] = install.failure
+        if let waiting = install.waiting { request["waiting"] = ["reason": waiting.reason, "message": waiting.message] }
+        try control(request)
+    }
+
+    /// CRDs created from now on are Established, and their kinds served, `seconds` later.
+    public func simulateCRDEstablished(after seconds: Double) throws {
+        try control(["op": "simulate", "crdEstablishedDelay": seconds])
+    }
+
+    /// A k3s node that appears (NotReady) after `appearAfter` seconds and is Ready after `readyAfter`.
+    public func simulateNode(_ name: String, kubeletVersion: String, appearAfter: Double = 0, readyAfter: Double = 0) throws {
+        try control(["op": "simulate", "node": name, "kubeletVersion": kubeletVersion,
+                     "appearAfter": appearAfter, "readyAfter": readyAfter])
+    }
+
+    /// The Argo CD Application `name` (nil: every one) in `namespace`, existing or created later,
+    /// becomes Synced and Healthy `delay` seconds after (or from) its creation (OutOfSync and
+    /// Missing until then), or Synced and Degraded with `degraded` as the health message. Once
+    /// Synced, it creates the Applications `creates` (an app of apps, like the root app).
+    public func simulateApplication(_ name: String?, namespace: String = "argocd", delay: Double = 0,
+                                    degraded: String? = nil, creates: [String] = []) throws {
+        var request: [String: Any] = ["op": "simulate", "application": name ?? "*", "namespace": namespace, "delay": delay,
+                                      "creates": creates]
+        request["degraded"] = degraded
+        try control(request)
+    }
+
     @discardableResult
     private func control(_ request: [String: Any]) throws -> [String: Any] {
         lock.lock()

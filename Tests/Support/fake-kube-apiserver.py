@@ -18,8 +18,8 @@ What it implements, after the API conventions of Kubernetes:
   unaggregated documents), and a minimal /openapi/v3 that tells kubectl `fieldValidation` is
   supported (so kubectl leaves validation to the server, as with a real one).
 - resources: namespaces, secrets, configmaps, nodes, pods, events, jobs (batch/v1),
-  customresourcedefinitions (creating one registers its kind, served at once), and kinds registered
-  through the control channel.
+  customresourcedefinitions (creating one registers its kind once Established: at once unless a
+  delay is simulated), and kinds registered through the control channel.
 - verbs: get, list (limit/continue, labelSelector with =, ==, !=, key and !key, fieldSelector on
   metadata.name/metadata.namespace), create, update (Conflict on a stale resourceVersion), delete,
   patch with application/merge-patch+json, and server-side apply (application/apply-patch+yaml)
@@ -58,14 +58,62 @@ Control requests (each answers {"ok": true, ...} or {"ok": false, "error": "..."
   {"op": "reset"}      forget counters and the request log
   {"op": "object", "path": API_PATH}  -> {"object": ...} the stored object, no authorization
   {"op": "put", "object": OBJ}       -> {"object": ...} store OBJ (status included) as a controller would
+  {"op": "objects", "apiVersion": AV, "kind": K}  -> {"objects": [...]} every stored object of the kind
+  {"op": "creations"}  -> {"creations": {"Kind ns/name": n}} how many times each object was created
+                          (by anyone: clients, put, the simulated controllers; "Kind name" at cluster scope);
+                          `reset` forgets them
+  {"op": "simulate", ...}  configures the simulated controllers; any of these keys, in one request or several:
+     "crdFolder": DIR                  where CRD files named below are read from (YAML, PyYAML needed)
+     "helmCharts": true                create k3s's HelmChart and HelmChartConfig CRDs from DIR
+     "crdEstablishedDelay": S          CRDs created from now on are Established (and their kinds served) S later
+     "chart": NAME|"*", "delay": S, "failure": MSG, "waiting": {"reason": R, "message": M}, "crds": [FILE]
+                                       how the install of HelmChart NAME (or any other) goes
+     "node": NAME, "kubeletVersion": V, "appearAfter": S, "readyAfter": S
+     "application": NAME|"*", "namespace": NS, "delay": S, "degraded": MSG, "creates": [CHILD]
+
+Simulated controllers (they act on threads of their own after a write is answered, as real ones do):
+- CRDs: a created CustomResourceDefinition is NamesAccepted at once and Established after
+  crdEstablishedDelay (0: at once); its kind is served from then on, a 404 before.
+- k3s's helm-controller (pkg/controllers/chart/chart.go), on each write of a HelmChart with spec.chart
+  (or of a HelmChartConfig of the same name):
+  the Job it wants is `helm-install-NAME` in the HelmChart's namespace, label
+  helmcharts.helm.cattle.io/chart=NAME, owned by the HelmChart (uid), backoffLimit 1000, container `helm`
+  (klipper-helm) with args `install [--namespace T] [--create-namespace] [--version V]` and env NAME,
+  VERSION, REPO, HELM_DRIVER, CHART_NAMESPACE, CHART (NAME/CHART when a repo is set), HELM_VERSION,
+  TARGET_NAMESPACE, [TIMEOUT], FAILURE_POLICY, and the pod template annotation
+  helmcharts.helm.cattle.io/configHash = "SHA256=" + upper-case hex SHA-256 of
+  "values-01_HelmChart.yaml" + spec.valuesContent, then "values-10_HelmChartConfig.yaml" + the
+  valuesContent of a HelmChartConfig of the same name (each only when not empty). When no such Job
+  exists, or the existing one differs (another spec), the old Job and its pods are deleted and the Job
+  created anew (helm-controller's patcher does that); the same spec written again changes nothing. The
+  HelmChart gets the annotation helmcharts.cattle.io/managed-by=helm-controller and status
+  {jobName, conditions JobCreated=True, Failed=False}, and a Normal ApplyJob event; the Job a pod
+  `helm-install-NAME-xxxxx` (Running) and a SuccessfulCreate event. After the chart's delay:
+  success: the chart's CRDs are created (then Established as above), the pod Succeeded, the Job
+  status {succeeded: 1, conditions SuccessCriteriaMet=True, Complete=True}, a Completed event;
+  failure: the pod Failed, its `helm` container terminated (reason Error, message MSG), the Job
+  status {failed: 1, conditions FailureTarget=True, Failed=True reason BackoffLimitExceeded message
+  "Job has reached the specified backoff limit"}, and a Warning BackoffLimitExceeded event on the Job.
+  "waiting": the pod stays Pending, its container waiting with reason R and message M, a Warning
+  Failed event on the pod with M, and the Job never finishes.
+- a k3s node NAME appears after appearAfter (Ready=False, KubeletNotReady) and is Ready after readyAfter,
+  status.nodeInfo.kubeletVersion V.
+- Argo CD: an Application in NS named NAME (or any, "*") that is created later is OutOfSync and
+  Missing at once; it (or one that exists already) gets, after the delay, status.sync.status Synced
+  and status.health.status Healthy (or Degraded with MSG). "creates": an app of apps; once Synced it
+  creates the Applications CHILD (spec.source from its own), which then go the same way.
+  A deleted install Job is made again (helm-controller watches the Jobs it owns); deleting a
+  HelmChart runs no uninstall Job.
 """
 
 import argparse
 import base64
 import copy
 import datetime
+import hashlib
 import hmac
 import json
+import os
 import re
 import socket
 import ssl
@@ -319,6 +367,7 @@ class Store:
         self.events = []
         self.events_floor = self.resource_version  # a watch from before this has lost events
         self.changed = threading.Condition(self.lock)
+        self.creations = {}  # "Kind namespace/name" (cluster scope: "Kind name") -> times created
         for resource in [
             Resource("", "v1", "Namespace", "namespaces", False,
                      {"apiVersion", "kind", "metadata", "spec", "status"}, ["ns"], name_pattern=DNS_LABEL),
@@ -367,6 +416,9 @@ class Store:
         metadata.setdefault("generation", 1)
         metadata["resourceVersion"] = self.next_version()
         key = (resource.group, resource.plural, namespace or "", name)
+        if key not in self.objects:
+            label = f"{resource.kind} {namespace}/{name}" if namespace else f"{resource.kind} {name}"
+            self.creations[label] = self.creations.get(label, 0) + 1
         self.record_event("MODIFIED" if key in self.objects else "ADDED", key, obj)
         self.objects[key] = obj
         return obj
@@ -383,6 +435,415 @@ class Store:
             if len(self.events) > 1000:
                 self.events_floor = self.events.pop(0)[0]
             self.changed.notify_all()
+
+
+# --- simulated controllers: what k3s's helm-controller, the Job controller, kubelet, the CRD
+# establishing controller and Argo CD do to the objects a client writes (see the docstring) ---
+
+HELM_LABEL = "helmcharts.helm.cattle.io/chart"
+HELM_CONFIG_HASH = "helmcharts.helm.cattle.io/configHash"
+HELM_MANAGED_BY = "helmcharts.cattle.io/managed-by"
+HELM_JOB_IMAGE = "rancher/klipper-helm:v0.9.4-build20250113"
+
+
+def random_suffix():
+    return uuid.uuid4().hex[:5]
+
+
+class Simulator:
+    """Reacts to writes (`written`, called with the store's lock held) on threads of its own, as
+    controllers watching the API server would: nothing happens inside the client's request."""
+
+    def __init__(self, store):
+        self.store = store
+        self.crd_folder = None
+        self.charts = {}  # chart name or "*" -> behaviour
+        self.crd_delay = 0.0
+        self.applications = {}  # (namespace, name or "*") -> behaviour
+
+    # --- configuration (the `simulate` control op) ---
+
+    def configure(self, request):
+        if "crdFolder" in request:
+            self.crd_folder = request["crdFolder"]
+        if "crdEstablishedDelay" in request:
+            self.crd_delay = float(request["crdEstablishedDelay"])
+        if request.get("helmCharts"):
+            self.install_crd_file("helm.cattle.io_HelmChart.yaml", delay=0)
+            self.install_crd_file("helm.cattle.io_HelmChartConfig.yaml", delay=0)
+        if "chart" in request:
+            self.charts[request["chart"]] = {"delay": float(request.get("delay", 0)), "failure": request.get("failure"),
+                                             "waiting": request.get("waiting"), "crds": list(request.get("crds", []))}
+        if "node" in request:
+            self.node(request["node"], request.get("kubeletVersion", "v1.31.4+k3s1"),
+                      float(request.get("appearAfter", 0)), float(request.get("readyAfter", 0)))
+        if "application" in request:
+            namespace = request.get("namespace", "argocd")
+            behaviour = {"delay": float(request.get("delay", 0)), "degraded": request.get("degraded"),
+                         "creates": list(request.get("creates", []))}
+            self.applications[(namespace, request["application"])] = behaviour
+            with self.store.lock:
+                existing = [obj for (g, p, ns, name), obj in self.store.objects.items()
+                            if (g, p, ns) == ("argoproj.io", "applications", namespace)
+                            and request["application"] in (name, "*")]
+            for obj in existing:
+                self.later(behaviour["delay"], self.settle_application, namespace, obj["metadata"]["name"], behaviour)
+
+    def later(self, delay, action, *arguments):
+        timer = threading.Timer(delay, self.guarded, (action,) + arguments)
+        timer.daemon = True
+        timer.start()
+
+    @staticmethod
+    def guarded(action, *arguments):
+        try:
+            action(*arguments)
+        except Exception as error:  # a bug in the fake's controllers must show in the server's log
+            sys.stderr.write(f"simulated controller failed: {error!r}\n")
+
+    def resource(self, group, kind):
+        return next((r for r in self.store.resources.values() if r.group == group and r.kind == kind), None)
+
+    def save(self, obj):
+        """Writes `obj` as a controller would; the caller holds the store's lock."""
+        group, _, version = obj["apiVersion"].rpartition("/")
+        resource = self.resource(group, obj["kind"])
+        metadata = obj["metadata"]
+        namespace = metadata.get("namespace") if resource.namespaced else None
+        return self.store.write(resource, namespace, metadata["name"], obj)
+
+    def get(self, group, plural, namespace, name):
+        return self.store.objects.get((group, plural, namespace or "", name))
+
+    def event(self, involved, type_, reason, message, component):
+        metadata = involved["metadata"]
+        namespace = metadata.get("namespace") or "default"
+        stamp = now()
+        self.save({"apiVersion": "v1", "kind": "Event",
+                   "metadata": {"name": f'{metadata["name"]}.{uuid.uuid4().hex[:16]}', "namespace": namespace},
+                   "involvedObject": {"apiVersion": involved["apiVersion"], "kind": involved["kind"],
+                                      "namespace": namespace, "name": metadata["name"], "uid": metadata.get("uid", "")},
+                   "type": type_, "reason": reason, "message": message, "source": {"component": component},
+                   "reportingComponent": component, "count": 1, "firstTimestamp": stamp, "lastTimestamp": stamp})
+
+    # --- CustomResourceDefinitions: served once Established ---
+
+    def install_crd_file(self, file, delay=None):
+        path = file if os.path.isabs(file) else os.path.join(self.crd_folder or ".", file)
+        with open(path) as stream:
+            crd = next(d for d in yaml.safe_load_all(stream) if d)
+        with self.store.lock:
+            if self.get("apiextensions.k8s.io", "customresourcedefinitions", None, crd["metadata"]["name"]):
+                return
+            crd = self.save(crd)
+            self.crd_created(crd, delay)
+
+    def crd_created(self, crd, delay=None):
+        """The kind is served, and the CRD Established, after the configured delay."""
+        delay = self.crd_delay if delay is None else delay
+        names = (crd.get("spec") or {}).get("names") or {}
+        if delay <= 0:
+            self.establish(crd)
+            return
+        crd["status"] = {"acceptedNames": names, "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+             "message": "no conflicts found", "lastTransitionTime": now()},
+            {"type": "Established", "status": "False", "reason": "Installing",
+             "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
+        self.later(delay, self.establish_later, crd["metadata"]["name"])
+
+    def establish_later(self, name):
+        with self.store.lock:
+            crd = self.get("apiextensions.k8s.io", "customresourcedefinitions", None, name)
+            if crd is not None:
+                crd = copy.deepcopy(crd)
+                self.establish(crd)
+                self.save(crd)
+
+    def establish(self, crd):
+        spec = crd.get("spec") or {}
+        names = spec.get("names") or {}
+        for version in spec.get("versions") or []:
+            if version.get("served", True):
+                self.store.register(Resource(
+                    spec.get("group", ""), version["name"], names.get("kind", ""), names.get("plural", ""),
+                    spec.get("scope", "Namespaced") == "Namespaced", short=names.get("shortNames", ()),
+                    deprecation=version.get("deprecationWarning") if version.get("deprecated") else None))
+        crd["status"] = {"acceptedNames": names, "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found",
+             "lastTransitionTime": now()},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+             "message": "the initial names have been accepted", "lastTransitionTime": now()}]}
+
+    # --- reacting to writes ---
+
+    def written(self, resource, obj, created):
+        """Called by the API handler after each stored write, with the store's lock held."""
+        key = (resource.group, resource.kind)
+        if key == ("apiextensions.k8s.io", "CustomResourceDefinition") and created:
+            self.crd_created(obj)
+        elif key in (("helm.cattle.io", "HelmChart"), ("helm.cattle.io", "HelmChartConfig")):
+            # A HelmChartConfig's values go into its HelmChart's Job, so either change reconciles the chart.
+            metadata = obj["metadata"]
+            self.later(0, self.reconcile_chart, metadata.get("namespace"), metadata["name"])
+        elif key == ("argoproj.io", "Application") and created:
+            metadata = obj["metadata"]
+            namespace, name = metadata.get("namespace"), metadata["name"]
+            self.application_created(namespace, name)
+
+    def deleted(self, resource, obj):
+        """Called by the API handler after a delete, with the store's lock held."""
+        # helm-controller watches the Jobs its HelmCharts own and makes a deleted one again.
+        if (resource.group, resource.kind) == ("batch", "Job"):
+            # The garbage collector takes the Job's pods with it.
+            namespace = obj["metadata"].get("namespace")
+            for key, pod in list(self.store.objects.items()):
+                if key[:3] == ("", "pods", namespace) and \
+                        (pod["metadata"].get("labels") or {}).get("batch.kubernetes.io/job-name") == obj["metadata"]["name"]:
+                    self.store.remove(key)
+            for owner in obj["metadata"].get("ownerReferences") or []:
+                if owner.get("kind") == "HelmChart":
+                    self.later(0, self.reconcile_chart, obj["metadata"].get("namespace"), owner["name"])
+
+    # --- k3s's helm-controller and the Job controller ---
+
+    def behaviour(self, chart_name):
+        return self.charts.get(chart_name) or self.charts.get("*") or \
+            {"delay": 0.0, "failure": None, "waiting": None, "crds": []}
+
+    def config_hash(self, chart):
+        """helm-controller's hashObjects: the values Secret's data (the HelmChart's values, then those
+        of the HelmChartConfig of the same name), keys sorted; the content ConfigMap is empty."""
+        metadata = chart["metadata"]
+        config = self.get("helm.cattle.io", "helmchartconfigs", metadata["namespace"], metadata["name"]) or {}
+        digest = hashlib.sha256()
+        for key, content in [("values-01_HelmChart.yaml", (chart.get("spec") or {}).get("valuesContent")),
+                             ("values-10_HelmChartConfig.yaml", (config.get("spec") or {}).get("valuesContent"))]:
+            if content:
+                digest.update(key.encode())
+                digest.update(content.encode())
+        return "SHA256=" + digest.hexdigest().upper()
+
+    def install_job(self, chart):
+        """The Job helm-controller makes for `chart` (pkg/controllers/chart/chart.go)."""
+        metadata, spec = chart["metadata"], chart.get("spec") or {}
+        name = metadata["name"]
+        args = ["install"]
+        if spec.get("targetNamespace"):
+            args += ["--namespace", spec["targetNamespace"]]
+        if spec.get("createNamespace"):
+            args.append("--create-namespace")
+        if spec.get("version"):
+            args += ["--version", spec["version"]]
+        chart_ref = f'{name}/{spec.get("chart", "")}' if spec.get("repo") else spec.get("chart", "")
+        env = [{"name": "NAME", "value": name}, {"name": "VERSION", "value": spec.get("version", "")},
+               {"name": "REPO", "value": spec.get("repo", "")}, {"name": "HELM_DRIVER", "value": "secret"},
+               {"name": "CHART_NAMESPACE", "value": metadata["namespace"]}, {"name": "CHART", "value": chart_ref},
+               {"name": "HELM_VERSION", "value": spec.get("helmVersion", "")},
+               {"name": "TARGET_NAMESPACE", "value": spec.get("targetNamespace") or metadata["namespace"]}]
+        if spec.get("timeout"):
+            env.append({"name": "TIMEOUT", "value": spec["timeout"]})
+        env.append({"name": "FAILURE_POLICY", "value": spec.get("failurePolicy") or "reinstall"})
+        labels = {HELM_LABEL: name}
+        return {"apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"name": f"helm-install-{name}", "namespace": metadata["namespace"], "labels": labels,
+                             "ownerReferences": [{"apiVersion": "helm.cattle.io/v1", "kind": "HelmChart", "name": name,
+                                                  "uid": metadata["uid"], "controller": True,
+                                                  "blockOwnerDeletion": True}]},
+                "spec": {"backoffLimit": spec.get("backOffLimit", 1000), "template": {
+                    "metadata": {"labels": dict(labels),
+                                 "annotations": {HELM_CONFIG_HASH: self.config_hash(chart)}},
+                    "spec": {"restartPolicy": "OnFailure", "serviceAccountName": f"helm-{name}",
+                             "nodeSelector": {"kubernetes.io/os": "linux"},
+                             "containers": [{"name": "helm", "image": spec.get("jobImage") or HELM_JOB_IMAGE,
+                                             "imagePullPolicy": "IfNotPresent", "args": args, "env": env}]}}}}
+
+    def reconcile_chart(self, namespace, name):
+        with self.store.lock:
+            chart = self.get("helm.cattle.io", "helmcharts", namespace, name)
+            if chart is None or not (chart.get("spec") or {}).get("chart"):
+                return
+            wanted = self.install_job(chart)
+            job_name = wanted["metadata"]["name"]
+            current = self.get("batch", "jobs", namespace, job_name)
+            # wrangler's apply patches a Job whose spec changed; helm-controller's patcher deletes and recreates it.
+            if current is not None and current.get("spec") == wanted["spec"] \
+                    and current["metadata"].get("ownerReferences") == wanted["metadata"]["ownerReferences"]:
+                return
+            if current is not None:
+                self.remove_job(namespace, job_name)
+            job = self.save(wanted)
+            pod = self.save(self.job_pod(job, "Pending"))
+            self.event(job, "Normal", "SuccessfulCreate", f'Created pod: {pod["metadata"]["name"]}', "job-controller")
+            chart = copy.deepcopy(chart)
+            chart["metadata"].setdefault("annotations", {})[HELM_MANAGED_BY] = "helm-controller"
+            chart["status"] = {"jobName": job_name, "conditions": [
+                {"type": "JobCreated", "status": "True", "reason": "Job created",
+                 "message": f"Applying HelmChart using Job {namespace}/{job_name}"},
+                {"type": "Failed", "status": "False"}]}
+            chart = self.save(chart)
+            self.event(chart, "Normal", "ApplyJob", f"Applying HelmChart using Job {namespace}/{job_name}",
+                       "helm-controller")
+            behaviour = self.behaviour(name)
+            uid = job["metadata"]["uid"]
+            if behaviour["waiting"]:
+                waiting = behaviour["waiting"]
+                pod = copy.deepcopy(pod)
+                pod["status"]["containerStatuses"][0]["state"] = {"waiting": {
+                    "reason": waiting.get("reason", "ImagePullBackOff"), "message": waiting.get("message", "")}}
+                pod = self.save(pod)
+                self.event(pod, "Warning", "Failed", waiting.get("message", ""), "kubelet")
+                return
+            self.set_pod(namespace, pod["metadata"]["name"], "Running")
+            self.later(behaviour["delay"], self.finish_job, namespace, job_name, uid, pod["metadata"]["name"], behaviour)
+
+    def job_pod(self, job, phase):
+        metadata = job["metadata"]
+        template = job["spec"]["template"]
+        labels = dict(template["metadata"]["labels"], **{"batch.kubernetes.io/job-name": metadata["name"],
+                                                         "job-name": metadata["name"],
+                                                         "batch.kubernetes.io/controller-uid": metadata["uid"],
+                                                         "controller-uid": metadata["uid"]})
+        return {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": f'{metadata["name"]}-{random_suffix()}', "namespace": metadata["namespace"],
+                             "labels": labels, "annotations": dict(template["metadata"]["annotations"]),
+                             "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": metadata["name"],
+                                                  "uid": metadata["uid"], "controller": True,
+                                                  "blockOwnerDeletion": True}]},
+                "spec": copy.deepcopy(template["spec"]),
+                "status": {"phase": phase, "containerStatuses": [
+                    {"name": "helm", "image": template["spec"]["containers"][0]["image"], "ready": False,
+                     "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}}]}}
+
+    def set_pod(self, namespace, name, phase, state=None):
+        pod = self.get("", "pods", namespace, name)
+        if pod is None:
+            return None
+        pod = copy.deepcopy(pod)
+        pod["status"]["phase"] = phase
+        status = pod["status"]["containerStatuses"][0]
+        status["ready"] = phase == "Running"
+        status["state"] = state or {"running": {"startedAt": now()}}
+        return self.save(pod)
+
+    def remove_job(self, namespace, job_name):
+        for key, obj in list(self.store.objects.items()):
+            if key[:3] == ("", "pods", namespace) and \
+                    (obj["metadata"].get("labels") or {}).get("batch.kubernetes.io/job-name") == job_name:
+                self.store.remove(key)
+        self.store.remove(("batch", "jobs", namespace, job_name))
+
+    def finish_job(self, namespace, job_name, uid, pod_name, behaviour):
+        # A chart's CRDs are installed before helm's install returns.
+        if not behaviour["failure"]:
+            for file in behaviour["crds"]:
+                self.install_crd_file(file)
+        with self.store.lock:
+            job = self.get("batch", "jobs", namespace, job_name)
+            if job is None or job["metadata"]["uid"] != uid:
+                return  # replaced meanwhile
+            job = copy.deepcopy(job)
+            stamp = now()
+            if behaviour["failure"]:
+                self.set_pod(namespace, pod_name, "Failed", {"terminated": {
+                    "exitCode": 1, "reason": "Error", "message": behaviour["failure"], "finishedAt": stamp}})
+                message = "Job has reached the specified backoff limit"
+                job["status"] = {"startTime": job["metadata"]["creationTimestamp"], "failed": 1, "conditions": [
+                    {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": message,
+                     "lastProbeTime": stamp, "lastTransitionTime": stamp},
+                    {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": message,
+                     "lastProbeTime": stamp, "lastTransitionTime": stamp}]}
+                job = self.save(job)
+                self.event(job, "Warning", "BackoffLimitExceeded", message, "job-controller")
+            else:
+                self.set_pod(namespace, pod_name, "Succeeded", {"terminated": {
+                    "exitCode": 0, "reason": "Completed", "finishedAt": stamp}})
+                job["status"] = {"startTime": job["metadata"]["creationTimestamp"], "completionTime": stamp,
+                                 "succeeded": 1, "conditions": [
+                                     {"type": "SuccessCriteriaMet", "status": "True", "reason": "CompletionsReached",
+                                      "message": "Reached expected number of succeeded pods",
+                                      "lastProbeTime": stamp, "lastTransitionTime": stamp},
+                                     {"type": "Complete", "status": "True", "reason": "CompletionsReached",
+                                      "message": "Reached expected number of succeeded pods",
+                                      "lastProbeTime": stamp, "lastTransitionTime": stamp}]}
+                job = self.save(job)
+                self.event(job, "Normal", "Completed", "Job completed", "job-controller")
+
+    # --- a k3s node and its kubelet ---
+
+    def node(self, name, kubelet_version, appear_after, ready_after):
+        def appear():
+            with self.store.lock:
+                self.save(self.node_object(name, kubelet_version, False))
+        def ready():
+            with self.store.lock:
+                self.save(self.node_object(name, kubelet_version, True))
+        self.later(appear_after, appear)
+        self.later(max(ready_after, appear_after), ready)
+
+    def node_object(self, name, kubelet_version, ready):
+        current = self.get("", "nodes", None, name)
+        node = copy.deepcopy(current) if current else {
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                                                  "node-role.kubernetes.io/control-plane": "true",
+                                                  "node.kubernetes.io/instance-type": "k3s"}},
+            "spec": {"podCIDR": "10.42.0.0/24"}}
+        stamp = now()
+        node["status"] = {"nodeInfo": {"kubeletVersion": kubelet_version, "kubeProxyVersion": kubelet_version,
+                                       "operatingSystem": "linux", "architecture": "amd64",
+                                       "containerRuntimeVersion": "containerd://1.7.23-k3s2"},
+                          "conditions": [{"type": "Ready", "status": "True" if ready else "False",
+                                          "reason": "KubeletReady" if ready else "KubeletNotReady",
+                                          "message": "kubelet is posting ready status" if ready else
+                                          "container runtime network not ready: NetworkReady=false",
+                                          "lastHeartbeatTime": stamp, "lastTransitionTime": stamp}]}
+        return node
+
+    # --- Argo CD's application controller ---
+
+    def application_created(self, namespace, name):
+        """A new Application is OutOfSync and Missing until the controller has synced it."""
+        behaviour = self.applications.get((namespace, name)) or self.applications.get((namespace, "*"))
+        if behaviour is None:
+            return
+        self.later(0, self.application_status, namespace, name,
+                   {"sync": {"status": "OutOfSync"}, "health": {"status": "Missing"}})
+        self.later(behaviour["delay"], self.settle_application, namespace, name, behaviour)
+
+    def application_status(self, namespace, name, status):
+        with self.store.lock:
+            app = self.get("argoproj.io", "applications", namespace, name)
+            if app is not None and not app.get("status"):
+                app = copy.deepcopy(app)
+                app["status"] = status
+                self.save(app)
+
+    def settle_application(self, namespace, name, behaviour):
+        with self.store.lock:
+            app = self.get("argoproj.io", "applications", namespace, name)
+            if app is None:
+                return
+            app = copy.deepcopy(app)
+            health = {"status": "Healthy"}
+            if behaviour["degraded"]:
+                health = {"status": "Degraded", "message": behaviour["degraded"]}
+            status = app.setdefault("status", {})
+            status["sync"] = {"status": "Synced", "revision": "0" * 40}
+            status["health"] = health
+            status["reconciledAt"] = now()
+            self.save(app)
+            # An app of apps: syncing it creates the Applications its path holds.
+            source = (app.get("spec") or {}).get("source") or {}
+            for child in behaviour.get("creates", []):
+                if self.get("argoproj.io", "applications", namespace, child) is None:
+                    self.save({"apiVersion": app["apiVersion"], "kind": "Application",
+                               "metadata": {"name": child, "namespace": namespace},
+                               "spec": {"project": "default",
+                                        "source": {"repoURL": source.get("repoURL", ""), "path": f"apps/{child}",
+                                                   "targetRevision": source.get("targetRevision", "HEAD")},
+                                        "destination": {"server": "https://kubernetes.default.svc", "namespace": child}}})
+                    self.application_created(namespace, child)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -769,21 +1230,9 @@ class Handler(BaseHTTPRequestHandler):
             metadata.setdefault("generation", 1)
             return obj
         obj = store.write(resource, namespace, name, obj)
-        if created and resource.kind == "CustomResourceDefinition":
-            self.register_crd(obj)
+        # A created CRD is established (at once unless a delay is simulated); the controllers react.
+        self.server.simulator.written(resource, obj, created)
         return copy.deepcopy(obj)
-
-    def register_crd(self, crd):
-        spec = crd.get("spec") or {}
-        names = spec.get("names") or {}
-        for version in spec.get("versions") or []:
-            if version.get("served", True):
-                self.server.store.register(Resource(
-                    spec.get("group", ""), version["name"], names.get("kind", ""), names.get("plural", ""),
-                    spec.get("scope", "Namespaced") == "Namespaced", short=names.get("shortNames", ()),
-                    deprecation=version.get("deprecationWarning") if version.get("deprecated") else None))
-        crd["status"] = {"conditions": [{"type": "Established", "status": "True", "reason": "InitialNamesAccepted"}],
-                         "acceptedNames": names}
 
     def next_generation(self, old, new):
         changed = {k: v for k, v in new.items() if k not in ("metadata", "status")} != \
@@ -925,6 +1374,7 @@ class Handler(BaseHTTPRequestHandler):
                 for key in [k for k in store.objects if k[2] == name]:
                     store.remove(key)
             store.remove((resource.group, resource.plural, namespace or "", name))
+            self.server.simulator.deleted(resource, obj)
             return 200, copy.deepcopy(obj)
 
     def watch(self, resource, namespace):
@@ -1088,6 +1538,7 @@ class Server(ThreadingHTTPServer):
         self.tls = tls
         self.tokens = tokens
         self.store = Store()
+        self.simulator = Simulator(self.store)
         self.denials = []
         self.faults = []
         self.lock = threading.Lock()
@@ -1175,6 +1626,21 @@ class Server(ThreadingHTTPServer):
                 return {"requests": list(self.log)}
         elif op == "reset":
             self.reset()
+            with self.store.lock:
+                self.store.creations = {}
+        elif op == "simulate":
+            self.simulator.configure(request)
+        elif op == "creations":
+            with self.store.lock:
+                return {"creations": dict(self.store.creations)}
+        elif op == "objects":
+            group, _, version = request["apiVersion"].rpartition("/")
+            with self.store.lock:
+                resource = self.simulator.resource(group, request["kind"])
+                if resource is None:
+                    raise ValueError(f'no resource for {request["apiVersion"]} {request["kind"]}')
+                return {"objects": [copy.deepcopy(obj) for key, obj in sorted(self.store.objects.items())
+                                    if key[:2] == (group, resource.plural)]}
         elif op == "put":
             # Stores an object as a controller would (status included), past authorization and faults.
             obj = copy.deepcopy(request["object"])
