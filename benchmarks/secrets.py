@@ -11,65 +11,26 @@ generated), starts the fake once and keeps it up across runs, and measures:
 - `secrets list` on examples/ultron/secrets.yaml: median wall time.
 Prints one line per figure and a JSON object on the last line.
 """
-import base64, http.client, json, os, ssl, statistics, subprocess, sys, tempfile, time
+import json, os, statistics, subprocess, sys, tempfile, time
+
+from fakekube import FakeKube
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SECRETS = 200
 
 
-def openssl(args, cwd):
-    subprocess.run(["openssl"] + args, cwd=cwd, check=True, capture_output=True)
-
-
-def tls_material(folder):
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
-    openssl(["req", "-x509"] + ec + ["-keyout", "ca-key.pem", "-subj", "/CN=bench-ca", "-out", "ca.pem"], folder)
-    openssl(["req", "-new"] + ec + ["-keyout", "server-key.pem", "-subj", "/CN=fake", "-addext",
-             "subjectAltName=IP:127.0.0.1", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-out", "server.pem"], folder)
-    openssl(["req", "-new"] + ec + ["-keyout", "client-key.pem", "-subj", "/O=system:masters/CN=admin", "-addext",
-             "extendedKeyUsage=clientAuth", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-out", "client.pem"], folder)
-
-
-class Fake:
-    def __init__(self, folder):
-        self.process = subprocess.Popen(
-            ["python3", os.path.join(ROOT, "Tests/Support/fake-kube-apiserver.py"), "--cert", f"{folder}/server.pem",
-             "--key", f"{folder}/server-key.pem", "--client-ca", f"{folder}/ca.pem"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.port = int(self.process.stdout.readline())
-
-    def control(self, request):
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def stop(self):
-        self.process.stdin.close()
-        self.process.wait()
-
-
 def main():
     edpctl, runs = os.path.abspath(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 5
     folder = tempfile.mkdtemp(prefix="edpctl-bench-secrets-")
-    tls_material(folder)
-    fake = Fake(folder)
-    b64 = lambda name: base64.b64encode(open(f"{folder}/{name}", "rb").read()).decode()
-    with open(f"{folder}/kubeconfig", "w") as out:
-        out.write(f"""apiVersion: v1
-kind: Config
-clusters: [{{name: fake, cluster: {{server: "https://127.0.0.1:{fake.port}", certificate-authority-data: {b64("ca.pem")}}}}}]
-users: [{{name: fake, user: {{client-certificate-data: {b64("client.pem")}, client-key-data: {b64("client-key.pem")}}}}}]
-contexts: [{{name: fake, context: {{cluster: fake, user: fake}}}}]
-current-context: fake
-""")
+    fake = FakeKube(folder)
     with open(f"{folder}/secrets.yaml", "w") as out:
         out.write("secrets:\n")
         for i in range(SECRETS):
             out.write(f"  - name: app-{i:03}\n    namespace: bench\n    createNamespace: true\n    keys:\n"
                       f"      token: {{env: BENCH_TOKEN}}\n      session: {{generate: {{length: 32}}}}\n")
     env = {"PATH": os.environ["PATH"], "HOME": folder, "BENCH_TOKEN": "bench+/=" + "x" * 24}
-    common = ["--kubeconfig", f"{folder}/kubeconfig"]
+    common = ["--kubeconfig", fake.kubeconfig]
 
     def timed(args, expect):
         start = time.perf_counter()
@@ -82,12 +43,7 @@ current-context: fake
     recreate, check, listing, connections = [], [], [], {}
     for _ in range(runs):
         # A fresh namespace each run: deleting it through the API deletes its Secrets (no finalizers).
-        tls = ssl.create_default_context(cafile=f"{folder}/ca.pem")
-        tls.load_cert_chain(f"{folder}/client.pem", f"{folder}/client-key.pem")
-        connection = http.client.HTTPSConnection("127.0.0.1", fake.port, context=tls)
-        connection.request("DELETE", "/api/v1/namespaces/bench")
-        connection.getresponse().read()  # 404 on the first run
-        connection.close()
+        fake.api("DELETE", "/api/v1/namespaces/bench")  # 404 on the first run
         fake.control({"op": "reset"})
         recreate.append(timed(["recreate", "-f", f"{folder}/secrets.yaml"], 0))
         counters = fake.control({"op": "counters"})
