@@ -87,6 +87,7 @@ package final class Client: @unchecked Sendable {
     /// with `idleTimeout`, a stream that brings less than a byte a second for about that long
     /// (libcurl averages the speed over a few seconds) fails with a timeout too. Connection
     /// timeout, TLS, proxy and credentials are the configuration's, as for `send`.
+    @discardableResult
     package func stream(_ request: Request, timeout: Double, idleTimeout: Double? = nil,
                         receive: (_ head: ResponseHead, _ chunk: Data) throws -> StreamControl) throws -> StreamEnd {
         try withHandle(for: request) { handle, shownURL, proxy in
