@@ -131,22 +131,24 @@ extension KubeClient {
 
     /// Waits until `condition` holds for the object (nil: there is none, to wait for a deletion)
     /// and returns it as it then was, the moment a watch event shows it. It reads the object first
-    /// (returning at once when the condition holds), then watches it from that resourceVersion,
-    /// checking every state it passes through, in watch requests of at most `window` seconds
-    /// (each re-opened from the last resourceVersion seen) until `timeout` seconds have passed:
-    /// then `KubeWaitTimeout` naming the object and `awaited` ("ready", "deleted"). A watch that
-    /// fails (410 Expired, a dropped connection) is recovered by reading the object again and
-    /// watching from there; an error reading it is thrown.
+    /// (returning at once when the condition holds), then watches it from that read's
+    /// resourceVersion, checking every state it passes through, in watch requests of at most
+    /// `window` seconds (each re-opened from the last resourceVersion seen) until `timeout`
+    /// seconds have passed: then `KubeWaitTimeout` naming the object and `awaited` ("ready",
+    /// "deleted"). A watch that fails (410 Expired, a dropped connection) is recovered by reading
+    /// the object again and watching from there; an error reading it is thrown.
+    ///
+    /// The object is read as a list of the one name, as kubectl wait does: the list's
+    /// resourceVersion is the collection's, current even when the object itself has not changed
+    /// for long, so watching from it is not `Expired` at once (the object's own would be, once
+    /// the server forgot the changes since).
     @discardableResult
     package func waitUntil(apiVersion: String, kind: String, namespace: String?, name: String, timeout: Double,
                            awaited: String, window: Int = KubeClient.longestWatchWindow,
                            condition: ([String: Any]?) throws -> Bool) throws -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
-        var object = try get(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
+        var (object, since) = try read(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
         if try condition(object) { return object }
-        // Without an object there is no resourceVersion: the watch then starts with ADDED for it
-        // if it appeared meanwhile.
-        var since = Self.resourceVersion(of: object)
         // Watches that failed in a row: a server that keeps cutting them is not asked again at once.
         var failures = 0
         while true {
@@ -180,16 +182,29 @@ extension KubeClient {
                     }
                 }
                 // Too old to replay, or cut off: read the object anew and watch from there.
-                object = try get(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
+                (object, since) = try read(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
                 if try condition(object) { return object }
-                since = Self.resourceVersion(of: object)
                 continue
             }
             if met { return object }
         }
     }
 
-    private static func resourceVersion(of object: [String: Any]?) -> String? {
-        (object?["metadata"] as? [String: Any])?["resourceVersion"] as? String
+    /// The object `name` (nil when there is none) and the resourceVersion to watch it from: a
+    /// list of that one name, retried as reads are.
+    private func read(apiVersion: String, kind: String, namespace: String?,
+                      name: String) throws -> (object: [String: Any]?, resourceVersion: String?) {
+        let resource = try resource(for: apiVersion, kind: kind)
+        let path = path(resource, namespace: namespace, name: nil)
+        let body = try sendRaw("GET", path, query: [("fieldSelector", "metadata.name=" + name)])
+        guard let list = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            throw KubeAPIError(kind: .other, message: "GET \(path): the server's answer is not a JSON object",
+                               method: "GET", path: path)
+        }
+        var object = (list["items"] as? [[String: Any]])?.first
+        // List items, like watch events, may leave out apiVersion and kind.
+        object?["apiVersion"] = resource.apiVersion
+        object?["kind"] = resource.kind
+        return (object, (list["metadata"] as? [String: Any])?["resourceVersion"] as? String)
     }
 }

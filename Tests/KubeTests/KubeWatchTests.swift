@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Kube
 import TestSupport
 import Testing
@@ -147,6 +148,162 @@ private func names(_ events: [WatchEvent]) -> [String] {
         let elapsed = Date().timeIntervalSince(started)
         #expect(caught?.description == "timed out after 2 s waiting for ConfigMap \"flag\" in namespace \"penvoice\" to be ready")
         #expect(elapsed >= 2 && elapsed < 3.5, "failed after \(elapsed) s")
+    }
+}
+
+/// `ConfigMap penvoice/flag`'s `data.ready` is "true".
+private func ready(_ object: [String: Any]?) -> Bool { (object?["data"] as? [String: String])?["ready"] == "true" }
+
+/// A time written by one thread and read by another after it signalled.
+private final class Moment: @unchecked Sendable {
+    private let lock = NSLock()
+    private var date: Date?
+    func mark() { lock.withLock { date = Date() } }
+    var value: Date? { lock.withLock { date } }
+}
+
+/// waitUntil against changes, timeouts and faults, timed: serialized, so parallel siblings on a
+/// shared machine do not blur the times.
+@Suite(.serialized) struct KubeWaitTests {
+    private let server: FakeKubeServer
+    private let client: KubeClient
+
+    init() throws {
+        server = try FakeKubeServer()
+        client = try kubeClient(server)
+        try client.create(namespace("penvoice"))
+        try client.create(configMap("flag", data: ["ready": "false"]))
+    }
+
+    /// Makes `flag` ready after `delay` seconds, marking when the change was sent.
+    private func makeReady(after delay: Double, through writer: KubeClient? = nil) -> (DispatchSemaphore, Moment) {
+        let changed = Moment()
+        let writer = writer ?? client
+        let done = after(delay) {
+            changed.mark()
+            try writer.patch(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", name: "flag",
+                             merge: ["data": ["ready": "true"]])
+        }
+        return (done, changed)
+    }
+
+    private func waitForFlag(_ client: KubeClient, timeout: Double = 10, window: Int = KubeClient.longestWatchWindow) throws -> [String: Any]? {
+        try client.waitUntil(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", name: "flag",
+                             timeout: timeout, awaited: "ready", window: window, condition: ready)
+    }
+
+    @Test func aWaitReturnsAsSoonAsTheChangeArrives() throws {
+        let (writer, changed) = makeReady(after: 0.3)
+        let started = Date()
+        let object = try waitForFlag(client)
+        let returned = Date()
+        writer.wait()
+        #expect(ready(object))
+        let latency = returned.timeIntervalSince(try #require(changed.value))
+        #expect(latency < 0.25, "returned \(latency) s after the change")
+        #expect(returned.timeIntervalSince(started) < 0.8, "returned after \(returned.timeIntervalSince(started)) s")
+        // One watch, stopped by the wait, not one per second.
+        #expect(try server.requests().filter { $0.verb == "watch" }.count == 1)
+    }
+
+    @Test func aWaitTimesOutAtItsDeadlineWithTheSameMessage() throws {
+        let started = Date()
+        var caught: KubeWaitTimeout?
+        do {
+            try client.waitUntil(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", name: "flag",
+                                 timeout: 1.5, awaited: "ready", condition: ready)
+        } catch let error as KubeWaitTimeout {
+            caught = error
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(caught?.description == "timed out after 1.5 s waiting for ConfigMap \"flag\" in namespace \"penvoice\" to be ready")
+        // The server counts whole seconds (2 here); the stream ends at the deadline itself.
+        #expect(elapsed >= 1.5 && elapsed < 1.9, "failed after \(elapsed) s")
+    }
+
+    @Test func aWaitRecoversFromAnExpiredResourceVersion() throws {
+        // 1-s watch windows: the second starts from a resourceVersion the server forgot meanwhile
+        // (it keeps 1000 changes; the others' changes are not flag's, so the wait's stays old).
+        let churn = after(0.1) {
+            for index in 0..<1010 {
+                try server.put(configMap("churn-\(index % 10)", data: ["n": String(index)]))
+            }
+        }
+        let (writer, changed) = makeReady(after: 2.5)
+        let object = try waitForFlag(client, window: 1)
+        let returned = Date()
+        churn.wait()
+        writer.wait()
+        #expect(ready(object))
+        let latency = returned.timeIntervalSince(try #require(changed.value))
+        #expect(latency < 0.5, "returned \(latency) s after the change")
+        let watches = try server.requests().filter { $0.verb == "watch" }
+        #expect(watches.contains { $0.code == 410 }, "\(watches)")
+        #expect(watches.last?.code == 200)
+    }
+
+    @Test func aWaitRecoversFromAWatchRefusedByADroppedConnection() throws {
+        // 1-s windows: the watch after the first meets two dropped connections (its list is
+        // retried by HTTP; a watch is not, so the wait reads and watches again).
+        let faults = after(0.5) {
+            try server.inject(.drop(count: 2), method: "GET", path: "/api/v1/namespaces/penvoice/configmaps")
+        }
+        let (writer, changed) = makeReady(after: 2.5)
+        let object = try waitForFlag(client, window: 1)
+        let returned = Date()
+        faults.wait()
+        writer.wait()
+        #expect(ready(object))
+        let latency = returned.timeIntervalSince(try #require(changed.value))
+        #expect(latency < 0.5, "returned \(latency) s after the change")
+        let requests = try server.requests()
+        #expect(requests.filter { $0.code == 0 }.count == 2, "\(requests)")
+        #expect(requests.last { $0.verb == "watch" }?.code == 200)
+    }
+
+    @Test func aWaitRecoversFromAWatchCutInTheMiddleOfItsStream() throws {
+        let folder = try TemporaryFolder("kube-relay")
+        let relay = try CuttingRelay(to: server.port, folder: folder)
+        let kubeconfig = server.kubeconfig(.clientCertificate(server.clientCertificatePEM, key: server.clientKeyPEM))
+            .replacingOccurrences(of: server.url, with: "https://127.0.0.1:\(relay.port)")
+        let path = folder.child("kubeconfig")
+        try write(kubeconfig, to: path)
+        let relayed = try KubeClient(configuration: try KubeScene().load(kubeconfig: path), environment: [:],
+                                     retry: RetryPolicy(maxAttempts: 4, initialDelay: 0.05, maxDelay: 0.2, maxElapsed: 10),
+                                     warning: { _ in })
+        let cut = Moment()
+        let cutter = after(0.5) {
+            let count = try relay.cut()
+            #expect(count >= 1, "no connection to cut")
+            cut.mark()
+        }
+        // Made ready 0.5 s after the cut, through the server's own port: only a new watch sees it.
+        let (writer, changed) = makeReady(after: 1)
+        let started = Date()
+        let object = try waitForFlag(relayed)
+        let returned = Date()
+        cutter.wait()
+        writer.wait()
+        #expect(ready(object))
+        #expect(try #require(cut.value) < (try #require(changed.value)))
+        let latency = returned.timeIntervalSince(try #require(changed.value))
+        #expect(latency < 0.25, "returned \(latency) s after the change")
+        #expect(returned.timeIntervalSince(started) < 1.5)
+        #expect(try server.requests().filter { $0.verb == "watch" }.count == 2)
+    }
+
+    @Test func aWatchStopsWhenItsCallerAsks() throws {
+        try client.create(configMap("other"))
+        var seen: [String] = []
+        let started = Date()
+        let stopped = try client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", timeoutSeconds: 30) { event in
+            seen.append(metadata(event.object)["name"] as? String ?? "?")
+            return seen.count == 2 ? .stop : .keepWatching
+        }
+        #expect(stopped && seen == ["flag", "other"])
+        #expect(Date().timeIntervalSince(started) < 1)
+        // The client goes on after a stopped watch.
+        #expect(try client.get(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", name: "other") != nil)
     }
 }
 
