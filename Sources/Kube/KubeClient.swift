@@ -8,6 +8,7 @@ import HTTP
 /// apply are retried through HTTP's `RetryPolicy` (429 with Retry-After, 5xx, dropped
 /// connections); a POST `create` is sent once, and after a transport failure the caller cannot
 /// know whether it landed: `get` it before creating again (or `apply`, which is safe to repeat).
+/// A watch is streamed and never retried (see `watch`); `waitUntil` recovers its own.
 /// Blocking; safe to use from several threads.
 package final class KubeClient: @unchecked Sendable {
     package let configuration: KubeClientConfiguration
