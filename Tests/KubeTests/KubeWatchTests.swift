@@ -87,6 +87,28 @@ private func names(_ events: [WatchEvent]) -> [String] {
         #expect(names(one) == ["ADDED b2"])
     }
 
+    @Test func aWatchRefusedIsTheServersStatus() throws {
+        let server = try FakeKubeServer()
+        let scene = try KubeScene()
+        let tokenFile = try scene.file("token", server.token)
+        let kubeconfig = server.kubeconfig(.token("PLACEHOLDER"))
+            .replacingOccurrences(of: "    token: PLACEHOLDER", with: "    tokenFile: \(tokenFile)")
+        let client = try KubeClient(configuration: try scene.load(kubeconfig: try scene.file("kubeconfig", kubeconfig)),
+                                    environment: [:], warning: { _ in })
+        try client.create(namespace("penvoice"))
+        // The token file is read at each request: the watch goes with a token the server does not know.
+        try write("unknown-" + UUID().uuidString, to: tokenFile)
+        var events = 0
+        let error = try kubeError {
+            try client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", timeoutSeconds: 5) { _ in
+                events += 1
+                return .keepWatching
+            }
+        }
+        #expect(error.kind == .unauthorized && error.code == 401 && events == 0)
+        #expect("\(error)" == "unauthorized: Unauthorized", "\(error)")
+    }
+
     @Test func waitUntilReturnsAtOnceWhenTheConditionHolds() throws {
         let server = try FakeKubeServer()
         let client = try kubeClient(server)
@@ -243,8 +265,8 @@ private final class Moment: @unchecked Sendable {
     }
 
     @Test func aWaitRecoversFromAWatchRefusedByADroppedConnection() throws {
-        // 1-s windows: the watch after the first meets two dropped connections (its list is
-        // retried by HTTP; a watch is not, so the wait reads and watches again).
+        // 1-s windows: the watch after the first, and the list the wait then reads the object
+        // with, meet dropped connections (HTTP retries the list; a watch it never retries).
         let faults = after(0.5) {
             try server.inject(.drop(count: 2), method: "GET", path: "/api/v1/namespaces/penvoice/configmaps")
         }
@@ -290,6 +312,26 @@ private final class Moment: @unchecked Sendable {
         #expect(latency < 0.25, "returned \(latency) s after the change")
         #expect(returned.timeIntervalSince(started) < 1.5)
         #expect(try server.requests().filter { $0.verb == "watch" }.count == 2)
+    }
+
+    @Test func anEventLongerThanAPieceOfTheStreamIsDecodedWhole() throws {
+        // libcurl hands a write callback at most CURL_MAX_WRITE_SIZE (16 KB) at a time, so this
+        // event's line arrives in many pieces.
+        let blob = String((0..<200_000).map { _ in "abcdefghij".randomElement()! })
+        let writer = after(0.3) {
+            try client.create(configMap("big", data: ["blob": blob]))
+            try client.create(configMap("after"))
+        }
+        var seen: [(String, Int)] = []
+        try client.watch(apiVersion: "v1", kind: "ConfigMap", namespace: "penvoice", timeoutSeconds: 10) { event in
+            let data = event.object["data"] as? [String: String] ?? [:]
+            seen.append((metadata(event.object)["name"] as? String ?? "?", data["blob"]?.count ?? 0))
+            if metadata(event.object)["name"] as? String == "big" { #expect(data["blob"] == blob) }
+            return seen.count == 3 ? .stop : .keepWatching
+        }
+        writer.wait()
+        #expect(seen.map(\.0) == ["flag", "big", "after"])
+        #expect(seen.map(\.1) == [0, 200_000, 0])
     }
 
     @Test func aWatchStopsWhenItsCallerAsks() throws {
