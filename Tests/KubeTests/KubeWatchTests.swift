@@ -177,7 +177,7 @@ private func names(_ events: [WatchEvent]) -> [String] {
 private func ready(_ object: [String: Any]?) -> Bool { (object?["data"] as? [String: String])?["ready"] == "true" }
 
 /// A time written by one thread and read by another after it signalled.
-private final class Moment: @unchecked Sendable {
+final class Moment: @unchecked Sendable {
     private let lock = NSLock()
     private var date: Date?
     func mark() { lock.withLock { date = Date() } }

@@ -24,7 +24,7 @@ struct WatchLatencyBenchmark {
             try client.create(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": name, "namespace": "penvoice"],
                                "data": ["ready": "false"]])
             let delay = 0.2 + Double(random.next() % 1000) / 1000
-            let changed = Stamp()
+            let changed = Moment()
             let writer = DispatchSemaphore(value: 0)
             Thread {
                 Thread.sleep(forTimeInterval: delay)
@@ -76,12 +76,4 @@ struct WatchLatencyBenchmark {
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
-}
-
-/// A time written by one thread and read by another after it signalled.
-private final class Stamp: @unchecked Sendable {
-    private let lock = NSLock()
-    private var date: Date?
-    func mark() { lock.withLock { date = Date() } }
-    var value: Date? { lock.withLock { date } }
 }
