@@ -37,10 +37,10 @@ package struct RunOptions: Sendable {
     /// nil: no journal (tests, dry runs).
     package var stateDirectory: String?
     package var fingerprint = ""
-    package var maxParallel = 4
+    package var maxParallel = 8
 
     package init(dryRun: Bool = false, from: String? = nil, only: String? = nil, resume: Bool = false,
-                 stateDirectory: String? = nil, fingerprint: String = "", maxParallel: Int = 4) {
+                 stateDirectory: String? = nil, fingerprint: String = "", maxParallel: Int = 8) {
         self.dryRun = dryRun; self.from = from; self.only = only; self.resume = resume
         self.stateDirectory = stateDirectory; self.fingerprint = fingerprint; self.maxParallel = maxParallel
     }
