@@ -61,7 +61,8 @@ let package = Package(
         // by their needs, runs them side by side and journals them for --resume.
         .target(
             name: "Bootstrap",
-            dependencies: ["Secrets", "Kube", "HTTP", "Git", "Template", "YAML"]
+            dependencies: ["Secrets", "Kube", "HTTP", "Git", "Template", "YAML",
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         // gomplate's functions, data formats and sources, rendering a file or a tree.
         .target(

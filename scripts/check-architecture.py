@@ -43,6 +43,7 @@ REQUIRED = {"edpctl", "Hydrate", "Gomplate", "Template", "YAML", "CYAML", "Git",
 PRODUCTS = {
     "edpctl": {"ArgumentParser"},
     "Git": {"Crypto"},
+    "Bootstrap": {"Crypto"},
     "Gomplate": {"Crypto", "CryptoExtras", "SwiftASN1"},
 }
 SYSTEM = {"Foundation", "FoundationEssentials", "Dispatch", "Glibc", "Darwin", "Musl", "Testing", "XCTest", "os"}
