@@ -103,7 +103,7 @@ struct K3sStep: Step {
         guard outcome.status == 0 else {
             throw HostStepError(lines: ["the k3s installer from \(k3s.installerURL) exited \(outcome.status); its last lines:"]
                 + outcome.tail().map { "  " + $0 }
-                + ["nothing else was changed; fix the cause above and run edpctl rebuild --resume"])
+                + ["config.yaml and the images stay in place; fix the cause above and run edpctl rebuild --resume"])
         }
         try waitForNode(wanted, step)
     }

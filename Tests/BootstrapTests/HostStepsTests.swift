@@ -302,6 +302,29 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         #expect(try step.check(fixture.stepContext) == .done)
     }
 
+    @Test func aFailingInstallerShowsItsLastLines() throws {
+        let fixture = try HostFixture()
+        let http = try StaticHTTPServer(folder: fixture.served, log: fixture.folder.child("http.log"))
+        try write("""
+            #!/bin/sh
+            for i in $(seq 1 30); do echo "[INFO]  line $i"; done
+            echo '[ERROR]  Can not find systemd or openrc to use as a process supervisor for k3s' >&2
+            exit 1
+
+            """, to: fixture.served + "/install.sh")
+        let step = try fixture.step("k3s", in: fixture.context(try platform(fixture, server: http, sha: nil)))
+
+        #expect {
+            try step.apply(fixture.stepContext)
+        } throws: { error in
+            let lines = "\(error)".split(separator: "\n").map(String.init)
+            return lines == ["the k3s installer from \(http.url)/install.sh exited 1; its last lines:"]
+                + (12...30).map { "  [INFO]  line \($0)" }
+                + ["  [ERROR]  Can not find systemd or openrc to use as a process supervisor for k3s",
+                   "config.yaml and the images stay in place; fix the cause above and run edpctl rebuild --resume"]
+        }
+    }
+
     @Test func aNodeThatNeverBecomesReadyTimesOutWithAnExplanation() throws {
         let fixture = try HostFixture()
         let kube = try FakeKubeServer()
