@@ -19,6 +19,7 @@ struct PreflightStep: Step {
         if !k3sAnswers { problems += portProblems() }
         problems += diskProblems()
         problems += nameProblems(includeInstaller: !k3sAnswers)
+        problems += k3sFileProblems()
         problems += credentialProblems()
         guard problems.isEmpty else {
             throw HostStepError(lines: ["preflight found \(problems.count) problem(s); nothing was changed:"]
@@ -127,7 +128,11 @@ struct PreflightStep: Step {
     func hostsToResolve(includeInstaller: Bool) -> [(host: String, field: String)] {
         var wanted: [(url: String, field: String)] = []
         let platform = context.platform
-        if includeInstaller, let k3s = platform.k3s { wanted.append((k3s.installerURL, "k3s.installer.url")) }
+        if includeInstaller, let k3s = platform.k3s {
+            wanted.append((k3s.installerURL, "k3s.installer.url"))
+            // Without k3s.binary the installer fetches k3s and its checksums from GitHub's releases.
+            if k3s.binary == nil { wanted.append(("https://github.com", "k3s.version (the installer downloads k3s from there)")) }
+        }
         for (index, chart) in platform.charts.enumerated() { wanted.append((chart.repo, "charts[\(index)].repo")) }
         if let gitops = platform.gitops { wanted.append((gitops.url, "gitops.url")) }
         for (index, probe) in (platform.verify?.probes ?? []).enumerated() {
@@ -162,6 +167,15 @@ struct PreflightStep: Step {
         init(count: Int) { values = Array(repeating: nil, count: count) }
         func set(_ index: Int, _ value: String?) { lock.withLock { values[index] = value } }
         func get(_ index: Int) -> String? { lock.withLock { values[index] } }
+    }
+
+    // MARK: Files
+
+    /// The air-gapped images and the k3s binary the k3s step copies.
+    func k3sFileProblems() -> [String] {
+        guard let k3s = context.platform.k3s else { return [] }
+        let files = k3s.images.enumerated().map { ($1, "k3s.images[\($0)]") } + (k3s.binary.map { [($0, "k3s.binary")] } ?? [])
+        return files.compactMap { path, field in Self.fileProblem(path).map { "platform.yaml \(field): \($0)" } }
     }
 
     // MARK: Credentials

@@ -368,6 +368,7 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
             k3s:
               version: v1.31.4+k3s1
               installer: {url: "http://127.0.0.1:9/install.sh"}
+              binary: bin/k3s
             charts:
               - name: cert-manager
                 repo: https://charts.no-such-host.invalid
@@ -393,9 +394,10 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
             let lines = "\(error)".split(separator: "\n").map(String.init)
             let secrets = fixture.folder.child("secrets.yaml")
             let expected = [
-                "preflight found 5 problem(s); nothing was changed:",
+                "preflight found 6 problem(s); nothing was changed:",
                 "  - port \(listener.port) is already in use",
                 "  - platform.yaml charts[0].repo: cannot resolve charts.no-such-host.invalid (",
+                "  - platform.yaml k3s.binary: file \(fixture.folder.path)/bin/k3s cannot be read (No such file or directory): restore it or fix its permissions",
                 "  - platform.yaml gitops.password: environment variable GITOPS_PAT is empty: export it before edpctl rebuild (with sudo, use sudo -E)",
                 "  - \(secrets):6:9: Secret argocd/repo-creds key password: environment variable REPO_PAT is not set: export it before edpctl rebuild (with sudo, use sudo -E)",
                 "  - \(secrets):8:9: Secret argocd/repo-creds key ca: file \(fixture.folder.path)/missing-ca.pem cannot be read (No such file or directory): restore it or fix its permissions",
