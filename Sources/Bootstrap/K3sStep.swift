@@ -172,7 +172,9 @@ struct K3sStep: Step {
     func nodeName(_ wanted: K3sConfig) -> String {
         if let flag = wanted.entries.first(where: { $0.key == "node-name" })?.values.last { return flag }
         if let variable = context.environment["K3S_NODE_NAME"], !variable.isEmpty { return variable }
-        return ProcessInfo.processInfo.hostName.split(separator: ".").first.map { $0.lowercased() } ?? "localhost"
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
     }
 
     func waitForNode(_ wanted: K3sConfig, _ step: StepContext) throws {
