@@ -32,9 +32,22 @@ package struct RebuildOptions: Sendable {
     /// The cluster's kubeconfig; nil: the one k3s writes (`HostPaths.k3sKubeconfig`).
     package var kubeconfig: String?
     package var context: String?
+    /// The least free space preflight accepts under k3s's data folder: its binary, the air-gapped
+    /// images (about 1 GB unpacked) and the charts' images.
+    package var minimumFreeDisk: Int64 = RebuildOptions.defaultMinimumFreeDisk
+    package static let defaultMinimumFreeDisk: Int64 = 5 << 30
+    /// The ports preflight wants free on a node without k3s: the API server, HTTP and HTTPS
+    /// (Traefik), the kubelet.
+    package var preflightPorts: [Int] = [6443, 80, 443, 10250]
+    /// How long the k3s step waits for the kubeconfig and a Ready node after the installer ran.
+    package var k3sReadyTimeout: Double = 300
 
-    package init(applyFirewall: Bool = false, kubeconfig: String? = nil, context: String? = nil) {
+    package init(applyFirewall: Bool = false, kubeconfig: String? = nil, context: String? = nil,
+                 minimumFreeDisk: Int64 = RebuildOptions.defaultMinimumFreeDisk,
+                 preflightPorts: [Int] = [6443, 80, 443, 10250], k3sReadyTimeout: Double = 300) {
         self.applyFirewall = applyFirewall; self.kubeconfig = kubeconfig; self.context = context
+        self.minimumFreeDisk = minimumFreeDisk; self.preflightPorts = preflightPorts
+        self.k3sReadyTimeout = k3sReadyTimeout
     }
 }
 
