@@ -42,22 +42,24 @@ struct FirewallStep: Step {
         // A few rounds: deleting a ufw rule for several ports can close one that must stay open.
         for _ in 0..<3 {
             let findings = self.findings(state)
-            if findings.isEmpty { break }
-            for command in tool.commands(for: findings, state: state) {
+            let commands = tool.commands(for: findings, state: state).filter { !ran.contains($0.display) }
+            if findings.isEmpty || commands.isEmpty { break }
+            for command in commands {
                 step.waiting("running \(command.display)")
                 _ = try command.output(environment: context.environment)
                 ran.append(command.display)
             }
             state = try tool.read(context.environment)
         }
+        if state.inactive {
+            throw HostStepError(lines: ["ufw is inactive, so the rules edpctl added are not enforced yet:"] + ran.map { "  " + $0 }
+                + ["edpctl does not enable ufw (that could cut your SSH session): allow SSH (ufw allow OpenSSH), run "
+                    + "ufw enable, then edpctl rebuild --resume"])
+        }
         let findings = self.findings(state)
         if !findings.isEmpty {
             throw HostStepError(lines: ["the firewall (\(tool.name)) still differs from platform.yaml after:"]
                 + ran.map { "  " + $0 } + findings.map { "  - " + $0.text })
-        }
-        if state.inactive {
-            step.note("ufw is inactive, so its rules do not apply yet: edpctl does not enable it (that could cut "
-                + "your SSH session); allow SSH, then run ufw enable")
         }
     }
 

@@ -524,6 +524,29 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         #expect(try read(log) == "status verbose\nstatus verbose\nallow 443/tcp\ndelete allow 6443/tcp\nstatus verbose\nstatus verbose\n")
     }
 
+    @Test func anInactiveUfwGetsTheRulesButIsNotEnabled() throws {
+        let fixture = try HostFixture()
+        let inactive = "Status: inactive\n"
+        let log = try stubTool(fixture, "ufw", before: inactive, after: inactive)
+        let context = fixture.context(try fixture.platform(Self.firewall), options: RebuildOptions(applyFirewall: true))
+        let step = try fixture.step("firewall", in: context)
+
+        #expect(try step.check(fixture.stepContext) == .wouldApply([
+            "port 6443 (firewall.private) is open to the world: ufw is inactive",
+            "run ufw deny 6443/tcp",
+        ]))
+        #expect {
+            try step.apply(fixture.stepContext)
+        } throws: { error in
+            "\(error)" == """
+                ufw is inactive, so the rules edpctl added are not enforced yet:
+                  ufw deny 6443/tcp
+                edpctl does not enable ufw (that could cut your SSH session): allow SSH (ufw allow OpenSSH), run ufw enable, then edpctl rebuild --resume
+                """
+        }
+        #expect(!(try read(log)).contains("enable"))
+    }
+
     static let nftBefore = """
         table inet filter { # handle 1
         \tchain input { # handle 1
