@@ -445,7 +445,7 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         try fixture.stub(name, """
             echo "$*" >> '\(log)'
             case "$*" in
-              "status verbose"|"-a list ruleset"|"") cat '\(fixture.folder.child("\(name).state"))' ;;
+              "status verbose"|"list ruleset"|"") cat '\(fixture.folder.child("\(name).state"))' ;;
               *) cp '\(fixture.folder.child("\(name).after"))' '\(fixture.folder.child("\(name).state"))' ;;
             esac
 
@@ -548,21 +548,22 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
     }
 
     static let nftBefore = """
-        table inet filter { # handle 1
-        \tchain input { # handle 1
+        table inet filter {
+        \tchain input {
         \t\ttype filter hook input priority filter; policy drop;
-        \t\tct state established,related accept # handle 4
-        \t\tiif "lo" accept # handle 5
-        \t\ttcp dport 22 accept # handle 6
-        \t\ttcp dport { 80, 6443 } accept # handle 7
+        \t\tct state established,related accept
+        \t\tiif "lo" accept
+        \t\ttcp dport 22 accept
+        \t\ttcp dport { 80, 6443 } accept
         \t}
-        \tchain forward { # handle 2
+        \tchain forward {
         \t\ttype filter hook forward priority filter; policy drop;
         \t}
         }
 
         """
 
+    /// As `nft -a list ruleset` would print it: the handles are comments to the parser.
     static let nftAfter = """
         table inet filter { # handle 1
         \tchain input { # handle 1
@@ -600,15 +601,15 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         try step.apply(fixture.stepContext)
         #expect(try step.check(fixture.stepContext) == .done)
         #expect(try read(log).split(separator: "\n").map(String.init) == [
-            "-a list ruleset",
-            "-a list ruleset",
+            "list ruleset",
+            "list ruleset",
             "insert rule inet filter input tcp dport 443 accept",
             "add table inet edpctl",
             "add chain inet edpctl input { type filter hook input priority -10 ; policy accept ; }",
             "add rule inet edpctl input tcp dport 6443 ip saddr != { 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 } drop",
             "add rule inet edpctl input tcp dport 6443 ip6 saddr != { ::1, fc00::/7, fe80::/10 } drop",
-            "-a list ruleset",
-            "-a list ruleset",
+            "list ruleset",
+            "list ruleset",
         ])
     }
 
