@@ -42,22 +42,24 @@ struct FirewallStep: Step {
         // A few rounds: deleting a ufw rule for several ports can close one that must stay open.
         for _ in 0..<3 {
             let findings = self.findings(state)
-            if findings.isEmpty { break }
-            for command in tool.commands(for: findings, state: state) {
+            let commands = tool.commands(for: findings, state: state).filter { !ran.contains($0.display) }
+            if findings.isEmpty || commands.isEmpty { break }
+            for command in commands {
                 step.waiting("running \(command.display)")
                 _ = try command.output(environment: context.environment)
                 ran.append(command.display)
             }
             state = try tool.read(context.environment)
         }
+        if state.inactive {
+            throw HostStepError(lines: ["ufw is inactive, so the rules edpctl added are not enforced yet:"] + ran.map { "  " + $0 }
+                + ["edpctl does not enable ufw (that could cut your SSH session): allow SSH (ufw allow OpenSSH), run "
+                    + "ufw enable, then edpctl rebuild --resume"])
+        }
         let findings = self.findings(state)
         if !findings.isEmpty {
             throw HostStepError(lines: ["the firewall (\(tool.name)) still differs from platform.yaml after:"]
                 + ran.map { "  " + $0 } + findings.map { "  - " + $0.text })
-        }
-        if state.inactive {
-            step.note("ufw is inactive, so its rules do not apply yet: edpctl does not enable it (that could cut "
-                + "your SSH session); allow SSH, then run ufw enable")
         }
     }
 
@@ -95,7 +97,7 @@ struct FirewallRule {
     var accepts: Bool
     /// As the tool shows it, for reasons and for deleting it.
     var text: String
-    /// nft's rule handle, or ufw's `To` column.
+    /// ufw's `To` column, which `ufw delete allow` takes.
     var reference: String?
 }
 
@@ -158,7 +160,7 @@ enum FirewallTool {
     func read(_ environment: [String: String]) throws -> FirewallState {
         switch self {
         case .ufw: try Self.parseUFW(HostCommand("ufw", ["status", "verbose"]).output(environment: environment))
-        case .nft: Self.parseNFT(try HostCommand("nft", ["-a", "list", "ruleset"]).output(environment: environment))
+        case .nft: Self.parseNFT(try HostCommand("nft", ["list", "ruleset"]).output(environment: environment))
         case .iptables: Self.parseIPTables(try HostCommand("iptables-save", []).output(environment: environment))
         }
     }
@@ -273,7 +275,7 @@ enum FirewallTool {
         return FirewallState(chains: [FirewallChain(name: "ufw", policyAccepts: policyAccepts, rules: rules)])
     }
 
-    /// `nft -a list ruleset`: the base chains hooked to input, their policy, and their rules.
+    /// `nft list ruleset` (with or without `-a`): the base chains hooked to input, their policy, and their rules.
     static func parseNFT(_ text: String) -> FirewallState {
         var chains: [FirewallChain] = []
         var family = "", table = ""
@@ -281,11 +283,7 @@ enum FirewallTool {
         var isInput = false
         for raw in text.split(separator: "\n") {
             var line = raw.trimmingCharacters(in: .whitespaces)
-            var handle: String?
-            if let mark = line.range(of: " # handle ") {
-                handle = String(line[mark.upperBound...])
-                line = String(line[..<mark.lowerBound])
-            }
+            if let mark = line.range(of: " # handle ") { line = String(line[..<mark.lowerBound]) }
             let words = line.split(separator: " ").map(String.init)
             if words.first == "table", words.count >= 3 {
                 family = words[1]; table = words[2]
@@ -300,7 +298,7 @@ enum FirewallTool {
                 if let policy = words.firstIndex(of: "policy"), policy + 1 < words.count {
                     current?.policyAccepts = words[policy + 1].hasPrefix("accept")
                 }
-            } else if current != nil, let rule = nftRule(words, text: line, handle: handle) {
+            } else if current != nil, let rule = nftRule(words, text: line) {
                 current?.rules.append(rule)
             }
         }
@@ -309,7 +307,7 @@ enum FirewallTool {
 
     /// A rule that matches traffic from anywhere (on a TCP port, or on every port), or edpctl's own
     /// `saddr != { private ranges } drop`; nil for a rule with a condition this does not model.
-    static func nftRule(_ words: [String], text: String, handle: String?) -> FirewallRule? {
+    static func nftRule(_ words: [String], text: String) -> FirewallRule? {
         guard let verdict = words.last(where: { ["accept", "drop", "reject"].contains($0) }) else { return nil }
         var ports: Set<Int>?
         var rest = words
@@ -332,12 +330,12 @@ enum FirewallTool {
                 switch rest[index] {
                 case "counter", "accept", "drop", "reject": index += 1
                 case "packets", "bytes": index += 2
-                case "with": return FirewallRule(ports: ports, accepts: false, text: text, reference: handle)
+                case "with": return FirewallRule(ports: ports, accepts: false, text: text, reference: nil)
                 default: return nil
                 }
             }
         }
-        return FirewallRule(ports: ports, accepts: verdict == "accept", text: text, reference: handle)
+        return FirewallRule(ports: ports, accepts: verdict == "accept", text: text, reference: nil)
     }
 
     /// `iptables-save`: the filter table's INPUT chain.

@@ -39,7 +39,8 @@ struct K3sStep: Step {
     func configChanges(_ wanted: K3sConfig) throws -> [String] {
         let path = context.host.k3sConfig
         guard let data = FileManager.default.contents(atPath: path) else {
-            return ["write \(path) (\(wanted.entries.map(\.key).joined(separator: ", ")))"]
+            let keys = wanted.entries.isEmpty ? "no flags" : wanted.entries.map(\.key).joined(separator: ", ")
+            return ["write \(path) (\(keys))"]
         }
         let found = try K3sConfig(yaml: String(decoding: data, as: UTF8.self), path: path)
         return wanted.drift(from: found, path: path)

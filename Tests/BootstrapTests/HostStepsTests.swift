@@ -445,7 +445,7 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         try fixture.stub(name, """
             echo "$*" >> '\(log)'
             case "$*" in
-              "status verbose"|"-a list ruleset"|"") cat '\(fixture.folder.child("\(name).state"))' ;;
+              "status verbose"|"list ruleset"|"") cat '\(fixture.folder.child("\(name).state"))' ;;
               *) cp '\(fixture.folder.child("\(name).after"))' '\(fixture.folder.child("\(name).state"))' ;;
             esac
 
@@ -524,22 +524,46 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         #expect(try read(log) == "status verbose\nstatus verbose\nallow 443/tcp\ndelete allow 6443/tcp\nstatus verbose\nstatus verbose\n")
     }
 
+    @Test func anInactiveUfwGetsTheRulesButIsNotEnabled() throws {
+        let fixture = try HostFixture()
+        let inactive = "Status: inactive\n"
+        let log = try stubTool(fixture, "ufw", before: inactive, after: inactive)
+        let context = fixture.context(try fixture.platform(Self.firewall), options: RebuildOptions(applyFirewall: true))
+        let step = try fixture.step("firewall", in: context)
+
+        #expect(try step.check(fixture.stepContext) == .wouldApply([
+            "port 6443 (firewall.private) is open to the world: ufw is inactive",
+            "run ufw deny 6443/tcp",
+        ]))
+        #expect {
+            try step.apply(fixture.stepContext)
+        } throws: { error in
+            "\(error)" == """
+                ufw is inactive, so the rules edpctl added are not enforced yet:
+                  ufw deny 6443/tcp
+                edpctl does not enable ufw (that could cut your SSH session): allow SSH (ufw allow OpenSSH), run ufw enable, then edpctl rebuild --resume
+                """
+        }
+        #expect(!(try read(log)).contains("enable"))
+    }
+
     static let nftBefore = """
-        table inet filter { # handle 1
-        \tchain input { # handle 1
+        table inet filter {
+        \tchain input {
         \t\ttype filter hook input priority filter; policy drop;
-        \t\tct state established,related accept # handle 4
-        \t\tiif "lo" accept # handle 5
-        \t\ttcp dport 22 accept # handle 6
-        \t\ttcp dport { 80, 6443 } accept # handle 7
+        \t\tct state established,related accept
+        \t\tiif "lo" accept
+        \t\ttcp dport 22 accept
+        \t\ttcp dport { 80, 6443 } accept
         \t}
-        \tchain forward { # handle 2
+        \tchain forward {
         \t\ttype filter hook forward priority filter; policy drop;
         \t}
         }
 
         """
 
+    /// As `nft -a list ruleset` would print it: the handles are comments to the parser.
     static let nftAfter = """
         table inet filter { # handle 1
         \tchain input { # handle 1
@@ -577,15 +601,15 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         try step.apply(fixture.stepContext)
         #expect(try step.check(fixture.stepContext) == .done)
         #expect(try read(log).split(separator: "\n").map(String.init) == [
-            "-a list ruleset",
-            "-a list ruleset",
+            "list ruleset",
+            "list ruleset",
             "insert rule inet filter input tcp dport 443 accept",
             "add table inet edpctl",
             "add chain inet edpctl input { type filter hook input priority -10 ; policy accept ; }",
             "add rule inet edpctl input tcp dport 6443 ip saddr != { 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 } drop",
             "add rule inet edpctl input tcp dport 6443 ip6 saddr != { ::1, fc00::/7, fe80::/10 } drop",
-            "-a list ruleset",
-            "-a list ruleset",
+            "list ruleset",
+            "list ruleset",
         ])
     }
 
