@@ -13,12 +13,9 @@ struct K3sStep: Step {
     var name: String { StepName.k3s }
     var needs: [String] { [StepName.preflight] }
 
-    /// The kubeconfig the steps use: the one named in the options, else the one k3s writes.
-    static func kubeconfigPath(_ context: RebuildContext) -> String { context.options.kubeconfig ?? context.host.k3sKubeconfig }
-
     /// Whether a cluster answers at the kubeconfig; never waits for one.
     static func apiAnswers(_ context: RebuildContext) -> Bool {
-        guard FileManager.default.fileExists(atPath: kubeconfigPath(context)) else { return false }
+        guard FileManager.default.fileExists(atPath: context.kubeconfigPath) else { return false }
         return (try? context.kube().list(apiVersion: "v1", kind: "Node", namespace: nil)) != nil
     }
 
@@ -48,7 +45,7 @@ struct K3sStep: Step {
 
     /// Why no node is Ready at the pinned version; nil when one is.
     func nodeProblem() -> String? {
-        let kubeconfig = Self.kubeconfigPath(context)
+        let kubeconfig = context.kubeconfigPath
         guard FileManager.default.fileExists(atPath: kubeconfig) else {
             return "k3s is not installed: \(kubeconfig) does not exist"
         }
@@ -181,7 +178,7 @@ struct K3sStep: Step {
     func waitForNode(_ wanted: K3sConfig, _ step: StepContext) throws {
         let timeout = context.options.k3sReadyTimeout
         let deadline = Date().addingTimeInterval(timeout)
-        let kubeconfig = Self.kubeconfigPath(context)
+        let kubeconfig = context.kubeconfigPath
         step.waiting("waiting for k3s to write \(kubeconfig) and its API to answer")
         var client: KubeClient?
         var lastProblem = ""

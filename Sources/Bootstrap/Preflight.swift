@@ -14,10 +14,13 @@ struct PreflightStep: Step {
         // A re-run on a healthy node finds k3s's own ports taken and needs no installer.
         let k3sAnswers = context.platform.k3s != nil && K3sStep.apiAnswers(context)
         var problems: [String] = []
-        problems += rootProblems(step)
-        problems += osProblems()
-        if !k3sAnswers { problems += portProblems() }
-        problems += diskProblems()
+        // Without a k3s section the cluster is not this node's to install: its root, OS, ports and disk are not ours to judge.
+        if context.platform.k3s != nil {
+            problems += rootProblems(step)
+            problems += osProblems()
+            if !k3sAnswers { problems += portProblems() }
+            problems += diskProblems()
+        }
         problems += nameProblems(includeInstaller: !k3sAnswers)
         problems += k3sFileProblems()
         problems += credentialProblems()

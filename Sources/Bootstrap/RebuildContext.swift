@@ -77,6 +77,13 @@ package final class RebuildContext: @unchecked Sendable {
     /// The folder of `platform.yaml`, which relative paths in it are taken against.
     package var platformFolder: String { (platform.path as NSString).deletingLastPathComponent }
 
+    /// The kubeconfig the steps use: the one named in the options, else the one k3s writes.
+    package var kubeconfigPath: String { options.kubeconfig ?? host.k3sKubeconfig }
+
+    /// Whether there is a cluster to ask at all: before k3s is installed (a dry run on a fresh node)
+    /// a check can only say what apply would do.
+    package var clusterExists: Bool { FileManager.default.fileExists(atPath: kubeconfigPath) }
+
     /// The cluster's client, made on first use: before k3s is installed there is no kubeconfig to
     /// read, so a failure is not kept and the next call tries again.
     package func kube() throws -> KubeClient {
@@ -87,8 +94,7 @@ package final class RebuildContext: @unchecked Sendable {
                                                   stdinIsTerminal: false)
             kubeEnvironment.k3sConfig = host.k3sKubeconfig
             // The node's own kubeconfig unless one is named: KUBECONFIG may point at another cluster.
-            let file = options.kubeconfig ?? host.k3sKubeconfig
-            let configuration = try KubeconfigLoader.load(kubeconfig: file, context: options.context, environment: kubeEnvironment)
+            let configuration = try KubeconfigLoader.load(kubeconfig: kubeconfigPath, context: options.context, environment: kubeEnvironment)
             let client = try KubeClient(configuration: configuration, environment: environment, userAgent: userAgent, warning: warning)
             kubeClient = client
             return client

@@ -216,7 +216,8 @@ private final class Execution: @unchecked Sendable {
                                              duration: record.duration, error: record.error))
         condition.lock()
         records[step.name] = record
-        if record.result == .failed { stopped = true } else { finished.insert(step.name) }
+        // A dry run changes nothing, so one failed check need not hide what the others would do.
+        if record.result == .failed && !options.dryRun { stopped = true } else { finished.insert(step.name) }
         running -= 1
         condition.broadcast()
         condition.unlock()
