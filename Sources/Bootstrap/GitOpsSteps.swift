@@ -169,6 +169,8 @@ package struct RootAppStep: Step {
     let gitops: PlatformGitOps
     package let needs: [String]
     package var name: String { StepName.rootApp }
+    /// Seconds to wait for Argo CD's Application CRD to be Established.
+    package var crdTimeout = 120.0
     /// The file read once per run: check, apply and the check after it see the same object.
     private let cache = Cache()
 
@@ -267,6 +269,19 @@ package struct RootAppStep: Step {
         let application = try application()
         let metadata = application["metadata"] as! [String: Any]
         let shown = ManifestObjects.describe(application)
+        let apiVersion = application["apiVersion"] as! String
+        // argo-helm installs its CRDs as templates, so helm (and the chart's Job) can finish before the
+        // Application CRD is Established: until then the kind is not served and the apply would fail.
+        let groupVersion = apiVersion.split(separator: "/", maxSplits: 1).map(String.init)
+        if groupVersion.count == 2 {
+            do {
+                try CRDWait(group: groupVersion[0], version: groupVersion[1], kind: "Application", timeout: crdTimeout,
+                            hint: " (the argo-cd chart installs it: is its chart step done?)")
+                    .wait(client: try context.kube(), stepContext: stepContext, for: shown)
+            } catch let error as ManifestError {
+                throw StepFailure("\(shown) cannot be applied: \(error)")
+            }
+        }
         do {
             let kube = try context.kube()
             try kube.apply(application, force: true)

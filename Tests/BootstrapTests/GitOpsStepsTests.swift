@@ -205,6 +205,36 @@ import TestSupport
         #expect(try step.check(Said().context(step.name)) == .done)
     }
 
+    /// The argo-cd chart's Job can finish before its Application CRD is Established (argo-helm
+    /// installs CRDs as templates): apply waits for the kind to be served, and says so.
+    @Test func rootAppWaitsForTheApplicationKindToBeServed() throws {
+        let fixture = try GitOpsFixture()
+        try fixture.namespaces("argocd")
+        try write(Self.rootApp, to: fixture.folder.child("root-app.yaml"))
+        let platform = "gitops:\n  url: https://github.com/webb1es/gitops.git\n  rootApp: {file: root-app.yaml}\n"
+        let step = try fixture.step(try fixture.context(platform, environment: [:]), StepName.rootApp, as: RootAppStep.self)
+        let said = Said()
+        let started = Date()
+        later(0.6) { try fixture.registerArgoCD() }
+        try step.apply(said.context(step.name))
+        #expect(Date().timeIntervalSince(started) >= 0.6)
+        #expect(said.waiting == ["a CustomResourceDefinition serving Application in argoproj.io/v1alpha1 to be Established (for Application argocd/root)"])
+        #expect(try fixture.server.object(at: "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/root") != nil)
+        #expect(try step.check(said.context(step.name)) == .done)
+    }
+
+    @Test func rootAppWithoutArgoCDTimesOutNamingWhatIsMissing() throws {
+        let fixture = try GitOpsFixture()
+        try write(Self.rootApp, to: fixture.folder.child("root-app.yaml"))
+        let platform = "gitops:\n  url: https://github.com/webb1es/gitops.git\n  rootApp: {file: root-app.yaml}\n"
+        var step = try fixture.step(try fixture.context(platform, environment: [:]), StepName.rootApp, as: RootAppStep.self)
+        step.crdTimeout = 0.5
+        let error = #expect(throws: StepFailure.self) { try step.apply(Said().context(step.name)) }
+        #expect(error?.description == "Application argocd/root cannot be applied: timed out after 0.5 s waiting for a "
+            + "CustomResourceDefinition serving Application in argoproj.io/v1alpha1 to be installed (the argo-cd chart installs it: is its chart step done?)")
+        #expect(try fixture.writes() == 0)
+    }
+
     /// The folders the root-app step clones into, left in the temporary folder.
     private func temporaryClones() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
