@@ -24,7 +24,7 @@ With K3S=1 the platform has a k3s section: the installer is a stub script served
 server that writes the fake's kubeconfig where k3s would, and the fake's node is Ready NODE_DELAY
 after the run starts. Prints a table and, on the last line, a JSON object.
 """
-import http.server, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+import http.server, json, os, re, shutil, statistics, subprocess, sys, tempfile, threading, time
 
 import yaml  # PyYAML: the fake reads its CRD files with it too
 
@@ -58,14 +58,13 @@ def chart_critical_path():
     return max(end(name) for name in DELAYS), finish
 
 
-def critical_path(k3s, crd_delay, app_delay):
-    """Every simulated delay along the steps' needs: the node Ready (k3s), the chart chain, the
+def critical_path(crd_delay, app_delay):
+    """Every simulated delay along the steps' needs: the node Ready, the chart chain, the
     Application CRD Established (root-app needs every chart), the root app's sync and then its
     children's, the Keycloak CRD Established after keycloak-operator is Synced (penvoice-db-app,
     which the secrets step reads, appears as penvoice is Synced). The other steps are taken as instant."""
-    node = NODE_DELAY if k3s else 0.0
     charts, finish = chart_critical_path()
-    root_app = node + max(charts, finish["argo-cd"] + crd_delay)
+    root_app = NODE_DELAY + max(charts, finish["argo-cd"] + crd_delay)
     return root_app + 2 * app_delay + crd_delay
 
 
@@ -75,22 +74,36 @@ def critical_path(k3s, crd_delay, app_delay):
 SCENARIOS = {"charts": (0.0, 0.0, 4), "every": (CRD_DELAY, APP_DELAY, 4), "serial": (0.0, 0.0, 1)}
 
 
-class ProbeServer:
-    """Argo CD's ingress as the probes see it: 200 on /, and only for Host argocd.bench.test on /vhost."""
+class LocalServer:
+    """What edpctl reaches over HTTP besides the cluster and git: the k3s installer (`/install.sh`, the
+    stub `installer` holds) and Argo CD's ingress as the probes see it (200 on /, and on /vhost only
+    for Host argocd.bench.test)."""
     def __init__(self):
+        self.installer = b""
+        server = self
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *a):
                 pass
             def do_GET(self):
-                ok = self.path == "/" or (self.path == "/vhost" and self.headers.get("Host") == "argocd.bench.test")
-                body = b"ok\n" if ok else b"no\n"
-                self.send_response(200 if ok else 404)
+                if self.path == "/install.sh":
+                    code, body = 200, server.installer
+                else:
+                    ok = self.path == "/" or (self.path == "/vhost" and self.headers.get("Host") == "argocd.bench.test")
+                    code, body = (200, b"ok\n") if ok else (404, b"no\n")
+                self.send_response(code)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stub_installer(self, kubeconfig):
+        """The installer as a stub: k3s "starts" by writing its kubeconfig (the fake's) where edpctl
+        tells it to (K3S_KUBECONFIG_OUTPUT under --root); the fake's node then becomes Ready."""
+        self.installer = ("#!/bin/sh\nset -eu\n: \"$INSTALL_K3S_VERSION\" \"$INSTALL_K3S_EXEC\"\n"
+                          "mkdir -p \"$(dirname \"$K3S_KUBECONFIG_OUTPUT\")\"\n"
+                          f"cat >\"$K3S_KUBECONFIG_OUTPUT\" <<'KUBECONFIG'\n{kubeconfig}KUBECONFIG\n").encode()
 
 
 class Controllers:
@@ -190,26 +203,29 @@ spec:
         self.process.wait()
 
 
-def write_platform(folder, git_url, probe_port, k3s):
-    """platform.yaml shaped like examples/ultron's, its secrets.yaml and realm next to it."""
+def write_platform(folder, git_url, port):
+    """platform.yaml shaped like examples/ultron's, its secrets.yaml, realm and ClusterIssuers next to it."""
     example = os.path.join(ROOT, "examples/ultron")
-    with open(os.path.join(example, "secrets.yaml")) as source, open(os.path.join(folder, "secrets.yaml"), "w") as out:
-        out.write(source.read())
-    os.makedirs(os.path.join(folder, "keycloak"), exist_ok=True)
-    shutil.copy(os.path.join(example, "keycloak/penvoice-realm.yaml"), os.path.join(folder, "keycloak"))
-    shutil.copy(os.path.join(example, "cluster-issuers.yaml"), folder)
+    for file in ["secrets.yaml", "cluster-issuers.yaml", "keycloak/penvoice-realm.yaml"]:
+        os.makedirs(os.path.dirname(os.path.join(folder, file)), exist_ok=True)
+        shutil.copy(os.path.join(example, file), os.path.join(folder, file))
+    # k3s's binary given (air-gapped): the installer downloads nothing, so preflight resolves no github.com.
+    with open(os.path.join(folder, "k3s"), "w") as out:
+        out.write("#!/bin/sh\necho 'k3s version v1.31.4+k3s1 (stub)'\n")
     text = open(os.path.join(example, "platform.yaml")).read()
-    # The example's charts, manifests, secrets and keycloak sections as they are; the host and the
-    # places edpctl reaches are the benchmark's.
-    body = text[text.index("charts:"):text.index("gitops:")]
-    host = ""
-    if k3s:
-        host = f"""k3s:
+    # The example's k3s flags, charts (their repos on 127.0.0.1: preflight resolves every named host,
+    # and this machine may have no DNS; the fake installs without fetching) and manifests as they are;
+    # the places edpctl reaches are the benchmark's.
+    flags = re.search(r"^  exec: .*$", text, re.M).group(0)
+    body = re.sub(r"repo: https://(\S+)", rf"repo: http://127.0.0.1:{port}/\1", text[text.index("charts:"):text.index("gitops:")])
+    host = f"""k3s:
   version: v1.31.4+k3s1
-  installer: {{url: "{k3s}"}}
-  exec: [--write-kubeconfig-mode, "644", --tls-san, 100.101.102.103, --tls-san, ultron]
+  installer: {{url: "http://127.0.0.1:{port}/install.sh"}}
+{flags}
+  binary: k3s
 
 """
+
     platform = host + body + f"""gitops:
   url: {git_url}
   username: {{env: GITOPS_USERNAME}}
@@ -226,10 +242,10 @@ verify:
     namespace: argocd
     names: [root, {", ".join(CHILDREN)}]
   probes:
-    - url: http://127.0.0.1:{probe_port}/
+    - url: http://127.0.0.1:{port}/
       accept: "^(200|301|302|307|308)$"
       timeout: 1m
-    - url: http://127.0.0.1:{probe_port}/vhost
+    - url: http://127.0.0.1:{port}/vhost
       host: argocd.bench.test
       accept: [200, 307]
       timeout: 1m
@@ -240,7 +256,15 @@ verify:
     return path
 
 
-def configure(fake, k3s, crd_delay, app_delay):
+def fresh_node(folder):
+    """A --root for one run: nothing of k3s, the machine's os-release (preflight reads it under the root)."""
+    node = tempfile.mkdtemp(prefix="node-", dir=folder)
+    os.makedirs(os.path.join(node, "etc"))
+    shutil.copy("/etc/os-release", os.path.join(node, "etc/os-release"))
+    return node
+
+
+def configure(fake, crd_delay, app_delay):
     fake.control({"op": "simulate", "crdFolder": CRDS, "helmCharts": True})
     fake.control({"op": "simulate", "crdEstablishedDelay": crd_delay})
     for name, delay in DELAYS.items():
@@ -251,8 +275,7 @@ def configure(fake, k3s, crd_delay, app_delay):
     # not, and nothing waits for them, so they are there from the start.
     for namespace in ["cert-manager", "monitoring", "argocd", "argo-rollouts", "argo", "argo-events"]:
         fake.control({"op": "put", "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}})
-    if k3s:
-        fake.control({"op": "simulate", "node": "ultron", "kubeletVersion": "v1.31.4+k3s1", "appearAfter": NODE_DELAY / 2,
+    fake.control({"op": "simulate", "node": "ultron", "kubeletVersion": "v1.31.4+k3s1", "appearAfter": NODE_DELAY / 2,
                       "readyAfter": NODE_DELAY})
 
 
@@ -296,23 +319,25 @@ def timeline(events):
 
 def main():
     edpctl, runs = os.path.abspath(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    k3s = os.environ.get("K3S") == "1"
     folder = tempfile.mkdtemp(prefix="edpctl-bench-rebuild-")
-    probes = ProbeServer()
+    local = LocalServer()
     git = GitServer(folder)
-    env = dict(ENVIRONMENT, PATH=os.environ["PATH"], HOME=folder)
+    # K3S_NODE_NAME: the node k3s registers (else the host name), the one the fake makes Ready.
+    env = dict(ENVIRONMENT, PATH=os.environ["PATH"], HOME=folder, K3S_NODE_NAME="ultron")
     figures = {key: [] for key in ["charts", "charts_cpu", "every", "every_cpu", "serial", "serial_cpu", "again",
                                    "again_cpu", "dry_healthy", "dry_healthy_cpu", "dry_fresh", "dry_fresh_cpu"]}
     last, failures = {}, {}
     for run in range(runs):
         # Side by side: each round runs every measure once, so drift on the machine hits them alike.
         for scenario, (crd_delay, app_delay, parallel) in SCENARIOS.items():
+            platform = write_platform(folder, git.url, local.port)
+            node = fresh_node(folder)
+            args = ["rebuild", "-f", platform, "--root", node]
             fake = FakeKube(folder, kubeconfig=f"kubeconfig-{scenario}")
-            configure(fake, k3s, crd_delay, app_delay)
+            local.stub_installer(fake.kubeconfig_text())
             controllers = Controllers(fake)
-            platform = write_platform(folder, git.url, probes.port, None)
-            node = tempfile.mkdtemp(prefix="node-", dir=folder)
-            args = ["rebuild", "-f", platform, "--root", node, "--kubeconfig", fake.kubeconfig]
+            # Last: the node's delay runs from here.
+            configure(fake, crd_delay, app_delay)
             wall, cpu, events, stderr = edpctl_run(edpctl, args + ["--max-parallel", str(parallel)], env, folder)
             figures[scenario].append(wall)
             figures[scenario + "_cpu"].append(cpu)
@@ -334,7 +359,7 @@ def main():
             controllers.stop()
             fake.stop()
         # The example itself on a fresh node: no kubeconfig, no cluster.
-        node = tempfile.mkdtemp(prefix="fresh-", dir=folder)
+        node = fresh_node(folder)
         wall, cpu, events, stderr = edpctl_run(edpctl, ["rebuild", "-f", os.path.join(ROOT, "examples/ultron/platform.yaml"),
                                                         "--root", node, "--dry-run"], env, folder, expect=None)
         if not events or events[-1][1].get("event") != "rebuild-finished":
@@ -343,13 +368,13 @@ def main():
         figures["dry_fresh"].append(wall)
         figures["dry_fresh_cpu"].append(cpu)
     git.stop()
-    probes.server.shutdown()
+    local.server.shutdown()
     shutil.rmtree(folder, ignore_errors=True)
 
-    paths = {name: critical_path(k3s, crd, app) for name, (crd, app, _) in SCENARIOS.items()}
+    paths = {name: critical_path(crd, app) for name, (crd, app, _) in SCENARIOS.items()}
     median = {key: statistics.median(values) if values else float("nan") for key, values in figures.items()}
     rows = [
-        ("critical path: charts" + (" (after the node)" if k3s else ""), paths["charts"], "s"),
+        ("critical path: node, then the charts", paths["charts"], "s"),
         ("rebuild, chart delays only: wall", median["charts"], "s"),
         ("  ratio to the critical path", median["charts"] / paths["charts"], "× (≤ 1.1)"),
         ("  edpctl CPU (user + sys)", median["charts_cpu"], "s (≤ 1)"),
@@ -367,7 +392,7 @@ def main():
         ("  edpctl CPU", median["dry_fresh_cpu"], "s"),
     ]
     print(f"charts {DELAYS}; every delay: CRDs Established after {CRD_DELAY} s, Applications synced after {APP_DELAY} s"
-          + (f"; node Ready after {NODE_DELAY} s" if k3s else "; no k3s section") + f"; medians of {runs} runs")
+          + f"; node Ready after {NODE_DELAY} s; medians of {runs} runs")
     for label, value, unit in rows:
         print(f"{label:<48} {value:8.3f} {unit}")
     for scenario in ("charts", "every"):
@@ -378,7 +403,7 @@ def main():
         print(f"{key}: failed: {text}")
     if last.get("dry_healthy"):
         print(f"dry run on the healthy platform found work: {last['dry_healthy']}")
-    result = {"runs": runs, "k3s": k3s, "delays": DELAYS, "crdDelay": CRD_DELAY, "appDelay": APP_DELAY,
+    result = {"runs": runs, "nodeDelay": NODE_DELAY, "delays": DELAYS, "crdDelay": CRD_DELAY, "appDelay": APP_DELAY,
               "criticalPaths": paths}
     result.update({key: round(value, 3) for key, value in median.items()})
     print(json.dumps(result))
