@@ -543,7 +543,10 @@ class Simulator:
         delay = self.crd_delay if delay is None else delay
         names = (crd.get("spec") or {}).get("names") or {}
         if delay <= 0:
+            # Written again, as the establishing controller's status update is: a watch that saw the
+            # CRD ADDED without conditions then sees it MODIFIED, Established.
             self.establish(crd)
+            self.save(crd)
             return
         crd["status"] = {"acceptedNames": names, "conditions": [
             {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
