@@ -107,44 +107,57 @@ class LocalServer:
 
 
 class Controllers:
-    """What the fake does not simulate, polled every 50 ms: the Keycloak operator (installed by the
-    keycloak-operator Application: its CRDs, then Done on every import) and CloudNativePG (the Secret
-    penvoice-db-app once penvoice is Synced)."""
+    """What the fake does not simulate, each on a thread of its own polling every 50 ms: the Keycloak
+    operator (installed by the keycloak-operator Application: its CRDs, created through the API, then
+    Done on every import) and CloudNativePG (the Secret penvoice-db-app once penvoice is Synced)."""
     IMPORT = "/apis/k8s.keycloak.org/v2alpha1/namespaces/keycloak/keycloakrealmimports/penvoice"
 
     def __init__(self, fake):
         self.fake, self.stopped = fake, False
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
+        self.acted = {}  # what a controller did -> when (time.perf_counter())
+        self.threads = [threading.Thread(target=self.loop, args=(body,), daemon=True)
+                        for body in (self.keycloak_operator(), self.cloudnativepg())]
+        for thread in self.threads:
+            thread.start()
 
     def synced(self, name):
         app = self.fake.control({"op": "object", "path": f"/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/{name}"}).get("object")
         return bool(app) and (app.get("status") or {}).get("sync", {}).get("status") == "Synced"
 
-    def loop(self):
-        operator = database = False
+    def loop(self, steps):
+        """Runs the generator `steps` one step every 50 ms until the run ends."""
         while not self.stopped:
             time.sleep(0.05)
             try:
-                if not operator and self.synced("keycloak-operator"):
-                    for file in ["k8s.keycloak.org_Keycloak.yaml", "k8s.keycloak.org_KeycloakRealmImport.yaml"]:
-                        crd = yaml.safe_load(open(os.path.join(CRDS, file)))
-                        code = self.fake.api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
-                        if code not in (201, 409):
-                            raise RuntimeError(f"creating the CRD of {file}: {code}")
-                    operator = True
-                if not database and self.synced("penvoice"):
-                    self.fake.control({"op": "put", "object": {
-                        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                        "metadata": {"name": "penvoice-db-app", "namespace": "penvoice"},
-                        "data": {"password": "Y25wZy1nZW5lcmF0ZWQtcEA6Lz8="}}})
-                    database = True
-                if operator:
-                    self.realm_import()
+                next(steps)
             except Exception as error:  # the fake stopped at the end of a run
                 if not self.stopped:
                     sys.stderr.write(f"simulated controllers: {error!r}\n")
                 return
+
+    def keycloak_operator(self):
+        while not self.synced("keycloak-operator"):
+            yield
+        for file in ["k8s.keycloak.org_Keycloak.yaml", "k8s.keycloak.org_KeycloakRealmImport.yaml"]:
+            crd = yaml.load(open(os.path.join(CRDS, file)), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            code = self.fake.api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+            if code not in (201, 409):
+                raise RuntimeError(f"creating the CRD of {file}: {code}")
+        self.acted["Keycloak operator's CRDs created"] = time.perf_counter()
+        while True:
+            self.realm_import()
+            yield
+
+    def cloudnativepg(self):
+        while not self.synced("penvoice"):
+            yield
+        self.fake.control({"op": "put", "object": {
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "penvoice-db-app", "namespace": "penvoice"},
+            "data": {"password": "Y25wZy1nZW5lcmF0ZWQtcEA6Lz8="}}})
+        self.acted["Secret penvoice/penvoice-db-app made"] = time.perf_counter()
+        while True:
+            yield
 
     def realm_import(self):
         obj = self.fake.control({"op": "object", "path": self.IMPORT}).get("object")
@@ -161,7 +174,8 @@ class Controllers:
 
     def stop(self):
         self.stopped = True
-        self.thread.join()
+        for thread in self.threads:
+            thread.join()
 
 
 def run_git(args, cwd):
@@ -342,6 +356,8 @@ def main():
             figures[scenario].append(wall)
             figures[scenario + "_cpu"].append(cpu)
             last[scenario] = timeline(events)
+            started = time.perf_counter() - wall  # about: the process's start
+            last[scenario].update({what: [at - started, None, "(this script's controllers)"] for what, at in controllers.acted.items()})
             if scenario == "every":
                 # The platform is healthy now: a second run changes nothing; a dry run reads it.
                 fake.control({"op": "reset"})
@@ -402,7 +418,8 @@ def main():
     for scenario in ("charts", "every"):
         print(f"last run, {scenario}: seconds from start (started → finished)")
         for name, (started, finished, result) in sorted(last[scenario].items(), key=lambda item: item[1][0] or 0):
-            print(f"  {name:<32} {started or 0:6.2f} → {finished or 0:6.2f}  {result}")
+            end = f"→ {finished:6.2f}" if finished is not None else " " * 8
+            print(f"  {name:<40} {started or 0:6.2f} {end}  {result}")
     for key, text in failures.items():
         print(f"{key}: {text}")
     if last.get("dry_healthy"):
