@@ -3,26 +3,31 @@
 
     benchmarks/rebuild.py EDPCTL [RUNS]
 
-The platform is shaped like examples/ultron/platform.yaml: six charts (five independent, argo-cd
-needing cert-manager), the ClusterIssuers after cert-manager, the gitops repository (a bare
-repository behind Tests/Support/git-http-server.py with a PAT), the root app read from a clone,
-the example's secrets.yaml and realm, and verify (five Applications, two HTTP probes to a local
-server). Each run gets a fresh fake (Tests/Support/fake-kube-apiserver.py over HTTPS) whose
-simulated controllers install each chart after its delay (DELAYS), establish CRDs CRD_DELAY after
-they are created, and sync each Application APP_DELAY after it appears (the root app creates the
-other four); this script plays the controllers the fake has not: the Keycloak operator (its CRDs
-once keycloak-operator is Synced, Done on each import) and CloudNativePG (penvoice-db-app once
-penvoice is Synced). It measures, median of RUNS, side by side in one run:
-- the whole rebuild's wall time (default --max-parallel, and --max-parallel 1), against the
-  critical path of the chart graph (the longest chain of chart delays along `needs`) and against
-  the critical path of every simulated delay (node, charts, CRDs, Applications) along the steps' needs;
-- edpctl's own CPU time (user + sys of the child, from wait4) for the whole run;
-- a second run on the healthy platform, and `--dry-run` against it (wall, CPU);
-- `--dry-run` on examples/ultron/platform.yaml itself on a fresh node (--root in a temporary
-  folder, no cluster).
-With K3S=1 the platform has a k3s section: the installer is a stub script served from a local HTTP
-server that writes the fake's kubeconfig where k3s would, and the fake's node is Ready NODE_DELAY
-after the run starts. Prints a table and, on the last line, a JSON object.
+The platform is shaped like examples/ultron/platform.yaml: k3s with the example's flags (the
+installer a stub script served from a local HTTP server, which writes the fake's kubeconfig where
+k3s would; k3s.binary given, so nothing is downloaded), six charts (five independent, argo-cd
+needing cert-manager; their repos on 127.0.0.1, so preflight resolves no name), the ClusterIssuers
+after cert-manager, the gitops repository (a bare repository behind Tests/Support/git-http-server.py
+with a PAT), the root app read from a clone, the example's secrets.yaml and realm, and verify (five
+Applications, two HTTP probes to the local server). Every run gets a fresh --root and a fresh fake
+(Tests/Support/fake-kube-apiserver.py over HTTPS) whose simulated controllers make the node Ready
+NODE_DELAY after the run starts, install each chart DELAYS[chart] after its Job is created,
+establish CRDs a delay after they are created and sync each Application a delay after it appears
+(the root app creates the other four). This script plays the controllers the fake has not: the
+Keycloak operator (its CRDs once keycloak-operator is Synced, Done on each import) and CloudNativePG
+(penvoice-db-app, which secrets.yaml reads, once penvoice is Synced).
+
+Three scenarios, each run once per round, RUNS rounds, medians reported:
+- "charts": only the node and the charts take time (CRDs and Applications at once), so the critical
+  path is the chart graph's: the node, then the longest chain of chart delays along `needs`;
+- "every": CRDs Established CRD_DELAY and Applications synced APP_DELAY after they appear too; its
+  critical path adds them along the steps' needs;
+- "serial": as "charts" with --max-parallel 1, for contrast.
+For each: wall time, its ratio to the critical path, edpctl's CPU time (user + sys of the child,
+from wait4). After "every": a second run on the healthy platform (it must write nothing) and a
+--dry-run against it. Then --dry-run on examples/ultron/platform.yaml itself on a fresh node (--root
+in a temporary folder, no cluster). Prints a table, each scenario's last timeline (when each step
+started and finished, and when this script's controllers acted), and a JSON object on the last line.
 """
 import http.server, json, os, re, shutil, statistics, subprocess, sys, tempfile, threading, time
 
