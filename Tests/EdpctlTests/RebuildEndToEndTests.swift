@@ -1,0 +1,264 @@
+import Foundation
+import Testing
+import TestSupport
+
+// `edpctl rebuild`, the built binary, end to end: the ultron runbook against the fake API server
+// and its simulated controllers, the gitops repository on the real git http-backend, a probed
+// HTTP server (RebuildFixture). Serialized: each test starts its own servers, and several runs at
+// once on a shared machine would stretch the install delays the tests reason about.
+
+@Suite(.serialized) struct RebuildEndToEndTests {
+    static let steps = RebuildFixture.charts.map { "chart/\($0)" }
+        + ["manifests/cluster-issuers", "repository", "root-app", "secrets", "keycloak", "verify"]
+
+    /// A table row of the summary: `chart/argo-cd   applied  0.7s`.
+    static func row(_ step: String, _ result: String) throws -> Regex<AnyRegexOutput> {
+        try Regex("(?m)^" + NSRegularExpression.escapedPattern(for: step) + " +" + result + " +\\d+\\.\\ds$")
+    }
+
+    /// No credential reaches stdout or stderr.
+    static func expectNoCredential(_ result: Edpctl.Result, sourceLocation: SourceLocation = #_sourceLocation) {
+        for (name, value) in RebuildFixture.credentials where value.count > 8 {
+            #expect(!result.stdout.contains(value) && !result.stderr.contains(value), "\(name) was printed", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aFullRebuildAppliesEveryStepAndPrintsTheDurations() throws {
+        let fixture = try RebuildFixture()
+        let result = try fixture.rebuild()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "")
+        #expect(result.stderr.contains(/(?m)^step +result +duration$/), "\(result.stderr)")
+        for step in Self.steps {
+            #expect(result.stderr.contains(try Self.row(step, "applied")), "\(step) is not applied in:\n\(result.stderr)")
+        }
+        #expect(result.stderr.contains(/(?m)^measured recovery time: \d+\.\ds for 12 steps$/), "\(result.stderr)")
+        #expect(result.stderr.contains("rebuild done: every step applied or already done, and checked again afterwards"))
+        Self.expectNoCredential(result)
+
+        // What the runbook's sequence leaves: six HelmCharts, both ClusterIssuers, the root app and its children.
+        #expect(try fixture.server.objects(apiVersion: "helm.cattle.io/v1", kind: "HelmChart").count == 6)
+        #expect(try fixture.server.objects(apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer").count == 2)
+        #expect(try fixture.server.objects(apiVersion: "argoproj.io/v1alpha1", kind: "Application").count == 5)
+        #expect(try fixture.server.object(at: "/api/v1/namespaces/argocd/secrets/repo-gitops") != nil)
+        #expect(try fixture.server.object(at: "/api/v1/namespaces/penvoice/secrets/penvoice-api-db") != nil)
+    }
+
+    @Test func aSecondRunOnAHealthyPlatformChangesNothingAndSaysSo() throws {
+        let fixture = try RebuildFixture()
+        let first = try fixture.rebuild()
+        #expect(first.status == 0, "\(first.stderr)")
+        try fixture.server.reset()
+
+        let second = try fixture.rebuild()
+        #expect(second.status == 0, "\(second.stderr)")
+        for step in Self.steps {
+            #expect(second.stderr.contains(try Self.row(step, "done-before")), "\(step) is not done-before in:\n\(second.stderr)")
+        }
+        #expect(second.stderr.contains("nothing to do: the platform is as platform.yaml describes; nothing was changed"), "\(second.stderr)")
+        // Reads only: no create, update, patch (server-side apply) or delete reached the API.
+        #expect(try fixture.writes() == [:])
+        #expect(try fixture.server.creations() == [:])
+        let verbs = Set(try fixture.server.requests().map(\.verb))
+        #expect(verbs.isSubset(of: ["get", "list", "watch", "other"]), "\(verbs)")
+        #expect(!verbs.isEmpty)
+    }
+
+    @Test func aRunKilledDuringTheChartsIsResumedWithoutRepeatingAnything() throws {
+        var delays = RebuildFixture.delays
+        delays["kube-prometheus-stack"] = 4
+        let fixture = try RebuildFixture(delays: delays)
+        let run = try fixture.start("--output", "json")
+        // Killed while kube-prometheus-stack installs, once a short chart has finished beside it.
+        let seen = try run.waitForEvent { $0["event"] as? String == "step-finished" && $0["step"] as? String == "chart/argo-rollouts" }
+        #expect(seen.contains { $0["event"] as? String == "step-started" && $0["step"] as? String == "chart/kube-prometheus-stack" })
+        let beforeKill = try jsonEvents(run.finishNow(signal: SIGKILL).stdout)
+        let finished = Set(beforeKill.filter { $0["event"] as? String == "step-finished" }.compactMap { $0["step"] as? String })
+        #expect(finished.contains("chart/argo-rollouts"))
+        #expect(!finished.contains("chart/kube-prometheus-stack"), "the kill came too late to be in the chart step")
+        #expect(!beforeKill.contains { $0["event"] as? String == "rebuild-finished" })
+        #expect(FileManager.default.fileExists(atPath: fixture.journal))
+
+        let resumed = try fixture.rebuild("--resume", "--output", "json")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let results = stepResults(try jsonEvents(resumed.stdout))
+        #expect(Set(results.keys) == Set(Self.steps))
+        for step in Self.steps {
+            // What finished before the kill is checked, found done and not applied again. A chart whose
+            // Job completed while edpctl was dead is found done too; the rest is applied.
+            if finished.contains(step) {
+                #expect(results[step] == "done-before", "\(step) finished before the kill, then: \(results[step] ?? "-")")
+            } else {
+                #expect(["applied", "done-before"].contains(results[step]), "\(step): \(results[step] ?? "-")")
+            }
+        }
+        for step in ["chart/kube-prometheus-stack", "repository", "root-app", "secrets", "keycloak", "verify"] {
+            #expect(results[step] == "applied", "\(step): \(results[step] ?? "-")")
+        }
+
+        // Every HelmChart, Secret and Application was created once, across both runs.
+        let creations = try fixture.server.creations()
+        let counted = creations.filter { entry in ["HelmChart ", "Secret ", "Application "].contains { entry.key.hasPrefix($0) } }
+        #expect(counted.values.allSatisfy { $0 == 1 }, "\(counted)")
+        #expect(Set(counted.keys).isSuperset(of: RebuildFixture.charts.map { "HelmChart kube-system/\($0)" }
+            + ["Application argocd/root"] + RebuildFixture.children.map { "Application argocd/\($0)" }
+            + ["argocd/repo-gitops", "penvoice/penvoice-api-kc", "penvoice/penvoice-api-db", "keycloak/keycloak-pg-backup-creds"].map { "Secret \($0)" }),
+                "\(counted)")
+    }
+
+    @Test func apiErrorBurstsAreRetriedAndTheRunSucceeds() throws {
+        let fixture = try RebuildFixture()
+        try fixture.server.inject(.errors(count: 2, code: 503), method: "PATCH", path: "/helmcharts/")
+        try fixture.server.inject(.errors(count: 2, code: 500), method: "GET", path: "/applications")
+        try fixture.server.inject(.errors(count: 2, code: 503), method: "PATCH", path: "/secrets/")
+        let result = try fixture.rebuild()
+        #expect(result.status == 0, "\(result.stderr)")
+        for step in Self.steps { #expect(result.stderr.contains(try Self.row(step, "applied")), "\(step)") }
+        // The bursts were answered, and each request was made again.
+        let failed = try fixture.server.requests().filter { $0.code >= 500 }
+        #expect(failed.count == 6, "\(failed)")
+        #expect(failed.filter { $0.path.contains("/helmcharts/") }.count == 2 && failed.filter { $0.path.contains("/secrets/") }.count == 2,
+                "\(failed)")
+        #expect(Set(failed.map(\.method)) == ["PATCH", "GET"])
+    }
+
+    @Test func aChartWhoseJobFailsIsNamedWithHelmsMessageAndTheWayOn() throws {
+        let helm = "Error: INSTALLATION FAILED: rendered manifests contain a resource that already exists"
+        let fixture = try RebuildFixture(installs: ["argo-rollouts": .init(delay: 0.3, failure: helm)])
+        let result = try fixture.rebuild()
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(try Self.row("chart/argo-rollouts", "failed")), "\(result.stderr)")
+        #expect(result.stderr.contains("edpctl: rebuild failed: chart/argo-rollouts: chart argo-rollouts (argo-rollouts 2.38.0) failed to install: "
+            + "Job kube-system/helm-install-argo-rollouts failed: BackoffLimitExceeded: Job has reached the specified backoff limit"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains(#/pod helm-install-argo-rollouts-\w+ \(Failed\): helm: Error: /#), "\(result.stderr)")
+        #expect(result.stderr.contains(helm))
+        #expect(result.stderr.contains("run `edpctl rebuild --resume`"), "\(result.stderr)")
+        // The run stopped there: nothing after the charts was applied.
+        #expect(try fixture.server.object(at: "/api/v1/namespaces/argocd/secrets/repo-gitops") == nil)
+    }
+
+    @Test func aTooShortChartTimeoutNamesWhatIsNotReadyWithEventsAndPods() throws {
+        let pull = "Back-off pulling image \"rancher/klipper-helm:v0.9.3-build20241008\""
+        let fixture = try RebuildFixture(installs: ["argo-workflows": .init(waiting: (reason: "ImagePullBackOff", message: pull))],
+                                         chartTimeouts: ["argo-workflows": "1s"])
+        let result = try fixture.rebuild()
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains("edpctl: rebuild failed: chart/argo-workflows: chart argo-workflows (argo-workflows 0.45.1) is not installed: its Job has not finished"),
+                "\(result.stderr)")
+        #expect(lines.contains { $0.contains("timed out after 1") && $0.contains("helm-install-argo-workflows") }, "\(result.stderr)")
+        #expect(lines.contains("  recent warnings in namespace \"kube-system\":"), "\(result.stderr)")
+        #expect(lines.contains { $0.contains(#/Pod helm-install-argo-workflows-\w+: Failed: /#) && $0.contains(pull) }, "\(result.stderr)")
+        #expect(lines.contains { $0.contains(#/helm-install-argo-workflows-\w+ \(Pending\): helm: ImagePullBackOff: /#) }, "\(result.stderr)")
+        #expect(result.stderr.contains("run `edpctl rebuild --resume`"))
+    }
+
+    @Test func aMissingCredentialIsReportedBeforeItsStepWritesAnything() throws {
+        let fixture = try RebuildFixture()
+        let result = try fixture.rebuild(without: ["GITOPS_PAT"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("edpctl: rebuild failed: repository: platform.yaml: gitops.password: the environment variable GITOPS_PAT is not set; set it and run again"),
+                "\(result.stderr)")
+        // Nothing that needs the credential, nor anything after it, was sent.
+        let writes = try fixture.server.requests().filter { ["create", "update", "patch", "delete"].contains($0.verb) }
+        #expect(!writes.contains { $0.path.contains("/secrets") || $0.path.contains("/applications") }, "\(writes)")
+        #expect(try fixture.server.objects(apiVersion: "argoproj.io/v1alpha1", kind: "Application").isEmpty)
+        Self.expectNoCredential(result)
+    }
+
+    @Test func aProbeAnswering404IsReportedWithTheFirstLineOfItsBody() throws {
+        let fixture = try RebuildFixture(probePath: "/missing", probeTimeout: "2s")
+        let result = try fixture.rebuild()
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(try Self.row("verify", "failed")), "\(result.stderr)")
+        #expect(result.stderr.contains("probe \(fixture.probes.url)/missing: answered 404: no such page: /missing "
+            + "(accepted: codes matching ^(200|301|302|307|308)$, tried for 2 s)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("second line"), "\(result.stderr)")
+        // Only the failing probe is reported; the one answering 200 is not.
+        #expect(!result.stderr.contains("\(fixture.probes.url)/ "), "\(result.stderr)")
+    }
+
+    @Test func ctrlCDuringAWaitKeepsTheJournalAndResumeFinishes() throws {
+        var delays = RebuildFixture.delays
+        delays["kube-prometheus-stack"] = 4
+        let fixture = try RebuildFixture(delays: delays)
+        let run = try fixture.start("--output", "json")
+        try run.waitForEvent { $0["event"] as? String == "step-waiting" && $0["step"] as? String == "chart/kube-prometheus-stack" }
+        let interrupted = run.finishNow(signal: SIGINT)
+        #expect(interrupted.status == 130, "\(interrupted.stderr)")
+        #expect(interrupted.stderr.contains("interrupted (SIGINT) during "), "\(interrupted.stderr)")
+        #expect(interrupted.stderr.contains("chart/kube-prometheus-stack"))
+        #expect(interrupted.stderr.contains(": the journal \(fixture.journal) keeps every finished step; run `edpctl rebuild --resume` to continue"),
+                "\(interrupted.stderr)")
+        // The last events: the interruption, then the same message as an error (as every failure ends).
+        let events = try jsonEvents(interrupted.stdout)
+        let event = events.last { $0["event"] as? String == "rebuild-interrupted" }
+        #expect(event?["signal"] as? String == "SIGINT")
+        #expect(event?["journal"] as? String == fixture.journal)
+        #expect((event?["inProgress"] as? [String])?.contains("chart/kube-prometheus-stack") == true)
+        #expect(events.suffix(2).map { $0["event"] as? String } == ["rebuild-interrupted", "error"])
+        #expect(FileManager.default.fileExists(atPath: fixture.journal))
+
+        let resumed = try fixture.rebuild("--resume")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains(try Self.row("chart/kube-prometheus-stack", "applied")), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains(try Self.row("verify", "applied")), "\(resumed.stderr)")
+    }
+
+    @Test func aDryRunOnAFreshClusterSaysWhatEachStepWouldDoAndWritesNothing() throws {
+        let fixture = try RebuildFixture()
+        let before = try fixture.server.creations()
+        let result = try fixture.rebuild("--dry-run")
+        #expect(result.status == 0, "\(result.stderr)")
+        for step in Self.steps {
+            #expect(result.stderr.contains("○ \(step): would apply"), "\(step) in:\n\(result.stderr)")
+            #expect(result.stderr.contains(try Self.row(step, "would-apply")), "\(step)")
+        }
+        for line in [
+            "create HelmChart kube-system/cert-manager: chart cert-manager v1.16.2 from https://charts.jetstack.io into cert-manager",
+            "create HelmChart kube-system/argo-cd: chart argo-cd 7.7.10 from https://argoproj.github.io/argo-helm into argocd",
+            "create Secret argocd/repo-gitops registering \(fixture.git.url("gitops")) in Argo CD",
+            "create Application argocd/root from bootstrap/root-app.yaml in \(fixture.git.url("gitops")) (once Argo CD serves Applications)",
+        ] {
+            #expect(result.stderr.contains("        " + line + "\n"), "\(line) is not in:\n\(result.stderr)")
+        }
+        #expect(result.stderr.contains("dry run: nothing was changed"))
+        #expect(try fixture.writes() == [:])
+        #expect(try fixture.server.creations() == before)
+        #expect(!FileManager.default.fileExists(atPath: fixture.journal))
+        #expect((FileManager.default.enumerator(atPath: fixture.root)?.allObjects ?? []).isEmpty)
+        Self.expectNoCredential(result)
+    }
+
+    @Test func everyObjectStoredAfterAFullRunIsValidAgainstTheRealCRDs() throws {
+        let fixture = try RebuildFixture()
+        let result = try fixture.rebuild("--output", "json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = try jsonEvents(result.stdout)
+        #expect(events.last?["event"] as? String == "rebuild-finished")
+        #expect(events.last?["result"] as? String == "succeeded")
+        #expect(stepResults(events) == Dictionary(uniqueKeysWithValues: Self.steps.map { ($0, "applied") }))
+
+        var objects: [[String: Any]] = []
+        for (apiVersion, kind) in [("helm.cattle.io/v1", "HelmChart"), ("cert-manager.io/v1", "ClusterIssuer"),
+                                   ("argoproj.io/v1alpha1", "Application"), ("k8s.keycloak.org/v2alpha1", "KeycloakRealmImport"),
+                                   ("v1", "Secret")] {
+            objects += try fixture.server.objects(apiVersion: apiVersion, kind: kind)
+        }
+        // What controllers wrote is not what edpctl sent.
+        objects = objects.map { var object = $0; object["status"] = nil; return object }
+        let names = objects.map { object in
+            let metadata = object["metadata"] as? [String: Any] ?? [:]
+            return "\(object["kind"] as? String ?? "?")/\(metadata["namespace"] as? String ?? "-")/\(metadata["name"] as? String ?? "?")"
+        }
+        #expect(names.count == 6 + 2 + 5 + 1 + 7, "\(names)")
+        let path = fixture.scratch.path + "/stored.yaml"
+        let documents = try objects.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+        try write(documents.joined(separator: "\n---\n") + "\n", to: path)
+        let report = try runProgram("/usr/bin/env", ["python3", RebuildFixture.packageRoot + "/../shared/tools/validate-manifests.py", path])
+        let lines = report.split(separator: "\n").map(String.init)
+        for name in names { #expect(lines.contains("OK \(name)"), "\(name) in:\n\(report)") }
+        #expect(lines.last == "\(names.count) passed, 0 failed", "\(report)")
+    }
+}
