@@ -96,7 +96,7 @@ struct ChartStep: Step {
         let spec = try wantedSpec()
         let create = "create \(place): chart \(chart.chart) \(chart.version) from \(chart.repo) into \(chart.namespace)"
         // Before k3s is installed (a dry run on a fresh node) there is no cluster to ask.
-        guard FileManager.default.fileExists(atPath: context.options.kubeconfig ?? context.host.k3sKubeconfig) else {
+        guard context.clusterExists else {
             return .wouldApply([create])
         }
         let client = try context.kube()

@@ -128,8 +128,9 @@ package struct RepositoryStep: Step {
 
     package func check(_ stepContext: StepContext) throws -> StepCheck {
         let data = try data()
-        let live = try explained { try context.kube().get(apiVersion: "v1", kind: "Secret", namespace: Self.namespace, name: secretName) }
         let repository = RemoteURL(gitops.url).identity
+        guard context.clusterExists else { return .wouldApply(["create \(shown) registering \(repository) in Argo CD"]) }
+        let live = try explained { try context.kube().get(apiVersion: "v1", kind: "Secret", namespace: Self.namespace, name: secretName) }
         guard let live else { return .wouldApply(["create \(shown) registering \(repository) in Argo CD"]) }
         var lines: [String] = []
         let labels = (live["metadata"] as? [String: Any])?["labels"] as? [String: Any]
@@ -238,17 +239,20 @@ package struct RootAppStep: Step {
     }
 
     package func check(_ stepContext: StepContext) throws -> StepCheck {
+        let refresh = "ask Argo CD to refresh it (\(Self.refreshAnnotation): normal)"
+        // No cluster yet (a dry run on a fresh node): nothing to compare with, so no clone either.
+        guard context.clusterExists else { return .wouldApply(["create the Application of \(source)", refresh]) }
         let application = try application()
         let metadata = application["metadata"] as! [String: Any]
         let shown = ManifestObjects.describe(application)
+        let create = ["create \(shown) from \(source) (once Argo CD serves Applications)", refresh]
         let live: [String: Any]?
         do {
             live = try context.kube().get(apiVersion: application["apiVersion"] as! String, kind: "Application",
                                           namespace: metadata["namespace"] as? String, name: metadata["name"] as! String)
         } catch let error as KubeAPIError where error.kind == .unknownKind {
             // A dry run before the argo-cd chart is installed: its CRD is not served yet.
-            return .wouldApply(["create \(shown) from \(source) (once Argo CD serves Applications)",
-                                "ask Argo CD to refresh it (\(Self.refreshAnnotation): normal)"])
+            return .wouldApply(create)
         } catch {
             throw StepFailure("\(shown): \(error) (is Argo CD installed?)")
         }

@@ -133,10 +133,12 @@ package struct KeycloakStep: Step {
 
     package func check(_ stepContext: StepContext) throws -> StepCheck {
         let target = try target()
-        let kube = try context.kube()
         let apply = "apply \(target.shown) (realm \(target.realm)) and wait for the operator to import it"
+        let waitForCRD = "wait for CRD \(Self.crd) to be Established (the Keycloak operator is installed from gitops)"
+        guard context.clusterExists else { return .wouldApply([waitForCRD, apply]) }
+        let kube = try context.kube()
         guard try crdEstablished(kube) else {
-            return .wouldApply(["wait for CRD \(Self.crd) to be Established (the Keycloak operator is installed from gitops)", apply])
+            return .wouldApply([waitForCRD, apply])
         }
         let desired: [String: Any]
         do {

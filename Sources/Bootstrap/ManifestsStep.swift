@@ -51,7 +51,7 @@ struct ManifestsStep: Step {
 
     func check(_ stepContext: StepContext) throws -> StepCheck {
         let manifests = try manifests()
-        guard FileManager.default.fileExists(atPath: context.options.kubeconfig ?? context.host.k3sKubeconfig) else {
+        guard context.clusterExists else {
             return .wouldApply(manifests.map { "create \($0.label) (\($0.place))" })
         }
         let client = try context.kube()

@@ -32,9 +32,22 @@ package struct RebuildOptions: Sendable {
     /// The cluster's kubeconfig; nil: the one k3s writes (`HostPaths.k3sKubeconfig`).
     package var kubeconfig: String?
     package var context: String?
+    /// The least free space preflight accepts under k3s's data folder: its binary, the air-gapped
+    /// images (about 1 GB unpacked) and the charts' images.
+    package var minimumFreeDisk: Int64 = RebuildOptions.defaultMinimumFreeDisk
+    package static let defaultMinimumFreeDisk: Int64 = 5 << 30
+    /// The ports preflight wants free on a node without k3s: the API server, HTTP and HTTPS
+    /// (Traefik), the kubelet.
+    package var preflightPorts: [Int] = [6443, 80, 443, 10250]
+    /// How long the k3s step waits for the kubeconfig and a Ready node after the installer ran.
+    package var k3sReadyTimeout: Double = 300
 
-    package init(applyFirewall: Bool = false, kubeconfig: String? = nil, context: String? = nil) {
+    package init(applyFirewall: Bool = false, kubeconfig: String? = nil, context: String? = nil,
+                 minimumFreeDisk: Int64 = RebuildOptions.defaultMinimumFreeDisk,
+                 preflightPorts: [Int] = [6443, 80, 443, 10250], k3sReadyTimeout: Double = 300) {
         self.applyFirewall = applyFirewall; self.kubeconfig = kubeconfig; self.context = context
+        self.minimumFreeDisk = minimumFreeDisk; self.preflightPorts = preflightPorts
+        self.k3sReadyTimeout = k3sReadyTimeout
     }
 }
 
@@ -64,6 +77,13 @@ package final class RebuildContext: @unchecked Sendable {
     /// The folder of `platform.yaml`, which relative paths in it are taken against.
     package var platformFolder: String { (platform.path as NSString).deletingLastPathComponent }
 
+    /// The kubeconfig the steps use: the one named in the options, else the one k3s writes.
+    package var kubeconfigPath: String { options.kubeconfig ?? host.k3sKubeconfig }
+
+    /// Whether there is a cluster to ask at all: before k3s is installed (a dry run on a fresh node)
+    /// a check can only say what apply would do.
+    package var clusterExists: Bool { FileManager.default.fileExists(atPath: kubeconfigPath) }
+
     /// The cluster's client, made on first use: before k3s is installed there is no kubeconfig to
     /// read, so a failure is not kept and the next call tries again.
     package func kube() throws -> KubeClient {
@@ -74,8 +94,7 @@ package final class RebuildContext: @unchecked Sendable {
                                                   stdinIsTerminal: false)
             kubeEnvironment.k3sConfig = host.k3sKubeconfig
             // The node's own kubeconfig unless one is named: KUBECONFIG may point at another cluster.
-            let file = options.kubeconfig ?? host.k3sKubeconfig
-            let configuration = try KubeconfigLoader.load(kubeconfig: file, context: options.context, environment: kubeEnvironment)
+            let configuration = try KubeconfigLoader.load(kubeconfig: kubeconfigPath, context: options.context, environment: kubeEnvironment)
             let client = try KubeClient(configuration: configuration, environment: environment, userAgent: userAgent, warning: warning)
             kubeClient = client
             return client

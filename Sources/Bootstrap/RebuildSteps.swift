@@ -24,6 +24,7 @@ package enum StepName {
 package enum RebuildSteps {
     package static func make(_ context: RebuildContext) throws -> [any Step] {
         var steps: [any Step] = []
+        steps += HostSteps.make(context)
         steps += ChartSteps.make(context)
         steps += GitOpsSteps.make(context)
         return steps

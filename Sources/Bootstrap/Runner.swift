@@ -37,10 +37,10 @@ package struct RunOptions: Sendable {
     /// nil: no journal (tests, dry runs).
     package var stateDirectory: String?
     package var fingerprint = ""
-    package var maxParallel = 4
+    package var maxParallel = 8
 
     package init(dryRun: Bool = false, from: String? = nil, only: String? = nil, resume: Bool = false,
-                 stateDirectory: String? = nil, fingerprint: String = "", maxParallel: Int = 4) {
+                 stateDirectory: String? = nil, fingerprint: String = "", maxParallel: Int = 8) {
         self.dryRun = dryRun; self.from = from; self.only = only; self.resume = resume
         self.stateDirectory = stateDirectory; self.fingerprint = fingerprint; self.maxParallel = maxParallel
     }
@@ -216,7 +216,8 @@ private final class Execution: @unchecked Sendable {
                                              duration: record.duration, error: record.error))
         condition.lock()
         records[step.name] = record
-        if record.result == .failed { stopped = true } else { finished.insert(step.name) }
+        // A dry run changes nothing, so one failed check need not hide what the others would do.
+        if record.result == .failed && !options.dryRun { stopped = true } else { finished.insert(step.name) }
         running -= 1
         condition.broadcast()
         condition.unlock()

@@ -51,6 +51,9 @@ package struct SecretsStep: Step {
     }
 
     package func check(_ stepContext: StepContext) throws -> StepCheck {
+        guard context.clusterExists else {
+            return .wouldApply(["create the Secrets of \((file as NSString).lastPathComponent) (there is no cluster yet to compare with)"])
+        }
         let plan: SecretsPlan
         do {
             plan = try self.plan().1

@@ -24,6 +24,10 @@ package struct VerifyStep: Step {
 
     /// Read-only: one look at each Application and one try of each probe.
     package func check(_ stepContext: StepContext) throws -> StepCheck {
+        guard context.clusterExists else {
+            return .wouldApply(verify.applications.map { "wait for Application \(verify.applicationsNamespace)/\($0) to be Synced and Healthy" }
+                + verify.probes.map { "probe \($0.url)" })
+        }
         var lines = try applicationProblems(waiting: false, stepContext).map { "wait for \($0)" }
         lines += probeProblems(waiting: false, stepContext).map { "wait for \($0)" }
         return lines.isEmpty ? .done : .wouldApply(lines)

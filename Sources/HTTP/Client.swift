@@ -4,7 +4,7 @@ import Foundation
 /// Sends requests with one `Configuration`, reusing connections: each request borrows an easy
 /// handle from a small pool (a new one when all are busy), and libcurl keeps each handle's
 /// connections open, so sequential requests share one connection and one TLS handshake.
-/// `send` blocks its thread and may be called from several threads at once.
+/// `send` and `stream` block their thread and may be called from several threads at once.
 package final class Client: @unchecked Sendable {
     package let configuration: Configuration
     private let proxyRules: ProxyRules?
@@ -63,6 +63,66 @@ package final class Client: @unchecked Sendable {
     }
 
     private func sendOnce(_ request: Request) throws -> Response {
+        try withHandle(for: request) { handle, shownURL, proxy in
+            try handle.set(CURLOPT_TIMEOUT_MS, Int(configuration.timeout * 1000))
+            let result: (status: Int, headers: Headers, body: Data)
+            do {
+                result = try handle.perform(method: request.method, url: shownURL)
+            } catch var error as HTTPError {
+                error.proxy = proxy.map(CurlURL.redacted)
+                throw error
+            }
+            return Response(status: result.status, headers: result.headers, body: result.body, attempts: 1)
+        }
+    }
+
+    /// Sends `request` once and hands its body to `receive` piece by piece as libcurl receives it
+    /// (a watch, a log), with the response's status and headers, whatever the status. `receive`
+    /// answering `.stop` ends the transfer there: a normal end (`StreamEnd.stopped`), not an error.
+    /// What `receive` throws ends the transfer too and is rethrown as is.
+    ///
+    /// Never retried, whatever `configuration.retry` says: a stream that broke halfway has been
+    /// partly delivered, so only the caller knows where to pick it up (a watch from its last
+    /// resourceVersion). `timeout` bounds the whole stream (instead of `configuration.timeout`);
+    /// with `idleTimeout`, a stream that brings less than a byte a second for about that long
+    /// (libcurl averages the speed over a few seconds) fails with a timeout too. Connection
+    /// timeout, TLS, proxy and credentials are the configuration's, as for `send`.
+    @discardableResult
+    package func stream(_ request: Request, timeout: Double, idleTimeout: Double? = nil,
+                        receive: (_ head: ResponseHead, _ chunk: Data) throws -> StreamControl) throws -> StreamEnd {
+        try withHandle(for: request) { handle, shownURL, proxy in
+            try handle.set(CURLOPT_TIMEOUT_MS, max(1, Int(timeout * 1000)))
+            if let idleTimeout {
+                try handle.set(CURLOPT_LOW_SPEED_LIMIT, 1)
+                try handle.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(idleTimeout.rounded(.up))))
+            }
+            // libcurl's callback cannot throw: the receiver's error is kept and the transfer stopped.
+            var failure: Error?
+            let result: (status: Int, headers: Headers, stopped: Bool)
+            do {
+                result = try handle.stream(method: request.method, url: shownURL) { status, headers, chunk in
+                    do {
+                        return try receive(ResponseHead(status: status, headers: headers), chunk) == .proceed
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                }
+            } catch var error as HTTPError {
+                error.proxy = proxy.map(CurlURL.redacted)
+                throw error
+            }
+            if let failure { throw failure }
+            return StreamEnd(head: ResponseHead(status: result.status, headers: result.headers), stopped: result.stopped)
+        }
+    }
+
+    /// Runs `body` with an easy handle from the pool (a new one when none is idle), reset and set
+    /// up for `request` but for its timeouts, then puts the handle back. A handle whose transfer
+    /// failed or was stopped goes back too: libcurl closed that transfer's connection, and the
+    /// handle itself is as good as new after the next `reset()`.
+    private func withHandle<T>(for request: Request,
+                               _ body: (_ handle: EasyHandle, _ shownURL: String, _ proxy: String?) throws -> T) throws -> T {
         guard let url = CurlURL(request.url), ["http", "https"].contains(url.scheme) else {
             throw HTTPError.invalid("not an http:// or https:// URL", method: request.method, url: request.url)
         }
@@ -83,7 +143,6 @@ package final class Client: @unchecked Sendable {
         try handle.set(CURLOPT_ACCEPT_ENCODING, "")
         try handle.set(CURLOPT_TCP_KEEPALIVE, 1)
         try handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        try handle.set(CURLOPT_TIMEOUT_MS, Int(configuration.timeout * 1000))
         try setMethod(of: handle, request)
         try setTLS(of: handle)
         let proxy = try setProxy(of: handle, url: url)
@@ -99,15 +158,7 @@ package final class Client: @unchecked Sendable {
         // curl's syntax for a header with an empty value is `Name;`.
         headerLines += request.headers.fields.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
         try handle.set(CURLOPT_HTTPHEADER, lines: headerLines)
-
-        let result: (status: Int, headers: Headers, body: Data)
-        do {
-            result = try handle.perform(method: request.method, url: shownURL)
-        } catch var error as HTTPError {
-            error.proxy = proxy.map(CurlURL.redacted)
-            throw error
-        }
-        return Response(status: result.status, headers: result.headers, body: result.body, attempts: 1)
+        return try body(handle, shownURL, proxy)
     }
 
     /// The URL to give libcurl. With `tlsServerName`, libcurl 7.88 has no option to verify or

@@ -2,7 +2,8 @@ import CCurl
 import Foundation
 
 /// Owns a `CURL` easy handle and what libcurl keeps pointers to while it is in use: the error
-/// buffer, the header list, the received body and header lines. libcurl keeps the handle's
+/// buffer, the header list, the received body and header lines (or, for a stream, the receiver
+/// the body goes to as it arrives). libcurl keeps the handle's
 /// connections open across transfers (and across `curl_easy_reset`), which is how a `Client`
 /// reuses them.
 final class EasyHandle {
@@ -13,6 +14,10 @@ final class EasyHandle {
     private var body = Data()
     private var headers = Headers()
     private var status = 0
+    /// A stream's receiver, set only during `stream(…)`: it gets each piece of the body instead of
+    /// `body`, and returns false to end the transfer there.
+    private var receiver: ((Int, Headers, Data) -> Bool)?
+    private var stopped = false
 
     init() throws {
         try Curl.initialize()
@@ -37,6 +42,8 @@ final class EasyHandle {
         body = Data()
         headers = Headers()
         status = 0
+        receiver = nil
+        stopped = false
         errorBuffer[0] = 0
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)
@@ -44,8 +51,16 @@ final class EasyHandle {
         try set(CURLOPT_WRITEDATA, pointer: context)
         try set(CURLOPT_WRITEFUNCTION, callback: { data, size, count, context in
             let handle = Unmanaged<EasyHandle>.fromOpaque(context!).takeUnretainedValue()
-            if let data { handle.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size * count) }
-            return size * count
+            guard let data else { return size * count }
+            let bytes = UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self)
+            guard let receiver = handle.receiver else {
+                handle.body.append(bytes, count: size * count)
+                return size * count
+            }
+            if receiver(handle.status, handle.headers, Data(bytes: bytes, count: size * count)) { return size * count }
+            // Any other count than the one given aborts the transfer with CURLE_WRITE_ERROR.
+            handle.stopped = true
+            return 0
         })
         try set(CURLOPT_HEADERDATA, pointer: context)
         try set(CURLOPT_HEADERFUNCTION, callback: { data, size, count, context in
@@ -120,6 +135,27 @@ final class EasyHandle {
         var response = 0
         _ = edp_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &response)
         return (response != 0 ? response : status, headers, body)
+    }
+
+    /// Runs the transfer set up since `reset()`, handing each piece of the body to `receive` as
+    /// libcurl receives it, with the status and headers of the response; `receive` returning false
+    /// aborts the transfer, which is then a normal end (`stopped`), not an error. libcurl closes
+    /// the connection of a transfer aborted before its end (`multi_done`, "premature"), so the
+    /// next transfer of this handle opens a new one.
+    func stream(method: String, url: String,
+                receive: (_ status: Int, _ headers: Headers, _ chunk: Data) -> Bool) throws -> (status: Int, headers: Headers, stopped: Bool) {
+        try withoutActuallyEscaping(receive) { receive in
+            receiver = receive
+            defer { receiver = nil }
+            let code = curl_easy_perform(handle)
+            guard code == CURLE_OK || code == CURLE_WRITE_ERROR && stopped else {
+                let message = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
+                throw HTTPError(curlCode: code, message: message, method: method, url: url)
+            }
+            var response = 0
+            _ = edp_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &response)
+            return (response != 0 ? response : status, headers, stopped)
+        }
     }
 
     /// How many connections the last transfer had to open (0 when it reused one).

@@ -56,3 +56,23 @@ package struct Response: Sendable {
     /// How many times the request was sent (more than 1 after retries).
     package var attempts: Int
 }
+
+/// The status and headers of a streamed response, given with each piece of its body.
+package struct ResponseHead: Sendable {
+    package var status: Int
+    /// The headers of the final response, as `Response.headers`.
+    package var headers: Headers
+}
+
+/// What a stream's receiver asks of the transfer after a piece of the body.
+package enum StreamControl: Sendable {
+    case proceed
+    /// End the transfer now; the connection is closed, not reused.
+    case stop
+}
+
+/// How a stream ended: the server finished the body, or the receiver stopped it.
+package struct StreamEnd: Sendable {
+    package var head: ResponseHead
+    package var stopped: Bool
+}

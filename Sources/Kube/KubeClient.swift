@@ -8,6 +8,7 @@ import HTTP
 /// apply are retried through HTTP's `RetryPolicy` (429 with Retry-After, 5xx, dropped
 /// connections); a POST `create` is sent once, and after a transport failure the caller cannot
 /// know whether it landed: `get` it before creating again (or `apply`, which is safe to repeat).
+/// A watch is streamed and never retried (see `watch`); `waitUntil` recovers its own.
 /// Blocking; safe to use from several threads.
 package final class KubeClient: @unchecked Sendable {
     package let configuration: KubeClientConfiguration
@@ -231,22 +232,69 @@ package final class KubeClient: @unchecked Sendable {
     /// does when a cached credential was revoked early.
     func sendRaw(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
                  contentType: String? = nil, idempotent: Bool? = nil) throws -> Data {
-        var url = configuration.server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
-        if !query.isEmpty { url += "?" + Self.query(query) }
+        let url = self.url(path, query: query)
         var response = try attempt(method, url, path: path, body: body, contentType: contentType, idempotent: idempotent)
         if response.status == 401, let plugin = configuration.credentials.exec {
             plugin.forget()
             response = try attempt(method, url, path: path, body: body, contentType: contentType, idempotent: idempotent)
         }
-        for value in response.headers.values("Warning") {
-            let text = warningText(value)
-            // Each text once per client, as kubectl deduplicates them.
-            if lock.withLock({ warned.insert(text).inserted }) { warning(text) }
-        }
+        report(warnings: response.headers)
         guard (200...299).contains(response.status) else {
             throw KubeAPIError(status: response.status, body: response.body, method: method, path: path)
         }
         return response.body
+    }
+
+    /// GETs `path` and hands a 2xx answer's body to `receive` piece by piece as it arrives (a
+    /// watch); another answer is read whole and thrown as `KubeAPIError`. Sent once (a broken
+    /// stream is the caller's to restart, from what it has seen), but for the exec plugin's second
+    /// chance after a 401, as `sendRaw`. `timeout` bounds the whole stream. Returns whether
+    /// `receive` stopped it.
+    func stream(_ path: String, query: [(String, String)], timeout: Double,
+                receive: (Data) throws -> StreamControl) throws -> Bool {
+        let url = self.url(path, query: query)
+        var retried = false
+        while true {
+            var headers = Headers([.init("Accept", "application/json"), .init("User-Agent", userAgent)])
+            let client = try authenticate(&headers)
+            // An error's Status is small; more than this is not one worth reading on.
+            var errorBody = Data()
+            let end: StreamEnd
+            do {
+                end = try client.stream(Request(method: "GET", url: url, headers: headers), timeout: timeout) { head, chunk in
+                    guard (200...299).contains(head.status) else {
+                        errorBody.append(chunk)
+                        return errorBody.count < 1 << 20 ? .proceed : .stop
+                    }
+                    return try receive(chunk)
+                }
+            } catch let error as HTTPError {
+                throw KubeAPIError(kind: .transport, message: "\(error)", method: "GET", path: path, transport: error)
+            }
+            if end.head.status == 401, !retried, let plugin = configuration.credentials.exec {
+                plugin.forget()
+                retried = true
+                continue
+            }
+            report(warnings: end.head.headers)
+            guard (200...299).contains(end.head.status) else {
+                throw KubeAPIError(status: end.head.status, body: errorBody, method: "GET", path: path)
+            }
+            return end.stopped
+        }
+    }
+
+    private func url(_ path: String, query: [(String, String)]) -> String {
+        let url = configuration.server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
+        return query.isEmpty ? url : url + "?" + Self.query(query)
+    }
+
+    /// Hands each `Warning:` text to `warning`, each text once per client, as kubectl deduplicates them.
+    private func report(warnings headers: Headers) {
+        for value in headers.values("Warning") {
+            let text = warningText(value)
+            if lock.withLock({ warned.insert(text).inserted }) { warning(text) }
+        }
     }
 
     private func attempt(_ method: String, _ url: String, path: String, body: Data?, contentType: String?,

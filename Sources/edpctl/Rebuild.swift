@@ -60,7 +60,7 @@ struct Rebuild: ParsableCommand {
     var root = "/"
 
     @Option(help: "How many independent steps may run side by side.")
-    var maxParallel = 4
+    var maxParallel = 8
 
     @OptionGroup var outputOptions: OutputOptions
 

@@ -152,3 +152,30 @@ struct NotingStep: Step {
         #expect(log.events.contains(.note(step: "firewall", text: text)))
     }
 }
+
+/// A step whose read-only check fails, as preflight does when a credential is missing.
+struct FailingCheckStep: Step {
+    let name: String
+    let needs: [String]
+    func check(_ context: StepContext) throws -> StepCheck { throw RunnerError("GITOPS_PAT is not set") }
+    func apply(_ context: StepContext) throws {}
+}
+
+@Suite struct RunnerDryRunTests {
+    @Test func aDryRunGoesOnPastAFailedCheckSoEveryPlanIsShown() throws {
+        let later = FakeStep("chart/a", needs: ["preflight"])
+        let runner = try Runner(steps: [FailingCheckStep(name: "preflight", needs: []), later])
+        let report = try runner.run(RunOptions(dryRun: true))
+        #expect(report.records.map(\.result) == [.failed, .wouldApply])
+        #expect(report.records[1].changes == ["create chart/a"])
+        #expect(report.failed)
+        #expect(later.applies == 0)
+    }
+
+    @Test func aRealRunStopsAtTheFailedCheck() throws {
+        let later = FakeStep("chart/a", needs: ["preflight"])
+        let report = try Runner(steps: [FailingCheckStep(name: "preflight", needs: []), later]).run()
+        #expect(report.records.map(\.result) == [.failed, .skipped])
+        #expect(later.checks == 0)
+    }
+}

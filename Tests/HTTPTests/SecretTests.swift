@@ -55,11 +55,23 @@ struct SecretTests {
         badProxy.proxy = .url("gopher://user:proxypw-SECRET@127.0.0.1:1")
         failure(badProxy, Request(url: "https://127.0.0.1/"))
         failure(configuration, Request(url: "ftp://\(secretURL)/\(query)"))
+        // Streamed: an untrusted server, and a stream cut off halfway.
+        func streamFailure(_ request: Request) {
+            do {
+                try Client(configuration).stream(request, timeout: 5) { _, _ in .proceed }
+                Issue.record("the stream of \(request.url) did not fail")
+            } catch {
+                texts += ["\(error)", String(reflecting: error), error.localizedDescription]
+            }
+        }
+        streamFailure(Request(url: "https://\(secretURL):\(nginx.port)/api\(query)", headers: Headers([.init("X-Token", token)])))
+        streamFailure(Request(url: "http://\(secretURL):\(server.port)/trickle-cut\(query)"))
 
-        #expect(texts.count == 19)
+        #expect(texts.count == 25)
         // The errors do name what failed, without userinfo, query or fragment.
         #expect(texts.contains { $0.hasPrefix("PUT https://127.0.0.1:\(nginx.port)/api failed: ") }, "\(texts)")
         #expect(texts.contains { $0.hasSuffix("through proxy socks5h://127.0.0.1:\(proxyPort)/") }, "\(texts)")
+        #expect(texts.contains { $0.hasPrefix("GET http://127.0.0.1:\(server.port)/trickle-cut failed: ") }, "\(texts)")
         #expect(!texts.contains { $0.contains("The operation could not be completed") }, "\(texts)")
         for text in texts {
             for secret in secrets {

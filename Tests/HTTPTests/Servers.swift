@@ -257,7 +257,11 @@ final class TinyProxy {
 /// - `/503`: always 503; `/500-then-ok`: 500 once, then 200;
 /// - `/429-seconds`: 429 with `Retry-After: 1` once, then 200; `/429-date`: the same with an
 ///   HTTP date 2 s ahead; `/429-long`: always 429 with `Retry-After: 3600`;
-/// - `/slow`: 200 after 3 s.
+/// - `/slow`: 200 after 3 s;
+/// - `/trickle`: 200, chunked: `line 1` to `line 5`, one every 0.4 s, the end 0.4 s after the last;
+///   `/trickle-cut`: `line 1` and `line 2` the same way, then the connection closed without the
+///   chunked body's end;
+/// - `/peer`: 200 with the address the request came from.
 final class ScriptedServer {
     let port: Int
     private let server: ServerProcess
@@ -300,6 +304,22 @@ final class ScriptedServer {
                 if path == "/429-long": return self.answer(429, headers=[("Retry-After", "3600")])
                 if path == "/warnings":
                     return self.answer(200, b"ok", headers=[("Warning", '299 - "first"'), ("Warning", '299 - "second"')])
+                if path == "/peer": return self.answer(200, self.client_address[0].encode())
+                if path in ("/trickle", "/trickle-cut"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    try:
+                        for n in range(1, 6 if path == "/trickle" else 3):
+                            line = b"line %d\n" % n
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                            sleep(0.4)
+                        if path == "/trickle": self.wfile.write(b"0\r\n\r\n")
+                        else: self.close_connection = True
+                    except OSError:  # the client stopped reading
+                        self.close_connection = True
+                    return
                 if path == "/slow":
                     sleep(3)
                     return self.answer(200, b"late")
