@@ -30,10 +30,8 @@ package enum GitOpsSteps {
         }
         if let verify = platform.verify {
             // Every other step of the rebuild: the host's (those its sections make), then these.
-            // Preflight only with a k3s section until the host steps make it for every platform:
-            // a need that is no step fails the whole rebuild before it starts.
-            var needs: [String] = []
-            if platform.k3s != nil { needs += [StepName.preflight, StepName.k3s] }
+            var needs = [StepName.preflight]
+            if platform.k3s != nil { needs.append(StepName.k3s) }
             if platform.firewall != nil { needs.append(StepName.firewall) }
             needs += charts + manifests + steps.map(\.name)
             steps.append(VerifyStep(context: context, verify: verify, needs: needs))

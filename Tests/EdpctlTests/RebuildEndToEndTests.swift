@@ -220,6 +220,9 @@ import TestSupport
             "create HelmChart kube-system/argo-cd: chart argo-cd 7.7.10 from https://argoproj.github.io/argo-helm into argocd",
             "create Secret argocd/repo-gitops registering \(fixture.git.url("gitops")) in Argo CD",
             "create Application argocd/root from bootstrap/root-app.yaml in \(fixture.git.url("gitops")) (once Argo CD serves Applications)",
+            "wait for namespace argocd (a chart of platform.yaml installs into it)",
+            "wait for Secret penvoice/penvoice-db-app (a fromSecret source, made in the cluster)",
+            "wait for CRD keycloakrealmimports.k8s.keycloak.org to be Established (the Keycloak operator is installed from gitops)",
         ] {
             #expect(result.stderr.contains("        " + line + "\n"), "\(line) is not in:\n\(result.stderr)")
         }
