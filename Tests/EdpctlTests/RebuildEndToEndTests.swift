@@ -8,8 +8,10 @@ import TestSupport
 // once on a shared machine would stretch the install delays the tests reason about.
 
 @Suite(.serialized) struct RebuildEndToEndTests {
-    static let steps = RebuildFixture.charts.map { "chart/\($0)" }
+    static let steps = ["preflight", "k3s", "firewall"] + RebuildFixture.charts.map { "chart/\($0)" }
         + ["manifests/cluster-issuers", "repository", "root-app", "secrets", "keycloak", "verify"]
+    /// Steps that only look: preflight always, firewall without --apply-firewall (what is wrong is a note).
+    static let readOnly: Set = ["preflight", "firewall"]
 
     /// A table row of the summary: `chart/argo-cd   applied  0.7s`.
     static func row(_ step: String, _ result: String) throws -> Regex<AnyRegexOutput> {
@@ -30,11 +32,28 @@ import TestSupport
         #expect(result.stdout == "")
         #expect(result.stderr.contains(/(?m)^step +result +duration$/), "\(result.stderr)")
         for step in Self.steps {
-            #expect(result.stderr.contains(try Self.row(step, "applied")), "\(step) is not applied in:\n\(result.stderr)")
+            let wanted = Self.readOnly.contains(step) ? "done-before" : "applied"
+            #expect(result.stderr.contains(try Self.row(step, wanted)), "\(step) is not \(wanted) in:\n\(result.stderr)")
         }
-        #expect(result.stderr.contains(/(?m)^measured recovery time: \d+\.\ds for 12 steps$/), "\(result.stderr)")
+        #expect(result.stderr.contains(/(?m)^measured recovery time: \d+\.\ds for 15 steps$/), "\(result.stderr)")
         #expect(result.stderr.contains("rebuild done: every step applied or already done, and checked again afterwards"))
         Self.expectNoCredential(result)
+
+        // k3s: the stub installer ran once, from the local server, with the pinned version and flags,
+        // the binary and images in place first; the flags kept in config.yaml.
+        let runs = try fixture.installerRuns()
+        #expect(runs.count == 1)
+        #expect(runs.first?["INSTALL_K3S_VERSION"] == "v1.31.4+k3s1")
+        #expect(runs.first?["INSTALL_K3S_EXEC"]?.hasPrefix("server ") == true)
+        #expect(runs.first?["INSTALL_K3S_EXEC"]?.contains("--tls-san 100.101.102.103") == true, "\(runs)")
+        #expect(runs.first?["INSTALL_K3S_SKIP_DOWNLOAD"] == "true")
+        #expect(runs.first?["INSTALL_K3S_BIN_DIR"] == fixture.root + "/usr/local/bin")
+        #expect(runs.first?["K3S_KUBECONFIG_OUTPUT"] == fixture.root + "/etc/rancher/k3s/k3s.yaml")
+        #expect(runs.first?["K3S_NODE_NAME"] == RebuildFixture.nodeName)
+        #expect(FileManager.default.isExecutableFile(atPath: fixture.root + "/usr/local/bin/k3s"))
+        #expect(FileManager.default.fileExists(atPath: fixture.root + "/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst"))
+        let config = try read(fixture.root + "/etc/rancher/k3s/config.yaml")
+        #expect(config.contains("100.101.102.103") && config.contains("ultron") && config.contains("write-kubeconfig-mode"), "\(config)")
 
         // What the runbook's sequence leaves: six HelmCharts, both ClusterIssuers, the root app and its children.
         #expect(try fixture.server.objects(apiVersion: "helm.cattle.io/v1", kind: "HelmChart").count == 6)
@@ -62,6 +81,7 @@ import TestSupport
         let verbs = Set(try fixture.server.requests().map(\.verb))
         #expect(verbs.isSubset(of: ["get", "list", "watch", "other"]), "\(verbs)")
         #expect(!verbs.isEmpty)
+        #expect(try fixture.installerRuns().count == 1, "the installer ran again")
     }
 
     @Test func aRunKilledDuringTheChartsIsResumedWithoutRepeatingAnything() throws {
@@ -92,6 +112,7 @@ import TestSupport
                 #expect(["applied", "done-before"].contains(results[step]), "\(step): \(results[step] ?? "-")")
             }
         }
+        #expect(try fixture.installerRuns().count == 1, "the installer ran again")
         for step in ["chart/kube-prometheus-stack", "repository", "root-app", "secrets", "keycloak", "verify"] {
             #expect(results[step] == "applied", "\(step): \(results[step] ?? "-")")
         }
@@ -113,7 +134,9 @@ import TestSupport
         try fixture.server.inject(.errors(count: 2, code: 503), method: "PATCH", path: "/secrets/")
         let result = try fixture.rebuild()
         #expect(result.status == 0, "\(result.stderr)")
-        for step in Self.steps { #expect(result.stderr.contains(try Self.row(step, "applied")), "\(step)") }
+        for step in Self.steps where !Self.readOnly.contains(step) {
+            #expect(result.stderr.contains(try Self.row(step, "applied")), "\(step)")
+        }
         // The bursts were answered, and each request was made again.
         let failed = try fixture.server.requests().filter { $0.code >= 500 }
         #expect(failed.count == 6, "\(failed)")
@@ -154,16 +177,21 @@ import TestSupport
         #expect(result.stderr.contains("run `edpctl rebuild --resume`"))
     }
 
-    @Test func aMissingCredentialIsReportedBeforeItsStepWritesAnything() throws {
+    @Test func aMissingCredentialIsReportedBeforeAnythingIsApplied() throws {
         let fixture = try RebuildFixture()
         let result = try fixture.rebuild(without: ["GITOPS_PAT"])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("edpctl: rebuild failed: repository: platform.yaml: gitops.password: the environment variable GITOPS_PAT is not set; set it and run again"),
-                "\(result.stderr)")
-        // Nothing that needs the credential, nor anything after it, was sent.
-        let writes = try fixture.server.requests().filter { ["create", "update", "patch", "delete"].contains($0.verb) }
-        #expect(!writes.contains { $0.path.contains("/secrets") || $0.path.contains("/applications") }, "\(writes)")
-        #expect(try fixture.server.objects(apiVersion: "argoproj.io/v1alpha1", kind: "Application").isEmpty)
+        #expect(result.stderr.contains(try Self.row("preflight", "failed")), "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        // Both places that read it are named: platform.yaml's gitops.password and secrets.yaml's repo-gitops.
+        let named = lines.filter { $0.hasPrefix("  - ") && $0.contains("GITOPS_PAT") }
+        #expect(named.count >= 1, "\(result.stderr)")
+        #expect(named.contains { $0.contains("gitops.password") }, "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was changed"), "\(result.stderr)")
+        // Nothing was applied: no write reached the API, the installer never ran, the node's root holds only the journal.
+        #expect(try fixture.writes() == [:])
+        #expect(try fixture.installerRuns().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/etc/rancher/k3s/config.yaml"))
         Self.expectNoCredential(result)
     }
 
@@ -172,11 +200,11 @@ import TestSupport
         let result = try fixture.rebuild()
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains(try Self.row("verify", "failed")), "\(result.stderr)")
-        #expect(result.stderr.contains("probe \(fixture.probes.url)/missing: answered 404: no such page: /missing "
+        #expect(result.stderr.contains("probe \(fixture.site.url)/missing: answered 404: no such page: /missing "
             + "(accepted: codes matching ^(200|301|302|307|308)$, tried for 2 s)"), "\(result.stderr)")
         #expect(!result.stderr.contains("second line"), "\(result.stderr)")
         // Only the failing probe is reported; the one answering 200 is not.
-        #expect(!result.stderr.contains("\(fixture.probes.url)/ "), "\(result.stderr)")
+        #expect(!result.stderr.contains("\(fixture.site.url)/ "), "\(result.stderr)")
     }
 
     @Test func ctrlCDuringAWaitKeepsTheJournalAndResumeFinishes() throws {
@@ -206,19 +234,64 @@ import TestSupport
         #expect(resumed.stderr.contains(try Self.row("verify", "applied")), "\(resumed.stderr)")
     }
 
-    @Test func aDryRunOnAFreshClusterSaysWhatEachStepWouldDoAndWritesNothing() throws {
+    /// Every file and folder under the node's root.
+    static func files(under root: String) -> [String] {
+        (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
+    }
+
+    @Test func aDryRunOnAFreshNodeSaysWhatEachStepWouldDoAndWritesNothing() throws {
         let fixture = try RebuildFixture()
         let before = try fixture.server.creations()
+        let files = Self.files(under: fixture.root)
         let result = try fixture.rebuild("--dry-run")
         #expect(result.status == 0, "\(result.stderr)")
-        for step in Self.steps {
+        for step in Self.steps where !Self.readOnly.contains(step) {
             #expect(result.stderr.contains("○ \(step): would apply"), "\(step) in:\n\(result.stderr)")
             #expect(result.stderr.contains(try Self.row(step, "would-apply")), "\(step)")
         }
         for line in [
-            "create HelmChart kube-system/cert-manager: chart cert-manager v1.16.2 from https://charts.jetstack.io into cert-manager",
-            "create HelmChart kube-system/argo-cd: chart argo-cd 7.7.10 from https://argoproj.github.io/argo-helm into argocd",
+            "write \(fixture.root)/etc/rancher/k3s/config.yaml (write-kubeconfig-mode, tls-san)",
+            "download the k3s installer from \(fixture.site.url)/install.sh and check its SHA-256 is \(fixture.installerSHA256)",
+            "run sh <installer> with INSTALL_K3S_BIN_DIR=\"\(fixture.root)/usr/local/bin\" "
+                + "INSTALL_K3S_EXEC=\"server --write-kubeconfig-mode 644 --tls-san 100.101.102.103 --tls-san ultron\" "
+                + "INSTALL_K3S_SKIP_DOWNLOAD=\"true\" INSTALL_K3S_SYSTEMD_DIR=\"\(fixture.root)/etc/systemd/system\" INSTALL_K3S_VERSION=\"v1.31.4+k3s1\"",
+            "create HelmChart kube-system/cert-manager: chart cert-manager v1.16.2 from https://192.0.2.10/jetstack into cert-manager",
+            "create HelmChart kube-system/argo-cd: chart argo-cd 7.7.10 from https://192.0.2.10/argo-helm into argocd",
+            "create ClusterIssuer letsencrypt-prod (cluster-issuers.yaml:17:1)",
             "create Secret argocd/repo-gitops registering \(fixture.git.url("gitops")) in Argo CD",
+            "create the Application of bootstrap/root-app.yaml in \(fixture.git.url("gitops"))",
+            "create the Secrets of secrets.yaml (there is no cluster yet to compare with)",
+            "wait for Application argocd/root to be Synced and Healthy",
+        ] {
+            #expect(result.stderr.contains("        " + line + "\n"), "\(line) is not in:\n\(result.stderr)")
+        }
+        #expect(result.stderr.contains("dry run: nothing was changed"))
+        #expect(try fixture.installerRuns().isEmpty)
+        #expect(try fixture.writes() == [:])
+        #expect(try fixture.server.creations() == before)
+        #expect(!FileManager.default.fileExists(atPath: fixture.journal))
+        #expect(Self.files(under: fixture.root) == files)
+        Self.expectNoCredential(result)
+    }
+
+    /// k3s installed, nothing else yet: the checks read the cluster, and still write nothing.
+    @Test func aDryRunOnAFreshClusterReadsItAndWritesNothing() throws {
+        let fixture = try RebuildFixture()
+        let k3s = try fixture.rebuild("--only", "k3s")
+        #expect(k3s.status == 0, "\(k3s.stderr)")
+        try fixture.server.reset()
+        let journal = try Data(contentsOf: URL(fileURLWithPath: fixture.journal))
+        let files = Self.files(under: fixture.root)
+
+        let result = try fixture.rebuild("--dry-run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains(try Self.row("k3s", "done-before")), "\(result.stderr)")
+        for step in Self.steps where !Self.readOnly.contains(step) && step != "k3s" {
+            #expect(result.stderr.contains(try Self.row(step, "would-apply")), "\(step) in:\n\(result.stderr)")
+        }
+        for line in [
+            "create HelmChart kube-system/cert-manager: chart cert-manager v1.16.2 from https://192.0.2.10/jetstack into cert-manager",
+            "create ClusterIssuer letsencrypt-prod (cluster-issuers.yaml:17:1) once a CRD serving ClusterIssuer in cert-manager.io/v1 is Established",
             "create Application argocd/root from bootstrap/root-app.yaml in \(fixture.git.url("gitops")) (once Argo CD serves Applications)",
             "wait for namespace argocd (a chart of platform.yaml installs into it)",
             "wait for Secret penvoice/penvoice-db-app (a fromSecret source, made in the cluster)",
@@ -226,12 +299,12 @@ import TestSupport
         ] {
             #expect(result.stderr.contains("        " + line + "\n"), "\(line) is not in:\n\(result.stderr)")
         }
-        #expect(result.stderr.contains("dry run: nothing was changed"))
+        #expect(try !fixture.server.requests().isEmpty, "the dry run did not read the cluster")
         #expect(try fixture.writes() == [:])
-        #expect(try fixture.server.creations() == before)
-        #expect(!FileManager.default.fileExists(atPath: fixture.journal))
-        #expect((FileManager.default.enumerator(atPath: fixture.root)?.allObjects ?? []).isEmpty)
-        Self.expectNoCredential(result)
+        #expect(try fixture.server.creations() == [:])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.journal)) == journal, "the dry run rewrote the journal")
+        #expect(Self.files(under: fixture.root) == files)
+        #expect(try fixture.installerRuns().count == 1)
     }
 
     @Test func everyObjectStoredAfterAFullRunIsValidAgainstTheRealCRDs() throws {
@@ -241,7 +314,7 @@ import TestSupport
         let events = try jsonEvents(result.stdout)
         #expect(events.last?["event"] as? String == "rebuild-finished")
         #expect(events.last?["result"] as? String == "succeeded")
-        #expect(stepResults(events) == Dictionary(uniqueKeysWithValues: Self.steps.map { ($0, "applied") }))
+        #expect(stepResults(events) == Dictionary(uniqueKeysWithValues: Self.steps.map { ($0, Self.readOnly.contains($0) ? "done-before" : "applied") }))
 
         var objects: [[String: Any]] = []
         for (apiVersion, kind) in [("helm.cattle.io/v1", "HelmChart"), ("cert-manager.io/v1", "ClusterIssuer"),

@@ -4,10 +4,13 @@ import TestSupport
 /// Everything `edpctl rebuild` reaches, on this machine: the fake API server with its simulated
 /// helm-controller, node and Argo CD; this fixture's own controllers for what the gitops
 /// repository would install (CloudNativePG's database Secret, the Keycloak operator and its
-/// imports); the gitops repository on the real `git http-backend` behind a PAT; an HTTP server the
-/// probes reach; and a folder with a platform.yaml modelled on examples/ultron (local URLs) and
-/// its secrets.yaml, realm import and ClusterIssuers. The credentials are given to the child
-/// process only (`environment`), never set in this process.
+/// imports); the gitops repository on the real `git http-backend` behind a PAT; an HTTP server
+/// serving the k3s installer (a stub that records its environment and arguments and writes the
+/// fake's kubeconfig where k3s writes its own) and answering the probes; and a folder with a
+/// platform.yaml modelled on examples/ultron (local URLs, air-gapped: the k3s binary and an image
+/// tarball are files here) and its secrets.yaml, realm import and ClusterIssuers. The node's paths
+/// are under `root`. The credentials are given to the child process only (`environment`), never
+/// set in this process.
 final class RebuildFixture: @unchecked Sendable {
     static let credentials = [
         "GITOPS_USERNAME": "webb1es",
@@ -29,7 +32,10 @@ final class RebuildFixture: @unchecked Sendable {
     let scratch: Scratch
     let server: FakeKubeServer
     let git: GitServer
-    let probes: ProbeSite
+    let site: LocalSite
+    /// Where the stub installer records each run: `run-N.env` (INSTALL_K3S_* and K3S_*), `run-N.args`,
+    /// `run-N.names` (the names of every variable it was given, no value).
+    let installerRecords: String
     private let controllers: ClusterControllers
     private let gitFolder: TemporaryFolder
 
@@ -51,7 +57,7 @@ final class RebuildFixture: @unchecked Sendable {
             if chart == "argo-cd" { install.crds += ["argoproj.io_Application.yaml", "argoproj.io_AppProject.yaml"] }
             try server.simulateChart(chart, install)
         }
-        try server.simulateNode("ultron", kubeletVersion: "v1.31.4+k3s1")
+        try server.simulateNode(Self.nodeName, kubeletVersion: "v1.31.4+k3s1", appearAfter: 0.2, readyAfter: 0.5)
         try server.simulateApplication("*", delay: 0.3)
         try server.simulateApplication("root", delay: 0.3, creates: Self.children)
         // The slowest app is still syncing when verify starts, so verify waits for it.
@@ -63,13 +69,21 @@ final class RebuildFixture: @unchecked Sendable {
             "README.md": "# gitops\n",
         ])
         git = try GitServer(root: gitFolder.path, user: Self.credentials["GITOPS_USERNAME"]!, token: Self.credentials["GITOPS_PAT"]!)
-        probes = try ProbeSite()
+        installerRecords = gitFolder.child("installer-runs")
+        try FileManager.default.createDirectory(atPath: installerRecords, withIntermediateDirectories: true)
+        let siteFolder = gitFolder.child("site")
+        try write(Self.installer(records: installerRecords, kubeconfig: server.kubeconfigPath), to: siteFolder + "/install.sh")
+        site = try LocalSite(folder: siteFolder)
         controllers = ClusterControllers(server)
 
         let ultron = Self.packageRoot + "/examples/ultron"
         try scratch.write("cluster-issuers.yaml", try read(ultron + "/cluster-issuers.yaml"))
         try scratch.write("keycloak/penvoice-realm.yaml", try read(ultron + "/keycloak/penvoice-realm.yaml"))
         try scratch.write("secrets.yaml", Self.secrets(repository: git.url("gitops")))
+        try scratch.write("airgap/k3s", "#!/bin/sh\necho 'k3s version v1.31.4+k3s1 (stub)'\n", mode: 0o755)
+        try scratch.write("airgap/k3s-airgap-images-amd64.tar.zst", "not really zstd: the images k3s imports at start\n")
+        // The host's OS, as preflight reads it under the root.
+        try scratch.write("node/etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n")
         try scratch.write("platform.yaml", platform(probePath: probePath, probeTimeout: probeTimeout, chartTimeouts: chartTimeouts))
     }
 
@@ -79,15 +93,28 @@ final class RebuildFixture: @unchecked Sendable {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// ultron's platform.yaml with the gitops repository, the probes and the timeouts of this machine.
-    /// No `k3s` section (and `--kubeconfig` to the fake) until the host steps are on main.
+    /// ultron's platform.yaml with this machine's installer, repositories, probes and timeouts.
+    /// Chart repositories are addresses (nothing fetches them here; preflight resolves names).
     func platform(probePath: String, probeTimeout: String, chartTimeouts: [String: String]) -> String {
         func timeout(_ chart: String, _ otherwise: String) -> String { chartTimeouts[chart] ?? otherwise }
         return """
             # ultron, as examples/ultron/platform.yaml, against the test's servers.
+            k3s:
+              version: v1.31.4+k3s1
+              installer:
+                url: \(site.url)/install.sh
+                sha256: \(installerSHA256)
+              exec: [--write-kubeconfig-mode, "644", --tls-san, 100.101.102.103, --tls-san, ultron]
+              images: [airgap/k3s-airgap-images-amd64.tar.zst]
+              binary: airgap/k3s
+
+            firewall:
+              open: [80, 443]
+              private: [6443]
+
             charts:
               - name: cert-manager
-                repo: https://charts.jetstack.io
+                repo: \(Self.chartRepository("jetstack"))
                 chart: cert-manager
                 version: v1.16.2
                 namespace: cert-manager
@@ -95,13 +122,13 @@ final class RebuildFixture: @unchecked Sendable {
                   crds: {enabled: true}
                 timeout: \(timeout("cert-manager", "1m"))
               - name: kube-prometheus-stack
-                repo: https://prometheus-community.github.io/helm-charts
+                repo: \(Self.chartRepository("prometheus-community"))
                 chart: kube-prometheus-stack
                 version: 66.3.1
                 namespace: monitoring
                 timeout: \(timeout("kube-prometheus-stack", "1m"))
               - name: argo-cd
-                repo: https://argoproj.github.io/argo-helm
+                repo: \(Self.chartRepository("argo-helm"))
                 chart: argo-cd
                 version: 7.7.10
                 namespace: argocd
@@ -120,19 +147,19 @@ final class RebuildFixture: @unchecked Sendable {
                         cert-manager.io/cluster-issuer: letsencrypt-prod
                 timeout: \(timeout("argo-cd", "1m"))
               - name: argo-rollouts
-                repo: https://argoproj.github.io/argo-helm
+                repo: \(Self.chartRepository("argo-helm"))
                 chart: argo-rollouts
                 version: 2.38.0
                 namespace: argo-rollouts
                 timeout: \(timeout("argo-rollouts", "1m"))
               - name: argo-workflows
-                repo: https://argoproj.github.io/argo-helm
+                repo: \(Self.chartRepository("argo-helm"))
                 chart: argo-workflows
                 version: 0.45.1
                 namespace: argo
                 timeout: \(timeout("argo-workflows", "1m"))
               - name: argo-events
-                repo: https://argoproj.github.io/argo-helm
+                repo: \(Self.chartRepository("argo-helm"))
                 chart: argo-events
                 version: 2.4.9
                 namespace: argo-events
@@ -158,15 +185,59 @@ final class RebuildFixture: @unchecked Sendable {
                 namespace: argocd
                 names: [root, \(Self.children.joined(separator: ", "))]
               probes:
-                - url: \(probes.url)\(probePath)
+                - url: \(site.url)\(probePath)
                   accept: "^(200|301|302|307|308)$"
                   timeout: \(probeTimeout)
-                - url: \(probes.url)/
+                - url: \(site.url)/
                   host: argocd.webbies.dev
                   accept: [200, 307]
                   timeout: 30s
 
             """
+    }
+
+    /// A chart repository by address: the HelmChart carries it, the fake's helm-controller never fetches it.
+    static func chartRepository(_ name: String) -> String { "https://192.0.2.10/\(name)" }
+
+    /// The node name k3s registers (K3S_NODE_NAME in the run's environment, as for a renamed host).
+    static let nodeName = "ultron"
+
+    /// lower-case hex SHA-256 of the served installer.
+    var installerSHA256: String {
+        (try? runProgram("/usr/bin/sha256sum", [site.folder + "/install.sh"]).split(separator: " ").first.map(String.init)) ?? "?"
+    }
+
+    /// The stand-in for get.k3s.io.
+    static func installer(records: String, kubeconfig: String) -> String {
+        """
+        #!/bin/sh
+        # A stand-in for https://get.k3s.io: records what it was run with (variable names, the
+        # INSTALL_K3S_* and K3S_* values, arguments), then leaves what k3s's start leaves for
+        # edpctl: a kubeconfig, here the fake API server's, where K3S_KUBECONFIG_OUTPUT says.
+        set -e
+        records='\(records)'
+        n=$(( $(ls "$records" | wc -l) / 3 + 1 ))
+        env | cut -d= -f1 | sort > "$records/run-$n.names"
+        env | grep -E '^(INSTALL_K3S_|K3S_)' | sort > "$records/run-$n.env"
+        printf '%s\\n' "$@" > "$records/run-$n.args"
+        mkdir -p "$(dirname "$K3S_KUBECONFIG_OUTPUT")"
+        cp '\(kubeconfig)' "$K3S_KUBECONFIG_OUTPUT"
+        echo "[INFO]  k3s stub installed $INSTALL_K3S_VERSION"
+
+        """
+    }
+
+    /// The runs of the stub installer so far: each run's INSTALL_K3S_*/K3S_* variables.
+    func installerRuns() throws -> [[String: String]] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: installerRecords).filter { $0.hasSuffix(".env") }.sorted()
+        return try files.map { file in
+            var variables: [String: String] = [:]
+            for line in try read(installerRecords + "/" + file).split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                variables[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+            return variables
+        }
     }
 
     static func rootApp(repository: String) -> String {
@@ -264,15 +335,17 @@ final class RebuildFixture: @unchecked Sendable {
 
     // MARK: Running edpctl
 
-    /// `edpctl rebuild --root ROOT --kubeconfig FAKE arguments…` with the credentials (less `without`).
+    /// `edpctl rebuild --root ROOT arguments…`: the cluster is found where k3s writes its kubeconfig under the root.
     func arguments(_ extra: [String]) -> [String] {
-        ["rebuild", "--root", root, "--kubeconfig", server.kubeconfigPath] + extra
+        ["rebuild", "--root", root] + extra
     }
 
+    /// The credentials (less `without`), the node's name, HOME in the scratch folder.
     func environment(without: [String] = []) -> [String: String] {
         var environment = Self.credentials
         for name in without { environment[name] = nil }
         environment["HOME"] = scratch.path
+        environment["K3S_NODE_NAME"] = Self.nodeName
         return environment
     }
 
@@ -389,21 +462,29 @@ final class RunningEdpctl: @unchecked Sendable {
     }
 }
 
-/// A plain HTTP server on 127.0.0.1 for the probes (Python's http.server): `/` answers 200,
-/// anything else 404 with a two-line body naming the path.
-final class ProbeSite {
+/// A plain HTTP server on 127.0.0.1 (Python's http.server): `/` answers 200 (the probes),
+/// `/install.sh` is `folder`'s install.sh (the k3s installer), anything else 404 with a two-line
+/// body naming the path.
+final class LocalSite {
     let port: Int
+    let folder: String
     private let process = Process()
     private let input = Pipe()
 
-    init() throws {
+    init(folder: String) throws {
+        self.folder = folder
         let script = """
             # No import statement: the architecture check reads the import lines of Swift files.
             http_server, sys, threading = __import__("http.server").server, __import__("sys"), __import__("threading")
             class H(http_server.BaseHTTPRequestHandler):
                 def log_message(self, *a): pass
                 def do_GET(self):
-                    code, body = (200, "ok\\n") if self.path == "/" else (404, "no such page: " + self.path + "\\nsecond line\\n")
+                    if self.path == "/install.sh":
+                        code, body = 200, open(sys.argv[1] + "/install.sh").read()
+                    elif self.path == "/":
+                        code, body = 200, "ok\\n"
+                    else:
+                        code, body = 404, "no such page: " + self.path + "\\nsecond line\\n"
                     data = body.encode()
                     self.send_response(code)
                     self.send_header("Content-Length", str(len(data)))
@@ -415,7 +496,7 @@ final class ProbeSite {
             sys.stdin.read()
             """
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
+        process.arguments = ["python3", "-c", script, folder]
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -428,7 +509,7 @@ final class ProbeSite {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.terminate()
-            throw SupportError("the probe server did not start")
+            throw SupportError("the local HTTP server did not start")
         }
         self.port = port
     }
