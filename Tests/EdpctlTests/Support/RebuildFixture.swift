@@ -57,7 +57,6 @@ final class RebuildFixture: @unchecked Sendable {
             if chart == "argo-cd" { install.crds += ["argoproj.io_Application.yaml", "argoproj.io_AppProject.yaml"] }
             try server.simulateChart(chart, install)
         }
-        try server.simulateNode(Self.nodeName, kubeletVersion: "v1.31.4+k3s1", appearAfter: 0.2, readyAfter: 0.5)
         try server.simulateApplication("*", delay: 0.3)
         try server.simulateApplication("root", delay: 0.3, creates: Self.children)
         // The slowest app is still syncing when verify starts, so verify waits for it.
@@ -74,7 +73,7 @@ final class RebuildFixture: @unchecked Sendable {
         let siteFolder = gitFolder.child("site")
         try write(Self.installer(records: installerRecords, kubeconfig: server.kubeconfigPath), to: siteFolder + "/install.sh")
         site = try LocalSite(folder: siteFolder)
-        controllers = ClusterControllers(server)
+        controllers = ClusterControllers(server, kubeconfig: scratch.path + "/node/etc/rancher/k3s/k3s.yaml")
 
         let ultron = Self.packageRoot + "/examples/ultron"
         try scratch.write("cluster-issuers.yaml", try read(ultron + "/cluster-issuers.yaml"))
@@ -523,20 +522,24 @@ final class LocalSite {
     }
 }
 
-/// What the gitops repository's Applications would run, as far as the rebuild sees it, acting on
-/// the fake's store every 0.1 s: helm's `--create-namespace` once a chart's install Job runs;
+/// What k3s and the gitops repository's Applications would run, as far as the rebuild sees it,
+/// acting on the fake's store every 0.1 s: k3s's node, which registers once the installer has run
+/// (written the kubeconfig) and is Ready with the pinned kubelet a moment later; helm's
+/// `--create-namespace` once a chart's install Job runs;
 /// CloudNativePG's `penvoice-db-app` Secret once Application penvoice is synced; the Keycloak
 /// operator's CRD once keycloak-operator is synced, and its import of each KeycloakRealmImport
 /// (the status conditions the operator sets after its import Job).
 private final class ClusterControllers: @unchecked Sendable {
     static let realmImport = "/apis/k8s.keycloak.org/v2alpha1/namespaces/keycloak/keycloakrealmimports/penvoice"
     private let server: FakeKubeServer
+    private let kubeconfig: String
     private let lock = NSLock()
     private var stopped = false
     private var done = Set<String>()
 
-    init(_ server: FakeKubeServer) {
+    init(_ server: FakeKubeServer, kubeconfig: String) {
         self.server = server
+        self.kubeconfig = kubeconfig
         Thread.detachNewThread { self.loop() }
     }
 
@@ -561,6 +564,11 @@ private final class ClusterControllers: @unchecked Sendable {
     }
 
     private func step() throws {
+        if FileManager.default.fileExists(atPath: kubeconfig) {
+            try once("node") {
+                try server.simulateNode(RebuildFixture.nodeName, kubeletVersion: "v1.31.4+k3s1", appearAfter: 0.2, readyAfter: 0.5)
+            }
+        }
         for chart in try server.objects(apiVersion: "helm.cattle.io/v1", kind: "HelmChart") {
             guard let name = (chart["metadata"] as? [String: Any])?["name"] as? String,
                   let target = (chart["spec"] as? [String: Any])?["targetNamespace"] as? String else { continue }
