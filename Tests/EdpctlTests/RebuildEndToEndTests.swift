@@ -194,6 +194,9 @@ import TestSupport
         #expect(lines.contains { $0.contains(#/Pod helm-install-argo-workflows-\w+: Failed: /#) && $0.contains(pull) }, "\(result.stderr)")
         #expect(lines.contains { $0.contains(#/helm-install-argo-workflows-\w+ \(Pending\): helm: ImagePullBackOff: /#) }, "\(result.stderr)")
         #expect(result.stderr.contains("run `edpctl rebuild --resume`"))
+        // Under the step's verdict, the whole explanation is indented as one block.
+        #expect(result.stderr.contains(#/✗ chart/argo-workflows: failed \(\d+\.\ds\)\n {8}chart/argo-workflows: chart argo-workflows \(argo-workflows 0\.45\.1\) is not installed: its Job has not finished\n {8}timed out after 1 s waiting for Job "helm-install-argo-workflows" in namespace "kube-system" to be complete\n {10}recent warnings in namespace "kube-system":\n {12}Pod helm-install-argo-workflows-\w+: Failed: /#),
+                "\(result.stderr)")
     }
 
     @Test func aMissingCredentialIsReportedBeforeAnythingIsApplied() throws {
