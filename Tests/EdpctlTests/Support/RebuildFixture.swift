@@ -348,8 +348,10 @@ final class RebuildFixture: @unchecked Sendable {
         return environment
     }
 
+    /// The run, waited for; killed after `RunningEdpctl.limit` seconds so that a regression that
+    /// hangs a wait fails the test instead of stalling the suite.
     func rebuild(_ extra: String..., without: [String] = []) throws -> Edpctl.Result {
-        try Edpctl.run(arguments(extra), in: scratch.path, environment: environment(without: without))
+        try RunningEdpctl(arguments(extra), in: scratch.path, environment: environment(without: without)).finish()
     }
 
     /// The run started, not waited for: its JSON events are read as they come.
@@ -448,14 +450,31 @@ final class RunningEdpctl: @unchecked Sendable {
         return finish()
     }
 
+    deinit {
+        // A test that failed before waiting for the run leaves nothing behind.
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Seconds a run may take: every run here takes well under a minute.
+    static let limit = 120.0
+
     /// Waits for the end: the exit status (128 + the signal for a killed process), stdout and stderr.
+    /// A run still going after `limit` seconds is killed, and says so on stderr.
     func finish() -> Edpctl.Result {
+        let deadline = Date().addingTimeInterval(Self.limit)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        let overdue = process.isRunning
+        if overdue { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         condition.lock()
         while !(outputDone && errorDone) { condition.wait() }
         let result = Edpctl.Result(
             status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
-            stdout: lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), stderr: String(decoding: errorData, as: UTF8.self))
+            stdout: lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"),
+            stderr: String(decoding: errorData, as: UTF8.self) + (overdue ? "\n(the test killed edpctl after \(Int(Self.limit)) s)\n" : ""))
         condition.unlock()
         return result
     }
