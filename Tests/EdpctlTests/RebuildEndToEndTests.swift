@@ -101,12 +101,18 @@ import TestSupport
         // Killed while kube-prometheus-stack installs, once a short chart has finished beside it.
         let seen = try run.waitForEvent { $0["event"] as? String == "step-finished" && $0["step"] as? String == "chart/argo-rollouts" }
         #expect(seen.contains { $0["event"] as? String == "step-started" && $0["step"] as? String == "chart/kube-prometheus-stack" })
-        let beforeKill = try jsonEvents(run.finishNow(signal: SIGKILL).stdout)
+        let killed = run.finishNow(signal: SIGKILL)
+        #expect(killed.status == 128 + SIGKILL)
+        let beforeKill = try jsonEvents(killed.stdout)
         let finished = Set(beforeKill.filter { $0["event"] as? String == "step-finished" }.compactMap { $0["step"] as? String })
         #expect(finished.contains("chart/argo-rollouts"))
         #expect(!finished.contains("chart/kube-prometheus-stack"), "the kill came too late to be in the chart step")
         #expect(!beforeKill.contains { $0["event"] as? String == "rebuild-finished" })
-        #expect(FileManager.default.fileExists(atPath: fixture.journal))
+        // The journal on disk is whole: the step in progress started, the finished ones finished.
+        let journal = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.journal))) as? [String: Any]
+        let entries = journal?["steps"] as? [String: [String: Any]] ?? [:]
+        #expect(entries["chart/kube-prometheus-stack"]?["state"] as? String == "started", "\(entries)")
+        for step in finished { #expect(entries[step]?["state"] as? String == "finished", "\(step): \(entries[step] ?? [:])") }
 
         let resumed = try fixture.rebuild("--resume", "--output", "json")
         #expect(resumed.status == 0, "\(resumed.stderr)")
