@@ -37,6 +37,7 @@ import TestSupport
         }
         #expect(result.stderr.contains(/(?m)^measured recovery time: \d+\.\ds for 15 steps$/), "\(result.stderr)")
         #expect(result.stderr.contains("rebuild done: every step applied or already done, and checked again afterwards"))
+        #expect(!result.stderr.contains("already existed"), "the realm was imported by this run")
         Self.expectNoCredential(result)
 
         // k3s: the stub installer ran once, from the local server, with the pinned version and flags,
@@ -84,6 +85,9 @@ import TestSupport
             #expect(second.stderr.contains(try Self.row(step, "done-before")), "\(step) is not done-before in:\n\(second.stderr)")
         }
         #expect(second.stderr.contains("nothing to do: the platform is as platform.yaml describes; nothing was changed"), "\(second.stderr)")
+        // The realm is there now: an import would not change it, and the run says so rather than claim it.
+        #expect(second.stderr.contains("\n  keycloak: realm penvoice already existed, so KeycloakRealmImport keycloak/penvoice did not change it"),
+                "\(second.stderr)")
         // Reads only: no create, update, patch (server-side apply) or delete reached the API.
         #expect(try fixture.writes() == [:])
         #expect(try fixture.server.creations() == [:])
