@@ -106,7 +106,7 @@ struct K3sStep: Step {
         try waitForNode(wanted, step)
     }
 
-    /// The environment the installer runs with: the rebuild's, plus the INSTALL_K3S_* it reads.
+    /// The environment the installer runs with: the rebuild's, plus the INSTALL_K3S_* it reads (HostCommand passes on only what it may see).
     func installerVariables(_ wanted: K3sConfig, restart: Bool) -> [String: String] {
         var variables = context.environment
         variables["INSTALL_K3S_VERSION"] = k3s.version
