@@ -57,9 +57,7 @@ import TestSupport
         // K3S_*, PATH and proxies, never the gitops PAT or the Secrets' values.
         let given = try read(fixture.installerRecords + "/run-1.names").split(separator: "\n").map(String.init)
         #expect(given.contains("INSTALL_K3S_VERSION"))
-        withKnownIssue("K3sStep.installerVariables starts from the whole run environment, credentials included") {
-            #expect(Set(given).isDisjoint(with: RebuildFixture.credentials.keys), "\(given)")
-        }
+        #expect(Set(given).isDisjoint(with: RebuildFixture.credentials.keys), "\(given)")
         #expect(FileManager.default.isExecutableFile(atPath: fixture.root + "/usr/local/bin/k3s"))
         #expect(FileManager.default.fileExists(atPath: fixture.root + "/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst"))
         let config = try read(fixture.root + "/etc/rancher/k3s/config.yaml")
