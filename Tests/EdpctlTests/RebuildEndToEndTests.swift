@@ -3,9 +3,11 @@ import Testing
 import TestSupport
 
 // `edpctl rebuild`, the built binary, end to end: the ultron runbook against the fake API server
-// and its simulated controllers, the gitops repository on the real git http-backend, a probed
-// HTTP server (RebuildFixture). Serialized: each test starts its own servers, and several runs at
-// once on a shared machine would stretch the install delays the tests reason about.
+// and its simulated controllers, a stub k3s installer served over HTTP, the gitops repository on
+// the real git http-backend, a probed HTTP server (RebuildFixture), the node's paths under a
+// temporary --root. Preflight runs as on a node about to get k3s: ports 6443, 80, 443 and 10250
+// must be free here and 5 GiB free under the temporary folder. Serialized: each test starts its
+// own servers, and several runs at once on a shared machine would stretch the delays they reason about.
 
 @Suite(.serialized) struct RebuildEndToEndTests {
     static let steps = ["preflight", "k3s", "firewall"] + RebuildFixture.charts.map { "chart/\($0)" }
@@ -40,10 +42,10 @@ import TestSupport
         #expect(!result.stderr.contains("already existed"), "the realm was imported by this run")
         Self.expectNoCredential(result)
 
-        // k3s: the stub installer ran once, from the local server, with the pinned version and flags,
-        // the binary and images in place first; the flags kept in config.yaml.
         // The node registered after the installer ran, and the step waited for it to be Ready.
         #expect(result.stderr.contains(#/\] k3s: waiting for .*node ultron to be Ready with kubelet v1\.31\.4\+k3s1/#), "\(result.stderr)")
+        // k3s: the stub installer ran once, from the local server, with the pinned version and flags,
+        // the binary and images in place first; the flags kept in config.yaml.
         let runs = try fixture.installerRuns()
         #expect(runs.count == 1)
         #expect(runs.first?["INSTALL_K3S_VERSION"] == "v1.31.4+k3s1")

@@ -37,13 +37,14 @@ final class RebuildFixture: @unchecked Sendable {
     /// `run-N.names` (the names of every variable it was given, no value).
     let installerRecords: String
     private let controllers: ClusterControllers
-    private let gitFolder: TemporaryFolder
+    /// The servers' files: the bare repository, the installer served, its records.
+    private let folder: TemporaryFolder
 
     var root: String { scratch.path + "/node" }
     var journal: String { root + "/var/lib/edpctl/rebuild-journal.json" }
 
-    /// `delays` and `installs` override how each chart's install goes; `platform` edits the
-    /// platform.yaml text before it is written.
+    /// `delays` and `installs` say how each chart's install goes; `probePath` and `probeTimeout`
+    /// are the first probe's, `chartTimeouts` the charts' `timeout` (by name).
     init(delays: [String: Double] = RebuildFixture.delays, installs: [String: FakeKubeServer.ChartInstall] = [:],
          probePath: String = "/", probeTimeout: String = "30s", chartTimeouts: [String: String] = [:]) throws {
         scratch = try Scratch()
@@ -62,15 +63,15 @@ final class RebuildFixture: @unchecked Sendable {
         // The slowest app is still syncing when verify starts, so verify waits for it.
         try server.simulateApplication("keycloak-test", delay: 5)
 
-        gitFolder = try TemporaryFolder("e2e-git")
-        try makeBareRepository("gitops", in: gitFolder.child("served"), files: [
+        folder = try TemporaryFolder("e2e-servers")
+        try makeBareRepository("gitops", in: folder.child("git/served"), files: [
             "bootstrap/root-app.yaml": Self.rootApp(repository: "https://github.com/webb1es/gitops.git"),
             "README.md": "# gitops\n",
         ])
-        git = try GitServer(root: gitFolder.path, user: Self.credentials["GITOPS_USERNAME"]!, token: Self.credentials["GITOPS_PAT"]!)
-        installerRecords = gitFolder.child("installer-runs")
+        git = try GitServer(root: folder.child("git"), user: Self.credentials["GITOPS_USERNAME"]!, token: Self.credentials["GITOPS_PAT"]!)
+        installerRecords = folder.child("installer-runs")
         try FileManager.default.createDirectory(atPath: installerRecords, withIntermediateDirectories: true)
-        let siteFolder = gitFolder.child("site")
+        let siteFolder = folder.child("site")
         try write(Self.installer(records: installerRecords, kubeconfig: server.kubeconfigPath), to: siteFolder + "/install.sh")
         site = try LocalSite(folder: siteFolder)
         controllers = ClusterControllers(server, kubeconfig: scratch.path + "/node/etc/rancher/k3s/k3s.yaml")
@@ -425,8 +426,6 @@ final class RunningEdpctl: @unchecked Sendable {
             condition.withLock { errorData = data; errorDone = true; condition.broadcast() }
         }
     }
-
-    var pid: pid_t { process.processIdentifier }
 
     /// Waits (at most `timeout` seconds) for an event `matching`; returns the events so far.
     @discardableResult
