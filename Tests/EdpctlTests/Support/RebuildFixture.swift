@@ -60,8 +60,8 @@ final class RebuildFixture: @unchecked Sendable {
         }
         try server.simulateApplication("*", delay: 0.3)
         try server.simulateApplication("root", delay: 0.3, creates: Self.children)
-        // The slowest app is still syncing when verify starts, so verify waits for it.
-        try server.simulateApplication("keycloak-test", delay: 5)
+        // keycloak-test is made Healthy by ClusterControllers, after the realm import.
+        try server.simulateApplication("keycloak-test", delay: 3600)
 
         folder = try TemporaryFolder("e2e-servers")
         try makeBareRepository("gitops", in: folder.child("git/served"), files: [
@@ -546,7 +546,9 @@ final class LocalSite {
 /// `--create-namespace` once a chart's install Job runs;
 /// CloudNativePG's `penvoice-db-app` Secret once Application penvoice is synced; the Keycloak
 /// operator's CRD once keycloak-operator is synced, and its import of each KeycloakRealmImport
-/// (the status conditions the operator sets after its import Job).
+/// (the status conditions the operator sets after its import Job); Application keycloak-test,
+/// Synced and Healthy 1.5 s after the first import, so that verify, which runs right after the
+/// keycloak step, always has an Application to wait for.
 private final class ClusterControllers: @unchecked Sendable {
     static let realmImport = "/apis/k8s.keycloak.org/v2alpha1/namespaces/keycloak/keycloakrealmimports/penvoice"
     private let server: FakeKubeServer
@@ -554,6 +556,7 @@ private final class ClusterControllers: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var done = Set<String>()
+    private var imported: Date?
 
     init(_ server: FakeKubeServer, kubeconfig: String) {
         self.server = server
@@ -615,6 +618,14 @@ private final class ClusterControllers: @unchecked Sendable {
                 try server.put(try Self.crd(text))
             }
         }
+        if let imported, Date().timeIntervalSince(imported) > 1.5,
+           var application = try server.object(at: "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/keycloak-test") {
+            try once("keycloak-test") {
+                application["status"] = ["sync": ["status": "Synced", "revision": String(repeating: "0", count: 40)],
+                                         "health": ["status": "Healthy"]]
+                try server.put(application)
+            }
+        }
         guard var object = try server.object(at: Self.realmImport) else { return }
         let generation = (object["metadata"] as? [String: Any])?["generation"] as? Int ?? 1
         let conditions = (object["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
@@ -625,6 +636,7 @@ private final class ClusterControllers: @unchecked Sendable {
             ["type": "HasErrors", "status": "False", "message": "", "observedGeneration": generation],
         ]]
         try server.put(object)
+        imported = imported ?? Date()
     }
 
     /// The CRD file's object, Established, as the API server keeps it. The file is YAML; python
