@@ -272,6 +272,24 @@ import TestSupport
         #expect(resumed.stderr.contains(try Self.row("verify", "applied")), "\(resumed.stderr)")
     }
 
+    @Test func sigtermDuringAWaitIsAnInterruptionToo() throws {
+        var delays = RebuildFixture.delays
+        delays["kube-prometheus-stack"] = 4
+        let fixture = try RebuildFixture(delays: delays)
+        let run = try fixture.start()
+        // Human form: the progress is on stderr, so the test waits on the journal instead of an event
+        // (JSON there: the step's name is written chart\/kube-prometheus-stack).
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !((try? String(contentsOfFile: fixture.journal, encoding: .utf8)) ?? "").contains("kube-prometheus-stack") {
+            usleep(50_000)
+        }
+        let stopped = run.finishNow(signal: SIGTERM)
+        #expect(stopped.status == 143, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains(#/edpctl: interrupted \(SIGTERM\) during [^:]*chart/kube-prometheus-stack/#), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("run `edpctl rebuild --resume` to continue"), "\(stopped.stderr)")
+        #expect(stopped.stdout == "")
+    }
+
     /// Every file and folder under the node's root.
     static func files(under root: String) -> [String] {
         (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
