@@ -277,10 +277,9 @@ import TestSupport
         delays["kube-prometheus-stack"] = 4
         let fixture = try RebuildFixture(delays: delays)
         let run = try fixture.start()
-        // Human form: the progress is on stderr, so the test waits on the journal instead of an event
-        // (JSON there: the step's name is written chart\/kube-prometheus-stack).
+        // Human form: the progress is on stderr, so the test waits on the journal instead of an event.
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, !((try? String(contentsOfFile: fixture.journal, encoding: .utf8)) ?? "").contains("kube-prometheus-stack") {
+        while Date() < deadline, !((try? String(contentsOfFile: fixture.journal, encoding: .utf8)) ?? "").contains("\"chart/kube-prometheus-stack\"") {
             usleep(50_000)
         }
         let stopped = run.finishNow(signal: SIGTERM)
