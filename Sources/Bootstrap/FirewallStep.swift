@@ -45,7 +45,7 @@ struct FirewallStep: Step {
             let commands = tool.commands(for: findings, state: state).filter { !ran.contains($0.display) }
             if findings.isEmpty || commands.isEmpty { break }
             for command in commands {
-                step.waiting("running \(command.display)")
+                step.waiting("\(command.display) to finish")
                 _ = try command.output(environment: context.environment)
                 ran.append(command.display)
             }

@@ -18,9 +18,20 @@ package struct HostStepError: Error, Sendable, CustomStringConvertible, Localize
     package var errorDescription: String? { description }
 }
 
-/// A program run with the rebuild's environment (its PATH, so tests can put stubs first), with no
-/// shell between.
+/// A program run with part of the rebuild's environment (its PATH, so tests can put stubs first),
+/// with no shell between.
 struct HostCommand {
+    /// What a program edpctl runs may see of the environment. The rebuild's environment holds the
+    /// platform's credentials (the PAT, the Secrets' sources); the k3s installer is a script from the
+    /// internet and firewall tools need none of them, so only these names are passed on.
+    static let passedOnNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM",
+                                             "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]
+    static let passedOnPrefixes = ["LC_", "INSTALL_K3S_", "K3S_"]
+
+    static func passedOn(_ environment: [String: String]) -> [String: String] {
+        environment.filter { name, _ in passedOnNames.contains(name) || passedOnPrefixes.contains { name.hasPrefix($0) } }
+    }
+
     let program: String
     let arguments: [String]
 
@@ -67,7 +78,7 @@ struct HostCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = environment
+        process.environment = Self.passedOn(environment)
         process.standardInput = FileHandle.nullDevice
         // One pipe for both streams, read to its end before waiting: two pipes could fill one while we read the other.
         let pipe = Pipe()

@@ -60,7 +60,8 @@ package struct Journal: Codable, Sendable, Equatable {
     package func save(to stateDirectory: String) throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Read by people too: `chart/argo-cd` as written, so that grep finds it (not `chart\/argo-cd`).
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try writeAtomically(try encoder.encode(self), to: Journal.path(in: stateDirectory))
     }
 }

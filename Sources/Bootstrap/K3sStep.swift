@@ -65,7 +65,6 @@ struct K3sStep: Step {
 
     func installPlan(_ wanted: K3sConfig) -> [String] {
         var lines: [String] = []
-        if let binary = k3s.binary { lines.append("install \(binary) as \(context.host.binDirectory)/k3s") }
         lines.append("download the k3s installer from \(k3s.installerURL)"
             + (k3s.installerSHA256.map { " and check its SHA-256 is \($0)" } ?? ""))
         let variables = installerVariables(wanted, restart: false)
@@ -83,7 +82,7 @@ struct K3sStep: Step {
         let wanted = try K3sConfig(exec: k3s.exec, disable: k3s.disable)
         // Images first: k3s imports agent/images/ when it starts, so they must be there before the installer starts it.
         for copy in try filesToCopy() {
-            step.waiting("copying \(copy.source) to \(copy.destination)")
+            step.waiting("\(copy.source) to be copied to \(copy.destination)")
             try copyAtomically(copy.source, to: copy.destination, mode: copy.mode)
         }
         let configChanged = try !configChanges(wanted).isEmpty
@@ -93,10 +92,10 @@ struct K3sStep: Step {
         let healthy = nodeProblem() == nil
         // A running k3s reads config.yaml only when it starts: a changed file needs the installer's restart.
         if healthy && !configChanged { return }
-        step.waiting("downloading the k3s installer from \(k3s.installerURL)")
+        step.waiting("the k3s installer to download from \(k3s.installerURL)")
         let installer = try downloadInstaller()
         defer { unlink(installer) }
-        step.waiting("running the k3s installer for \(k3s.version)")
+        step.waiting("the k3s installer to install \(k3s.version)")
         let outcome = try HostCommand("sh", [installer]).run(environment: installerVariables(wanted, restart: healthy))
         guard outcome.status == 0 else {
             throw HostStepError(lines: ["the k3s installer from \(k3s.installerURL) exited \(outcome.status); its last lines:"]
@@ -106,7 +105,7 @@ struct K3sStep: Step {
         try waitForNode(wanted, step)
     }
 
-    /// The environment the installer runs with: the rebuild's, plus the INSTALL_K3S_* it reads.
+    /// The environment the installer runs with: the rebuild's, plus the INSTALL_K3S_* it reads (HostCommand passes on only what it may see).
     func installerVariables(_ wanted: K3sConfig, restart: Bool) -> [String: String] {
         var variables = context.environment
         variables["INSTALL_K3S_VERSION"] = k3s.version
@@ -179,7 +178,7 @@ struct K3sStep: Step {
         let timeout = context.options.k3sReadyTimeout
         let deadline = Date().addingTimeInterval(timeout)
         let kubeconfig = context.kubeconfigPath
-        step.waiting("waiting for k3s to write \(kubeconfig) and its API to answer")
+        step.waiting("k3s to write \(kubeconfig) and its API to answer")
         var client: KubeClient?
         var lastProblem = ""
         while client == nil {
@@ -206,7 +205,7 @@ struct K3sStep: Step {
         }
         guard let client else { return }
         let node = nodeName(wanted)
-        step.waiting("waiting for node \(node) to be Ready with kubelet \(k3s.version)")
+        step.waiting("node \(node) to be Ready with kubelet \(k3s.version)")
         do {
             _ = try client.waitUntil(apiVersion: "v1", kind: "Node", namespace: nil, name: node,
                                      timeout: max(1, deadline.timeIntervalSinceNow),

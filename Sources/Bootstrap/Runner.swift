@@ -210,10 +210,11 @@ private final class Execution: @unchecked Sendable {
         record.notes = notes.all
         let elapsed = ContinuousClock.now - clock
         record.duration = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        events(.finished(index: number, total: total, step: step.name, result: record.result, duration: record.duration!,
-                         changes: record.changes, error: record.error))
+        // Journal first: whoever reads the finished event (and then kills the run) finds the step finished on disk too.
         self.record(step.name, Journal.Entry(state: .finished, result: record.result, startedAt: startedAt,
                                              duration: record.duration, error: record.error))
+        events(.finished(index: number, total: total, step: step.name, result: record.result, duration: record.duration!,
+                         changes: record.changes, error: record.error))
         condition.lock()
         records[step.name] = record
         // A dry run changes nothing, so one failed check need not hide what the others would do.

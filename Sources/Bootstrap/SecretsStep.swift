@@ -14,9 +14,11 @@ package struct SecretsStep: Step {
     package var interval: Double = 2
     package var name: String { StepName.secrets }
 
-    /// The plan failed only because Secrets it reads are not there (yet).
+    /// The plan failed only because what the rebuild makes before this step is not there (yet):
+    /// Secrets it reads, or namespaces a chart of platform.yaml installs into (a dry run on a fresh node).
     private struct MissingSources: Error {
         let secrets: [String]
+        let namespaces: [String]
         let diagnostics: String
     }
 
@@ -28,9 +30,21 @@ package struct SecretsStep: Step {
         } catch {
             // Each problem names its file, line and column, never a value.
             let text = error.diagnostics.map(\.description).joined(separator: "\n")
-            let missing = error.diagnostics.map { $0.message.firstMatch(of: #/: Secret ([^ ]+) not found$/#).map { String($0.output.1) } }
-            if !missing.isEmpty, missing.allSatisfy({ $0 != nil }) {
-                throw MissingSources(secrets: Array(Set(missing.compactMap { $0 })).sorted(), diagnostics: text)
+            let charted = Set(context.platform.charts.map(\.namespace))
+            var secrets = Set<String>(), namespaces = Set<String>()
+            let pending = error.diagnostics.allSatisfy { diagnostic in
+                if let match = diagnostic.message.firstMatch(of: #/: Secret ([^ ]+) not found$/#) {
+                    secrets.insert(String(match.output.1))
+                    return true
+                }
+                if let match = diagnostic.message.firstMatch(of: #/: namespace ([^ ]+) does not exist; /#), charted.contains(String(match.output.1)) {
+                    namespaces.insert(String(match.output.1))
+                    return true
+                }
+                return false
+            }
+            if !error.diagnostics.isEmpty, pending {
+                throw MissingSources(secrets: secrets.sorted(), namespaces: namespaces.sorted(), diagnostics: text)
             }
             throw StepFailure(text)
         }
@@ -44,7 +58,8 @@ package struct SecretsStep: Step {
         do {
             plan = try self.plan().1
         } catch let missing as MissingSources {
-            return .wouldApply(missing.secrets.map { "wait for Secret \($0) (a fromSecret source, made in the cluster)" }
+            return .wouldApply(missing.namespaces.map { "wait for namespace \($0) (a chart of platform.yaml installs into it)" }
+                + missing.secrets.map { "wait for Secret \($0) (a fromSecret source, made in the cluster)" }
                 + ["then create the Secrets of \((file as NSString).lastPathComponent)"])
         }
         guard plan.changes == 0 else { return .wouldApply(plan.description.split(separator: "\n").map(String.init)) }
@@ -72,10 +87,12 @@ package struct SecretsStep: Step {
                 return try plan()
             } catch let missing as MissingSources {
                 guard Date() < deadline else {
+                    let what = missing.namespaces.map { "namespace \($0)" } + missing.secrets
                     throw StepFailure(missing.diagnostics + "\n  waited \(Int(sourcesTimeout)) s for "
-                        + missing.secrets.joined(separator: ", ") + ": the controllers that make them come from gitops; are their Applications synced?")
+                        + what.joined(separator: ", ") + ": the controllers that make them come from gitops; are their Applications synced?")
                 }
-                stepContext.waiting(missing.secrets.map { "Secret \($0)" }.joined(separator: ", ") + " (fromSecret sources) to exist")
+                let what = missing.namespaces.map { "namespace \($0)" } + missing.secrets.map { "Secret \($0)" }
+                stepContext.waiting(what.joined(separator: ", ") + (missing.secrets.isEmpty ? "" : " (fromSecret sources)") + " to exist")
                 Thread.sleep(forTimeInterval: min(interval, max(0, deadline.timeIntervalSinceNow)))
             }
         }

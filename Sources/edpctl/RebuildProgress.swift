@@ -101,8 +101,9 @@ final class RebuildProgress: @unchecked Sendable {
             case .finished(let index, let total, let step, let result, let duration, let changes, let error):
                 running.removeAll { $0.name == step }
                 var text = "[\(index)/\(total)] " + Self.verdict(step, result) + " (\(Self.format(duration)))"
-                text += changes.map { "\n        " + $0 }.joined()
-                if let error { text += "\n        " + error }
+                // Every line under the verdict, those of a many-line error too, so the block reads as one.
+                let details = changes + (error.map { [$0] } ?? [])
+                text += details.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }.map { "\n        " + $0 }.joined()
                 line(text, event: "step-finished", FinishedEvent(step: step, index: index, total: total, result: result.rawValue,
                                                                  durationSeconds: duration, changes: changes, error: error))
             }

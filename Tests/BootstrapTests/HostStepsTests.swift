@@ -160,6 +160,7 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
             #!/bin/sh
             set -e
             env | grep -E '^(INSTALL_K3S_|K3S_)' | sort > '\(record).env'
+            env | cut -d= -f1 | sort > '\(record).names'
             printf '%s\\n' "$@" > '\(record).args'
             ls '\(fixture.host.k3sImages)' > '\(record).images' 2>&1 || true
             ls -l '\(fixture.host.binDirectory)' > '\(record).bin' 2>&1 || true
@@ -196,7 +197,9 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
         let http = try StaticHTTPServer(folder: fixture.served, log: fixture.folder.child("http.log"))
         _ = try kube.put(readyNode("node-1", version: Self.version))
         let digest = try sha256(script)
+        let credential = "ghp_" + UUID().uuidString
         let context = fixture.context(try platform(fixture, server: http, sha: digest, binary: true),
+                                      environment: fixture.environment(["GITOPS_PAT": credential, "LANG": "C.UTF-8"]),
                                       options: RebuildOptions(k3sReadyTimeout: 10))
         let step = try fixture.step("k3s", in: context)
         #expect(step.needs == ["preflight"])
@@ -229,6 +232,11 @@ func readyNode(_ name: String, version: String, ready: Bool = true) -> [String: 
             "K3S_DATA_DIR=\(fixture.root)/var/lib/rancher/k3s",
             "K3S_KUBECONFIG_OUTPUT=\(fixture.root)/etc/rancher/k3s/k3s.yaml",
         ])
+        // The installer is a script from the internet: it sees PATH, the locale and proxies, never the platform's credentials.
+        let names = try read(record + ".names").split(separator: "\n").map(String.init)
+        #expect(!names.contains("GITOPS_PAT"))
+        #expect(names.contains("LANG") && names.contains("PATH"))
+        #expect(try !read(record + ".env").contains(credential))
         #expect(try read(record + ".args") == "\n", "the flags go in INSTALL_K3S_EXEC, not as arguments")
         #expect(try read(record + ".images") == "extra.tar.zst\nk3s-airgap-images-amd64.tar\n", "images are in place before the installer runs")
         #expect(try read(fixture.host.k3sImages + "/extra.tar.zst") == "airgap images b")

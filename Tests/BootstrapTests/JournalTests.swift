@@ -24,6 +24,16 @@ import TestSupport
         #expect((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))) is [String: Any])
     }
 
+    @Test func stepNamesAreWrittenAsTheyAreSoGrepFindsThem() throws {
+        let folder = try TemporaryFolder()
+        var journal = Journal(fingerprint: "sha256:1")
+        journal.steps["chart/argo-cd"] = .init(state: .started, result: nil, startedAt: Date())
+        try journal.save(to: folder.path)
+        let text = try read(Journal.path(in: folder.path))
+        #expect(text.contains("\"chart/argo-cd\""), "\(text)")
+        #expect(try Journal.load(from: folder.path)?.steps["chart/argo-cd"]?.state == .started)
+    }
+
     @Test func theFingerprintIsTheSHA256OfTheFilesBytes() throws {
         // FIPS 180-2's example for "abc"; one byte more is another fingerprint.
         #expect(Journal.fingerprint(of: Data("abc".utf8))

@@ -179,3 +179,17 @@ struct FailingCheckStep: Step {
         #expect(later.checks == 0)
     }
 }
+
+extension RunnerTests {
+    /// A run killed right after a step's finished event resumes from a journal that has the step finished.
+    @Test func theJournalHasAStepFinishedBeforeItsFinishedEventIsSent() throws {
+        let folder = try TemporaryFolder("runner-journal")
+        let seen = EventLog()
+        _ = try Runner(steps: [FakeStep("a"), FakeStep("b", needs: ["a"])]).run(RunOptions(stateDirectory: folder.path)) { event in
+            guard case .finished(_, _, let step, _, _, _, _) = event else { return }
+            let journal = try? Journal.load(from: folder.path)
+            if journal?.steps[step]?.state == .finished { seen.add(event) }
+        }
+        #expect(seen.events.count == 2)
+    }
+}

@@ -95,6 +95,38 @@ extension SecretsStepTests {
     }
 }
 
+extension SecretsStepTests {
+    /// A dry run on a fresh node: Argo CD's namespace comes with its chart, which has not run yet.
+    @Test func aNamespaceAChartInstallsIntoIsWaitedForNotAnError() throws {
+        let fixture = try GitOpsFixture()
+        try write("secrets:\n  - name: repo\n    namespace: argocd\n    keys:\n      url: {literal: https://example.test/gitops.git}\n",
+                  to: fixture.folder.child("secrets.yaml"))
+        let platform = """
+            charts:
+              - {name: argo-cd, repo: https://argoproj.github.io/argo-helm, chart: argo-cd, version: 7.7.10, namespace: argocd}
+            secrets: secrets.yaml
+
+            """
+        var step = try fixture.step(try fixture.context(platform, environment: [:]), StepName.secrets, as: SecretsStep.self)
+        step.sourcesTimeout = 10
+        step.interval = 0.2
+        #expect(try step.check(Said().context(step.name)) == .wouldApply([
+            "wait for namespace argocd (a chart of platform.yaml installs into it)", "then create the Secrets of secrets.yaml"]))
+        let said = Said()
+        later(1) { try fixture.namespaces("argocd") }
+        try step.apply(said.context(step.name))
+        #expect(said.waiting.first == "namespace argocd to exist")
+        #expect(try fixture.server.object(at: "/api/v1/namespaces/argocd/secrets/repo") != nil)
+
+        // A namespace no chart makes is still the file's mistake, said at once.
+        let other = try fixture.step(try fixture.context("secrets: secrets.yaml\n", environment: [:]), StepName.secrets, as: SecretsStep.self)
+        try FileManager.default.removeItem(atPath: fixture.folder.child("secrets.yaml"))
+        try write("secrets:\n  - name: repo\n    namespace: elsewhere\n    keys:\n      url: {literal: x}\n", to: fixture.folder.child("secrets.yaml"))
+        let error = #expect(throws: StepFailure.self) { try other.check(Said().context(other.name)) }
+        #expect(error?.description.hasSuffix("namespace elsewhere does not exist; set createNamespace: true to create it") == true)
+    }
+}
+
 /// Every object the GitOps steps send for examples/ultron passes ../shared/tools/validate-manifests.py
 /// against the real CRDs, and no value reaches what the steps say.
 @Suite struct UltronManifestTests {
