@@ -420,6 +420,8 @@ def main():
           + f"; node Ready after {NODE_DELAY} s; medians of {runs} runs")
     for label, value, unit in rows:
         print(f"{label:<48} {value:8.3f} {unit}")
+    print("wall of each run: " + "; ".join(f"{name} " + ", ".join(f"{value:.2f}" for value in figures[name])
+                                          for name in SCENARIOS))
     for scenario in ("charts", "every"):
         print(f"last run, {scenario}: seconds from start (started → finished)")
         for name, (started, finished, result) in sorted(last[scenario].items(), key=lambda item: item[1][0] or 0):
