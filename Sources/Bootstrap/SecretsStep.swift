@@ -1,4 +1,5 @@
 import Foundation
+import Kube
 import Secrets
 
 /// The out-of-band Secrets: `edpctl secrets recreate`'s plan and apply, values taken from the
@@ -9,9 +10,8 @@ package struct SecretsStep: Step {
     let context: RebuildContext
     let file: String
     package let needs: [String]
-    /// Seconds to wait for `fromSecret` sources to appear, and between two looks.
+    /// Seconds to wait for `fromSecret` sources to appear.
     package var sourcesTimeout: Double = 600
-    package var interval: Double = 2
     package var name: String { StepName.secrets }
 
     /// The plan failed only because what the rebuild makes before this step is not there (yet):
@@ -93,7 +93,28 @@ package struct SecretsStep: Step {
                 }
                 let what = missing.namespaces.map { "namespace \($0)" } + missing.secrets.map { "Secret \($0)" }
                 stepContext.waiting(what.joined(separator: ", ") + (missing.secrets.isEmpty ? "" : " (fromSecret sources)") + " to exist")
-                Thread.sleep(forTimeInterval: min(interval, max(0, deadline.timeIntervalSinceNow)))
+                try waitFor(missing, until: deadline)
+            }
+        }
+    }
+
+    /// Watches each missing namespace and Secret until it exists (the wait returns the moment it is
+    /// made, where a poll would sleep past it), or the deadline passes; the caller plans again.
+    private func waitFor(_ missing: MissingSources, until deadline: Date) throws {
+        let kube = try context.kube()
+        let objects = missing.namespaces.map { (kind: "Namespace", namespace: String?.none, name: $0) }
+            + missing.secrets.map { secret in
+                let parts = secret.split(separator: "/", maxSplits: 1).map(String.init)
+                return (kind: "Secret", namespace: parts.count == 2 ? parts[0] : nil, name: parts.last ?? secret)
+            }
+        for object in objects {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { return }
+            do {
+                _ = try kube.waitUntil(apiVersion: "v1", kind: object.kind, namespace: object.namespace, name: object.name,
+                                       timeout: left, awaited: "to exist") { $0 != nil }
+            } catch is KubeWaitTimeout {
+                return
             }
         }
     }

@@ -69,12 +69,14 @@ extension SecretsStepTests {
         try write(Self.fromSource, to: fixture.folder.child("secrets.yaml"))
         var step = try fixture.step(try fixture.context("secrets: secrets.yaml\n", environment: [:]), StepName.secrets, as: SecretsStep.self)
         step.sourcesTimeout = 10
-        step.interval = 0.2
         let said = Said()
         #expect(try step.check(said.context(step.name)) == .wouldApply([
             "wait for Secret penvoice/penvoice-db-app (a fromSecret source, made in the cluster)", "then create the Secrets of secrets.yaml"]))
+        let started = Date()
         later(1) { try fixture.server.put(Self.dbApp()) }
         try step.apply(said.context(step.name))
+        // Watched, not polled: done right after the Secret is made, not at the next look.
+        #expect(Date().timeIntervalSince(started) < 1.8)
         #expect(said.waiting.first == "Secret penvoice/penvoice-db-app (fromSecret sources) to exist")
         #expect(try fixture.server.object(at: "/api/v1/namespaces/penvoice/secrets/api-db") != nil)
         #expect(try step.check(said.context(step.name)) == .done)
@@ -86,7 +88,6 @@ extension SecretsStepTests {
         try write(Self.fromSource, to: fixture.folder.child("secrets.yaml"))
         var step = try fixture.step(try fixture.context("secrets: secrets.yaml\n", environment: [:]), StepName.secrets, as: SecretsStep.self)
         step.sourcesTimeout = 1
-        step.interval = 0.2
         let error = #expect(throws: StepFailure.self) { try step.apply(Said().context(step.name)) }
         let lines = (error?.description ?? "").split(separator: "\n").map(String.init)
         #expect(lines.first?.hasSuffix("Secret penvoice/penvoice-db-app not found") == true)
@@ -109,7 +110,6 @@ extension SecretsStepTests {
             """
         var step = try fixture.step(try fixture.context(platform, environment: [:]), StepName.secrets, as: SecretsStep.self)
         step.sourcesTimeout = 10
-        step.interval = 0.2
         #expect(try step.check(Said().context(step.name)) == .wouldApply([
             "wait for namespace argocd (a chart of platform.yaml installs into it)", "then create the Secrets of secrets.yaml"]))
         let said = Said()
