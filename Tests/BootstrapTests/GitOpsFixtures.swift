@@ -80,9 +80,8 @@ func later(_ delay: Double, _ body: @escaping @Sendable () throws -> Void) {
 /// A plain HTTP server on 127.0.0.1 for probes (Python's http.server): `/` 200, `/moved` 302,
 /// `/missing` 404 with a two-line body, `/vhost` 200 only for the Host `argocd.example.test`.
 final class ProbeServer {
-    let port: Int
-    private let process: Process
-    private let input = Pipe()
+    var port: Int { server.port }
+    private let server: PortServer
 
     init() throws {
         let script = """
@@ -108,33 +107,11 @@ final class ProbeServer {
             threading.Thread(target=s.serve_forever, daemon=True).start()
             sys.stdin.read()
             """
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw SupportError("the probe server did not start")
-        }
-        self.port = port
+        server = try PortServer(["python3", "-c", script], name: "the probe server")
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    deinit {
-        // The server exits when its stdin closes.
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
 }
 
 /// An HTTPS server on 127.0.0.1 (Python's ssl) with a certificate for `argocd.example.test` from
@@ -142,11 +119,10 @@ final class ProbeServer {
 /// are both that name, else 421 with what it got.
 final class VirtualHostServer {
     static let name = "argocd.example.test"
-    let port: Int
+    var port: Int { server.port }
     let caPath: String
     private let folder: TemporaryFolder
-    private let process: Process
-    private let input = Pipe()
+    private let server: PortServer
 
     init() throws {
         folder = try TemporaryFolder("vhost")
@@ -180,29 +156,7 @@ final class VirtualHostServer {
             threading.Thread(target=s.serve_forever, daemon=True).start()
             sys.stdin.read()
             """
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw SupportError("the HTTPS probe server did not start")
-        }
-        self.port = port
+        server = try PortServer(["python3", "-c", script], directory: folder.path, name: "the HTTPS probe server")
     }
 
-    deinit {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
 }

@@ -483,10 +483,9 @@ final class RunningEdpctl: @unchecked Sendable {
 /// `/install.sh` is `folder`'s install.sh (the k3s installer), anything else 404 with a two-line
 /// body naming the path.
 final class LocalSite {
-    let port: Int
+    var port: Int { server.port }
     let folder: String
-    private let process = Process()
-    private let input = Pipe()
+    private let server: PortServer
 
     init(folder: String) throws {
         self.folder = folder
@@ -512,32 +511,11 @@ final class LocalSite {
             threading.Thread(target=s.serve_forever, daemon=True).start()
             sys.stdin.read()
             """
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, folder]
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw SupportError("the local HTTP server did not start")
-        }
-        self.port = port
+        server = try PortServer(["python3", "-c", script, folder], name: "the local HTTP server")
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    deinit {
-        // The server exits when its stdin closes.
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
 }
 
 /// What k3s and the gitops repository's Applications would run, as far as the rebuild sees it,
