@@ -11,7 +11,7 @@ generated), starts the fake once and keeps it up across runs, and measures:
 - `secrets list` on examples/ultron/secrets.yaml: median wall time.
 Prints one line per figure and a JSON object on the last line.
 """
-import json, os, statistics, subprocess, sys, tempfile, time
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 from fakekube import FakeKube
 
@@ -59,6 +59,7 @@ def main():
     for _ in range(max(runs, 20)):
         listing.append(timed(["list", "-f", os.path.join(ROOT, "examples/ultron/secrets.yaml")], 0))
     fake.stop()
+    shutil.rmtree(folder, ignore_errors=True)
     figures = {"secrets": SECRETS, "runs": runs,
                "recreate_median_s": round(statistics.median(recreate), 3), "recreate_tls_connections": connections["recreate"],
                "check_median_s": round(statistics.median(check), 3), "check_tls_connections": connections["check"],
