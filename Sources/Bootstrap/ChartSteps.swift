@@ -18,12 +18,6 @@ package enum ChartSteps {
     }
 }
 
-/// A chart failed to install or did not finish in time: what happened and what to look at.
-package struct ChartError: Error, Sendable, CustomStringConvertible {
-    package let lines: [String]
-    package var description: String { lines.joined(separator: "\n") }
-}
-
 /// A chart installed by k3s's helm-controller: a `HelmChart` in kube-system, which the controller
 /// turns into the Job `helm-install-<name>` running `helm install`/`upgrade`. A HelmChart has no
 /// "installed" condition, so the chart is installed when its current Job, the one made for the
@@ -238,7 +232,7 @@ struct ChartStep: Step {
                         hint: " (k3s creates it at start: is k3s running, or was it started with --disable-helm-controller?)")
                 .wait(client: client, stepContext: stepContext, for: place)
         } catch let error as ManifestError {
-            throw ChartError(lines: ["chart \(chart.name) cannot be installed: \(error)"])
+            throw StepFailure(lines: ["chart \(chart.name) cannot be installed: \(error)"])
         }
         // platform.yaml is the source of truth for these fields, even if someone changed them by hand.
         let applied = try client.apply(helmChart(spec: spec), force: true)
@@ -264,12 +258,12 @@ struct ChartStep: Step {
             let explanation = WaitExplanation(client: client, timeout: timeout, object: current, namespace: Self.namespace)
             let stand = state == .stale ? "helm-controller did not start a Job for this spec (is k3s's helm-controller running?)"
                                         : "its Job has not finished"
-            throw ChartError(lines: ["chart \(chart.name) (\(chart.chart) \(chart.version)) is not installed: \(stand)"]
+            throw StepFailure(lines: ["chart \(chart.name) (\(chart.chart) \(chart.version)) is not installed: \(stand)"]
                              + explanation.lines
                              + ["  see: kubectl -n \(Self.namespace) logs job/\(jobName)"])
         }
         if case .failed(let reason) = state {
-            throw ChartError(lines: ["chart \(chart.name) (\(chart.chart) \(chart.version)) failed to install: Job \(Self.namespace)/\(jobName) failed: \(reason)"]
+            throw StepFailure(lines: ["chart \(chart.name) (\(chart.chart) \(chart.version)) failed to install: Job \(Self.namespace)/\(jobName) failed: \(reason)"]
                              + failureDetails(job: job, client: client)
                              + ["  see: kubectl -n \(Self.namespace) logs job/\(jobName); fix the chart's values or version, then run again (the failed Job is replaced)"])
         }

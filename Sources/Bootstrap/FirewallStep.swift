@@ -52,13 +52,13 @@ struct FirewallStep: Step {
             state = try tool.read(context.environment)
         }
         if state.inactive {
-            throw HostStepError(lines: ["ufw is inactive, so the rules edpctl added are not enforced yet:"] + ran.map { "  " + $0 }
+            throw StepFailure(lines: ["ufw is inactive, so the rules edpctl added are not enforced yet:"] + ran.map { "  " + $0 }
                 + ["edpctl does not enable ufw (that could cut your SSH session): allow SSH (ufw allow OpenSSH), run "
                     + "ufw enable, then edpctl rebuild --resume"])
         }
         let findings = self.findings(state)
         if !findings.isEmpty {
-            throw HostStepError(lines: ["the firewall (\(tool.name)) still differs from platform.yaml after:"]
+            throw StepFailure(lines: ["the firewall (\(tool.name)) still differs from platform.yaml after:"]
                 + ran.map { "  " + $0 } + findings.map { "  - " + $0.text })
         }
     }
@@ -240,7 +240,7 @@ enum FirewallTool {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.contains(where: { $0.hasPrefix("Status: inactive") }) { return FirewallState(chains: [], inactive: true) }
         guard lines.contains(where: { $0.hasPrefix("Status: active") }) else {
-            throw HostStepError(lines: ["ufw status verbose printed no status line:"] + lines.prefix(5).map { "  " + $0 })
+            throw StepFailure(lines: ["ufw status verbose printed no status line:"] + lines.prefix(5).map { "  " + $0 })
         }
         var policyAccepts = false
         if let defaults = lines.first(where: { $0.hasPrefix("Default:") }) {

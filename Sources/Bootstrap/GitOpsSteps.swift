@@ -40,13 +40,6 @@ package enum GitOpsSteps {
     }
 }
 
-/// A step's failure as the operator reads it: what was being done and what to do next; never a value.
-package struct StepFailure: Error, Sendable, CustomStringConvertible, LocalizedError {
-    package let description: String
-    package init(_ description: String) { self.description = description }
-    package var errorDescription: String? { description }
-}
-
 /// The gitops repository's credentials, read where `platform.yaml` says (an environment variable
 /// of the run, or a file), when a step needs them. Errors name the field and the variable or file.
 struct GitOpsCredentials: Sendable {

@@ -10,14 +10,6 @@ package enum HostSteps {
     }
 }
 
-/// A host step's failure: what it was doing, what went wrong and what to do, one line each.
-package struct HostStepError: Error, Sendable, CustomStringConvertible, LocalizedError {
-    package let description: String
-    package init(_ description: String) { self.description = description }
-    package init(lines: [String]) { description = lines.joined(separator: "\n") }
-    package var errorDescription: String? { description }
-}
-
 /// A program run with part of the rebuild's environment (its PATH, so tests can put stubs first),
 /// with no shell between.
 struct HostCommand {
@@ -73,7 +65,7 @@ struct HostCommand {
     /// Runs the program to its end. Throws only when it cannot be started.
     func run(environment: [String: String]) throws -> Outcome {
         guard let executable = Self.find(program, in: environment) else {
-            throw HostStepError("\(program) is not on PATH (\(environment["PATH"] ?? "unset")): cannot run \(display)")
+            throw StepFailure("\(program) is not on PATH (\(environment["PATH"] ?? "unset")): cannot run \(display)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -87,7 +79,7 @@ struct HostCommand {
         do {
             try process.run()
         } catch {
-            throw HostStepError("cannot run \(display): \(error.localizedDescription)")
+            throw StepFailure("cannot run \(display): \(error.localizedDescription)")
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -98,7 +90,7 @@ struct HostCommand {
     func output(environment: [String: String]) throws -> String {
         let outcome = try run(environment: environment)
         guard outcome.status == 0 else {
-            throw HostStepError(lines: ["\(display) exited \(outcome.status):"] + outcome.tail().map { "  " + $0 })
+            throw StepFailure(lines: ["\(display) exited \(outcome.status):"] + outcome.tail().map { "  " + $0 })
         }
         return outcome.output
     }

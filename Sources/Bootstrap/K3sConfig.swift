@@ -37,7 +37,7 @@ struct K3sConfig: Equatable {
             let element = exec[index]
             if index == 0 && element == "server" { index += 1; continue }
             guard element.hasPrefix("--"), element.count > 2 else {
-                throw HostStepError("platform.yaml k3s.exec[\(index)]: \"\(element)\" is not a --flag (write flags in their "
+                throw StepFailure("platform.yaml k3s.exec[\(index)]: \"\(element)\" is not a --flag (write flags in their "
                     + "long form, each value right after its flag)")
             }
             let key = String(element.dropFirst(2))
@@ -63,22 +63,22 @@ struct K3sConfig: Equatable {
         do {
             documents = try YAMLParser.documents(in: text)
         } catch {
-            throw HostStepError("\(path):\(error.line):\(error.column): \(error.problem)")
+            throw StepFailure("\(path):\(error.line):\(error.column): \(error.problem)")
         }
         guard let document = documents.first else { return }
         guard let mapping = document.mapping else {
-            throw HostStepError("\(path):\(document.line):\(document.column): expected a mapping of k3s flags")
+            throw StepFailure("\(path):\(document.line):\(document.column): expected a mapping of k3s flags")
         }
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar else {
-                throw HostStepError("\(path):\(keyNode.line):\(keyNode.column): a key must be a flag name")
+                throw StepFailure("\(path):\(keyNode.line):\(keyNode.column): a key must be a flag name")
             }
             if let scalar = value.scalar {
                 entries.append(Entry(key: key, values: [scalar], isList: false))
             } else if let items = value.sequence {
                 entries.append(Entry(key: key, values: items.map { $0.scalar ?? "" }, isList: true))
             } else {
-                throw HostStepError("\(path):\(value.line):\(value.column): \(key): expected a value or a list of values")
+                throw StepFailure("\(path):\(value.line):\(value.column): \(key): expected a value or a list of values")
             }
         }
     }

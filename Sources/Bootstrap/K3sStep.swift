@@ -98,7 +98,7 @@ struct K3sStep: Step {
         step.waiting("the k3s installer to install \(k3s.version)")
         let outcome = try HostCommand("sh", [installer]).run(environment: installerVariables(wanted, restart: healthy))
         guard outcome.status == 0 else {
-            throw HostStepError(lines: ["the k3s installer from \(k3s.installerURL) exited \(outcome.status); its last lines:"]
+            throw StepFailure(lines: ["the k3s installer from \(k3s.installerURL) exited \(outcome.status); its last lines:"]
                 + outcome.tail().map { "  " + $0 }
                 + ["config.yaml and the images stay in place; fix the cause above and run edpctl rebuild --resume"])
         }
@@ -135,13 +135,13 @@ struct K3sStep: Step {
             redirects += 1
         }
         guard response.status == 200 else {
-            throw HostStepError("GET \(url) answered \(response.status), not the k3s installer: check platform.yaml "
+            throw StepFailure("GET \(url) answered \(response.status), not the k3s installer: check platform.yaml "
                 + "k3s.installer.url")
         }
         if let expected = k3s.installerSHA256?.lowercased() {
             let actual = SHA256.hash(data: response.body).map { String(format: "%02x", $0) }.joined()
             guard actual == expected else {
-                throw HostStepError(lines: [
+                throw StepFailure(lines: [
                     "the k3s installer from \(url) has SHA-256 \(actual),",
                     "but platform.yaml k3s.installer.sha256 is \(expected): nothing was run.",
                     "If the script changed on purpose, read it and put its new digest in platform.yaml.",
@@ -150,7 +150,7 @@ struct K3sStep: Step {
         }
         var template = Array((FileManager.default.temporaryDirectory.path + "/k3s-install.XXXXXX").utf8CString)
         let fd = mkstemp(&template)
-        guard fd >= 0 else { throw HostStepError("cannot create a temporary file for the k3s installer: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw StepFailure("cannot create a temporary file for the k3s installer: \(String(cString: strerror(errno)))") }
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
@@ -158,7 +158,7 @@ struct K3sStep: Step {
             try handle.close()
         } catch {
             unlink(path)
-            throw HostStepError("cannot write the k3s installer to \(path): \(error.localizedDescription)")
+            throw StepFailure("cannot write the k3s installer to \(path): \(error.localizedDescription)")
         }
         return path
     }
@@ -195,7 +195,7 @@ struct K3sStep: Step {
             }
             if client == nil {
                 guard Date() < deadline else {
-                    throw HostStepError(lines: [
+                    throw StepFailure(lines: [
                         "timed out after \(String(format: "%g", timeout)) s waiting for the k3s API: \(lastProblem)",
                         "look at the k3s service: journalctl -u k3s (systemd) or /var/log/k3s.log (openrc)",
                     ])
@@ -222,7 +222,7 @@ struct K3sStep: Step {
                 lines.insert("  node \(node) is not registered (is --node-name or the host name different?)", at: 1)
             }
             lines.append("look at the k3s service: journalctl -u k3s (systemd) or /var/log/k3s.log (openrc)")
-            throw HostStepError(lines: lines)
+            throw StepFailure(lines: lines)
         }
     }
 
@@ -266,7 +266,7 @@ struct K3sStep: Step {
 /// Whether `destination` holds exactly `source`'s bytes (a missing destination does not).
 func sameContents(_ source: String, _ destination: String) throws -> Bool {
     guard let sourceHandle = FileHandle(forReadingAtPath: source) else {
-        throw HostStepError("cannot read \(source): \(String(cString: strerror(errno)))")
+        throw StepFailure("cannot read \(source): \(String(cString: strerror(errno)))")
     }
     defer { try? sourceHandle.close() }
     guard let destinationHandle = FileHandle(forReadingAtPath: destination) else { return false }
@@ -287,12 +287,12 @@ func copyAtomically(_ source: String, to destination: String, mode: mode_t) thro
     let folder = (destination as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     guard let input = FileHandle(forReadingAtPath: source) else {
-        throw HostStepError("cannot read \(source): \(String(cString: strerror(errno)))")
+        throw StepFailure("cannot read \(source): \(String(cString: strerror(errno)))")
     }
     defer { try? input.close() }
     var template = Array((folder + "/.\((destination as NSString).lastPathComponent).XXXXXX").utf8CString)
     let fd = mkstemp(&template)
-    guard fd >= 0 else { throw HostStepError("\(folder): cannot create a temporary file: \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { throw StepFailure("\(folder): cannot create a temporary file: \(String(cString: strerror(errno)))") }
     let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     let output = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
     var open = true
@@ -301,16 +301,16 @@ func copyAtomically(_ source: String, to destination: String, mode: mode_t) thro
             try output.write(contentsOf: chunk)
         }
         guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
-            throw HostStepError("cannot flush \(temporary): \(String(cString: strerror(errno)))")
+            throw StepFailure("cannot flush \(temporary): \(String(cString: strerror(errno)))")
         }
         close(fd)
         open = false
         guard rename(temporary, destination) == 0 else {
-            throw HostStepError("cannot rename \(temporary) to \(destination): \(String(cString: strerror(errno)))")
+            throw StepFailure("cannot rename \(temporary) to \(destination): \(String(cString: strerror(errno)))")
         }
     } catch {
         if open { close(fd) }
         unlink(temporary)
-        throw error as? HostStepError ?? HostStepError("cannot copy \(source) to \(destination): \(error.localizedDescription)")
+        throw error as? StepFailure ?? StepFailure("cannot copy \(source) to \(destination): \(error.localizedDescription)")
     }
 }

@@ -25,7 +25,7 @@ struct PreflightStep: Step {
         problems += k3sFileProblems()
         problems += credentialProblems()
         guard problems.isEmpty else {
-            throw HostStepError(lines: ["preflight found \(problems.count) problem(s); nothing was changed:"]
+            throw StepFailure(lines: ["preflight found \(problems.count) problem(s); nothing was changed:"]
                 + problems.map { "  - " + $0 })
         }
         return .done

@@ -35,3 +35,11 @@ package protocol Step: Sendable {
     func check(_ context: StepContext) throws -> StepCheck
     func apply(_ context: StepContext) throws
 }
+
+/// Why a step failed: the object or command and what to do, one or more lines; never a value.
+package struct StepFailure: Error, Sendable, CustomStringConvertible, LocalizedError {
+    package let description: String
+    package init(_ description: String) { self.description = description }
+    package init(lines: [String]) { description = lines.joined(separator: "\n") }
+    package var errorDescription: String? { description }
+}
