@@ -36,6 +36,22 @@ import TestSupport
         }
     }
 
+    /// On a terminal (a pseudo-terminal from util-linux's `script`) the running step is shown on
+    /// one line redrawn in place; the same run into a file has no carriage return or escape.
+    @Test func aSpinnerLineIsRedrawnOnATerminalOnly() throws {
+        // A probe of a closed port keeps verify busy for its 2 s timeout.
+        try scratch.write("platform.yaml", "verify:\n  probes:\n    - url: http://127.0.0.1:9/\n      timeout: 2s\n")
+        let terminal = try scratch.shell("script -qec '\"$EDPCTL\" rebuild --root node' /dev/null")
+        #expect(terminal.stdout.contains("\r\u{1B}[K"), "\(terminal.stdout)")
+        #expect(terminal.stdout.components(separatedBy: "\r\u{1B}[K").filter { $0.contains("verify") }.count >= 2,
+                "the verify line is drawn more than once while it waits: \(terminal.stdout)")
+        #expect(terminal.stdout.contains("[2/2] ✗ verify: failed"))
+        let file = try scratch.shell("\"$EDPCTL\" rebuild --root node")
+        #expect(file.status == 1)
+        #expect(file.stderr.contains("✗ probe http://127.0.0.1:9/: GET http://127.0.0.1:9/ failed: Failed to connect"), "\(file.stderr)")
+        #expect(!file.stderr.contains("\r") && !file.stderr.contains("\u{1B}"), "\(file.stderr)")
+    }
+
     @Test func anInvalidPlatformFileReportsEveryProblemWithItsPositionAndRunsNothing() throws {
         try scratch.write("platform.yaml", """
             k3s:
