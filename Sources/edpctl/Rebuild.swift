@@ -21,7 +21,7 @@ struct Rebuild: ParsableCommand {
               edpctl rebuild --only chart/argo-cd  # one step
               edpctl rebuild --output json >events.jsonl
 
-            Exit codes: 0 done (also a dry run); 1 a step failed; 64 usage (an unknown step, a journal \
+            Exit codes: 0 done (also a dry run with no failed check); 1 a step (or a dry run's check) failed; 64 usage (an unknown step, a journal \
             that cannot be resumed); 65 platform.yaml is not valid (nothing ran); 130 or 143 interrupted \
             (the journal is kept).
             """
