@@ -23,9 +23,13 @@ let package = Package(
                 "Template",
                 "Git",
                 "YAML",
+                "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // Before every build: the commit, its date and whether the tree is dirty, for `edpctl version`.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .systemLibrary(
             name: "CLibgit2",
             pkgConfig: "libgit2",

@@ -7,6 +7,9 @@
 
 static inline CURLcode edp_curl_global_init(void) { return curl_global_init(CURL_GLOBAL_ALL); }
 
+/* CURLVERSION_NOW is a macro naming an enum case, which Swift does not import. */
+static inline curl_version_info_data *edp_curl_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
+
 static inline CURLcode edp_easy_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
 }

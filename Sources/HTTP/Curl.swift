@@ -19,7 +19,12 @@ enum Curl {
     }
 }
 
-/// The linked libcurl's version and TLS library, e.g. `libcurl/7.88.1 OpenSSL/3.0.15 …`.
+/// The linked libcurl's version, e.g. `7.88.1`.
 package var libcurlVersion: String {
-    String(cString: curl_version())
+    String(cString: edp_curl_version_info().pointee.version)
+}
+
+/// The TLS library the linked libcurl uses, e.g. `OpenSSL/3.0.15`; nil for a build without TLS.
+package var libcurlTLSVersion: String? {
+    edp_curl_version_info().pointee.ssl_version.map { String(cString: $0) }
 }

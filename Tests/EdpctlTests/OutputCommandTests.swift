@@ -112,20 +112,51 @@ struct OutputCommandTests {
         #expect(refused.stderr.contains("'yaml'") && refused.stderr.contains("--output"), "\(refused.stderr)")
     }
 
-    /// `version` is data on stdout: edpctl's version and those of the C libraries it is linked
-    /// with, as their pkg-config files name the ones this build used.
-    @Test func versionNamesEdpctlAndTheLinkedLibraries() throws {
+    /// `version` is data on stdout: edpctl's version, the commit the binary was built from (this
+    /// package's, as git reads it), and the C libraries' versions as their pkg-config files name
+    /// the ones this build used.
+    @Test func versionNamesEdpctlItsCommitAndTheLinkedLibraries() throws {
         let scratch = try Scratch()
         let result = try scratch.run("version")
         let edpctl = try scratch.run("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let libgit2 = try runProgram("/usr/bin/env", ["pkg-config", "--modversion", "libgit2"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let libyaml = try runProgram("/usr/bin/env", ["pkg-config", "--modversion", "yaml-0.1"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let git = { (arguments: [String]) in
+            try runProgram("/usr/bin/env", ["git", "-C", packageRoot] + arguments)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let commit = try git(["rev-parse", "HEAD"])
+        let date = try git(["log", "-1", "--format=%cI"])
+        let dirty = try !git(["status", "--porcelain"]).isEmpty
+        let modversion = { (package: String) in
+            try runProgram("/usr/bin/env", ["pkg-config", "--modversion", package])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let libgit2 = try modversion("libgit2")
+        let libcurl = try modversion("libcurl")
+        let libyaml = try modversion("yaml-0.1")
         #expect(result.status == 0)
         #expect(result.stderr == "")
-        #expect(!edpctl.isEmpty && !libgit2.isEmpty && !libyaml.isEmpty)
-        #expect(result.stdout == "edpctl \(edpctl)\nlibgit2 \(libgit2)\nlibyaml \(libyaml)\n")
+        #expect(!edpctl.isEmpty && !libgit2.isEmpty && !libyaml.isEmpty && commit.count == 40)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 7 && lines.last == "", "\(result.stdout)")
+        guard lines.count == 7 else { return }
+        #expect(lines[0] == "edpctl \(edpctl)")
+        #expect(lines[1] == "commit \(commit)" + (dirty ? " (dirty: the work tree had uncommitted changes)" : ""))
+        #expect(lines[2] == "date \(date)")
+        #expect(lines[3] == "libgit2 \(libgit2)")
+        #expect(lines[4].hasPrefix("libcurl \(libcurl) (OpenSSL/"), "\(lines[4])")
+        #expect(lines[5] == "libyaml \(libyaml)")
+
+        let json = try scratch.run("version", "--output", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(json.status == 0 && json.stderr == "")
+        #expect(object["event"] as? String == "version")
+        #expect(object["version"] as? String == edpctl)
+        #expect(object["commit"] as? String == commit)
+        #expect(object["commitDate"] as? String == date)
+        #expect(object["dirty"] as? Bool == dirty)
+        #expect(object["libgit2"] as? String == libgit2)
+        #expect(object["libcurl"] as? String == libcurl)
+        #expect(object["libyaml"] as? String == libyaml)
     }
 
     /// A usage error is ArgumentParser's: exit 64, its own text, no JSON.
