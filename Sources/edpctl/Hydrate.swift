@@ -23,6 +23,13 @@ struct HydrateCommand: ParsableCommand {
             GIT_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts). \
             The author is GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL unless --author-name/--author-email are given.
 
+            Examples:
+              edpctl hydrate --instances ../instances --env-file env --commit  # and commit
+              edpctl hydrate --instances ../instances --check   # exit 2 if it would change
+              edpctl hydrate --instances ../instances --diff    # print what would change
+              edpctl hydrate --instances-url https://git.example.org/org/instances.git \\
+                --domain a.example.org,b.example.org --env-file env --commit --push
+
             Exit codes: 0 done (or, with --check, nothing would change); 1 failure; 2 with --check when \
             the instance folder differs from what would be written.
             """

@@ -11,6 +11,13 @@ struct Render: ParsableCommand {
             every file below --input-dir into --output-dir. Without an input, the template is read \
             from standard input. Outputs that are only whitespace are not written, and files whose \
             content would not change are left untouched.
+
+            Examples:
+              edpctl render -i 'domain: <<< .Env.DOMAIN >>>'    # a string to stdout
+              edpctl render -f app.yaml.tmpl -o app.yaml        # one file into another
+              edpctl render -c site=site.yaml -f app.yaml.tmpl  # site.yaml as .site
+              edpctl render --input-dir stacks --output-dir out --exclude '*.md'
+              edpctl render --left-delim '{{' --right-delim '}}' <app.tmpl  # gomplate's
             """
     )
 

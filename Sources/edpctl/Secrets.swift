@@ -7,6 +7,13 @@ struct SecretsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secrets",
         abstract: "Recreate, check or list the Secrets a secrets.yaml declares.",
+        discussion: """
+            Examples:
+              edpctl secrets list -f secrets.yaml                # Secrets, keys, sources
+              edpctl secrets check -f secrets.yaml               # exit 2 on drift
+              edpctl secrets recreate -f secrets.yaml --dry-run  # the plan; sends nothing
+              edpctl secrets recreate -f secrets.yaml            # create what is missing
+            """,
         subcommands: [SecretsRecreate.self, SecretsCheck.self, SecretsList.self])
 }
 
@@ -64,7 +71,14 @@ struct SecretsOptions: ParsableArguments {
 
 struct SecretsRecreate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "recreate", abstract: "Create the Secrets that are missing; keep, update or rotate the others.")
+        commandName: "recreate", abstract: "Create the Secrets that are missing; keep, update or rotate the others.",
+        discussion: """
+            Examples:
+              edpctl secrets recreate -f secrets.yaml --dry-run  # the plan; sends nothing
+              edpctl secrets recreate -f secrets.yaml            # create what is missing
+              edpctl secrets recreate -f secrets.yaml --update   # also fix what differs
+              edpctl secrets recreate -f secrets.yaml --rotate apps/api-db/session-key
+            """)
 
     @OptionGroup var options: SecretsOptions
 
@@ -121,7 +135,13 @@ struct RecreateResult: Encodable, CustomStringConvertible {
 
 struct SecretsCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Exit 2 and list the Secrets missing or differing from their sources; 0 when none.")
+        commandName: "check", abstract: "Exit 2 and list the Secrets missing or differing from their sources; 0 when none.",
+        discussion: """
+            Examples:
+              edpctl secrets check -f secrets.yaml               # exit 2 on drift
+              edpctl secrets check -f secrets.yaml --context ultron --namespace apps
+              edpctl secrets check -f secrets.yaml --output json | jq -c .missing
+            """)
 
     @OptionGroup var options: SecretsOptions
 
@@ -143,7 +163,13 @@ struct CheckResult: Encodable {
 
 struct SecretsList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the file's Secrets, their keys and sources, and whether each exists.")
+        commandName: "list", abstract: "List the file's Secrets, their keys and sources, and whether each exists.",
+        discussion: """
+            Examples:
+              edpctl secrets list -f secrets.yaml                # resolves no value
+              edpctl secrets list -f secrets.yaml --kubeconfig /etc/rancher/k3s/k3s.yaml
+              edpctl secrets list -f secrets.yaml --output json | jq -r '.secrets[].secret'
+            """)
 
     @OptionGroup var options: SecretsOptions
 
