@@ -4,6 +4,7 @@
 #   make demo    build edpctl (release) and hydrate the bundled EDP example
 #   make test    build, run every test, check the example, gate on gomplate's conformance corpus
 #   make bench   run the benchmark (benchmarks/README.md)
+#   make dist    the release tarball, .deb and SHA256SUMS in dist/ (docs/install.md)
 #
 # Variables: SCRATCH (SwiftPM build folder, default .build), SHARED (the shared/ folder beside
 # the repository), CONFORMANCE_TOTAL_MIN (percent of the gated cases that must pass together),
@@ -31,12 +32,14 @@ BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml python3-jsonschema openssh-server openssh-client \
     kubectl curl openssl nginx-light microsocks tinyproxy
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
+# dpkg-dev for dpkg-architecture; binutils for strip and readelf.
+DIST_PACKAGES := $(BUILD_PACKAGES) dpkg-dev binutils gzip
 
 # Shell text that prints the folder SwiftPM puts binaries in (evaluated inside the recipe).
 DEBUG_BIN = $$($(SWIFT) build --scratch-path $(SCRATCH) --show-bin-path)
 RELEASE_BIN = $$($(SWIFT) build -c release --scratch-path $(SCRATCH) --show-bin-path)
 
-.PHONY: demo test bench
+.PHONY: demo test bench dist
 
 demo:
 	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
@@ -64,3 +67,7 @@ test:
 bench:
 	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
 	SWIFT=$(SWIFT) SCRATCH=$(SCRATCH) benchmarks/run.sh
+
+dist:
+	@scripts/ensure-packages.sh $(DIST_PACKAGES)
+	SWIFT=$(SWIFT) scripts/dist.sh dist
