@@ -2,7 +2,8 @@
 # ones), so `make demo` and `make test` work on a fresh Debian 12 machine with Swift at /opt/swift.
 #
 #   make demo    build edpctl (release) and hydrate the bundled EDP example
-#   make test    build, run every test, check the example, gate on gomplate's conformance corpus
+#   make test    build, run every test, check the example, gate on gomplate's conformance corpus,
+#                then make dist and install its .deb and tarball into a bare Debian 12 root
 #   make bench   run the benchmark (benchmarks/README.md)
 #   make dist    the release tarball, .deb and SHA256SUMS in dist/ (docs/install.md)
 #
@@ -27,10 +28,11 @@ CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path 
 # libgit2, libyaml and libcurl for the Git, YAML and HTTP modules; Go for the golden corpus
 # generator and the reference renderer; kubectl, which the Kube tests compare kubeconfig merging
 # against and which holds the fake API server to a real client (with curl and openssl for its
-# certificates); hyperfine and GNU time for the benchmark.
+# certificates); debootstrap for the Debian 12 root the release files are installed into;
+# hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml python3-jsonschema openssh-server openssh-client \
-    kubectl curl openssl nginx-light microsocks tinyproxy
+    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 # dpkg-dev for dpkg-architecture; binutils for strip and readelf.
 DIST_PACKAGES := $(BUILD_PACKAGES) dpkg-dev binutils gzip
@@ -60,6 +62,8 @@ test:
 	else \
 	    echo "conformance corpus skipped: $(SHARED)/conformance not found beside the repository"; \
 	fi
+	$(MAKE) --no-print-directory dist
+	scripts/test-install-debian.sh dist "$(DEBUG_BIN)/edpctl"
 	@# CI reads the closing lines: end with swift test's own summary.
 	@echo "swift test summary:"
 	@grep -E "Executed [0-9]+ tests?|Test run with [0-9]+ tests?" $(SCRATCH)/swift-test.log | tail -n 2

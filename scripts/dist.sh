@@ -129,6 +129,7 @@ Architecture: $arch
 Maintainer: edpctl developers <edpctl@localhost>
 Installed-Size: $(du -sk --apparent-size "$package/usr" | cut -f1)
 Depends: $depends_line
+Recommends: ca-certificates
 Section: admin
 Priority: optional
 Description: rebuild a GitOps platform after a disaster, keep it hydrated

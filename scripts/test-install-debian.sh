@@ -69,12 +69,34 @@ fi
 flock -u 9
 
 work=$(mktemp -d /var/tmp/edpctl-install-test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    for proc in "$work"/*/proc; do
+        mountpoint -q "$proc" && umount -l "$proc"
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 # A copy of the pristine root that can reach the archive.
 new_root() {
     cp -a "$pristine" "$1"
     cp /etc/resolv.conf "$1/etc/resolv.conf"
+}
+
+# Without /proc Swift's runtime sees no command line; edpctl must say so and fail, not print its
+# help and exit 0 as if the command had run.
+refuses_without_proc() {
+    local root=$1 edpctl=$2 status=0 message
+    mountpoint -q "$root/proc" && { echo "    /proc is mounted" >&2; return 1; }
+    message=$(chroot "$root" "$edpctl" version 2>&1 >/dev/null) || status=$?
+    [ "$status" -eq 71 ] && grep -q "/proc is not mounted" <<<"$message" || {
+        echo "    exit $status: $message" >&2
+        return 1
+    }
+}
+
+mount_proc() {
+    mount -t proc proc "$1/proc"
 }
 
 # apt-get inside the root; the package lists are refreshed only when the cached ones no longer
@@ -171,6 +193,8 @@ new_root "$root"
 cp "$deb" "$root/tmp/"
 check "apt-get install ./$(basename "$deb") fetches what it depends on" apt_install "$root" "/tmp/$(basename "$deb")"
 check "no Swift anywhere in the root" no_swift_in_root "$root"
+check "without /proc: exit 71, saying so" refuses_without_proc "$root" /usr/bin/edpctl
+check "mount -t proc proc /proc" mount_proc "$root"
 check "ldd /usr/bin/edpctl: every library found, no Swift runtime" links_no_swift "$root" /usr/bin/edpctl
 check "completions and man pages where Debian puts them" test -s "$root/usr/share/bash-completion/completions/edpctl" \
     -a -s "$root/usr/share/zsh/vendor-completions/_edpctl" -a -s "$root/usr/share/fish/vendor_completions.d/edpctl.fish" \
@@ -187,6 +211,7 @@ check "apt-get install ${runtime[*]}" apt_install "$root" "${runtime[@]}"
 tar -xzf "$tarball" -C "$root/opt"
 edpctl=/opt/$(basename "$tarball" .tar.gz)/edpctl
 check "no Swift anywhere in the root" no_swift_in_root "$root"
+check "mount -t proc proc /proc" mount_proc "$root"
 check "ldd $edpctl: every library found, no Swift runtime" links_no_swift "$root" "$edpctl"
 check "edpctl version: $version, this commit, the root's libraries" reports_version "$root" "$edpctl"
 check "edpctl render: functions, environment, a YAML data source" renders "$root" "$edpctl"
