@@ -170,7 +170,7 @@ hydrates_and_commits() {
     fresh_repository "$root/srv/instances"
     chroot "$root" env GIT_AUTHOR_NAME="edpctl install test" GIT_AUTHOR_EMAIL=install@example.org \
         "$edpctl" hydrate --templates /srv/edp/templates --instances /srv/instances \
-        --env-file /srv/edp/env --commit >/dev/null || return 1
+        --env-file /srv/edp/env --commit >/dev/null 2>"$root.hydrate.log" || { cat "$root.hydrate.log" >&2; return 1; }
     local author tree
     author=$(git -C "$root/srv/instances" log -1 --format='%an <%ae>')
     [ "$author" = "edpctl install test <install@example.org>" ] || { echo "    author: $author" >&2; return 1; }
