@@ -105,8 +105,9 @@ def main():
     options = parser.parse_args()
     static, dynamic = os.path.abspath(options.static), os.path.abspath(options.dynamic)
 
-    if swift_runtime(static, options.toolchain):
-        fail(f"{static} loads libraries from {options.toolchain}: it is not the static build")
+    for binary in (static, options.static_unstripped):
+        if swift_runtime(binary, options.toolchain):
+            fail(f"{binary} loads libraries from {options.toolchain}: it is not the static build")
     runtime = swift_runtime(dynamic, options.toolchain)
     if not runtime:
         fail(f"{dynamic} loads nothing from {options.toolchain}: is it the dynamic build, and is that its toolchain?")
@@ -121,7 +122,8 @@ def main():
         subprocess.run(["strip", "-o", restripped, options.static_unstripped], check=True)
         dynamic_stripped_bytes = size(dynamic_stripped)
         with open(restripped, "rb") as a, open(static, "rb") as b:
-            same_build = a.read() == b.read()
+            if a.read() != b.read():
+                fail(f"{options.static_unstripped}, stripped, is not the tarball's binary: they come from different builds")
 
     versions = {binary: check(binary, ["version"], None).splitlines() for binary in (static, dynamic)}
     timings = []
@@ -158,8 +160,6 @@ def main():
 
     for name, binary in (("static", static), ("dynamic", dynamic)):
         print(f"{name}: {binary} ({'; '.join(versions[binary][:2])})")
-    if not same_build:
-        print(f"note: {options.static_unstripped} stripped is not the tarball's binary: they come from different builds")
     print(f"{os.cpu_count()} cores, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {options.runs} runs of each binary")
     print()
