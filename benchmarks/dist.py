@@ -70,11 +70,11 @@ def interleaved(binaries, arguments, runs):
     """{binary: ([wall], [cpu])}, the binaries alternating run by run, first one first every other round."""
     samples = {binary: ([], []) for binary in binaries}
     with open(os.devnull, "wb") as sink:
-        for round in range(WARMUP + runs):
-            order = binaries if round % 2 == 0 else binaries[::-1]
+        for number in range(WARMUP + runs):
+            order = binaries if number % 2 == 0 else binaries[::-1]
             for binary in order:
                 wall, cpu = spawn([binary, *arguments], sink.fileno())
-                if round >= WARMUP:
+                if number >= WARMUP:
                     samples[binary][0].append(wall)
                     samples[binary][1].append(cpu)
     return samples
