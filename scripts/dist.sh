@@ -20,16 +20,9 @@ SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || date +%s)
 export SOURCE_DATE_EPOCH
 release_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
 
-# The man pages come from argument-parser's generator, which reads the commands' own help
-# (--experimental-dump-help), so they say what --help says. Its plugin builds the package in
-# release mode first; the static link below reuses that build and only links again.
-man_pages=$scratch/plugins/GenerateManual/outputs/edpctl
-rm -rf "$man_pages"
-$swift package --scratch-path "$scratch" plugin generate-manual \
-    --configuration release --multi-page --date "$release_date" >&2
-
 $swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product edpctl >&2
-binary=$($swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/edpctl
+bin_dir=$($swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)
+binary=$bin_dir/edpctl
 if ldd "$binary" | grep -E 'libswift|libFoundation|libdispatch|libBlocksRuntime|/opt/swift' >&2; then
     fail "$binary loads Swift's runtime libraries: it would not run on a node without Swift"
 fi
@@ -50,6 +43,13 @@ mkdir -p "$completions"
 "$stage/edpctl" --generate-completion-script zsh >"$completions/_edpctl"
 "$stage/edpctl" --generate-completion-script fish >"$completions/edpctl.fish"
 
+# The man pages come from argument-parser's generator, run on the binary being shipped: it reads
+# the commands' own help (--experimental-dump-help), so the pages say what --help says. Built in
+# the same configuration, it shares the build of ArgumentParser.
+$swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product generate-manual >&2
+man_pages=$stage/man
+mkdir -p "$man_pages"
+"$bin_dir/generate-manual" "$binary" --multi-page --date "$release_date" --output-directory "$man_pages" >&2
 # Every page but `edpctl help`'s, argument-parser's own command.
 pages=()
 for page in "$man_pages"/*.1; do
