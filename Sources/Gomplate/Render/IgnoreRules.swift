@@ -61,7 +61,7 @@ struct IgnorePattern {
     /// after it are then read as a pattern of their own, which matters for a `**` right after it).
     private let prefix: [UInt8]
     private let steps: [Step]
-    /// The steps are `*` and then only bytes (`*.yaml`): a comparison of the end does.
+    /// The steps are `*` and then only bytes, if any (`*.yaml`, `.*`): a comparison of the end does.
     private let starThenLiteral: [UInt8]?
 
     /// A command-line pattern as it is, or a line of an ignore file after `lines(of:)`; nil for one
@@ -79,7 +79,7 @@ struct IgnorePattern {
         guard let steps = Self.steps(of: body[literal.endIndex...]), !body.isEmpty else { return nil }
         prefix = Array(literal)
         self.steps = steps
-        if steps.first == .run, steps.count > 1, steps.dropFirst().allSatisfy({ if case .byte = $0 { true } else { false } }) {
+        if steps.first == .run, steps.dropFirst().allSatisfy({ if case .byte = $0 { true } else { false } }) {
             starThenLiteral = steps.dropFirst().map { if case .byte(let byte) = $0 { byte } else { 0 } }
         } else {
             starThenLiteral = nil
@@ -330,7 +330,7 @@ private let backslash = UInt8(ascii: "\\")
 struct IgnoreRules {
     static let fileName = ".gomplateignore"
 
-    /// A source of patterns and the length of the directory its paths are relative to.
+    /// An ignore file's patterns and the length of the directory its paths are relative to.
     private struct PatternList {
         let patterns: [IgnorePattern]
         /// Bytes of the directory's path ("" for the input directory), without the `/` after it.
@@ -349,7 +349,8 @@ struct IgnoreRules {
     /// the root) to its ignore file's bytes. Returns the ignored files and directories.
     static func ignoredPaths(paths: [String], directories: Set<PathKey>, ignoreFiles: [String: [UInt8]],
                              excludes: [String]) -> Set<PathKey> {
-        var lists = [PatternList(patterns: excludes.compactMap { IgnorePattern($0.utf8) }, baseLength: 0)]
+        let commandLine = excludes.compactMap { IgnorePattern($0.utf8) }
+        var lists: [PatternList] = []
         var listOfDirectory: [PathKey: Int] = [:]
         for (directory, contents) in ignoreFiles {
             let patterns = IgnorePattern.lines(of: contents).compactMap { IgnorePattern($0) }
@@ -357,8 +358,11 @@ struct IgnoreRules {
             listOfDirectory[PathKey(directory)] = lists.count
             lists.append(PatternList(patterns: patterns, baseLength: FileName.bytes(of: directory).count))
         }
+        if commandLine.isEmpty && lists.isEmpty { return [] }
         var states: [PathKey: DirectoryState] = [:]
         let root = DirectoryState(ignored: false, lists: listOfDirectory[PathKey("")].map { [$0] } ?? [])
+        // The path being decided, as bytes; one buffer for all.
+        var bytes: [UInt8] = []
 
         /// The state of `directory`, working out those of its parents first (without recursion:
         /// a tree can be as deep as a path is long).
@@ -383,14 +387,18 @@ struct IgnoreRules {
             return known
         }
 
-        /// The verdict of the first list (command line, then deepest ignore file first) that has a
+        /// The verdict of the first source (command line, then deepest ignore file first) with a
         /// pattern matching `path`, its last such pattern deciding.
         func isIgnored(_ path: String, isDirectory: Bool, lists applying: [Int]) -> Bool {
-            let bytes = FileName.bytes(of: path)
+            bytes.removeAll(keepingCapacity: true)
+            if FileName.isUTF8(path) { bytes.append(contentsOf: path.utf8) } else { bytes = FileName.bytes(of: path) }
             let nameStart = (bytes.lastIndex(of: slash) ?? -1) + 1
-            for index in [0] + applying {
+            if let pattern = commandLine.last(where: { $0.matches(bytes[...], nameStart: nameStart, isDirectory: isDirectory) }) {
+                return !pattern.negated
+            }
+            for index in applying {
                 let list = lists[index]
-                let relative = list.baseLength == 0 ? bytes[...] : bytes[(list.baseLength + 1)...]
+                let relative = bytes[(list.baseLength == 0 ? 0 : list.baseLength + 1)...]
                 if let pattern = list.patterns.last(where: { $0.matches(relative, nameStart: nameStart, isDirectory: isDirectory) }) {
                     return !pattern.negated
                 }
@@ -399,11 +407,18 @@ struct IgnoreRules {
         }
 
         var ignored: Set<PathKey> = []
+        // The listing gives a folder's entries one after another: their folder's state is kept at hand.
+        var folder = ""
+        var inside = root
         for path in paths {
+            let slashIndex = path.utf8.lastIndex(of: slash)
+            let folderLength = slashIndex.map { path.utf8.distance(from: path.utf8.startIndex, to: $0) } ?? 0
+            if folderLength != folder.utf8.count || !path.utf8.starts(with: folder.utf8) {
+                folder = slashIndex.map { String(path[..<$0]) } ?? ""
+                inside = state(of: folder)
+            }
             let key = PathKey(path)
-            let isDirectory = directories.contains(key)
-            let inside = state(of: parent(of: path))
-            let verdict = isDirectory ? state(of: path).ignored
+            let verdict = directories.contains(key) ? state(of: path).ignored
                 : inside.ignored || isIgnored(path, isDirectory: false, lists: inside.lists)
             if verdict { ignored.insert(key) }
         }
