@@ -391,7 +391,13 @@ struct IgnoreRules {
         /// pattern matching `path`, its last such pattern deciding.
         func isIgnored(_ path: String, isDirectory: Bool, lists applying: [Int]) -> Bool {
             bytes.removeAll(keepingCapacity: true)
-            if FileName.isUTF8(path) { bytes.append(contentsOf: path.utf8) } else { bytes = FileName.bytes(of: path) }
+            bytes.append(contentsOf: path.utf8)
+            return decide(isDirectory: isDirectory, lists: applying)
+        }
+
+        /// `isIgnored` for the path in `bytes`, spelled as `FileName` spells it.
+        func decide(isDirectory: Bool, lists applying: [Int]) -> Bool {
+            if bytes.contains(0) { bytes = FileName.bytes(of: String(decoding: bytes, as: UTF8.self)) }
             let nameStart = (bytes.lastIndex(of: slash) ?? -1) + 1
             if let pattern = commandLine.last(where: { $0.matches(bytes[...], nameStart: nameStart, isDirectory: isDirectory) }) {
                 return !pattern.negated
@@ -408,19 +414,24 @@ struct IgnoreRules {
 
         var ignored: Set<PathKey> = []
         // The listing gives a folder's entries one after another: their folder's state is kept at hand.
-        var folder = ""
+        var folder: [UInt8] = []
         var inside = root
         for path in paths {
-            let slashIndex = path.utf8.lastIndex(of: slash)
-            let folderLength = slashIndex.map { path.utf8.distance(from: path.utf8.startIndex, to: $0) } ?? 0
-            if folderLength != folder.utf8.count || !path.utf8.starts(with: folder.utf8) {
-                folder = slashIndex.map { String(path[..<$0]) } ?? ""
-                inside = state(of: folder)
-            }
             let key = PathKey(path)
-            let verdict = directories.contains(key) ? state(of: path).ignored
-                : inside.ignored || isIgnored(path, isDirectory: false, lists: inside.lists)
-            if verdict { ignored.insert(key) }
+            if directories.contains(key) {
+                if state(of: path).ignored { ignored.insert(key) }
+                continue
+            }
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: path.utf8)
+            let folderLength = bytes.lastIndex(of: slash) ?? 0
+            if folderLength != folder.count || !bytes.starts(with: folder) {
+                folder = Array(bytes[..<folderLength])
+                inside = state(of: String(decoding: folder, as: UTF8.self))
+                bytes.removeAll(keepingCapacity: true)
+                bytes.append(contentsOf: path.utf8)
+            }
+            if inside.ignored || decide(isDirectory: false, lists: inside.lists) { ignored.insert(key) }
         }
         return ignored
     }
