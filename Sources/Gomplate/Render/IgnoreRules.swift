@@ -323,8 +323,8 @@ private let backslash = UInt8(ascii: "\\")
 ///   `.gomplateignore` of the path's own directory, then its parent's, up to the input directory's.
 ///   The first of these sources with a matching pattern decides, and within one source the last
 ///   matching pattern; `!` re-includes.
-/// - A directory left out leaves out everything below it, whatever the patterns say about those
-///   paths, and its `.gomplateignore` files are not read.
+/// - A directory left out leaves out everything below it, whatever the patterns (its own
+///   `.gomplateignore` files included) say about those paths.
 /// This is also what gomplate does with `--exclude` (its patterns apply after the ignore files
 /// and win); gomplate's own matcher (xignore) differs where edpctl follows git instead.
 struct IgnoreRules {
