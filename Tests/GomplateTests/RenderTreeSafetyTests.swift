@@ -127,6 +127,10 @@ struct RenderTreeSafetyTests {
         #expect(throws: RenderErrors.self) { try fixture.renderer().renderAndWrite(using: upper) }
         #expect(!FileManager.default.fileExists(atPath: fixture.output))
         #expect(try fixture.renderer(excludes: ["n*.txt", "*("]).collectFiles().map(\.relativePath) == ["a.txt"])
+        // Patterns match the bytes on disk, as git's do: `?` is one byte, and an ignore file may name the bytes.
+        #expect(try fixture.renderer(excludes: ["n?.txt", "?(/"]).collectFiles().map(\.relativePath) == ["a.txt"])
+        try plantRaw(rawPath(fixture.input, Array(".gomplateignore".utf8)), Array("n".utf8) + [0xFF] + Array(".txt\n".utf8) + [0xC3, 0x28, 0x0A])
+        #expect(try fixture.renderer().collectFiles().map(\.relativePath) == [".gomplateignore", "a.txt"])
     }
 
     @Test func namesDifferingOnlyInNormalisationAreTwoFiles() throws {

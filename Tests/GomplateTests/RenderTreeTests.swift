@@ -75,11 +75,21 @@ struct TreeSelectionTests {
         #expect(try tree.selected(ignore: "# all dot files\n.*\n*.log") == ["rain.txt"])
     }
 
-    @Test func ignoreFolderButReincludeSubfolder() throws {
+    @Test func aFolderLeftOutKeepsWhatIsInsideOut() throws {
         let tree = try TreeFixture()
         for path in ["foo/bar/tool/lex.txt", "foo/bar/1.txt", "foo/tar/2.txt"] { try tree.write(path, "") }
-        #expect(try tree.selected(ignore: ".gomplateignore\nf[o]o/bar\n!foo/bar/tool")
-            == ["foo/bar/tool/lex.txt", "foo/tar/2.txt"])
+        // As in git, and unlike gomplate's xignore: nothing below a folder left out comes back.
+        #expect(try tree.selected(ignore: ".gomplateignore\nf[o]o/bar\n!foo/bar/tool") == ["foo/tar/2.txt"])
+        #expect(try tree.selected(ignore: ".gomplateignore\nfoo/bar/*\n!foo/bar/tool") == ["foo/bar/tool/lex.txt", "foo/tar/2.txt"])
+    }
+
+    @Test func aTrailingSlashMatchesFoldersOnly() throws {
+        let tree = try TreeFixture()
+        for path in ["sub/a.txt", "sub/deep/b.txt", "other/sub/c.txt", "docs/sub", "top.txt"] { try tree.write(path, "") }
+        #expect(try tree.selected(ignore: nil, excludes: ["sub/"]) == ["docs/sub", "top.txt"])
+        #expect(try tree.selected(ignore: ".gomplateignore\nsub/\n") == ["docs/sub", "top.txt"])
+        #expect(try tree.selected(ignore: ".gomplateignore\n/sub/\n") == ["docs/sub", "other/sub/c.txt", "top.txt"])
+        #expect(try tree.selected(ignore: ".gomplateignore\nsub\n") == ["top.txt"])
     }
 
     @Test func leadingSlashAnchorsToTheIgnoreFilesDirectory() throws {
@@ -118,10 +128,10 @@ struct TreeSelectionTests {
             == ["aa/a1/a2/hello.txt", "aa/a1/hello.txt", "aa/hello.txt", "bb/hello.txt", "hello.txt"])
     }
 
-    @Test func aDirectMatchBeatsItsDirectorysMatch() throws {
+    @Test func aNameMatchesFilesAndFoldersAlike() throws {
         let tree = try TreeFixture()
         for path in ["loss.txt/1.log", "loss.txt/2.log", "foo/loss.txt", "foo/bare.txt"] { try tree.write(path, "") }
-        #expect(try tree.selected(ignore: ".gomplateignore\nloss.txt\n!2.log\n") == ["foo/bare.txt", "loss.txt/2.log"])
+        #expect(try tree.selected(ignore: ".gomplateignore\nloss.txt\n!2.log\n") == ["foo/bare.txt"])
     }
 
     @Test func leadingSpacesArePartOfTheName() throws {
@@ -327,25 +337,42 @@ struct TreeWritingTests {
 
 @Suite("Ignore patterns")
 struct IgnorePatternTests {
+    /// Whether `pattern` matches `path` (relative to the ignore file's folder), a file unless it ends in `/`.
+    private func matches(_ pattern: String, _ path: String) -> Bool? {
+        let isDirectory = path.hasSuffix("/")
+        let bytes = Array((isDirectory ? String(path.dropLast()) : path).utf8)
+        let nameStart = (bytes.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+        return IgnorePattern(pattern.utf8)?.matches(bytes[...], nameStart: nameStart, isDirectory: isDirectory)
+    }
+
     @Test(arguments: [
         ("*.log", "a.log", true), ("*.log", "x/y/a.log", true), ("*.log", "a.log.txt", false),
         ("/a.txt", "a.txt", true), ("/a.txt", "b/a.txt", false),
-        ("a/b", "a/b", true), ("a/b", "x/a/b", false),
-        ("a/*", "a/b", true), ("a/*", "a/b/c", false),
-        ("**/c", "a/b/c", true), ("**/c", "c", true),
-        ("a/**", "a/b/c", true), ("a/**/d", "a/d", true), ("a/**/d", "a/b/c/d", true),
-        ("?.txt", "a.txt", true), ("?.txt", "ab.txt", false),
-        ("[ab].txt", "b.txt", true), ("[^ab].txt", "b.txt", false), ("[a-c]x", "cx", true),
-        ("\\*.txt", "*.txt", true), ("\\*.txt", "a.txt", false),
+        ("a/b", "a/b", true), ("a/b", "x/a/b", false), ("a/b/", "a/b", false), ("a/b/", "a/b/", true),
+        ("a/*", "a/b", true), ("a/*", "a/b/c", false), ("*/", "x/", true), ("*/", "x", false),
+        ("**/c", "a/b/c", true), ("**/c", "c", true), ("**/c", "xc", false),
+        ("a/**", "a/b/c", true), ("a/**", "a/", false), ("a/**/d", "a/d", true), ("a/**/d", "a/b/c/d", true),
+        ("a/**/d", "a/bd", false), ("a**/d", "ab/x/d", true), ("fo**/d", "foo/d", true), ("**", "x/y", true),
+        ("x**y", "x/y", false), ("x**y", "xaby", true),
+        ("?.txt", "a.txt", true), ("?.txt", "ab.txt", false), ("?.txt", "é.txt", false), ("??.txt", "é.txt", true),
+        ("[ab].txt", "b.txt", true), ("[!ab].txt", "b.txt", false), ("[^ab].txt", "c.txt", true), ("[a-c]x", "cx", true),
+        ("[]]x", "]x", true), ("[a-]", "-", true), ("[[:digit:]]*", "7up", true), ("[[:digit:]]*", "up", false),
+        ("a[/]b", "a/b", false), ("a[!x]b", "a/b", false), ("a?b", "a/b", false),
+        ("\\*.txt", "*.txt", true), ("\\*.txt", "a.txt", false), ("\\!x", "!x", true), ("\\#x", "#x", true),
     ])
     func matches(pattern: String, path: String, expected: Bool) {
-        #expect(IgnorePattern(pattern)?.matches(path) == expected)
+        #expect(matches(pattern, path) == expected)
     }
 
-    @Test func blankAndBangAloneMatchNothing() {
-        #expect(IgnorePattern("") == nil)
-        #expect(IgnorePattern("!") == nil)
-        #expect(IgnorePattern("!x")?.reincludes == true)
+    @Test func patternsThatCanMatchNothingAreDropped() {
+        for pattern in ["", "!", "/", "[ab", "x[[:nope:]]", "x\\"] { #expect(IgnorePattern(pattern.utf8) == nil, "\(pattern)") }
+        #expect(IgnorePattern("!x".utf8)?.negated == true)
+        #expect(IgnorePattern("\\!x".utf8)?.negated == false)
+    }
+
+    @Test func ignoreFileLines() {
+        let lines = { (text: String) in IgnorePattern.lines(of: Array(text.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        #expect(lines("\u{FEFF}a\r\n\n# note\n \\#b\n\\#c  \nd\\ \ne \\  \n  \nf\\") == ["a", " \\#b", "\\#c", "d\\ ", "e \\ ", "", "f\\"])
     }
 }
 

@@ -25,8 +25,8 @@ struct TreeListing {
     private(set) var paths: [String] = []
     private(set) var directories: Set<PathKey> = []
     private(set) var files: [PathKey: ListedFile] = [:]
-    /// The lines of each `.gomplateignore`, by its directory ("" for the root).
-    private(set) var ignoreFiles: [String: [String]] = [:]
+    /// The bytes of each `.gomplateignore`, by its directory ("" for the root).
+    private(set) var ignoreFiles: [String: [UInt8]] = [:]
 
     private let root: String
     private var realRoot: String?
@@ -67,8 +67,7 @@ struct TreeListing {
                 throw refuseIgnoreFile(relative, listed)
             }
             let folder = slash.map { String(relative[..<$0]) } ?? ""
-            ignoreFiles[folder] = String(decoding: bytes, as: UTF8.self)
-                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            ignoreFiles[folder] = bytes
             return false
         }
     }
