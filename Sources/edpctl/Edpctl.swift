@@ -31,6 +31,47 @@ struct Edpctl: ParsableCommand {
             // 71, EX_OSERR of sysexits.h: the system could not give edpctl what it needs to start.
             Foundation.exit(71)
         }
-        main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help", let problem = unknownHelpTopic(Array(arguments.dropFirst())) {
+            FileHandle.standardError.write(Data("edpctl: \(problem)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(arguments)
+    }
+
+    /// argument-parser answers `help` with a name it does not know by printing edpctl's own help
+    /// and exiting 0, which hides a typo; an unknown name is a usage error (64) here.
+    static func unknownHelpTopic(_ topics: [String]) -> String? {
+        var command: ParsableCommand.Type = Edpctl.self
+        var path = "edpctl"
+        for topic in topics where !topic.hasPrefix("-") {
+            let names = command.configuration.subcommands.map { $0._commandName }.filter { $0 != "help" }
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == topic }) else {
+                let guess = closest(to: topic, among: names).map { "; did you mean '\($0)'?" } ?? ""
+                let known = names.isEmpty ? "it has none" : names.joined(separator: ", ")
+                return "'\(path)' has no command '\(topic)'\(guess) (commands: \(known))"
+            }
+            command = next
+            path += " " + topic
+        }
+        return nil
+    }
+
+    /// The name within two edits of `word` (and closer than half its length), the closest first.
+    static func closest(to word: String, among names: [String]) -> String? {
+        let scored = names.map { (name: $0, distance: editDistance(Array(word), Array($0))) }
+        return scored.filter { $0.distance <= min(2, word.count / 2) }.min { $0.distance < $1.distance }?.name
+    }
+
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

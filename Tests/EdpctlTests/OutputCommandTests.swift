@@ -159,6 +159,20 @@ struct OutputCommandTests {
         #expect(object["libyaml"] as? String == libyaml)
     }
 
+    /// `help` with a name edpctl has no command for is a usage error, with a guess only when close;
+    /// argument-parser alone printed the top-level help and exited 0.
+    @Test func helpForAnUnknownCommandIsAUsageError() throws {
+        let scratch = try Scratch()
+        let unknown = try scratch.run("help", "nope")
+        #expect(unknown.status == 64 && unknown.stdout == "")
+        #expect(unknown.stderr == "edpctl: 'edpctl' has no command 'nope' (commands: render, hydrate, secrets, rebuild, version)\n")
+        let typo = try scratch.run("help", "secrets", "recreat")
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("'edpctl secrets' has no command 'recreat'; did you mean 'recreate'?"), "\(typo.stderr)")
+        let known = try scratch.run("help", "secrets", "recreate")
+        #expect(known.status == 0 && known.stdout.contains("USAGE: edpctl secrets recreate"), "\(known.stdout)")
+    }
+
     /// A usage error is ArgumentParser's: exit 64, its own text, no JSON.
     @Test func aUsageErrorStaysArgumentParsers() throws {
         let scratch = try Scratch(templates)
