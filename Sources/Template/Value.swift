@@ -72,8 +72,8 @@ public struct MapValue: Sendable {
 }
 
 /// Which keys of a map, or of the environment, one render read, or that it read all of them:
-/// told by `MapValue` and by hosts (`FunctionContext.environmentVariable`). Shared by the threads
-/// of nothing but one render, yet locked, since a value may travel.
+/// told by `MapValue` and by hosts (`FunctionContext.environmentVariable`). Locked, since values
+/// holding it are `Sendable` and may be read on any thread.
 public final class ReadLog: @unchecked Sendable {
     private let lock = NSLock()
     private var keys: Set<String> = []
