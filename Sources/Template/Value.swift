@@ -33,10 +33,9 @@ public struct MapValue: Sendable {
     /// however it is then used). The render cache keys `.Env` this way on the variables read.
     public var readLog: ReadLog?
 
-    public init(_ entries: [String: Value] = [:], elementType: ElementType = .any, readLog: ReadLog? = nil) {
+    public init(_ entries: [String: Value] = [:], elementType: ElementType = .any) {
         self.storage = entries
         self.elementType = elementType
-        self.readLog = readLog
     }
 
     /// All the entries: a read of the whole map.

@@ -172,8 +172,8 @@ public struct RenderCache: Sendable {
         return joinPath(cacheDirectory, hex(hash.high) + hex(hash.low) + ".cache")
     }
 
-    /// The key of one file, the environment aside: the salt, the file's names, whether it is copied rather than rendered,
-    /// its mode and its bytes.
+    /// The key of one file, the environment aside: the salt, the file's names, whether it is copied
+    /// rather than rendered, its mode and its bytes.
     func key(for file: TreeFile, input: [UInt8], mode: mode_t, copied: Bool) -> Hash128 {
         var key = Hash128Builder()
         key.add(salt)
