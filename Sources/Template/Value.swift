@@ -202,7 +202,8 @@ public struct FunctionInputs: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    /// Environment variables (`env.Getenv`, the `TZ` of `time.Now`).
+    /// Environment variables (`env.Getenv`, the `TZ` of `time.Now`), read through the host: one by
+    /// `environmentVariable`, all by `environment`, which the render cache tells apart.
     public static let environment = FunctionInputs(rawValue: 1 << 0)
     /// The files `NAME_FILE` variables name, read when `NAME` is empty (`getenv`).
     public static let environmentFiles = FunctionInputs(rawValue: 1 << 1)

@@ -466,6 +466,21 @@ struct RenderCacheTests {
         #expect(try tree.run().rendered == [])
     }
 
+    /// Under `-c .=FILE` the data is the file's alone: its `Env` key is no environment.
+    @Test func aWholeContextsEnvKeyIsNotTheEnvironment() throws {
+        let tree = try CacheFixture()
+        try tree.write("values.yaml", "Env: {NAME: from-file}\n")
+        tree.contexts = [".=values.yaml"]
+        try tree.write("in/a.yaml", "<<< .Env.NAME >>>")
+        try tree.run()
+        #expect(try tree.read("a.yaml") == "from-file")
+        tree.environment["NAME"] = "grace"
+        #expect(try tree.run().rendered == [])
+        try tree.write("values.yaml", "Env: {NAME: changed}\n")
+        #expect(try tree.run().rendered == ["a.yaml"])
+        #expect(try tree.read("a.yaml") == "changed")
+    }
+
     /// A nested template and `tpl` read through the same `.Env` and host: their reads count.
     @Test func readsOfNestedAndInlineTemplatesCount() throws {
         let tree = try CacheFixture()
