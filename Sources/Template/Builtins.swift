@@ -190,7 +190,7 @@ package enum Builtins {
                     if index.isNull { throw FunctionError("value is nil; should be of type string") }
                     throw FunctionError("value has type \(index.goTypeName); should be string")
                 }
-                current = map.entries[key] ?? map.zeroElement
+                current = map[key] ?? map.zeroElement
             default:
                 throw FunctionError("can't index item of type \(current.goTypeName)")
             }

@@ -402,7 +402,7 @@ final class Execution: CallContext {
             return Slot(value: .null, boxed: false)
         case .map(let map):
             if hasArguments { throw fail("\(name) is not a method but has arguments") }
-            if let value = map.entries[name] { return Slot(value: value, boxed: map.elementType == .any) }
+            if let value = map[name] { return Slot(value: value, boxed: map.elementType == .any) }
             if let missingKeys {
                 let (line, column) = tree.source.lineAndColumn(of: node.position)
                 missingKeys.record(MissingKey(file: tree.source.name, line: line, column: column, key: name,

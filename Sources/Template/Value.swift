@@ -27,17 +27,37 @@ public enum Value: Sendable {
 public struct MapValue: Sendable {
     public enum ElementType: Sendable { case any, string }
 
-    public var entries: [String: Value]
+    private var storage: [String: Value]
     public var elementType: ElementType
+    /// When set, hears of every read: a key looked up (`subscript`), or the whole map (`entries`,
+    /// however it is then used). The render cache keys `.Env` this way on the variables read.
+    public var readLog: ReadLog?
 
     public init(_ entries: [String: Value] = [:], elementType: ElementType = .any) {
-        self.entries = entries
+        self.storage = entries
         self.elementType = elementType
     }
 
+    /// All the entries: a read of the whole map.
+    public var entries: [String: Value] {
+        get {
+            readLog?.readAll()
+            return storage
+        }
+        // In place, so that `map.entries[key] = value` does not copy the dictionary.
+        _modify {
+            readLog?.readAll()
+            yield &storage
+        }
+    }
+
+    /// One entry: a read of `key` alone, present or not.
     public subscript(key: String) -> Value? {
-        get { entries[key] }
-        set { entries[key] = newValue }
+        get {
+            readLog?.read(key)
+            return storage[key]
+        }
+        set { storage[key] = newValue }
     }
 
     /// Keys in Go's order for maps: byte-wise.
@@ -47,6 +67,36 @@ public struct MapValue: Sendable {
 
     public var zeroElement: Value {
         elementType == .string ? .string("") : .null
+    }
+}
+
+/// Which keys of a map, or of the environment, one render read, or that it read all of them:
+/// told by `MapValue` and by hosts (`FunctionContext.environmentVariable`). Locked, since values
+/// holding it are `Sendable` and may be read on any thread.
+public final class ReadLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var keys: Set<String> = []
+    private var all = false
+
+    public init() {}
+
+    public func read(_ key: String) {
+        lock.lock()
+        keys.insert(key)
+        lock.unlock()
+    }
+
+    public func readAll() {
+        lock.lock()
+        all = true
+        lock.unlock()
+    }
+
+    /// The keys read one by one, and whether everything was read.
+    public var reads: (keys: Set<String>, all: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (keys, all)
     }
 }
 
@@ -112,7 +162,10 @@ public struct FunctionError: Error, CustomStringConvertible, Sendable {
 
 /// What the caller of the engine supplies: the environment, data sources and the working directory.
 public protocol FunctionContext: AnyObject, Sendable {
+    /// The whole environment (the `TZ` of the time functions, `env.Env`): a read of all of it.
     var environment: [String: String] { get }
+    /// One variable (`env.Getenv`, `env.HasEnv`): a read of `name` alone, set or not.
+    func environmentVariable(_ name: String) -> String?
     var workingDirectory: String { get }
     /// The path of the template being rendered, as given on the command line (`tmpl.Path`).
     var templatePath: String { get }
@@ -121,6 +174,10 @@ public protocol FunctionContext: AnyObject, Sendable {
     /// The data source's raw text (`include`).
     func dataSourceText(_ alias: String, subpath: String?) throws -> String
     func hasDataSource(_ alias: String) -> Bool
+}
+
+extension FunctionContext {
+    public func environmentVariable(_ name: String) -> String? { environment[name] }
 }
 
 /// What a function body receives besides its arguments: the host's context and a way back into the
@@ -145,7 +202,8 @@ public struct FunctionInputs: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    /// Environment variables (`env.Getenv`, the `TZ` of `time.Now`).
+    /// Environment variables (`env.Getenv`, the `TZ` of `time.Now`), read through the host: one by
+    /// `environmentVariable`, all by `environment`, which the render cache tells apart.
     public static let environment = FunctionInputs(rawValue: 1 << 0)
     /// The files `NAME_FILE` variables name, read when `NAME` is empty (`getenv`).
     public static let environmentFiles = FunctionInputs(rawValue: 1 << 1)

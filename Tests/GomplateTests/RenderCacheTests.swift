@@ -183,11 +183,20 @@ struct FunctionInputsTests {
 
 @Suite("Render cache file")
 struct RenderCacheFileTests {
-    static let entries: [Hash128: CachedOutput] = [
-        Hash128(high: 1, low: 2): .blank,
-        Hash128(high: .max, low: 0): .file(FileStamp(size: 42, modified: -5, changed: 1_700_000_000_123_456_789,
-                                                    inode: 99, device: .max)),
-    ]
+    static let entries: [Hash128: CachedEntry] = {
+        let none = EnvironmentStamp(reads: HashedReads(EnvironmentReads()), digest: Hash128(high: 5, low: 6))
+        let some = EnvironmentStamp(reads: HashedReads(EnvironmentReads(names: ["A", "B_FILE"])),
+                                    digest: Hash128(high: 7, low: .max))
+        let all = EnvironmentStamp(reads: HashedReads(EnvironmentReads(names: ["A"], all: true)),
+                                   digest: Hash128(high: 0, low: 1))
+        let stamp = FileStamp(size: 42, modified: -5, changed: 1_700_000_000_123_456_789, inode: 99, device: .max)
+        return [
+            Hash128(high: 1, low: 2): CachedEntry(output: .blank, environment: none),
+            Hash128(high: .max, low: 0): CachedEntry(output: .file(stamp), environment: some),
+            Hash128(high: 3, low: 0): CachedEntry(output: .file(stamp), environment: some),
+            Hash128(high: 4, low: 0): CachedEntry(output: .blank, environment: all),
+        ]
+    }()
 
     @Test func roundTrips() {
         #expect(RenderCache.decode(RenderCache.encode(Self.entries)) == Self.entries)
@@ -198,12 +207,36 @@ struct RenderCacheFileTests {
         let bytes = RenderCache.encode(Self.entries)
         var flipped = bytes
         flipped[30] ^= 1
+        var flippedRecord = bytes
+        flippedRecord[bytes.count - 20] ^= 1
         var otherVersion = bytes
         otherVersion[8] &+= 1
-        for broken in [flipped, otherVersion, Array(bytes.dropLast()), bytes + [0], [], Array("edpctlRC".utf8),
+        for broken in [flipped, flippedRecord, otherVersion, Array(bytes.dropLast()), bytes + [0], [], Array("edpctlRC".utf8),
                        Array(repeating: 0xFF, count: 200)] {
             #expect(RenderCache.decode(broken) == nil)
         }
+    }
+
+    /// Counts that promise more than the file holds, under a valid checksum, are refused without
+    /// reserving room for them.
+    @Test func countsBeyondTheFileAreNoCache() {
+        func file(readSets: UInt32, records: UInt32, body: [UInt8] = []) -> [UInt8] {
+            var bytes = Array("edpctlRC".utf8)
+            for field in [RenderCache.formatVersion, readSets, records] {
+                withUnsafeBytes(of: field.littleEndian) { bytes += $0 }
+            }
+            bytes += body
+            let sum = bytes.withUnsafeBytes { XXH64.hash($0, seed: 0) }
+            withUnsafeBytes(of: sum.littleEndian) { bytes += $0 }
+            return bytes
+        }
+        #expect(RenderCache.decode(file(readSets: 0, records: 0)) == [:])
+        #expect(RenderCache.decode(file(readSets: .max, records: 0)) == nil)
+        #expect(RenderCache.decode(file(readSets: 0, records: .max)) == nil)
+        // One read set that claims 2^32 - 1 names, and one whose flag is neither 0 nor 1.
+        #expect(RenderCache.decode(file(readSets: 1, records: 0, body: [0, 0xFF, 0xFF, 0xFF, 0xFF])) == nil)
+        #expect(RenderCache.decode(file(readSets: 1, records: 0, body: [2, 0, 0, 0, 0])) == nil)
+        #expect(RenderCache.decode(file(readSets: 1, records: 0, body: [1, 0, 0, 0, 0])) == [:])
     }
 
     @Test func locationFollowsTheEnvironment() throws {
@@ -348,18 +381,122 @@ struct RenderCacheTests {
         #expect(try tree.read("a.yaml") == "a2: ada")
     }
 
-    @Test func aChangedEnvironmentRendersEverythingAgain() throws {
+    @Test func aChangedVariableRendersAgainOnlyWhatReadsIt() throws {
         let tree = try CacheFixture()
         try tree.write("in/a.yaml", "<<< .Env.NAME >>>")
         try tree.write("in/b.yaml", "<<< getenv \"OTHER\" \"none\" >>>")
+        try tree.write("in/c.yaml", "<<< \"c\" >>>")
+        try tree.write("in/d.yaml", "<<< $e := .Env >>><<< index $e \"NAME\" >>>")
+        try tree.write("in/e.yaml", "<<< env.Getenv (print \"OTH\" \"ER\") >>>")
         try tree.run()
         tree.environment["NAME"] = "grace"
-        #expect(try tree.run().rendered == ["a.yaml", "b.yaml"])
+        #expect(try tree.run().rendered == ["a.yaml", "d.yaml"])
         #expect(try tree.read("a.yaml") == "grace")
+        #expect(try tree.read("d.yaml") == "grace")
         tree.environment["OTHER"] = "set"
-        #expect(try tree.run().rendered == ["a.yaml", "b.yaml"])
+        #expect(try tree.run().rendered == ["b.yaml", "e.yaml"])
         #expect(try tree.read("b.yaml") == "set")
+        #expect(try tree.read("e.yaml") == "set")
         #expect(try tree.run().rendered == [])
+        // Back to a value an earlier run saw: the cache keeps only the last run's entry.
+        tree.environment["NAME"] = "ada"
+        #expect(try tree.run().rendered == ["a.yaml", "d.yaml"])
+        #expect(try tree.read("a.yaml") == "ada")
+    }
+
+    /// A CI job's environment changes every run (job ids, hyperfine's random variable): variables no
+    /// template reads, set, changed or unset, render nothing again.
+    @Test func anUnrelatedVariableRendersNothingAgain() throws {
+        let tree = try CacheFixture()
+        tree.environment["CI_JOB_ID"] = "1"
+        try tree.write("in/a.yaml", "<<< .Env.NAME >>>")
+        try tree.write("in/b.yaml", "<<< getenv \"TOKEN\" \"none\" >>><<< env.HasEnv \"X\" >>><<< has .Env \"Y\" >>>")
+        try tree.write("in/c.yaml", "<<< \"c\" | toUpper >>>")
+        try tree.write("in/plain.txt", "copied")
+        #expect(try tree.run().rendered == ["a.yaml", "b.yaml", "c.yaml"])
+        for change in [("CI_JOB_ID", "2"), ("NEW_VARIABLE", ""), ("NAMES", "ada"), ("TOKEN_FILE_X", "x")] {
+            tree.environment[change.0] = change.1
+            let again = try tree.run()
+            #expect(again.rendered == [], "\(change)")
+            #expect(again.report == TreeWriteReport(unchanged: 4, cached: 4), "\(change)")
+        }
+        tree.environment["CI_JOB_ID"] = nil
+        #expect(try tree.run().rendered == [])
+        #expect(try tree.read("a.yaml") == "ada")
+    }
+
+    /// A variable read and unset is not one set to "": `env.HasEnv` and `has` tell them apart.
+    @Test func unsetAndEmptyAreDifferentValues() throws {
+        let tree = try CacheFixture()
+        try tree.write("in/has.yaml", "<<< env.HasEnv \"X\" >>>")
+        try tree.write("in/map.yaml", "<<< has .Env \"Y\" >>>")
+        try tree.run()
+        #expect(try tree.read("has.yaml") == "false")
+        tree.environment["X"] = ""
+        #expect(try tree.run().rendered == ["has.yaml"])
+        #expect(try tree.read("has.yaml") == "true")
+        tree.environment["Y"] = ""
+        #expect(try tree.run().rendered == ["map.yaml"])
+        #expect(try tree.read("map.yaml") == "true")
+        tree.environment["Y"] = nil
+        #expect(try tree.run().rendered == ["map.yaml"])
+        #expect(try tree.read("map.yaml") == "false")
+    }
+
+    /// Whatever sees the whole environment keys on all of it: ranging over `.Env`, `env.Env`,
+    /// `.Env` handed to a function or printed, `len`, a nested template given `$`.
+    @Test func aTemplateReadingTheWholeEnvironmentRendersAgainOnAnyChange() throws {
+        let tree = try CacheFixture()
+        tree.nestedTemplates = ["all=all.t"]
+        try tree.write("all.t", "<<< len .Env >>>")
+        let wholes = [
+            "range.yaml": "<<< range $k, $v := .Env >>><<< $k >>> <<< end >>>",
+            "envEnv.yaml": "<<< len env.Env >>>", "json.yaml": "<<< .Env | toJSON | len >>>",
+            "print.yaml": "<<< printf \"%v\" .Env | len >>>", "len.yaml": "<<< len .Env >>>",
+            "yaml.yaml": "<<< data.ToYAML .Env | len >>>", "nested.yaml": "<<< template \"all\" $ >>>",
+            "if.yaml": "<<< if .Env >>>set<<< end >>>",
+        ]
+        for (name, text) in wholes { try tree.write("in/" + name, text) }
+        try tree.write("in/one.yaml", "<<< .Env.NAME >>>")
+        #expect(try tree.run().rendered.count == wholes.count + 1)
+        tree.environment["CI_JOB_ID"] = "1"
+        #expect(try tree.run().rendered == wholes.keys.sorted())
+        #expect(try tree.read("len.yaml") == "2")
+        #expect(try tree.read("nested.yaml") == "2")
+        #expect(try tree.run().rendered == [])
+    }
+
+    /// Under `-c .=FILE` the data is the file's alone: its `Env` key is no environment.
+    @Test func aWholeContextsEnvKeyIsNotTheEnvironment() throws {
+        let tree = try CacheFixture()
+        try tree.write("values.yaml", "Env: {NAME: from-file}\n")
+        tree.contexts = [".=values.yaml"]
+        try tree.write("in/a.yaml", "<<< .Env.NAME >>>")
+        try tree.run()
+        #expect(try tree.read("a.yaml") == "from-file")
+        tree.environment["NAME"] = "grace"
+        #expect(try tree.run().rendered == [])
+        try tree.write("values.yaml", "Env: {NAME: changed}\n")
+        #expect(try tree.run().rendered == ["a.yaml"])
+        #expect(try tree.read("a.yaml") == "changed")
+    }
+
+    /// A nested template and `tpl` read through the same `.Env` and host: their reads count.
+    @Test func readsOfNestedAndInlineTemplatesCount() throws {
+        let tree = try CacheFixture()
+        try tree.write("label.t", "<<< .Env.LABEL >>>")
+        tree.nestedTemplates = ["label=label.t"]
+        tree.environment["LABEL"] = "one"
+        try tree.write("in/nested.yaml", "<<< template \"label\" . >>>")
+        try tree.write("in/exec.yaml", "<<< tmpl.Exec \"label\" >>>")
+        try tree.write("in/inline.yaml", "<<< tpl \"<<< getenv `INLINE` >>>\" >>>")
+        try tree.run()
+        tree.environment["LABEL"] = "two"
+        #expect(try tree.run().rendered == ["exec.yaml", "nested.yaml"])
+        #expect(try tree.read("exec.yaml") == "two")
+        tree.environment["INLINE"] = "x"
+        #expect(try tree.run().rendered == ["inline.yaml"])
+        #expect(try tree.read("inline.yaml") == "x")
     }
 
     @Test func aChangedContextRendersAgain() throws {
@@ -461,11 +598,31 @@ struct RenderCacheTests {
         try tree.write("secret", "s3cret")
         tree.environment["TOKEN_FILE"] = "secret"
         try tree.write("in/a.yaml", "<<< getenv \"TOKEN\" >>>")
+        try tree.write("in/b.yaml", "<<< .Env.NAME >>>")
         try tree.run()
         #expect(try tree.run().rendered == [])
         try tree.write("secret", "rotated")
         #expect(try tree.run().rendered == ["a.yaml"])
         #expect(try tree.read("a.yaml") == "rotated")
+        tree.environment["TOKEN"] = "direct"
+        #expect(try tree.run().rendered == ["a.yaml"])
+        #expect(try tree.read("a.yaml") == "direct")
+    }
+
+    /// A pipe is never read to hash it: a template that reads a `NAME_FILE` naming one (which
+    /// `getenv "NAME"` would follow) always renders; the other templates, `getenv` ones too, are
+    /// cached as ever.
+    @Test func aPipeNamedByANameFileKeepsOnlyItsReadersOutOfTheCache() throws {
+        let tree = try CacheFixture()
+        #expect(mkfifo(tree.root + "/pipe", 0o600) == 0)
+        tree.environment["PIPED_FILE"] = "pipe"
+        tree.environment["TOKEN"] = "t"
+        try tree.write("in/a.yaml", "<<< .Env.PIPED_FILE >>>")
+        try tree.write("in/b.yaml", "<<< getenv \"TOKEN\" >>>")
+        try tree.write("in/c.yaml", "<<< .Env.NAME >>>")
+        #expect(try tree.run().rendered == ["a.yaml", "b.yaml", "c.yaml"])
+        #expect(try tree.run().rendered == ["a.yaml"])
+        #expect(try tree.read("a.yaml") == "pipe")
     }
 
     @Test func verbatimFilesAreCachedToo() throws {
@@ -512,14 +669,14 @@ struct RenderCacheTests {
 
     @Test func theCacheHoldsNoTemplateTextAndNoValues() throws {
         let tree = try CacheFixture()
-        tree.environment["SECRET"] = "value-0c5e1d7f"
-        try tree.write("in/a.yaml", "token: <<< .Env.SECRET >>> template-9b2a44")
+        tree.environment["SECRET_TOKEN"] = "value-0c5e1d7f"
+        try tree.write("in/a.yaml", "token: <<< .Env.SECRET_TOKEN >>> template-9b2a44")
         try tree.run()
         let cache = try Data(contentsOf: URL(fileURLWithPath: try tree.cachePath))
-        #expect(cache.range(of: Data("value-0c5e1d7f".utf8)) == nil)
-        #expect(cache.range(of: Data("template-9b2a44".utf8)) == nil)
-        #expect(cache.range(of: Data("a.yaml".utf8)) == nil)
-        // One record: header, 57 bytes, checksum.
-        #expect(cache.count == 16 + 57 + 8)
+        for needle in ["value-0c5e1d7f", "template-9b2a44", "a.yaml", "SECRET_TOKEN"] {
+            #expect(cache.range(of: Data(needle.utf8)) == nil, "\(needle)")
+        }
+        // One record: header, one read set of one name's hash, 77 bytes, checksum.
+        #expect(cache.count == 20 + (1 + 4 + 16) + 77 + 8)
     }
 }

@@ -437,9 +437,10 @@ struct TreeLeftoverTests {
         let leftover = folder + "/.x.cache.edpctl-\(try deadProcessID())-1"
         try plant(leftover, [1, 2, 3])
         let cache = RenderCache(path: folder + "/x.cache", salt: Hash128(high: 1, low: 2))
-        try cache.save([Hash128(high: 3, low: 4): .blank])
+        let entry = CachedEntry(output: .blank, environment: try #require(cache.environmentStamp(for: EnvironmentReads())))
+        try cache.save([Hash128(high: 3, low: 4): entry])
         #expect(!FileManager.default.fileExists(atPath: leftover))
-        #expect(RenderCache(path: folder + "/x.cache", salt: Hash128(high: 1, low: 2)).entries == [Hash128(high: 3, low: 4): .blank])
+        #expect(RenderCache(path: folder + "/x.cache", salt: Hash128(high: 1, low: 2)).entries == [Hash128(high: 3, low: 4): entry])
     }
 }
 

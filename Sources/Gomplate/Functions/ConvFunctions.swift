@@ -85,7 +85,7 @@ func gomplateHas(_ container: Value, _ key: Value) -> Bool {
     switch container {
     case .map(let map):
         guard case .string(let name) = key else { return false }
-        return map.entries[name] != nil
+        return map[name] != nil
     case .list(let items):
         return items.contains { goDeepEqual($0, key) }
     default:

@@ -19,7 +19,7 @@ extension FunctionTable {
         }, as: "env.ExpandEnv")
 
         add(TemplateFunction("HasEnv", arguments: 1, reads: .environment) { args, context in
-            .bool(context.host.environment[(try args[0].gomplateString())] != nil)
+            .bool(context.host.environmentVariable(try args[0].gomplateString()) != nil)
         }, as: "env.HasEnv")
 
         add(TemplateFunction("Env", arguments: 0, reads: .environment) { _, context in
@@ -32,8 +32,8 @@ extension FunctionTable {
 /// gomplate's `env.Getenv` lookup: the variable when it is non-empty, otherwise the trimmed content
 /// of the file `NAME_FILE` names (relative to the working directory), otherwise "".
 func gomplateGetenv(_ name: String, host: FunctionContext) -> String {
-    if let value = host.environment[name], !value.isEmpty { return value }
-    guard let filePath = host.environment[name + "_FILE"], !filePath.isEmpty,
+    if let value = host.environmentVariable(name), !value.isEmpty { return value }
+    guard let filePath = host.environmentVariable(name + "_FILE"), !filePath.isEmpty,
           let bytes = try? readFileBytes(resolvedPath(filePath, host: host)) else { return "" }
     return goTrimSpace(String(decoding: bytes, as: UTF8.self))
 }

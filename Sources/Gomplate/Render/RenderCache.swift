@@ -78,6 +78,13 @@ enum CachedOutput: Equatable, Sendable {
     case file(FileStamp)
 }
 
+/// One output's record: how its file looked, and the environment variables its template read with
+/// a digest of their values.
+struct CachedEntry: Equatable, Sendable {
+    let output: CachedOutput
+    let environment: EnvironmentStamp
+}
+
 /// Why the cache can't be used; rendering goes on without it.
 public struct RenderCacheError: Error, CustomStringConvertible, Sendable {
     public let description: String
@@ -85,21 +92,25 @@ public struct RenderCacheError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The render cache of one output directory: for each output of the last successful run whose
-/// template is pure, a 128-bit key of everything the output depends on and how the output file
-/// looked afterwards. A file whose key is there and whose output file still looks that way is
-/// left alone without being parsed or rendered. The cache holds no output, template text or value
-/// (secrets must not land in it): only keys and file stamps.
+/// template is pure, a 128-bit key of everything the output depends on but the environment, the
+/// environment variables the template read (or that it read all of them) with a digest of their
+/// values, and how the output file looked afterwards. A file whose key is there, whose variables
+/// still have those values and whose output file still looks that way is left alone without being
+/// parsed or rendered: a variable no template read changes nothing. The cache holds no output,
+/// template text, variable name or value (secrets must not land in it): only hashes and file stamps.
 public struct RenderCache: Sendable {
     /// Bumped when the file's layout or the keys' make-up changes; other versions read as empty.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     private static let magic = Array("edpctlRC".utf8)
-    private static let headerSize = 16
-    private static let recordSize = 57
+    private static let headerSize = 20
+    private static let recordSize = 77
 
     public let path: String
     /// Everything the keys of every file share: format, tool, options and session.
     let salt: Hash128
-    let entries: [Hash128: CachedOutput]
+    /// This run's environment, to tell whether an entry's variables still have their values.
+    let environment: EnvironmentSnapshot
+    let entries: [Hash128: CachedEntry]
 
     /// Reads the cache at `path`; a missing, unreadable, corrupt or other-version file is an empty
     /// cache. `toolVersion` must change whenever rendering may (edpctl's version and build).
@@ -108,13 +119,28 @@ public struct RenderCache: Sendable {
         salt.add(UInt64(Self.formatVersion))
         salt.add(toolVersion)
         salt.add(session.cacheFingerprint())
-        self.init(path: path, salt: salt.finish())
+        self.init(path: path, salt: salt.finish(), environment: session.environmentSnapshot())
     }
 
-    init(path: String, salt: Hash128) {
+    init(path: String, salt: Hash128, environment: EnvironmentSnapshot = EnvironmentSnapshot(variables: [:])) {
         self.path = path
         self.salt = salt
+        self.environment = environment
         entries = (try? readFileBytes(path)).flatMap(Self.decode) ?? [:]
+    }
+
+    /// The entry of `key` when the variables it read still have the values they had.
+    func entry(for key: Hash128) -> CachedEntry? {
+        guard let entry = entries[key], environment.digest(of: entry.environment.reads) == entry.environment.digest
+        else { return nil }
+        return entry
+    }
+
+    /// What the cache records of a render that read `reads`; nil when it can't be recorded (a
+    /// `NAME_FILE` that `getenv` followed is not a regular file).
+    func environmentStamp(for reads: EnvironmentReads) -> EnvironmentStamp? {
+        let hashed = HashedReads(reads)
+        return environment.digest(of: hashed).map { EnvironmentStamp(reads: hashed, digest: $0) }
     }
 
     /// Where the cache of `outputDirectory` lives: `$EDPCTL_CACHE_DIR`, else
@@ -146,8 +172,8 @@ public struct RenderCache: Sendable {
         return joinPath(cacheDirectory, hex(hash.high) + hex(hash.low) + ".cache")
     }
 
-    /// The key of one file: the salt, the file's names, whether it is copied rather than rendered,
-    /// its mode and its bytes.
+    /// The key of one file, the environment aside: the salt, the file's names, whether it is copied
+    /// rather than rendered, its mode and its bytes.
     func key(for file: TreeFile, input: [UInt8], mode: mode_t, copied: Bool) -> Hash128 {
         var key = Hash128Builder()
         key.add(salt)
@@ -164,10 +190,10 @@ public struct RenderCache: Sendable {
     /// recently to tell from a later change. Waits for the clock to pass the newest of those if
     /// that takes at most a few ticks, so that a run's last outputs are kept too. A run that
     /// learnt nothing new leaves the file alone. Temporary files of killed saves are removed first.
-    func save(_ entries: [Hash128: CachedOutput]) throws {
+    func save(_ entries: [Hash128: CachedEntry]) throws {
         var now = fileSystemNow()
         let unsettled = entries.values.compactMap { entry -> Int64? in
-            guard case .file(let stamp) = entry, !stamp.isSettled(now: now) else { return nil }
+            guard case .file(let stamp) = entry.output, !stamp.isSettled(now: now) else { return nil }
             return max(stamp.modified, stamp.changed)
         }
         if let newest = unsettled.max(), newest &- now < 50_000_000 {
@@ -180,7 +206,7 @@ public struct RenderCache: Sendable {
             }
         }
         let kept = entries.filter { _, entry in
-            if case .file(let stamp) = entry { return stamp.isSettled(now: now) }
+            if case .file(let stamp) = entry.output { return stamp.isSettled(now: now) }
             return true
         }
         let folder = parentFolder(of: path)
@@ -192,20 +218,40 @@ public struct RenderCache: Sendable {
 
     // MARK: - The file
 
-    // Layout, little-endian: "edpctlRC", the format version (UInt32), the number of records
-    // (UInt32); records of 57 bytes: the key (high, low: UInt64), the kind (UInt8: 0 blank,
-    // 1 file), then size, modification time, change time (Int64), inode and device (UInt64), all 0
-    // for a blank output; last, XXH64 (seed 0) of everything before it.
+    // Layout, little-endian: "edpctlRC", the format version (UInt32), the number of read sets and
+    // of records (UInt32 each); the read sets: whether all the environment was read (UInt8), the
+    // number of names, then each name's hash (high, low: UInt64); records of 77 bytes: the key
+    // (high, low), the index of its read set (UInt32), the digest of those variables' values (high,
+    // low), the kind (UInt8: 0 blank, 1 file), then size, modification time, change time (Int64),
+    // inode and device (UInt64), all 0 for a blank output; last, XXH64 (seed 0) of everything before.
 
-    static func encode(_ entries: [Hash128: CachedOutput]) -> [UInt8] {
+    static func encode(_ entries: [Hash128: CachedEntry]) -> [UInt8] {
+        var readSets: [HashedReads] = []
+        var indexOfReadSet: [HashedReads: UInt32] = [:]
+        for entry in entries.values where indexOfReadSet[entry.environment.reads] == nil {
+            indexOfReadSet[entry.environment.reads] = UInt32(readSets.count)
+            readSets.append(entry.environment.reads)
+        }
         var bytes = magic
         bytes.reserveCapacity(headerSize + entries.count * recordSize + 8)
         append(&bytes, UInt32(formatVersion))
+        append(&bytes, UInt32(readSets.count))
         append(&bytes, UInt32(entries.count))
+        for reads in readSets {
+            bytes.append(reads.all ? 1 : 0)
+            append(&bytes, UInt32(reads.names.count))
+            for name in reads.names {
+                append(&bytes, name.high)
+                append(&bytes, name.low)
+            }
+        }
         for (key, entry) in entries {
             append(&bytes, key.high)
             append(&bytes, key.low)
-            switch entry {
+            append(&bytes, indexOfReadSet[entry.environment.reads]!)
+            append(&bytes, entry.environment.digest.high)
+            append(&bytes, entry.environment.digest.low)
+            switch entry.output {
             case .blank:
                 bytes.append(0)
                 bytes.append(contentsOf: repeatElement(0, count: 40))
@@ -222,36 +268,61 @@ public struct RenderCache: Sendable {
     }
 
     /// The entries, or nil when `bytes` are not a cache file of this version, whole and intact.
-    static func decode(_ bytes: [UInt8]) -> [Hash128: CachedOutput]? {
+    static func decode(_ bytes: [UInt8]) -> [Hash128: CachedEntry]? {
         guard bytes.count >= headerSize + 8, bytes.starts(with: magic) else { return nil }
-        return bytes.withUnsafeBytes { raw -> [Hash128: CachedOutput]? in
+        return bytes.withUnsafeBytes { raw -> [Hash128: CachedEntry]? in
             func load<Integer: FixedWidthInteger>(_ offset: Int, as type: Integer.Type) -> Integer {
                 Integer(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Integer.self))
             }
-            let count = Int(load(12, as: UInt32.self))
-            let end = headerSize + count * recordSize
-            guard load(8, as: UInt32.self) == formatVersion, bytes.count == end + 8,
+            func loadHash(_ offset: Int) -> Hash128 {
+                Hash128(high: load(offset, as: UInt64.self), low: load(offset + 8, as: UInt64.self))
+            }
+            let end = bytes.count - 8
+            guard load(8, as: UInt32.self) == formatVersion,
                   load(end, as: UInt64.self) == checksum(UnsafeRawBufferPointer(rebasing: raw[..<end])) else {
                 return nil
             }
-            var entries: [Hash128: CachedOutput] = [:]
+            // Counts are checked against what is left before anything is reserved for them.
+            var offset = headerSize
+            let readSetCount = Int(load(12, as: UInt32.self))
+            let count = Int(load(16, as: UInt32.self))
+            guard readSetCount <= (end - offset) / 5 else { return nil }
+            var readSets: [HashedReads] = []
+            readSets.reserveCapacity(readSetCount)
+            for _ in 0..<readSetCount {
+                guard end - offset >= 5, raw[offset] <= 1 else { return nil }
+                let all = raw[offset] == 1
+                let nameCount = Int(load(offset + 1, as: UInt32.self))
+                offset += 5
+                guard nameCount <= (end - offset) / 16 else { return nil }
+                let names = (0..<nameCount).map { loadHash(offset + $0 * 16) }
+                offset += nameCount * 16
+                readSets.append(HashedReads(names: names, all: all))
+            }
+            guard end - offset == count * recordSize else { return nil }
+            var entries: [Hash128: CachedEntry] = [:]
             entries.reserveCapacity(count)
-            for index in 0..<count {
-                let offset = headerSize + index * recordSize
-                let key = Hash128(high: load(offset, as: UInt64.self), low: load(offset + 8, as: UInt64.self))
-                switch raw[offset + 16] {
+            for _ in 0..<count {
+                let key = loadHash(offset)
+                let readSet = Int(load(offset + 16, as: UInt32.self))
+                guard readSet < readSets.count else { return nil }
+                let environment = EnvironmentStamp(reads: readSets[readSet], digest: loadHash(offset + 20))
+                let output: CachedOutput
+                switch raw[offset + 36] {
                 case 0:
-                    entries[key] = .blank
+                    output = .blank
                 case 1:
-                    let field = offset + 17
-                    entries[key] = .file(FileStamp(size: load(field, as: Int64.self),
-                                                   modified: load(field + 8, as: Int64.self),
-                                                   changed: load(field + 16, as: Int64.self),
-                                                   inode: load(field + 24, as: UInt64.self),
-                                                   device: load(field + 32, as: UInt64.self)))
+                    let field = offset + 37
+                    output = .file(FileStamp(size: load(field, as: Int64.self),
+                                             modified: load(field + 8, as: Int64.self),
+                                             changed: load(field + 16, as: Int64.self),
+                                             inode: load(field + 24, as: UInt64.self),
+                                             device: load(field + 32, as: UInt64.self)))
                 default:
                     return nil
                 }
+                entries[key] = CachedEntry(output: output, environment: environment)
+                offset += recordSize
             }
             return entries
         }

@@ -8,15 +8,26 @@ import Template
 public final class RenderHost: FunctionContext, DataSourceCatalog, @unchecked Sendable {
     public let templatePath: String
     public let sources: DataSources
-    public var environment: [String: String] { sources.environment }
+    /// Hears which environment variables the template reads, for the render cache.
+    public let readLog: ReadLog?
+    public var environment: [String: String] {
+        readLog?.readAll()
+        return sources.environment
+    }
     public var workingDirectory: String { sources.workingDirectory }
 
     private let lock = NSLock()
     private var ownDefinitions: [String: SourceURL] = [:]
 
-    public init(templatePath: String, sources: DataSources) {
+    public init(templatePath: String, sources: DataSources, readLog: ReadLog? = nil) {
         self.templatePath = templatePath
         self.sources = sources
+        self.readLog = readLog
+    }
+
+    public func environmentVariable(_ name: String) -> String? {
+        readLog?.read(name)
+        return sources.environment[name]
     }
 
     public func dataSource(_ alias: String, subpath: String?) throws -> Value {

@@ -81,14 +81,17 @@ public struct RenderConfiguration: Sendable {
 
 /// A rendered template, and whether the render cache may keep it: whether the template (and every
 /// template it could run) calls only functions that read nothing but their arguments and what the
-/// cache key holds, so that the output depends on nothing but the template's file and the session.
+/// cache key holds, so that the output depends on nothing but the template's file, the session
+/// and the environment variables it read.
 public struct RenderOutput: Sendable {
     public let bytes: [UInt8]
     public let isCacheable: Bool
+    public let environmentReads: EnvironmentReads
 
-    public init(bytes: [UInt8], isCacheable: Bool) {
+    public init(bytes: [UInt8], isCacheable: Bool, environmentReads: EnvironmentReads = EnvironmentReads()) {
         self.bytes = bytes
         self.isCacheable = isCacheable
+        self.environmentReads = environmentReads
     }
 }
 
@@ -103,12 +106,8 @@ public final class RenderSession: Sendable {
     private let nestedTemplates: [(name: String, bytes: [UInt8])]
     /// The contexts (alias, URL) and every source read to build `data`, hashed.
     private let contextsDigest: Hash128
-    /// The files `getenv` would read for a variable that is empty (`NAME_FILE` set, `NAME` not),
-    /// as variable and path.
-    private let environmentFiles: [(variable: String, path: String)]
-    /// Whether they are all regular files (or missing): reading a pipe or a device to hash it
-    /// could block or consume it, so such a file keeps `getenv`'s templates out of the cache.
-    private let environmentFilesAreHashable: Bool
+    /// Whether `data` holds `.Env` (not so under a `-c .=FILE` context).
+    private let dataHoldsEnvironment: Bool
 
     public init(_ configuration: RenderConfiguration) throws {
         options = configuration.options
@@ -119,6 +118,7 @@ public final class RenderSession: Sendable {
         nestedTemplates = try Self.loadNestedTemplates(configuration.nestedTemplates,
                                                       workingDirectory: configuration.workingDirectory)
         data = try Self.rootData(contexts: configuration.contexts, sources: sources)
+        dataHoldsEnvironment = !configuration.contexts.contains { $0.alias == "." }
 
         var digest = Hash128Builder()
         digest.add(UInt64(configuration.contexts.count))
@@ -128,17 +128,6 @@ public final class RenderSession: Sendable {
         }
         sources.addContents(to: &digest)
         contextsDigest = digest.finish()
-
-        let environment = configuration.environment
-        environmentFiles = environment.compactMap { variable, path in
-            guard variable.hasSuffix("_FILE"), !path.isEmpty,
-                  environment[String(variable.dropLast("_FILE".count))]?.isEmpty ?? true else { return nil }
-            return (variable, path.hasPrefix("/") ? path : joinPath(configuration.workingDirectory, path))
-        }.sorted { goStringLess($0.variable, $1.variable) }
-        environmentFilesAreHashable = environmentFiles.allSatisfy { file in
-            var status = stat()
-            return stat(file.path, &status) != 0 || status.st_mode & S_IFMT == S_IFREG
-        }
     }
 
     /// Renders `bytes` as the template `name` (its path as given, or `<arg>` for `-i`). Text
@@ -147,43 +136,50 @@ public final class RenderSession: Sendable {
         try parse(name: name, bytes: bytes).render(data, host: RenderHost(templatePath: name, sources: sources))
     }
 
-    /// Renders like `render`, and tells whether the output may be cached. The functions are looked
-    /// at after executing, so that those of `tmpl.Inline` templates count too.
+    /// Renders like `render`, and tells whether the output may be cached and which environment
+    /// variables it read. The functions are looked at after executing, so that those of
+    /// `tmpl.Inline` templates count too.
     public func renderOutput(name: String, bytes: [UInt8]) throws -> RenderOutput {
         let template = try parse(name: name, bytes: bytes)
-        let output = try template.render(data, host: RenderHost(templatePath: name, sources: sources))
-        return RenderOutput(bytes: output, isCacheable: isCacheable(template.calledFunctions))
+        let log = ReadLog()
+        let output = try template.render(data(readLog: log),
+                                         host: RenderHost(templatePath: name, sources: sources, readLog: log))
+        return RenderOutput(bytes: output, isCacheable: isCacheable(template.calledFunctions),
+                            environmentReads: EnvironmentReads(log))
     }
 
-    /// Whether a template calling `functions` renders to the same output whenever its file and
-    /// `cacheFingerprint` are the same.
+    /// `data` with a `.Env` that tells `log` what is read of it.
+    private func data(readLog log: ReadLog) -> Value {
+        guard dataHoldsEnvironment, case .map(var root) = data, case .map(var environment)? = root["Env"] else {
+            return data
+        }
+        environment.readLog = log
+        root["Env"] = .map(environment)
+        return .map(root)
+    }
+
+    /// Whether a template calling `functions` renders to the same output whenever its file,
+    /// `cacheFingerprint` and the environment variables it read are the same.
     func isCacheable(_ functions: Set<String>) -> Bool {
-        // What `cacheFingerprint` hashes; the `NAME_FILE` files only when they are regular files.
-        var keyed: FunctionInputs = [.environment, .templates]
-        if environmentFilesAreHashable { keyed.insert(.environmentFiles) }
+        // The environment (and the `NAME_FILE` files) by what the render read: `EnvironmentSnapshot`.
+        let keyed: FunctionInputs = [.environment, .environmentFiles, .templates]
         return functions.allSatisfy { FunctionTable.gomplate.inputs(ofCalled: $0).isSubset(of: keyed) }
     }
 
-    /// A hash of all a pure template's output depends on besides its own file: the options, the
-    /// whole environment (and the `NAME_FILE` files `getenv` may read), the working directory, the
-    /// data source definitions, the contexts as read, and the nested templates.
+    /// The environment as the render cache compares it, files `getenv` may follow included: taken
+    /// before rendering, so that a change while the tree renders is seen by the next run.
+    func environmentSnapshot() -> EnvironmentSnapshot {
+        EnvironmentSnapshot(variables: sources.environment, workingDirectory: sources.workingDirectory)
+    }
+
+    /// A hash of all a pure template's output depends on besides its own file and the environment
+    /// (`EnvironmentSnapshot`): the options, the working directory, the data source definitions,
+    /// the contexts as read, and the nested templates.
     func cacheFingerprint() -> Hash128 {
         var hash = Hash128Builder()
         hash.add(options.leftDelimiter)
         hash.add(options.rightDelimiter)
         hash.add(options.missingKey.rawValue)
-        let environment = sources.environment.sorted { goStringLess($0.key, $1.key) }
-        hash.add(UInt64(environment.count))
-        for (name, value) in environment {
-            hash.add(name)
-            hash.add(value)
-        }
-        hash.add(UInt64(environmentFiles.count))
-        for file in environmentFiles {
-            hash.add(file.variable)
-            // A missing or unreadable file reads as "", as in `getenv`.
-            hash.add((try? readFileBytes(file.path)) ?? [])
-        }
         hash.add(sources.workingDirectory)
         let aliases = sources.aliases.sorted(by: goStringLess)
         hash.add(UInt64(aliases.count))

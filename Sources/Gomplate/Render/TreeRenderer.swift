@@ -45,8 +45,9 @@ public struct RenderedFile: Sendable {
     public let disposition: OutputDisposition
     /// Taken from the render cache: neither parsed nor rendered.
     public let fromCache: Bool
-    /// The file's cache key, when a cache is in use and the output may be kept in it.
-    let cacheKey: Hash128?
+    /// The file's cache key and what its render read of the environment, when a cache is in use and
+    /// the output may be kept in it.
+    let cacheSlot: (key: Hash128, environment: EnvironmentStamp)?
     /// An unchanged output's stamp, taken when its content was compared.
     let stamp: FileStamp?
 }
@@ -267,14 +268,15 @@ public struct TreeRenderer: Sendable {
         if !result.errors.isEmpty { throw RenderErrors(messages: result.errors) }
         let (report, writtenStamps) = write(result, stamping: cache != nil)
         guard let cache, report.errors.isEmpty else { return report }
-        var entries: [Hash128: CachedOutput] = [:]
+        var entries: [Hash128: CachedEntry] = [:]
         for (index, output) in result.outputs.enumerated() {
-            guard let key = output.cacheKey else { continue }
-            switch output.disposition {
-            case .blank: entries[key] = .blank
-            case .unchanged: entries[key] = output.stamp.map(CachedOutput.file)
-            case .changed: entries[key] = writtenStamps[index].map(CachedOutput.file)
+            guard let (key, environment) = output.cacheSlot else { continue }
+            let cached: CachedOutput? = switch output.disposition {
+            case .blank: .blank
+            case .unchanged: output.stamp.map(CachedOutput.file)
+            case .changed: writtenStamps[index].map(CachedOutput.file)
             }
+            entries[key] = cached.map { CachedEntry(output: $0, environment: environment) }
         }
         var saved = report
         do {
@@ -404,27 +406,31 @@ public struct TreeRenderer: Sendable {
         let (input, mode) = try file.read()
         let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
         let key = cache?.key(for: file, input: input, mode: mode, copied: copied)
-        if let key, let entry = cache?.entries[key] {
-            switch entry {
+        if let key, let entry = cache?.entry(for: key) {
+            switch entry.output {
             case .blank:
                 return RenderedFile(file: file, bytes: [], mode: mode, disposition: .blank, fromCache: true,
-                                    cacheKey: key, stamp: nil)
+                                    cacheSlot: (key, entry.environment), stamp: nil)
             case .file(let stamp):
                 if FileStamp(path: file.outputPath) == stamp {
                     return RenderedFile(file: file, bytes: [], mode: mode, disposition: .unchanged, fromCache: true,
-                                        cacheKey: key, stamp: stamp)
+                                        cacheSlot: (key, entry.environment), stamp: stamp)
                 }
             }
         }
         let bytes: [UInt8]
         var cacheable = true
+        var reads = EnvironmentReads()
         if copied {
             bytes = input
         } else {
             let output = try render(file, input)
             bytes = output.bytes
             cacheable = output.isCacheable
+            reads = output.environmentReads
         }
+        var cacheSlot: (key: Hash128, environment: EnvironmentStamp)?
+        if cacheable, let key, let environment = cache?.environmentStamp(for: reads) { cacheSlot = (key, environment) }
         let disposition: OutputDisposition
         var stamp: FileStamp?
         if isBlankOutput(bytes) {
@@ -436,7 +442,7 @@ public struct TreeRenderer: Sendable {
             disposition = .changed
         }
         return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition, fromCache: false,
-                            cacheKey: cacheable ? key : nil, stamp: stamp)
+                            cacheSlot: cacheSlot, stamp: stamp)
     }
 }
 
