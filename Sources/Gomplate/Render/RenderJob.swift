@@ -85,9 +85,15 @@ public struct RenderJob: Sendable {
         let modes = templates.map(\.mode)
         var rendered: [[UInt8]] = []
         var errors: [String] = []
+        var hints: [String] = []
         for template in templates {
             do {
-                rendered.append(try session.render(name: template.name, bytes: try read(template)))
+                let bytes = try read(template)
+                rendered.append(try session.render(name: template.name, bytes: bytes))
+                if let hint = defaultDelimiterHint(name: template.name, bytes: bytes,
+                                                   leftDelimiter: configuration.options.leftDelimiter) {
+                    hints.append(hint)
+                }
             } catch {
                 errors.append("\(error)")
             }
@@ -95,6 +101,7 @@ public struct RenderJob: Sendable {
         if !errors.isEmpty { throw RenderErrors(messages: errors) }
 
         var outcome = Outcome()
+        outcome.report.warnings = hints
         for (index, (template, bytes)) in zip(templates, rendered).enumerated() {
             if template.output == "-" {
                 // Each template's output is skipped on its own when blank, as gomplate does.

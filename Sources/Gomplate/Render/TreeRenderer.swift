@@ -50,6 +50,8 @@ public struct RenderedFile: Sendable {
     let cacheSlot: (key: Hash128, environment: EnvironmentStamp)?
     /// An unchanged output's stamp, taken when its content was compared.
     let stamp: FileStamp?
+    /// A copied file that looks written for `{{ }}` (`defaultDelimiterHint`).
+    var delimiterHint: String? = nil
 }
 
 /// The result of rendering a tree in memory: every output, or every error (one message per file).
@@ -335,6 +337,7 @@ public struct TreeRenderer: Sendable {
         report.unchanged = result.outputs.count(where: { $0.disposition == .unchanged })
         report.blank = result.outputs.count(where: { $0.disposition == .blank })
         report.cached = result.outputs.count(where: \.fromCache)
+        report.warnings = result.outputs.compactMap(\.delimiterHint)
 
         var directoryMode: mode_t = 0o755
         var status = stat()
@@ -405,16 +408,19 @@ public struct TreeRenderer: Sendable {
                            _ render: (TreeFile, [UInt8]) throws -> RenderOutput) throws -> RenderedFile {
         let (input, mode) = try file.read()
         let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
+        let hint = copied && !file.verbatim
+            ? leftDelimiter.flatMap { defaultDelimiterHint(name: file.inputPath, bytes: input, leftDelimiter: String(decoding: $0, as: UTF8.self)) }
+            : nil
         let key = cache?.key(for: file, input: input, mode: mode, copied: copied)
         if let key, let entry = cache?.entry(for: key) {
             switch entry.output {
             case .blank:
                 return RenderedFile(file: file, bytes: [], mode: mode, disposition: .blank, fromCache: true,
-                                    cacheSlot: (key, entry.environment), stamp: nil)
+                                    cacheSlot: (key, entry.environment), stamp: nil, delimiterHint: hint)
             case .file(let stamp):
                 if FileStamp(path: file.outputPath) == stamp {
                     return RenderedFile(file: file, bytes: [], mode: mode, disposition: .unchanged, fromCache: true,
-                                        cacheSlot: (key, entry.environment), stamp: stamp)
+                                        cacheSlot: (key, entry.environment), stamp: stamp, delimiterHint: hint)
                 }
             }
         }
@@ -442,7 +448,7 @@ public struct TreeRenderer: Sendable {
             disposition = .changed
         }
         return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition, fromCache: false,
-                            cacheSlot: cacheSlot, stamp: stamp)
+                            cacheSlot: cacheSlot, stamp: stamp, delimiterHint: hint)
     }
 }
 
