@@ -49,6 +49,8 @@ extension Repository {
         var builder: OpaquePointer?
         try GitError.check(git_packbuilder_new(&builder, handle), "git_packbuilder_new")
         defer { git_packbuilder_free(builder) }
+        // 0: one thread per processor for the delta search, which is most of the time taken.
+        git_packbuilder_set_threads(builder, 0)
         // Commits and trees through a walk first: their paths name the blobs, which groups alike
         // files for deltas. Then every other object, as the object database lists it.
         var walk: OpaquePointer?

@@ -120,7 +120,8 @@ public struct HydrationJob: Sendable {
     }
 
     /// Runs the job. `notice` hears what the user should know meanwhile (a wait for the work
-    /// folder's lock, what an interrupted run left and was removed).
+    /// folder's lock, what an interrupted run left and was removed, the work folder's pack files
+    /// consolidated).
     /// - Throws: `Failure`, and nothing else.
     public func run(notice: (String) -> Void) throws -> Outcome {
         var redaction = CredentialVariables(environment: configuration.environment)
