@@ -90,4 +90,58 @@ import TestSupport
         try git("fsck", "--strict", in: scratch.path + "/work")
         #expect(try git("rev-parse", "HEAD", in: scratch.path + "/work") == (try git("rev-parse", "main", in: bare)))
     }
+
+    /// Killed (SIGKILL, by strace's fault injection, so at a chosen step and not by chance) just
+    /// before the first old index is removed (the new pack complete beside all the old ones), and
+    /// just before an old pack is removed (its index gone): git reads the folder whole, and the
+    /// next run tidies it and consolidates.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"),
+                   "strace is not installed (make test installs it)"),
+          arguments: [".idx", ".pack"])
+    func aRunKilledWhileConsolidatingLeavesAUsableFolder(killedAt suffix: String) throws {
+        try scratch.write("home/.gitconfig", "[user]\n\tname = CI\n\temail = ci@example.com\n[gc]\n\tautoPackLimit = 0\n")
+        for run in 1...4 { #expect(try hydrate(environment: ["GREETING": "run \(run)"]).status == 0) }
+        let work = scratch.path + "/work"
+        let packFolder = work + "/.git/objects/pack"
+        func packs() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: packFolder).filter { $0.hasSuffix(".pack") }
+                .map { String($0.dropLast(".pack".count)) }.sorted()
+        }
+        let old = try packs()
+        #expect(old.count == 5)
+        try git("config", "gc.autoPackLimit", "3", in: work)
+        let target = packFolder + "/" + old[0] + suffix
+        var environment = self.environment(["GREETING": "killed"])
+        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+        let killed = Process()
+        killed.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        killed.arguments = ["-f", "-qq", "-o", "/dev/null", "-P", target, "-e", "trace=unlink,unlinkat",
+                            "-e", "inject=unlink,unlinkat:signal=KILL", try #require(Edpctl.binary?.path),
+                            "hydrate", "--templates", "templates", "--instances-url", server.url("inst"),
+                            "--work-dir", "work", "--provider", "otc", "--domain", "a.example.org", "--stacks", "app",
+                            "--commit", "--push"]
+        killed.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        killed.environment = environment
+        killed.standardOutput = FileHandle.nullDevice
+        killed.standardError = FileHandle.nullDevice
+        try killed.run()
+        killed.waitUntilExit()
+        // strace ends as its tracee did.
+        #expect(killed.terminationReason == .uncaughtSignal && killed.terminationStatus == SIGKILL,
+                "strace ended \(killed.terminationReason) \(killed.terminationStatus)")
+        // Killed after its push, in the consolidation: the old five, the run's commit, the new one.
+        let left = try packs()
+        #expect(left.count == 7 && Set(old).isSubset(of: left), "\(left)")
+        #expect(FileManager.default.fileExists(atPath: packFolder + "/" + old[0] + ".pack"))
+        #expect(FileManager.default.fileExists(atPath: packFolder + "/" + old[0] + ".idx") == (suffix == ".idx"))
+        try git("fsck", "--strict", in: work)
+        #expect(try git("show", "main:otc/a.example.org/stacks/app/config.yaml", in: bare) == "greeting: killed")
+
+        let next = try hydrate(environment: ["GREETING": "after"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("consolidated the "), "\(next.stderr)")
+        #expect(try packs().count == 1)
+        try git("fsck", "--strict", in: work)
+        #expect(try git("rev-parse", "HEAD", in: work) == (try git("rev-parse", "main", in: bare)))
+    }
 }
