@@ -37,7 +37,7 @@ public struct CommitIdentity: Sendable, Equatable {
     ///   where an empty name or email came from.
     public static func resolve(author given: PartialSignature = PartialSignature(), environment: [String: String],
                                repository: Repository?) throws -> CommitIdentity {
-        let configuration = try Configuration(environment: environment, repository: repository)
+        let configuration = try ConfigurationStack(environment: environment, repository: repository)
         let useConfigOnly = try configuration.bool("user.useConfigOnly") ?? false
         func find(_ role: String, _ field: String, given: String?) throws -> Source? {
             if let given { return Source(value: given, origin: "as given") }
@@ -95,7 +95,7 @@ extension Signature {
 /// `deinit`. libgit2's own lookup (`git_config_open_default`) ignores `GIT_CONFIG_GLOBAL`,
 /// `GIT_CONFIG_SYSTEM` and `GIT_CONFIG_NOSYSTEM`, and reads HOME once per process, so the files
 /// are added one by one here.
-final class Configuration {
+final class ConfigurationStack {
     private let handle: OpaquePointer
     /// `GIT_CONFIG_KEY_<n>`/`GIT_CONFIG_VALUE_<n>` pairs (as `git -c`), over every file; later wins.
     private let pairs: [(key: String, value: String, origin: String)]

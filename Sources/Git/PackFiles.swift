@@ -51,17 +51,13 @@ extension Repository {
         defer { git_packbuilder_free(builder) }
         // 0: one thread per processor for the delta search, which is most of the time taken.
         git_packbuilder_set_threads(builder, 0)
-        // Commits and trees through a walk first: their paths name the blobs, which groups alike
-        // files for deltas. Then every other object, as the object database lists it.
+        // The commits of every reference and their trees first: the paths name the blobs, which
+        // groups alike files for deltas. Only an aid, since every object follows: a reference the
+        // walk cannot take (one naming a blob) just leaves its objects to the second pass.
         var walk: OpaquePointer?
         try GitError.check(git_revwalk_new(&walk, handle), "git_revwalk_new")
         defer { git_revwalk_free(walk) }
-        try GitError.check(git_revwalk_push_glob(walk, "*"), "git_revwalk_push_glob")
-        let head = git_revwalk_push_head(walk)
-        if head != GIT_ENOTFOUND.rawValue && head != GIT_EUNBORNBRANCH.rawValue {
-            try GitError.check(head, "git_revwalk_push_head")
-        }
-        try GitError.check(git_packbuilder_insert_walk(builder, walk), "git_packbuilder_insert_walk")
+        if git_revwalk_push_glob(walk, "*") == 0 { _ = git_packbuilder_insert_walk(builder, walk) }
         for var id in try allObjectIDs() {
             try GitError.check(git_packbuilder_insert(builder, &id, nil), "git_packbuilder_insert")
         }

@@ -60,10 +60,14 @@ extension WorkFolderTests {
         try git("config", "gc.autoPackLimit", "9", in: work)
         #expect(try WorkFolder(path: work, timeout: 5) { _ in }.consolidatePacks() == nil)
         try git("config", "gc.autoPackLimit", "8", in: work)
+        // A reference to a blob, which no commit walk takes: its blob is kept all the same.
+        let blob = try git("rev-parse", "HEAD:README.md", in: work)
+        try git("tag", "a-blob", blob, in: work)
         let done = try #require(try WorkFolder(path: work, timeout: 5) { _ in }.consolidatePacks())
         #expect(done.packs == 9)
         #expect(try packNames().count == 1)
         try git("fsck", "--strict", in: work)
+        #expect(try git("cat-file", "-t", "a-blob", in: work) == "blob")
     }
 
     /// A consolidation killed at any point leaves one of these states: a temporary pack beside the
