@@ -29,10 +29,11 @@ CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path 
 # generator and the reference renderer; kubectl, which the Kube tests compare kubeconfig merging
 # against and which holds the fake API server to a real client (with curl and openssl for its
 # certificates); debootstrap for the Debian 12 root the release files are installed into;
+# strace, whose fault injection kills hydrate at a chosen step of a pack consolidation;
 # hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml python3-jsonschema openssh-server openssh-client \
-    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap
+    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap strace
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 # dpkg-dev for dpkg-architecture; binutils for strip and readelf.
 DIST_PACKAGES := $(BUILD_PACKAGES) dpkg-dev binutils gzip

@@ -9,15 +9,6 @@ public struct Signature: Sendable, Equatable {
         self.name = name
         self.email = email
     }
-
-    /// The author git's own variables name, `GIT_AUTHOR_NAME` and `GIT_AUTHOR_EMAIL`, each unless
-    /// `name` or `email` is given instead; nil when either ends up empty.
-    public init?(environment: [String: String], name: String? = nil, email: String? = nil) {
-        let name = name ?? environment["GIT_AUTHOR_NAME"] ?? ""
-        let email = email ?? environment["GIT_AUTHOR_EMAIL"] ?? ""
-        if name.isEmpty || email.isEmpty { return nil }
-        self.init(name: name, email: email)
-    }
 }
 
 /// How to log in to a remote. The caller reads them from wherever it keeps them (environment

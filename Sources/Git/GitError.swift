@@ -62,6 +62,16 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Git lock files (absolute paths) are in the way in the clone at `workDirectory`.
     case lockFilesInTheWay(paths: [String], workDirectory: String)
 
+    // A commit's identity (`CommitIdentity.resolve`).
+
+    /// The author's name or email (`missing`: "name", "email" or both) is set nowhere.
+    case unknownIdentity(missing: [String])
+    /// The `role`'s (author, committer) `field` (name, email) is empty where it was found, `origin`
+    /// (`GIT_AUTHOR_NAME`, `user.name of the global configuration`).
+    case emptyIdentity(role: String, field: String, origin: String)
+    /// A variable of git's configuration environment is malformed (`GIT_CONFIG_COUNT`, `GIT_CONFIG_NOSYSTEM`).
+    case invalidConfigurationVariable(name: String, reason: String)
+
     /// Userinfo is dropped from every URL once more here, so that no case made elsewhere can
     /// carry a login into a message.
     public var description: String {
@@ -134,6 +144,17 @@ public enum GitError: Error, Equatable, Sendable, CustomStringConvertible {
             return named + "; a git process is running in \(workDirectory), or one was killed while writing there; "
                 + "if no git process is running there, remove " + (locks.count == 1 ? "it" : "them")
                 + " (`rm " + locks.map(Self.shellQuoted).joined(separator: " ") + "`) and run again"
+        case .unknownIdentity(let missing):
+            let settings = missing.map { "user.\($0)" }.joined(separator: " and ")
+            let variables = missing.map { "GIT_AUTHOR_\($0.uppercased())" }.joined(separator: " and ")
+            let examples = missing.map { $0 == "name" ? "`git config --global user.name \"Your Name\"`"
+                : "`git config --global user.email you@example.com`" }.joined(separator: ", ")
+            return "the commit's author is unknown: no \(missing.joined(separator: " and no ")) found; set \(settings) in "
+                + "git's configuration (\(examples)), or \(variables)" + (missing.contains("email") ? " (or EMAIL)" : "")
+        case .emptyIdentity(let role, let field, let origin):
+            return "the commit's \(role) \(field) is empty (\(origin))"
+        case .invalidConfigurationVariable(let name, let reason):
+            return "\(name) \(reason)"
         }
     }
 

@@ -121,6 +121,13 @@ public final class WorkFolder {
         return repository
     }
 
+    /// Keeps the folder from gathering pack files without end (every fetch and every commit adds
+    /// one): past `gc.autoPackLimit` (default 50) they are consolidated into one, on a handle of
+    /// its own (`Repository.consolidatePacks`). Call it last, once the run is done with the clone.
+    public func consolidatePacks() throws -> PackConsolidation? {
+        try Repository.open(at: absolutePath, searchingParents: false).consolidatePacks()
+    }
+
     /// `.<name>.edpctl-clone-<pid>`: a process's clone in the making.
     private var clonePrefix: String { "." + name + ".edpctl-clone-" }
 

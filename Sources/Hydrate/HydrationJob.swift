@@ -49,15 +49,16 @@ public struct HydrationJob: Sendable {
         public var maxAttempts: Int
         /// Seconds to wait for another run holding the work folder.
         public var lockTimeout: Double
-        /// Needed by `.commit` and `.push`; a failure names the variables and flags that set it.
-        public var author: Signature?
+        /// The author's name and email as given (`--author-name`, `--author-email`); what is nil is
+        /// looked up as git does (`CommitIdentity.resolve`), in `environment` and git's configuration.
+        public var author: PartialSignature
         public var credentials: Credentials?
 
         public init(templatesDirectory: String, instances: Instances, provider: String? = nil, domains: String? = nil,
                     stacks: [String]? = nil, valuesFile: String? = nil, envFile: String? = nil,
                     environment: [String: String], leftDelimiter: String = "<<<", rightDelimiter: String = ">>>",
                     action: Action, branch: String = "main", maxAttempts: Int = 5, lockTimeout: Double = 300,
-                    author: Signature? = nil, credentials: Credentials? = nil) {
+                    author: PartialSignature = PartialSignature(), credentials: Credentials? = nil) {
             self.templatesDirectory = templatesDirectory
             self.instances = instances
             self.provider = provider
@@ -119,16 +120,14 @@ public struct HydrationJob: Sendable {
     }
 
     /// Runs the job. `notice` hears what the user should know meanwhile (a wait for the work
-    /// folder's lock, what an interrupted run left and was removed).
+    /// folder's lock, what an interrupted run left and was removed, the work folder's pack files
+    /// consolidated).
     /// - Throws: `Failure`, and nothing else.
     public func run(notice: (String) -> Void) throws -> Outcome {
         var redaction = CredentialVariables(environment: configuration.environment)
         do {
             try checkRemoteURL()
-            if commits && configuration.author == nil {
-                throw HydrationError.invalidInput("a commit needs an author: set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, "
-                    + "or give '--author-name' and '--author-email'")
-            }
+            let identity = commits ? try commitIdentity() : nil
             let inputs = try HydrationInputs.load(valuesFile: configuration.valuesFile, envFile: configuration.envFile,
                                                   environment: configuration.environment)
             redaction = CredentialVariables(environment: inputs.variables)
@@ -136,10 +135,13 @@ public struct HydrationJob: Sendable {
             let redactingNotices = redaction
             let (workFolder, repository) = try prepareInstances { notice(redactingNotices.redacting($0)) }
             return try withExtendedLifetime(workFolder) {
-                if let repository, let author = configuration.author {
-                    return try commit(requests, in: repository, fetched: workFolder != nil, author: author)
+                let outcome = if let repository, let identity {
+                    try commit(requests, in: repository, fetched: workFolder != nil, identity: identity)
+                } else {
+                    try hydrate(requests)
                 }
-                return try hydrate(requests)
+                if let workFolder { consolidatePacks(of: workFolder) { notice(redactingNotices.redacting($0)) } }
+                return outcome
             }
         } catch {
             throw describe(error, redactedBy: redaction)
@@ -181,6 +183,24 @@ public struct HydrationJob: Sendable {
         return requests
     }
 
+    /// The commit's author and committer, before the first clone or fetch, from the instances
+    /// repository's configuration too when it is there: the user's clone, or the work folder of an
+    /// earlier run (a new clone has no identity of its own).
+    private func commitIdentity() throws -> CommitIdentity {
+        let directory = configuration.instancesDirectory
+        var repository: Repository?
+        if FileManager.default.fileExists(atPath: directory) {
+            if case .folder = configuration.instances {
+                repository = try Repository.open(at: directory)
+            } else {
+                // A work folder that is no clone is refused later, in its own words.
+                repository = try? Repository.open(at: directory, searchingParents: false)
+            }
+        }
+        return try CommitIdentity.resolve(author: configuration.author, environment: configuration.environment,
+                                          repository: repository)
+    }
+
     /// Makes the instances directory ready before anything is written, and opens its repository
     /// once when committing: a remote's work folder locked for this run (the folder returned holds
     /// the lock), cloned or fetched and checked out at the remote's tip; or, for a commit in the
@@ -200,6 +220,19 @@ public struct HydrationJob: Sendable {
         return (folder, commits ? repository : nil)
     }
 
+    /// Housekeeping once the run's work is done (and pushed): a failure is said, and the run
+    /// still succeeds, as when `git gc --auto` fails after a commit.
+    private func consolidatePacks(of workFolder: WorkFolder, notice: (String) -> Void) {
+        do {
+            if let done = try workFolder.consolidatePacks() {
+                notice("consolidated the \(done.packs) pack files of \(workFolder.path) into one "
+                    + "(\(done.objects) objects, \(String(format: "%.1f", done.seconds)) s)")
+            }
+        } catch {
+            notice("could not consolidate the pack files of \(workFolder.path): \(error)")
+        }
+    }
+
     /// `.plan` and `.write`: every request planned before any is applied, so that one that fails to
     /// render writes nothing.
     private func hydrate(_ requests: [HydrationRequest]) throws -> Outcome {
@@ -214,7 +247,7 @@ public struct HydrationJob: Sendable {
     /// `.commit` and `.push`. `fetched`: the repository was fetched and checked out at the
     /// remote's tip just now (a work folder), so publishing starts from there without a second fetch.
     private func commit(_ requests: [HydrationRequest], in repository: Repository, fetched: Bool,
-                        author: Signature) throws -> Outcome {
+                        identity: CommitIdentity) throws -> Outcome {
         let directory = configuration.instancesDirectory
         let folders = requests.map { request in
             repository.relativePath(of: directory + "/" + request.instancePath) ?? request.instancePath
@@ -232,13 +265,13 @@ public struct HydrationJob: Sendable {
         let message = commitMessage(for: requests)
         guard configuration.action == .push else {
             let commit = try commitChanges(repository: repository, underEach: folders, commitMessage: message,
-                                           author: author, update: update)
+                                           author: identity.author, committer: identity.committer, update: update)
             return Outcome(reports: reports, diffs: [], commit: commit, pushed: false, attempts: 1)
         }
         let result = try publish(repository: repository, changesUnderEach: folders, branch: configuration.branch,
                                  credentials: configuration.credentials, fetchingFirst: !fetched,
-                                 maxAttempts: configuration.maxAttempts, commitMessage: message, author: author,
-                                 update: update)
+                                 maxAttempts: configuration.maxAttempts, commitMessage: message, author: identity.author,
+                                 committer: identity.committer, update: update)
         return Outcome(reports: reports, diffs: [], commit: result.commit, pushed: result.pushed,
                        attempts: result.attempts)
     }
@@ -289,6 +322,8 @@ public struct HydrationJob: Sendable {
             return "\(error): edpctl creates no branch; push one there first, or name another with '--branch'"
         case .workFolderBusy:
             return "\(error); run again later, or raise '--lock-timeout'"
+        case .unknownIdentity(let missing):
+            return "\(error); or give " + missing.map { "'--author-\($0)'" }.joined(separator: " and ")
         case .workFolderOfOtherRepository:
             return "\(error) (without '--work-dir', each URL has a folder of its own under .edpctl/instances)"
         default:

@@ -21,7 +21,10 @@ struct HydrateCommand: ParsableCommand {
             when GIT_USERNAME is unset and a URL with a password is refused; the SSH agent, or --ssh-key \
             with GIT_SSH_PASSPHRASE, over SSH, where the server's host key must be in \
             GIT_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts). \
-            The author is GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL unless --author-name/--author-email are given.
+            The author is --author-name/--author-email, else found as git finds it: GIT_AUTHOR_NAME and \
+            GIT_AUTHOR_EMAIL, then user.name and user.email of git's configuration (the instances \
+            repository's, the global and the system one), then EMAIL; the committer likewise, from \
+            GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL and the configuration, else the author.
 
             Examples:
               edpctl hydrate --instances ../instances --env-file env --commit  # and commit
@@ -96,10 +99,12 @@ struct HydrateCommand: ParsableCommand {
     @Option(help: "How many times to try a push that loses to concurrent ones.")
     var maxAttempts = 5
 
-    @Option(help: ArgumentHelp("The commit's author name (default: $GIT_AUTHOR_NAME).", valueName: "name"))
+    @Option(help: ArgumentHelp("The commit's author name (default: $GIT_AUTHOR_NAME, then git's user.name).",
+                               valueName: "name"))
     var authorName: String?
 
-    @Option(help: ArgumentHelp("The commit's author email (default: $GIT_AUTHOR_EMAIL).", valueName: "email"))
+    @Option(help: ArgumentHelp("The commit's author email (default: $GIT_AUTHOR_EMAIL, then git's user.email).",
+                               valueName: "email"))
     var authorEmail: String?
 
     @Option(help: ArgumentHelp("A private key file for SSH remotes; its passphrase comes from $GIT_SSH_PASSPHRASE.",
@@ -119,6 +124,9 @@ struct HydrateCommand: ParsableCommand {
         if lockTimeout < 0 { throw ValidationError("'--lock-timeout' must be 0 or more") }
         if push && !commit { throw ValidationError("'--push' requires '--commit'") }
         if (check || diff) && commit { throw ValidationError("'--check' and '--diff' write nothing, so not with '--commit'") }
+        if authorName?.isEmpty == true || authorEmail?.isEmpty == true {
+            throw ValidationError("'--author-name' and '--author-email' must not be empty")
+        }
         if maxAttempts < 1 { throw ValidationError("'--max-attempts' must be at least 1") }
         // Checked here, as git checks it: inside a refspec, `*` or `a:b` would name other branches.
         if !Repository.isValidBranchName(branch) {
@@ -138,7 +146,7 @@ struct HydrateCommand: ParsableCommand {
             leftDelimiter: delimiters.leftDelim, rightDelimiter: delimiters.rightDelim,
             action: check || diff ? .plan(diff: diff) : push ? .push : commit ? .commit : .write,
             branch: branch, maxAttempts: maxAttempts, lockTimeout: Double(lockTimeout),
-            author: Signature(environment: environment, name: authorName, email: authorEmail),
+            author: PartialSignature(name: authorName, email: authorEmail),
             credentials: Credentials(environment: environment, remote: remote, sshKey: sshKey)))
         let outcome: HydrationJob.Outcome
         do {

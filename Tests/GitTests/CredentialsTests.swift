@@ -173,15 +173,4 @@ import TestSupport
         }
         #expect(all[0].description == "Credentials(https, username: ci)")
     }
-
-    @Test func theAuthorComesFromGitsVariablesUnlessGiven() {
-        let environment = ["GIT_AUTHOR_NAME": "CI", "GIT_AUTHOR_EMAIL": "ci@example.com"]
-        #expect(Signature(environment: environment) == Signature(name: "CI", email: "ci@example.com"))
-        #expect(Signature(environment: environment, name: "Ann") == Signature(name: "Ann", email: "ci@example.com"))
-        #expect(Signature(environment: [:], name: "Ann", email: "ann@example.com")
-            == Signature(name: "Ann", email: "ann@example.com"))
-        #expect(Signature(environment: ["GIT_AUTHOR_NAME": "CI"]) == nil)
-        #expect(Signature(environment: environment, email: "") == nil)
-        #expect(Signature(environment: ["GIT_AUTHOR_NAME": "", "GIT_AUTHOR_EMAIL": "ci@example.com"]) == nil)
-    }
 }

@@ -28,7 +28,7 @@ private final class JobFixture {
         HydrationJob.Configuration(
             templatesDirectory: folder.child("templates"), instances: instances, provider: "otc", domains: domain,
             stacks: ["app"], environment: ["GREETING": "hi"].merging(environment) { _, given in given },
-            action: action, author: Signature(name: "CI", email: "ci@example.com"), credentials: credentials)
+            action: action, author: PartialSignature(name: "CI", email: "ci@example.com"), credentials: credentials)
     }
 
     func remote(workDirectory: String = "work") -> HydrationJob.Instances {
@@ -171,10 +171,14 @@ struct HydrationJobTests {
 
     @Test func aCommitWithoutAnAuthorIsRefusedBeforeAnythingIsTouched() throws {
         let fixture = try JobFixture()
-        var configuration = fixture.configuration(.commit, instances: fixture.remote())
-        configuration.author = nil
+        // No HOME, so no global configuration; no system one either.
+        var configuration = fixture.configuration(.commit, instances: fixture.remote(),
+                                                  environment: ["GIT_CONFIG_NOSYSTEM": "1"])
+        configuration.author = PartialSignature()
         let failure = #expect(throws: HydrationJob.Failure.self) { _ = try HydrationJob(configuration).run { _ in } }
-        #expect(failure?.message == "a commit needs an author: set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, or give "
+        #expect(failure?.message == "the commit's author is unknown: no name and no email found; set user.name and "
+            + "user.email in git's configuration (`git config --global user.name \"Your Name\"`, `git config --global "
+            + "user.email you@example.com`), or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL (or EMAIL); or give "
             + "'--author-name' and '--author-email'")
         #expect(try fixture.server.requests().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: fixture.folder.child("work")))
