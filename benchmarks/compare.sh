@@ -17,10 +17,8 @@ if [ -z "$new" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 benchmarks/gen_tree.py "$work/tree" --apps "$APPS" --seed 20241125 >&2
-export BENCH_ENVIRONMENT=production BENCH_NAMESPACE=shop BENCH_CLUSTER=eu-de-1 \
-    BENCH_REGISTRY=registry.example.org BENCH_DOMAIN=apps.example.org \
-    BENCH_REPO_URL=https://git.example.org/platform
+. benchmarks/common.sh
+bench_tree "$work/tree" "$APPS"
 mkdir -p "$work/trash"
 # Outputs and caches are moved aside, not deleted, before each first render (benchmarks/README.md).
 aside="for old in $work/out-old $work/out-new $work/cache-old $work/cache-new; do if [ -e \$old ]; then mv \$old $work/trash/\$(date +%s%N); fi; done"

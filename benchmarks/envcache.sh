@@ -15,25 +15,14 @@ SWIFT=${SWIFT:-swift}
 SCRATCH=${SCRATCH:-.build}
 RUNS=${RUNS:-5}
 APPS=${APPS:-1000}
-SEED=20241125
 
-if [ -n "${EDPCTL:-}" ]; then
-    edpctl=$(realpath "$EDPCTL")
-else
-    echo "== building edpctl (release)" >&2
-    "$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
-    edpctl="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path)/edpctl"
-fi
+. benchmarks/common.sh
+edpctl=$(release_edpctl)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/edpctl-envcache-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/trash"
-python3 benchmarks/gen_tree.py "$work/tree" --apps "$APPS" --seed "$SEED" >&2
-
-# The variables the templates read through .Env, as in run.sh.
-export BENCH_ENVIRONMENT=production BENCH_NAMESPACE=shop BENCH_CLUSTER=eu-de-1 \
-    BENCH_REGISTRY=registry.example.org BENCH_DOMAIN=apps.example.org \
-    BENCH_REPO_URL=https://git.example.org/platform
+bench_tree "$work/tree" "$APPS"
 
 render="$edpctl render --input-dir $work/tree --output-dir $work/out"
 # Outputs and cache of the run before are moved aside, not deleted (benchmarks/README.md: freeing

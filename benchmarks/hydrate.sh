@@ -17,13 +17,8 @@ DOMAINS=${DOMAINS:-50}
 STACKS=core,otc,forgejo,observability,observability-client
 root=$PWD
 
-if [ -n "${EDPCTL:-}" ]; then
-    edpctl=$(realpath "$EDPCTL")
-else
-    echo "== building edpctl (release)" >&2
-    "$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
-    edpctl="$("$SWIFT" build -c release --scratch-path "$SCRATCH" --show-bin-path)/edpctl"
-fi
+. benchmarks/common.sh
+edpctl=$(release_edpctl)
 
 work=$(mktemp -d "${WORK_PARENT:-${TMPDIR:-/tmp}}/edpctl-hydrate-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -11,8 +11,8 @@ SCRATCH=${SCRATCH:-.build}
 RUNS=${RUNS:-5}
 STARTUP_RUNS=${STARTUP_RUNS:-30}
 APPS=${APPS:-1000}
-SEED=20241125
 work=$PWD/benchmarks/work
+. benchmarks/common.sh
 
 echo "== building edpctl (release) and the Go reference" >&2
 "$SWIFT" build -c release --scratch-path "$SCRATCH" --product edpctl >&2
@@ -23,12 +23,7 @@ for old in "$work"/*; do
     if [ -e "$old" ] && [ "$old" != "$work/trash" ]; then mv "$old" "$work/trash/$(date +%s%N)"; fi
 done
 (cd benchmarks/go-render && GOPROXY=off "${GO:-go}" build -o "$work/go-render" .)
-python3 benchmarks/gen_tree.py "$work/tree" --apps "$APPS" --seed "$SEED" >&2
-
-# The environment every template reads through .Env.
-export BENCH_ENVIRONMENT=production BENCH_NAMESPACE=shop BENCH_CLUSTER=eu-de-1 \
-    BENCH_REGISTRY=registry.example.org BENCH_DOMAIN=apps.example.org \
-    BENCH_REPO_URL=https://git.example.org/platform
+bench_tree "$work/tree" "$APPS"
 
 render_edpctl="$edpctl render --input-dir $work/tree --output-dir $work/out"
 render_go="$work/go-render --input-dir $work/tree --output-dir $work/out"
@@ -57,6 +52,6 @@ echo "== (d) edpctl version start-up, median of $STARTUP_RUNS" >&2
 hyperfine --style basic --shell=none --runs "$STARTUP_RUNS" --warmup 3 \
     --export-json "$work/startup.json" -n version "$edpctl version" >&2
 
-python3 benchmarks/report.py summarize "$work" --seed "$SEED" --apps "$APPS" \
+python3 benchmarks/report.py summarize "$work" --seed "$BENCH_SEED" --apps "$APPS" \
     --edpctl "$edpctl" --results benchmarks/results.json
 rm -rf "$work/trash"
