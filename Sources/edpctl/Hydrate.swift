@@ -29,6 +29,7 @@ struct HydrateCommand: ParsableCommand {
             Examples:
               edpctl hydrate --instances ../instances --env-file env --commit  # and commit
               edpctl hydrate --instances ../instances --check   # exit 2 if it would change
+              edpctl hydrate --instances ../instances --check -q  # the exit code alone
               edpctl hydrate --instances ../instances --diff    # print what would change
               edpctl hydrate --instances-url https://git.example.org/org/instances.git \\
                 --domain a.example.org,b.example.org --env-file env --commit --push
@@ -113,6 +114,9 @@ struct HydrateCommand: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    @Flag(name: [.customShort("q"), .long], help: "Print only errors: no summary, notice or warning (--diff's diff still).")
+    var quiet = false
+
     func validate() throws {
         if instances == nil && instancesURL == nil {
             throw ValidationError("give the instances repository with '--instances DIR' or '--instances-url URL'")
@@ -135,7 +139,7 @@ struct HydrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let output = Output(outputOptions.output)
+        let output = Output(outputOptions.output, quiet: quiet)
         let environment = ProcessInfo.processInfo.environment
         let remote = instancesURL.map { RemoteURL($0) }
         let job = HydrationJob(HydrationJob.Configuration(

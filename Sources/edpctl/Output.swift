@@ -20,9 +20,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// a message has already redacted it (hydrate's messages leave `HydrationJob` redacted).
 struct Output {
     let format: OutputFormat
+    /// Only errors on standard error: no summary, notice or warning (JSON events are still written).
+    let quiet: Bool
 
-    init(_ format: OutputFormat = .human) {
+    init(_ format: OutputFormat = .human, quiet: Bool = false) {
         self.format = format
+        self.quiet = quiet
     }
 
     /// Bytes for standard output, as they are.
@@ -33,7 +36,7 @@ struct Output {
     /// What a command did: `line` on standard error, or `fields` as a `name` event.
     func report(_ line: String, event name: String, _ fields: some Encodable) {
         switch format {
-        case .human: writeError(line)
+        case .human: if !quiet { writeError(line) }
         case .json: writeEvent(name, fields)
         }
     }
@@ -46,13 +49,13 @@ struct Output {
 
     /// Something the user should know while the command runs (a wait, a clean-up).
     func notice(_ message: String) {
-        writeError("edpctl: " + message)
+        if !quiet { writeError("edpctl: " + message) }
         if format == .json { writeEvent("notice", MessageFields<String>(message: message, diagnostics: nil)) }
     }
 
     /// Something that went wrong without failing the command.
     func warning(_ message: String) {
-        writeError("edpctl: warning: " + message)
+        if !quiet { writeError("edpctl: warning: " + message) }
         if format == .json { writeEvent("warning", MessageFields<String>(message: message, diagnostics: nil)) }
     }
 

@@ -54,6 +54,28 @@ struct OutputCommandTests {
         #expect(!scratch.exists("instances/otc"))
     }
 
+    /// `--quiet` leaves the errors and the data: no summary on success, the same errors on failure,
+    /// `--check`'s exit code alone, and `--diff`'s diff on stdout.
+    @Test func quietPrintsOnlyErrors() throws {
+        let scratch = try Scratch(templates)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/instances", withIntermediateDirectories: true)
+        let loud = try hydrate(scratch, stacks: "app", "--check")
+        #expect(loud.status == 2 && loud.stderr.contains("plan: "), "\(loud.stderr)")
+
+        let check = try hydrate(scratch, stacks: "app", "--check", "--quiet")
+        #expect(check.status == 2 && check.stderr == "" && check.stdout == "")
+        let diff = try hydrate(scratch, stacks: "app", "--diff", "-q")
+        #expect(diff.status == 0 && diff.stderr == "")
+        #expect(diff.stdout.contains("+greeting: hi"), "\(diff.stdout)")
+        let written = try hydrate(scratch, stacks: "app", "-q")
+        #expect(written.status == 0 && written.stderr == "" && written.stdout == "")
+        #expect(try scratch.read("instances/otc/a.example.org/stacks/app/config.yaml") == "greeting: hi\n")
+
+        let failed = try hydrate(scratch, stacks: "app,bad", "--quiet")
+        #expect(failed.status == 1)
+        #expect(failed.stderr.hasPrefix("edpctl: hydration found 2 problems; nothing was written:\n"), "\(failed.stderr)")
+    }
+
     @Test func eachDomainIsOneHydrationEvent() throws {
         let scratch = try Scratch(templates)
         try FileManager.default.createDirectory(atPath: scratch.path + "/instances", withIntermediateDirectories: true)
