@@ -71,9 +71,10 @@ flock -u 9
 work=$(mktemp -d /var/tmp/edpctl-install-test.XXXXXX)
 cleanup() {
     for proc in "$work"/*/proc; do
-        mountpoint -q "$proc" && umount -l "$proc"
+        if mountpoint -q "$proc"; then umount -l "$proc"; fi
     done
-    rm -rf "$work"
+    # Never into a mount: a /proc that could not be unmounted stays as it is.
+    rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 
