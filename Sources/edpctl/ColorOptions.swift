@@ -34,6 +34,7 @@ enum Style: String {
     case bold = "\u{1B}[1m"
     case red = "\u{1B}[31m"
     case green = "\u{1B}[32m"
+    case yellow = "\u{1B}[33m"
     case cyan = "\u{1B}[36m"
     case boldRed = "\u{1B}[1;31m"
     case boldYellow = "\u{1B}[1;33m"

@@ -62,6 +62,11 @@ struct Output {
         }
     }
 
+    /// `text` for standard error, in `style` when standard error is coloured.
+    func label(_ text: String, _ style: Style) -> String {
+        colorsLabels ? style.apply(text) : text
+    }
+
     /// A status line redrawn in place (a spinner), or cleared when nil. Only for a terminal in human
     /// form, which the caller checks: anywhere else a carriage return would garble the log.
     func status(_ line: String?) {
@@ -77,7 +82,7 @@ struct Output {
     /// Something that went wrong without failing the command.
     func warning(_ message: String) {
         if !quiet {
-            writeError("edpctl: " + (colorsLabels ? Style.boldYellow.apply("warning:") : "warning:") + " " + positionsBold(message))
+            writeError("edpctl: " + label("warning:", .boldYellow) + " " + positionsBold(message))
             if annotates { writeError(WorkflowCommands.command("warning", message: message)) }
         }
         if format == .json { writeEvent("warning", MessageFields<String>(message: message, diagnostics: nil)) }
@@ -86,7 +91,7 @@ struct Output {
     /// Reports every message as an error (and in human form `summary` after them), and returns
     /// the exit code to throw: 1.
     func failure(_ messages: [String], diagnostics: [some Encodable] = [String](), summary: String? = nil) -> ExitCode {
-        for message in messages { writeError((colorsLabels ? Style.boldRed.apply("edpctl:") : "edpctl:") + " " + positionsBold(message)) }
+        for message in messages { writeError(label("edpctl:", .boldRed) + " " + positionsBold(message)) }
         if let summary { writeError(summary) }
         if annotates {
             // A finding with its place is one annotation on its line; the message that lists them

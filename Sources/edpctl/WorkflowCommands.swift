@@ -26,13 +26,22 @@ struct WorkflowCommands {
     }
 
     /// `message` as one command: placed when its first line starts `PATH:LINE[:COL]: ` (hydrate's
-    /// findings and the loaders' diagnostics), that prefix then left out of the text; else bare.
+    /// findings and the loaders' diagnostics), that prefix then left out of the text, or is Go's
+    /// `template: NAME:LINE[:COL]: …` (render's errors, NAME the path as given); else bare.
     static func command(_ name: String, message: String) -> String {
         // A path without a colon or a line break, not starting with a blank.
         let position = #/([^:\n\s][^:\n]*):([0-9]+)(?::([0-9]+))?: /#
-        guard let match = message.prefixMatch(of: position) else { return command(name, nil, nil, nil, message) }
-        return command(name, String(match.1), Int(match.2), match.3.flatMap { Int($0) },
-                       String(message[match.range.upperBound...]))
+        if let match = message.prefixMatch(of: position) {
+            return command(name, String(match.1), Int(match.2), match.3.flatMap { Int($0) },
+                           String(message[match.range.upperBound...]))
+        }
+        // Go's column counts from 0, an annotation's from 1; `<arg>` (--in) and `<stdin>` are no
+        // file. The text stays as Go wrote it, as on standard error.
+        let template = #/template: ([^<:\n\s][^:\n]*):([0-9]+)(?::([0-9]+))?: /#
+        if let match = message.prefixMatch(of: template) {
+            return command(name, String(match.1), Int(match.2), match.3.flatMap { Int($0) }.map { $0 + 1 }, message)
+        }
+        return command(name, nil, nil, nil, message)
     }
 
     static func command(_ name: String, _ finding: some Located) -> String {

@@ -147,6 +147,26 @@ struct ColourCommandTests {
         #expect(failure.text.contains("\(escape)1;31medpctl:") == colours, "\(failure.text)")
     }
 
+    /// rebuild's marks: green done, yellow to do (a dry run), red failed; the words as without colour.
+    @Test func rebuildColoursItsMarks() throws {
+        let scratch = try Scratch(["platform.yaml": "verify:\n  probes:\n    - url: http://127.0.0.1:9/\n      timeout: 1s\n"])
+        try FileManager.default.createDirectory(atPath: scratch.path + "/node", withIntermediateDirectories: true)
+        let environment = ["HOME": scratch.path]
+        let coloured = try scratch.run(["rebuild", "--root", "node", "--dry-run", "--color", "always"], environment: environment)
+        #expect(coloured.status == 0, "\(coloured.stderr)")
+        #expect(coloured.stderr.contains("] \(escape)32m✓\(escape)m preflight: "), "\(coloured.stderr)")
+        #expect(coloured.stderr.contains("] \(escape)33m○\(escape)m verify: would apply"), "\(coloured.stderr)")
+        #expect(plain(coloured.stderr).contains("] ○ verify: would apply"))
+        let uncoloured = try scratch.run(["rebuild", "--root", "node", "--dry-run"], environment: environment)
+        #expect(uncoloured.status == 0 && !uncoloured.stderr.contains(escape), "\(uncoloured.stderr)")
+        #expect(uncoloured.stderr.contains("] ○ verify: would apply"))
+
+        let failed = try scratch.run(["rebuild", "--root", "node", "--color", "always"], environment: environment)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("] \(escape)1;31m✗\(escape)m verify: failed"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("\(escape)1;31medpctl:\(escape)m rebuild failed: "), "\(failed.stderr)")
+    }
+
     /// JSON is data for a program: no escape code in it, even with `--color always`.
     @Test func jsonIsNeverColoured() throws {
         let scratch = try workspace()
@@ -221,6 +241,27 @@ struct AnnotationCommandTests {
         #expect(lines.count == 1, "\(result.stderr)")
         #expect(lines.first?.contains(#/^::error file=[^,]*stacks\/bad\/values\.yaml,line=2::template: .*function "nope" not defined$/#) == true,
                 "\(lines)")
+    }
+
+    /// render's errors are Go's `template: NAME:LINE[:COL]: …`: NAME is the file as given, and Go's
+    /// column, counted from 0, is one less than the annotation's. `--in` names no file.
+    @Test func aRenderErrorIsPlacedOnItsFileLineAndColumn() throws {
+        let scratch = try Scratch(["t.tmpl": "a\nb <<< .Env.NOPE >>>\n", "in/sub/x.yaml": "a\n<<< nope >>>\n"])
+        let file = try scratch.run(["render", "-f", "t.tmpl"], environment: ["GITHUB_ACTIONS": "true"])
+        #expect(file.status == 1)
+        #expect(file.stderr.hasPrefix("edpctl: template: t.tmpl:2:10: executing \"t.tmpl\" at <.Env.NOPE>: "), "\(file.stderr)")
+        #expect(annotations(file.stderr) == ["::error file=t.tmpl,line=2,col=11::"
+            + "template: t.tmpl:2:10: executing \"t.tmpl\" at <.Env.NOPE>: map has no entry for key \"NOPE\""], "\(file.stderr)")
+
+        let tree = try scratch.run(["render", "--input-dir", "in", "--output-dir", "out"], environment: ["GITHUB_ACTIONS": "true"])
+        #expect(tree.status == 1)
+        #expect(annotations(tree.stderr) == ["::error file=in/sub/x.yaml,line=2::template: in/sub/x.yaml:2: function \"nope\" not defined"],
+                "\(tree.stderr)")
+
+        let inline = try scratch.run(["render", "-i", "<<< .Env.NOPE >>>"], environment: ["GITHUB_ACTIONS": "true"])
+        #expect(inline.status == 1)
+        #expect(annotations(inline.stderr).count == 1 && annotations(inline.stderr).first?.hasPrefix("::error::template: <arg>:1:") == true,
+                "\(inline.stderr)")
     }
 
     /// The annotation says what the human line says, so a credential the guard keeps out of the one
