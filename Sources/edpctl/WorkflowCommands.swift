@@ -56,13 +56,13 @@ struct WorkflowCommands {
 
     /// The runner reads `%25`, `%0D` and `%0A` back as `%`, CR and LF, so a message of several
     /// lines stays one annotation (@actions/core's `escapeData`).
-    static func escapeData(_ text: String) -> String {
+    private static func escapeData(_ text: String) -> String {
         text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
             .replacingOccurrences(of: "\n", with: "%0A")
     }
 
     /// In a property `:` and `,` are separators too (@actions/core's `escapeProperty`).
-    static func escapeProperty(_ text: String) -> String {
+    private static func escapeProperty(_ text: String) -> String {
         escapeData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 }
