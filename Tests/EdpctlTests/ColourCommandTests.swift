@@ -38,15 +38,15 @@ private func workspace() throws -> Scratch {
 /// Runs edpctl under a pseudo-terminal (util-linux `script`), so that both its standard output
 /// and standard error are a terminal, with only `environment` (plus PATH, and TERM=xterm unless
 /// given) set. Returns what the terminal showed, both streams in the order written, with the
-/// terminal's `\r\n` read back as `\n`.
-private func onTerminal(_ scratch: Scratch, _ arguments: [String],
-                        environment: [String: String] = [:]) throws -> (status: Int32, text: String) {
+/// terminal's `\r\n` read back as `\n`. `redirect` is shell text after the command (`| cat`).
+private func onTerminal(_ scratch: Scratch, _ arguments: [String], environment: [String: String] = [:],
+                        redirect: String = "") throws -> (status: Int32, text: String) {
     guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
     let quoted = ([binary.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: script)
     // -q: no "Script started" lines; -e: script exits with edpctl's status; /dev/null: no typescript file.
-    process.arguments = ["-qec", quoted.joined(separator: " "), "/dev/null"]
+    process.arguments = ["-qec", quoted.joined(separator: " ") + " " + redirect, "/dev/null"]
     process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
     var full = ["TERM": "xterm", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
     full.merge(environment) { _, given in given }
@@ -112,6 +112,24 @@ struct ColourCommandTests {
         #expect(failure.text.contains(#/\u{1B}\[1m[^\u{1B}]*values\.yaml:1:12:\u{1B}\[m missing key "FIRST_MISSING"/#), "\(failure.text)")
         #expect(plain(failure.text) == pipedFailure.stderr)
         #expect(!pipedFailure.stderr.contains(escape))
+    }
+
+    /// Standard output and standard error are judged apart: a diff piped on is plain while the
+    /// labels on the terminal are coloured, and the other way round.
+    @Test func eachStreamIsColouredWhenItIsATerminal() throws {
+        let scratch = try workspace()
+        let diffPiped = try onTerminal(scratch, hydrateArguments(stacks: "app", ["--diff"]),
+                                       environment: ["GREETING": "hi"], redirect: "| cat")
+        #expect(diffPiped.status == 0 && diffPiped.text.contains("+greeting: hi\n"), "\(diffPiped.text)")
+        #expect(!diffPiped.text.contains(escape), "\(diffPiped.text)")
+        let labelOnTerminal = try onTerminal(scratch, hydrateArguments(stacks: "bad", []), redirect: "| cat")
+        #expect(labelOnTerminal.text.hasPrefix("\(escape)1;31medpctl:\(escape)m "), "\(labelOnTerminal.text)")
+
+        let errorsInAFile = try onTerminal(scratch, hydrateArguments(stacks: "app", ["--diff"]),
+                                           environment: ["GREETING": "hi"], redirect: "2>errors.txt")
+        #expect(errorsInAFile.text.contains("\(escape)32m+greeting: hi\(escape)m"), "\(errorsInAFile.text)")
+        let errors = try scratch.read("errors.txt")
+        #expect(errors.hasPrefix("plan: ") && !errors.contains(escape), "\(errors)")
     }
 
     @Test func aWarningLabelIsYellowOnATerminal() throws {
