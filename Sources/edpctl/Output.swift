@@ -92,7 +92,6 @@ struct Output {
     /// the exit code to throw: 1.
     func failure(_ messages: [String], diagnostics: [some Encodable] = [String](), summary: String? = nil) -> ExitCode {
         for message in messages { writeError(label("edpctl:", .boldRed) + " " + positionsBold(message)) }
-        if let summary { writeError(summary) }
         if annotates {
             // A finding with its place is one annotation on its line; the message that lists them
             // (`hydration found 2 problems…`) is then only their header, and left out.
@@ -103,6 +102,8 @@ struct Output {
                 for message in messages { writeError(WorkflowCommands.command("error", message: message)) }
             }
         }
+        // Last, as the line a person reads first.
+        if let summary { writeError(summary) }
         if format == .json {
             for message in messages {
                 writeEvent("error", MessageFields(message: message, diagnostics: diagnostics.isEmpty ? nil : diagnostics))

@@ -282,6 +282,20 @@ struct AnnotationCommandTests {
                 "\(inline.stderr)")
     }
 
+    /// rebuild's platform.yaml findings are placed too, each before the summary that ends the output.
+    @Test func aPlatformFileFindingIsPlaced() throws {
+        let scratch = try Scratch(["bad.yaml": "k3s:\n  version: latest\n  bogus: 1\n"])
+        try FileManager.default.createDirectory(atPath: scratch.path + "/node", withIntermediateDirectories: true)
+        let result = try scratch.run(["rebuild", "--root", "node", "--file", "bad.yaml"],
+                                     environment: ["HOME": scratch.path, "GITHUB_ACTIONS": "true"])
+        #expect(result.status == 65)
+        #expect(annotations(result.stderr) == [
+            "::error file=bad.yaml,line=2,col=12::k3s.version: not a pinned version; name one release (a version like 1.2.3)",
+            "::error file=bad.yaml,line=3,col=3::k3s: unknown field \"bogus\"",
+        ], "\(result.stderr)")
+        #expect(result.stderr.hasSuffix("\nnothing was run: fix bad.yaml, then run edpctl rebuild again\n"), "\(result.stderr)")
+    }
+
     /// The annotation says what the human line says, so a credential the guard keeps out of the one
     /// stays out of the other; and no variable of the environment is added.
     @Test func aCredentialInTheOutputIsAnnotatedWithoutItsValue() throws {
