@@ -30,7 +30,7 @@ CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path 
 # hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml python3-jsonschema openssh-server openssh-client \
-    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap strace
+    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap strace bsdutils
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 # dpkg-dev for dpkg-architecture; binutils for strip and readelf.
 DIST_PACKAGES := $(BUILD_PACKAGES) dpkg-dev binutils gzip

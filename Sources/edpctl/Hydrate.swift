@@ -139,7 +139,7 @@ struct HydrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let output = Output(outputOptions.output, quiet: quiet)
+        let output = Output(outputOptions.output, color: outputOptions.colorOptions.color, quiet: quiet)
         let environment = ProcessInfo.processInfo.environment
         let remote = instancesURL.map { RemoteURL($0) }
         let job = HydrationJob(HydrationJob.Configuration(
@@ -159,7 +159,7 @@ struct HydrateCommand: ParsableCommand {
             throw output.failure([failure.message], diagnostics: failure.diagnostics)
         }
         // In JSON the diff is a field of the domain's event, so standard output stays one object per line.
-        if output.format == .human { for diff in outcome.diffs { output.data(Array(diff.utf8)) } }
+        if output.format == .human { for diff in outcome.diffs { output.diff(diff) } }
         for (index, report) in outcome.reports.enumerated() {
             self.report(report, diff: outcome.diffs.isEmpty ? nil : outcome.diffs[index], outcome, to: output)
         }

@@ -14,10 +14,13 @@ struct DelimiterOptions: ParsableArguments {
     }
 }
 
-/// `--output`, shared by the commands that report events; `Output` writes in the format chosen.
+/// `--output` and `--color`, shared by the commands that report events; `Output` writes in the
+/// format chosen.
 struct OutputOptions: ParsableArguments {
     @Option(help: "human: a summary on stderr; json: one JSON object per event on stdout.")
     var output: OutputFormat = .human
+
+    @OptionGroup var colorOptions: ColorOptions
 }
 
 /// gomplate options `edpctl render` leaves out. They are accepted by the parser only to be refused

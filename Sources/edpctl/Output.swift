@@ -16,21 +16,42 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 ///   and errors are written to standard error as in `human` too, so that a log that keeps only
 ///   standard error still says why a run failed.
 ///
-/// No colour: the text is the same on a terminal, in a file and with `NO_COLOR`. Whoever writes
-/// a message has already redacted it (hydrate's messages leave `HydrationJob` redacted).
+/// Colour (`--color`, `ColorChoice`) only adds escape codes: without them the bytes are the same
+/// as on a pipe. On a coloured standard error `edpctl:` of an error is bold red, `warning:` bold
+/// yellow and a message line's `PATH:LINE:COL:` bold; on a coloured standard output a diff has
+/// git's colours. Standard error and standard output are judged apart (`edpctl … | less` still
+/// colours the labels), and JSON is never coloured.
+///
+/// Under GitHub or Forgejo Actions every error and warning is also a workflow command on standard
+/// error (`WorkflowCommands`). Whoever writes a message has already redacted it (hydrate's messages
+/// leave `HydrationJob` redacted); neither colour nor annotations add anything to its text.
 struct Output {
     let format: OutputFormat
     /// Only errors on standard error: no summary, notice or warning (JSON events are still written).
     let quiet: Bool
+    /// Escape codes in the labels on standard error, and in a diff on standard output.
+    private let colorsLabels: Bool
+    private let colorsData: Bool
+    /// Errors and warnings also as `::error …`/`::warning …` lines.
+    private let annotates: Bool
 
-    init(_ format: OutputFormat = .human, quiet: Bool = false) {
+    init(_ format: OutputFormat = .human, color: ColorChoice = .auto, quiet: Bool = false,
+         environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.format = format
         self.quiet = quiet
+        colorsLabels = color.colors(2, environment: environment)
+        colorsData = format == .human && color.colors(1, environment: environment)
+        annotates = WorkflowCommands.enabled(environment: environment)
     }
 
     /// Bytes for standard output, as they are.
     func data(_ bytes: [UInt8]) {
         if !bytes.isEmpty { FileHandle.standardOutput.write(Data(bytes)) }
+    }
+
+    /// A unified diff for standard output, in git's colours when standard output is coloured.
+    func diff(_ text: String) {
+        data(Array((colorsData ? Style.colouredDiff(text) : text).utf8))
     }
 
     /// What a command did: `line` on standard error, or `fields` as a `name` event.
@@ -39,6 +60,11 @@ struct Output {
         case .human: if !quiet { writeError(line) }
         case .json: writeEvent(name, fields)
         }
+    }
+
+    /// `text` for standard error, in `style` when standard error is coloured.
+    func label(_ text: String, _ style: Style) -> String {
+        colorsLabels ? style.apply(text) : text
     }
 
     /// A status line redrawn in place (a spinner), or cleared when nil. Only for a terminal in human
@@ -55,14 +81,28 @@ struct Output {
 
     /// Something that went wrong without failing the command.
     func warning(_ message: String) {
-        if !quiet { writeError("edpctl: warning: " + message) }
+        if !quiet {
+            writeError("edpctl: " + label("warning:", .boldYellow) + " " + positionsBold(message))
+            if annotates { writeError(WorkflowCommands.command("warning", message: message)) }
+        }
         if format == .json { writeEvent("warning", MessageFields<String>(message: message, diagnostics: nil)) }
     }
 
     /// Reports every message as an error (and in human form `summary` after them), and returns
     /// the exit code to throw: 1.
     func failure(_ messages: [String], diagnostics: [some Encodable] = [String](), summary: String? = nil) -> ExitCode {
-        for message in messages { writeError("edpctl: " + message) }
+        for message in messages { writeError(label("edpctl:", .boldRed) + " " + positionsBold(message)) }
+        if annotates {
+            // A finding with its place is one annotation on its line; the message that lists them
+            // (`hydration found 2 problems…`) is then only their header, and left out.
+            let located = diagnostics.compactMap { $0 as? any Located }
+            if !located.isEmpty && located.count == diagnostics.count {
+                for finding in located { writeError(WorkflowCommands.command("error", finding)) }
+            } else {
+                for message in messages { writeError(WorkflowCommands.command("error", message: message)) }
+            }
+        }
+        // Last, as the line a person reads first.
         if let summary { writeError(summary) }
         if format == .json {
             for message in messages {
@@ -79,6 +119,16 @@ struct Output {
     private struct MessageFields<Diagnostic: Encodable>: Encodable {
         let message: String
         let diagnostics: [Diagnostic]?
+    }
+
+    /// Each line's leading `PATH:LINE[:COL]:` in bold, as compilers print a finding's place.
+    private func positionsBold(_ message: String) -> String {
+        guard colorsLabels else { return message }
+        let position = #/[^:\n\s][^:\n]*:[0-9]+(?::[0-9]+)?:/#
+        return message.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard let match = line.prefixMatch(of: position) else { return String(line) }
+            return Style.bold.apply(match.output) + line[match.range.upperBound...]
+        }.joined(separator: "\n")
     }
 
     private func writeError(_ line: String) {

@@ -70,7 +70,7 @@ struct Rebuild: ParsableCommand {
     }
 
     func run() throws {
-        let output = Output(outputOptions.output)
+        let output = Output(outputOptions.output, color: outputOptions.colorOptions.color)
         let platform: PlatformFile
         let bytes: Data
         do {

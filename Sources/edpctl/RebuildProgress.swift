@@ -100,7 +100,7 @@ final class RebuildProgress: @unchecked Sendable {
                      NoteEvent(step: step, index: state?.index ?? 0, total: state?.total ?? 0, text: text))
             case .finished(let index, let total, let step, let result, let duration, let changes, let error):
                 running.removeAll { $0.name == step }
-                var text = "[\(index)/\(total)] " + Self.verdict(step, result) + " (\(Self.format(duration)))"
+                var text = "[\(index)/\(total)] " + verdict(step, result) + " (\(Self.format(duration)))"
                 // Every line under the verdict, those of a many-line error too, so the block reads as one.
                 let details = changes + (error.map { [$0] } ?? [])
                 text += details.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }.map { "\n        " + $0 }.joined()
@@ -110,12 +110,13 @@ final class RebuildProgress: @unchecked Sendable {
         }
     }
 
-    private static func verdict(_ step: String, _ result: StepResult) -> String {
+    /// The mark in colour on a coloured terminal: green done, yellow to do, red failed.
+    private func verdict(_ step: String, _ result: StepResult) -> String {
         switch result {
-        case .doneBefore: return "✓ \(step): already done, nothing changed"
-        case .applied: return "✓ \(step): applied"
-        case .wouldApply: return "○ \(step): would apply"
-        case .failed: return "✗ \(step): failed"
+        case .doneBefore: return output.label("✓", .green) + " \(step): already done, nothing changed"
+        case .applied: return output.label("✓", .green) + " \(step): applied"
+        case .wouldApply: return output.label("○", .yellow) + " \(step): would apply"
+        case .failed: return output.label("✗", .boldRed) + " \(step): failed"
         case .skipped: return "- \(step): skipped"
         }
     }

@@ -76,6 +76,8 @@ struct Render: ParsableCommand {
     @Flag(help: "Accepted for gomplate compatibility; edpctl's functions need no opt-in.")
     var experimental = false
 
+    @OptionGroup var colorOptions: ColorOptions
+
     @OptionGroup var unsupported: UnsupportedGomplateOptions
 
     func validate() throws {
@@ -116,7 +118,7 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        let output = Output()
+        let output = Output(color: colorOptions.color)
         let configuration = try jobConfiguration()
         let outcome: RenderJob.Outcome
         do {

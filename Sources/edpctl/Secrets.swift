@@ -33,7 +33,7 @@ struct SecretsOptions: ParsableArguments {
 
     @OptionGroup var outputOptions: OutputOptions
 
-    var output: Output { Output(outputOptions.output) }
+    var output: Output { Output(outputOptions.output, color: outputOptions.colorOptions.color) }
 
     /// The cluster and the file, or the exit code after reporting why not.
     func open() throws -> (KubeSecretStore, SecretsFile) {

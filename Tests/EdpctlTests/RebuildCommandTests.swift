@@ -45,7 +45,7 @@ import TestSupport
         #expect(terminal.stdout.contains("\r\u{1B}[K"), "\(terminal.stdout)")
         #expect(terminal.stdout.components(separatedBy: "\r\u{1B}[K").filter { $0.contains("verify") }.count >= 2,
                 "the verify line is drawn more than once while it waits: \(terminal.stdout)")
-        #expect(terminal.stdout.contains("[2/2] ✗ verify: failed"))
+        #expect(terminal.stdout.contains("[2/2] \u{1B}[1;31m✗\u{1B}[m verify: failed"), "\(terminal.stdout)")
         let file = try scratch.shell("\"$EDPCTL\" rebuild --root node")
         #expect(file.status == 1)
         #expect(file.stderr.contains("✗ probe http://127.0.0.1:9/: GET http://127.0.0.1:9/ failed: Failed to connect"), "\(file.stderr)")
