@@ -172,14 +172,17 @@ public struct RenderCache: Sendable {
         return joinPath(cacheDirectory, hex(hash.high) + hex(hash.low) + ".cache")
     }
 
-    /// The key of one file, the environment aside: the salt, the file's names, whether it is copied
-    /// rather than rendered, its mode and its bytes.
+    /// The key of one file, the environment aside: the salt, the file's names and output path,
+    /// whether it is copied rather than rendered, its output's mode (`--chmod`, else the
+    /// template's) and its bytes.
     func key(for file: TreeFile, input: [UInt8], mode: mode_t, copied: Bool) -> Hash128 {
         var key = Hash128Builder()
         key.add(salt)
         key.add(file.relativePath)
         // The template's name: `tmpl.Path` shows it, and it holds the input directory as given.
         key.add(file.inputPath)
+        // Where it goes: an output map may name any path.
+        key.add(file.outputPath)
         key.add(UInt64(copied ? 1 : 0))
         key.add(UInt64(mode))
         key.add(input)
