@@ -177,7 +177,7 @@ package struct GomplateConfig: Sendable, Equatable {
             }
             return try items.map { item in
                 guard let text = item.scalar else {
-                    throw error(item, "'\(key)' must be a list of strings, not of \(GomplateConfig.kind(of: item))s")
+                    throw error(item, "'\(key)' must be a list of strings, not hold \(GomplateConfig.kind(of: item))")
                 }
                 return text
             }
@@ -225,11 +225,11 @@ package struct GomplateConfig: Sendable, Equatable {
                         }
                     }
                 }
-                do {
-                    return Source(alias: alias, text: text, url: try SourceURL(sourceArgument: text), headers: headers)
-                } catch {
-                    throw self.error(value, "'\(path).url': \(error)")
+                // Not quoted: a URL may hold a password.
+                guard let url = try? SourceURL(sourceArgument: text) else {
+                    throw self.error(value, "'\(path).url' is not a URL or path gomplate can read")
                 }
+                return Source(alias: alias, text: text, url: url, headers: headers)
             }
         }
 
@@ -266,7 +266,7 @@ package struct GomplateConfig: Sendable, Equatable {
 }
 
 /// A config file that can't be read or used, with its file, line and column when it has them.
-package struct GomplateConfigError: Error, CustomStringConvertible, Sendable {
+package struct GomplateConfigError: Error, CustomStringConvertible, Sendable, Equatable {
     package let description: String
     package init(_ description: String) { self.description = description }
 }
