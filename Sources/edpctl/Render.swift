@@ -145,7 +145,7 @@ struct Render: ParsableCommand {
         // The rules between the merged settings are usage errors too, shown with this command's
         // usage; a config file that can't be read or parsed is `run`'s to report.
         do {
-            _ = try RenderSettings(self)
+            try RenderSettings(self).checkPlacement()
         } catch let error as ValidationError {
             throw error
         } catch {}

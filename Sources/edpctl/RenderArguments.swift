@@ -205,12 +205,16 @@ struct RenderSettings {
                 throw ValidationError("\(name("outputMap")): \(error)")
             }
         }
-        if let inputDir, outputMap == nil {
-            do {
-                try TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir ?? ".", excludes: excludes).checkPlacement()
-            } catch {
-                throw ValidationError("\(error)")
-            }
+    }
+
+    /// A tree's output directory kept apart from its input, as a usage error. It lists the tree:
+    /// `Render.validate` runs it once; the render checks again as it writes.
+    func checkPlacement() throws {
+        guard let inputDir, outputMap == nil else { return }
+        do {
+            try TreeRenderer(inputDirectory: inputDir, outputDirectory: outputDir ?? ".", excludes: excludes).checkPlacement()
+        } catch {
+            throw ValidationError("\(error)")
         }
     }
 

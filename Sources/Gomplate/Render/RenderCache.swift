@@ -147,8 +147,10 @@ public struct RenderCache: Sendable {
     /// `$XDG_CACHE_HOME/edpctl/render`, else `$HOME/.cache/edpctl/render`, in a file named by a hash
     /// of the output directory's absolute, normalised path. Nil when none of them is set. Throws
     /// when that folder is inside the output directory (a repository others read) or the input one.
+    /// Under an output map (`--output-map`) the outputs may be anywhere: the file is named by the
+    /// input directory and the map, and only the input directory is kept clear.
     public static func location(outputDirectory: String, inputDirectory: String, workingDirectory: String,
-                                environment: [String: String]) throws -> String? {
+                                environment: [String: String], outputMap: [UInt8]? = nil) throws -> String? {
         let directory: String
         if let custom = environment["EDPCTL_CACHE_DIR"], !custom.isEmpty {
             directory = custom
@@ -163,11 +165,18 @@ public struct RenderCache: Sendable {
         let cacheDirectory = cleanPath(joinPath(workingDirectory, directory))
         let output = cleanPath(joinPath(workingDirectory, outputDirectory))
         let input = cleanPath(joinPath(workingDirectory, inputDirectory))
-        for (tree, role) in [(output, "output"), (input, "input")] where isPath(cacheDirectory, inside: tree) {
+        let trees = outputMap == nil ? [(output, "output"), (input, "input")] : [(input, "input")]
+        for (tree, role) in trees where isPath(cacheDirectory, inside: tree) {
             throw RenderCacheError("the cache folder \(cacheDirectory) is inside the \(role) directory \(tree)")
         }
         var name = Hash128Builder()
-        name.add(output)
+        if let outputMap {
+            name.add("output map")
+            name.add(input)
+            name.add(outputMap)
+        } else {
+            name.add(output)
+        }
         let hash = name.finish()
         return joinPath(cacheDirectory, hex(hash.high) + hex(hash.low) + ".cache")
     }

@@ -147,7 +147,8 @@ public struct RenderJob: Sendable {
             do {
                 cache = try RenderCache.location(
                     outputDirectory: tree.renderer.outputDirectory, inputDirectory: tree.renderer.inputDirectory,
-                    workingDirectory: configuration.workingDirectory, environment: configuration.environment
+                    workingDirectory: configuration.workingDirectory, environment: configuration.environment,
+                    outputMap: tree.outputMap
                 ).map { RenderCache(path: $0, session: session, toolVersion: tree.toolVersion) }
             } catch {
                 warning("not using the render cache: \(error)")
