@@ -56,14 +56,16 @@ struct RenderSettings {
     private var leftDelimFromFile: String? { config.leftDelim.flatMap { $0.isEmpty ? nil : $0 } }
     private var rightDelimFromFile: String? { config.rightDelim.flatMap { $0.isEmpty ? nil : $0 } }
 
-    /// The config file's settings, as the base the flags override.
+    /// The config file's settings, as the base the flags override. An empty string is no setting,
+    /// as for gomplate (config.go `isZero`).
     private mutating func take(_ config: GomplateConfig) throws {
-        input = config.input.map { Array($0.utf8) }
-        inputDir = config.inputDir
+        func given(_ value: String?) -> String? { value?.isEmpty == false ? value : nil }
+        input = given(config.input).map { Array($0.utf8) }
+        inputDir = given(config.inputDir)
         inputFiles = config.inputFiles
         outputFiles = config.outputFiles
-        outputDir = config.outputDir
-        outputMap = config.outputMap
+        outputDir = given(config.outputDir)
+        outputMap = given(config.outputMap)
         excludes = config.excludes
         excludeProcessing = config.excludeProcessing
         if let value = leftDelimFromFile { leftDelim = value }
