@@ -190,6 +190,21 @@ struct RenderGomplateCLITests {
         #expect(!scratch.exists("out"))
     }
 
+    @Test func anOutputMapIntoTheInputTreeIsRefused() throws {
+        let scratch = try Scratch(["t/a": "a"])
+        let result = try scratch.run("render", "--input-dir", "t", "--output-map", "t/<<< .in >>>.out")
+        #expect(result.status == 1)
+        #expect(result.stderr == "edpctl: the output of t/a would be written to t/a.out, inside the input directory t\n")
+        #expect(!scratch.exists("t/a.out"))
+    }
+
+    @Test func missingKeyInvalidFromTheConfigFile() throws {
+        let scratch = try Scratch([".gomplate.yaml": "missingKey: invalid\n"])
+        let result = try scratch.run("render", "-i", "<<< .nope >>>")
+        #expect(result.status == 0)
+        #expect(result.stdout == "<no value>")
+    }
+
     @Test func outputMapGoesWithInputDirAndNotWithOutputDir() throws {
         let scratch = try Scratch(["t/a": "a"])
         let withoutTree = try scratch.run("render", "-i", "x", "--output-map", "o")
