@@ -41,7 +41,7 @@ hyperfine --style basic --runs "$RUNS" --warmup 1 --export-json "$work/runs.json
 # What a second run did, by its own summary line: how many outputs came from the cache.
 eval "$aside"
 EDPCTL_CACHE_DIR=$work/cache CI_JOB_ID=1 $render 2>/dev/null
-summary=$(EDPCTL_CACHE_DIR=$work/cache CI_JOB_ID=2 $render 2>&1 | tail -n 1)
+summary=$(EDPCTL_CACHE_DIR=$work/cache CI_JOB_ID=2 $render --verbose 2>&1 | tail -n 1)
 
 python3 - "$work/runs.json" "$summary" "$edpctl" "$APPS" <<'EOF'
 import json, statistics, subprocess, sys

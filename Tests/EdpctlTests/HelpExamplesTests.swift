@@ -66,7 +66,7 @@ import Testing
         (["render"], "edpctl render --no-such-flag", ["`--no-such-flag` is not an option of edpctl render"]),
         (["render"], "edpctl render -i x -z", ["`-z` is not an option of edpctl render"]),
         (["render"], "edpctl render -hzf app.tmpl", ["`-z` is not an option of edpctl render"]),
-        (["render"], "edpctl render --output-map '{{ .in }}'", ["`--output-map` is hidden from edpctl render's help"]),
+        (["render"], "edpctl render --exec-pipe -i x", ["`--exec-pipe` is hidden from edpctl render's help"]),
         (["render"], "edpctl render --left-delim", ["`--left-delim` needs a value"]),
         (["render"], "edpctl render -i 'open", ["a quote is left open"]),
         (["render"], "gomplate -i x", ["does not start with edpctl"]),

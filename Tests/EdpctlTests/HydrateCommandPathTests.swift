@@ -150,7 +150,7 @@ struct RenderCommandPathTests {
             rm in/n* in/pipe in/zero in/cfg.txt; ln -s /dev/zero in/.gomplateignore
             timeout 20 "$EDPCTL" render --input-dir in --output-dir out; echo "exit $?"
             rm in/.gomplateignore
-            "$EDPCTL" render --input-dir in --output-dir out; echo "exit $?"
+            "$EDPCTL" render --verbose --input-dir in --output-dir out; echo "exit $?"
             """, in: scratch)
         #expect(result.stdout == "exit 1\nexit 1\nexit 0\n")
         let lines = result.stderr.split(separator: "\n").map(String.init)

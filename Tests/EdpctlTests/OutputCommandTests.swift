@@ -209,7 +209,7 @@ struct OutputCommandTests {
         let data = try scratch.run("render", "-i", "hello <<< .Env.NAME >>>", environment: ["NAME": "ann"])
         #expect(data.status == 0 && data.stdout == "hello ann" && data.stderr == "")
         let tree = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", "--exclude", "bad.txt",
-                                   "--no-cache", environment: ["NAME": "ann"])
+                                   "--no-cache", "--verbose", environment: ["NAME": "ann"])
         #expect(tree.status == 0 && tree.stdout == "")
         #expect(tree.stderr == "rendered 1 file: 1 written, 0 unchanged\n")
         let failed = try scratch.run("render", "--input-dir", "in", "--output-dir", "out2", "--no-cache",

@@ -10,7 +10,7 @@ struct RenderCacheCommandTests {
     }
 
     private func render(_ scratch: Scratch, _ extra: String..., environment: [String: String]) throws -> Edpctl.Result {
-        try Edpctl.run(["render", "--input-dir", "in", "--output-dir", "out"] + extra, in: scratch.path,
+        try Edpctl.run(["render", "--verbose", "--input-dir", "in", "--output-dir", "out"] + extra, in: scratch.path,
                        environment: environment)
     }
 

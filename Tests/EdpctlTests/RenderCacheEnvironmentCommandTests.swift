@@ -18,7 +18,7 @@ struct RenderCacheEnvironmentCommandTests {
     ]
 
     private func render(_ scratch: Scratch, _ environment: [String: String]) throws -> String {
-        let result = try Edpctl.run(["render", "--input-dir", "in", "--output-dir", "out"], in: scratch.path,
+        let result = try Edpctl.run(["render", "--verbose", "--input-dir", "in", "--output-dir", "out"], in: scratch.path,
                                     environment: environment.merging(["EDPCTL_CACHE_DIR": "cache"]) { $1 })
         #expect(result.status == 0, "\(result.stderr)")
         return result.stderr

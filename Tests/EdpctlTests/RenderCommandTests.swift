@@ -27,7 +27,7 @@ struct RenderCommandTests {
         let scratch = try Scratch(["a.tmpl": "A=<<< .Env.A >>>", "b.tmpl": "B"])
         try scratch.write("run.sh", "#!/bin/sh\necho <<< .Env.A >>>\n", mode: 0o755)
         let result = try scratch.run("render", "-f", "a.tmpl", "-o", "out/a.txt", "-f", "run.sh", "-o", "out/run.sh",
-                                     environment: ["A": "1"])
+                                     "--verbose", environment: ["A": "1"])
         #expect(result.status == 0)
         #expect(result.stdout == "")
         #expect(try scratch.read("out/a.txt") == "A=1")
@@ -35,7 +35,7 @@ struct RenderCommandTests {
         #expect(FileManager.default.isExecutableFile(atPath: scratch.path + "/out/run.sh"))
         #expect(result.stderr == "rendered 2 files: 2 written, 0 unchanged\n")
 
-        let again = try scratch.run("render", "-f", "a.tmpl", "-o", "out/a.txt", environment: ["A": "1"])
+        let again = try scratch.run("render", "-f", "a.tmpl", "-o", "out/a.txt", "--verbose", environment: ["A": "1"])
         #expect(again.stderr == "rendered 1 file: 0 written, 1 unchanged\n")
     }
 
@@ -137,7 +137,7 @@ struct RenderCommandTests {
         (["--missing-key", "bogus", "-i", "x"], "'--missing-key' must be error, default, zero or invalid (got 'bogus')"),
         (["-d", "sub/dir.json", "-i", "x"], "must provide an alias with files not in working directory"),
         (["--exec-pipe", "-i", "x"], "'--exec-pipe' is a gomplate option that edpctl render does not support"),
-        (["--output-map", "{{ .in }}", "--input-dir", "in"], "'--output-map' is a gomplate option that edpctl render does not support"),
+        (["--plugin", "f=/bin/echo", "-i", "x"], "'--plugin' is a gomplate option that edpctl render does not support"),
         (["--no-such-flag", "-i", "x"], "Unknown option '--no-such-flag'"),
         (["--left-delim", "", "-i", "x"], "'--left-delim' can't be empty"),
     ])
@@ -180,7 +180,7 @@ struct RenderCommandTests {
 
         try scratch.write("in/sub/b.yaml", "b: <<< .Env.A >>>\n")
         try scratch.write("in/sub/c.yaml", "   \n")
-        let rendered = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", environment: ["A": "1"])
+        let rendered = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", "--verbose", environment: ["A": "1"])
         #expect(rendered.status == 0)
         #expect(rendered.stdout == "")
         #expect(rendered.stderr == "rendered 3 files: 2 written, 0 unchanged, 1 empty (not written)\n")
@@ -190,7 +190,7 @@ struct RenderCommandTests {
         #expect(!scratch.exists("out/skip.log"))
 
         let again = try scratch.run("render", "--input-dir", "in", "--output-dir", "out", "--exclude", "sub/*",
-                                    environment: ["A": "1"])
+                                    "--verbose", environment: ["A": "1"])
         #expect(again.stderr == "rendered 1 file: 0 written, 1 unchanged\n")
     }
 

@@ -350,13 +350,15 @@ func fileMode(_ path: String) throws -> mode_t? {
 /// The stamp of `path` when it holds exactly `bytes`, else nil; the size is compared first so that
 /// most changed files cost one stat. The stamp is taken before the bytes are read: should the file
 /// change in between, it no longer matches, and the render cache does not trust it.
-func matchingFileStamp(_ path: String, _ bytes: [UInt8]) throws -> FileStamp? {
+/// With `mode`, a file with other permission bits does not match either.
+func matchingFileStamp(_ path: String, _ bytes: [UInt8], mode: mode_t? = nil) throws -> FileStamp? {
     var status = stat()
     guard stat(path, &status) == 0 else {
         if errno == ENOENT { return nil }
         throw FileError("stat", path, errno: errno)
     }
     if status.st_mode & S_IFMT == S_IFDIR { throw FileError("open", path, errno: EISDIR) }
+    if let mode, status.st_mode & 0o7777 != mode { return nil }
     guard Int(status.st_size) == bytes.count, try readFileBytes(path) == bytes else { return nil }
     return FileStamp(status)
 }
@@ -481,7 +483,7 @@ func writeIntoSpecialFile(_ path: String, _ bytes: [UInt8]) throws -> Bool {
 /// readers see the old file or the new one, never half of one. Returns the written file's stamp
 /// from before the rename (which changes its change time), if fstat gave one.
 @discardableResult
-package func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws -> FileStamp? {
+package func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t, exactMode: Bool = false) throws -> FileStamp? {
     // Renaming over a device would replace it for every program on the machine (`/dev/null`).
     var existing = stat()
     if lstat(path, &existing) == 0, [S_IFCHR, S_IFBLK].contains(existing.st_mode & S_IFMT) {
@@ -513,6 +515,13 @@ package func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t)
             throw FileError("write", path, errno: code)
         }
         written += count
+    }
+    // open's mode passes through the umask; `--chmod` asks for the bits themselves, set before
+    // the file takes the output's name.
+    if exactMode && fchmod(descriptor, mode) != 0 {
+        let code = errno
+        close(descriptor)
+        throw FileError("chmod", path, errno: code)
     }
     var status = stat()
     let stamped = fstat(descriptor, &status) == 0

@@ -147,8 +147,10 @@ public struct RenderCache: Sendable {
     /// `$XDG_CACHE_HOME/edpctl/render`, else `$HOME/.cache/edpctl/render`, in a file named by a hash
     /// of the output directory's absolute, normalised path. Nil when none of them is set. Throws
     /// when that folder is inside the output directory (a repository others read) or the input one.
+    /// Under an output map (`--output-map`) the outputs may be anywhere: the file is named by the
+    /// input directory and the map, and only the input directory is kept clear.
     public static func location(outputDirectory: String, inputDirectory: String, workingDirectory: String,
-                                environment: [String: String]) throws -> String? {
+                                environment: [String: String], outputMap: [UInt8]? = nil) throws -> String? {
         let directory: String
         if let custom = environment["EDPCTL_CACHE_DIR"], !custom.isEmpty {
             directory = custom
@@ -163,23 +165,33 @@ public struct RenderCache: Sendable {
         let cacheDirectory = cleanPath(joinPath(workingDirectory, directory))
         let output = cleanPath(joinPath(workingDirectory, outputDirectory))
         let input = cleanPath(joinPath(workingDirectory, inputDirectory))
-        for (tree, role) in [(output, "output"), (input, "input")] where isPath(cacheDirectory, inside: tree) {
+        let trees = outputMap == nil ? [(output, "output"), (input, "input")] : [(input, "input")]
+        for (tree, role) in trees where isPath(cacheDirectory, inside: tree) {
             throw RenderCacheError("the cache folder \(cacheDirectory) is inside the \(role) directory \(tree)")
         }
         var name = Hash128Builder()
-        name.add(output)
+        if let outputMap {
+            name.add("output map")
+            name.add(input)
+            name.add(outputMap)
+        } else {
+            name.add(output)
+        }
         let hash = name.finish()
         return joinPath(cacheDirectory, hex(hash.high) + hex(hash.low) + ".cache")
     }
 
-    /// The key of one file, the environment aside: the salt, the file's names, whether it is copied
-    /// rather than rendered, its mode and its bytes.
+    /// The key of one file, the environment aside: the salt, the file's names and output path,
+    /// whether it is copied rather than rendered, its output's mode (`--chmod`, else the
+    /// template's) and its bytes.
     func key(for file: TreeFile, input: [UInt8], mode: mode_t, copied: Bool) -> Hash128 {
         var key = Hash128Builder()
         key.add(salt)
         key.add(file.relativePath)
         // The template's name: `tmpl.Path` shows it, and it holds the input directory as given.
         key.add(file.inputPath)
+        // Where it goes: an output map may name any path.
+        key.add(file.outputPath)
         key.add(UInt64(copied ? 1 : 0))
         key.add(UInt64(mode))
         key.add(input)

@@ -38,11 +38,14 @@ public struct RenderJob: Sendable {
         /// What must change the cache's keys whenever rendering may change: the tool's version and
         /// build (`RenderJob.toolIdentity`).
         public var toolVersion: String
+        /// gomplate's `--output-map` template (`RenderSession.outputPath`), rendered for each file.
+        public var outputMap: [UInt8]?
 
-        public init(renderer: TreeRenderer, usesCache: Bool, toolVersion: String) {
+        public init(renderer: TreeRenderer, usesCache: Bool, toolVersion: String, outputMap: [UInt8]? = nil) {
             self.renderer = renderer
             self.usesCache = usesCache
             self.toolVersion = toolVersion
+            self.outputMap = outputMap
         }
     }
 
@@ -63,10 +66,13 @@ public struct RenderJob: Sendable {
 
     public let configuration: RenderConfiguration
     public let input: Input
+    /// gomplate's `--chmod` for the outputs of `templates` (a tree's is its renderer's).
+    public let outputMode: mode_t?
 
-    public init(configuration: RenderConfiguration, input: Input) {
+    public init(configuration: RenderConfiguration, input: Input, outputMode: mode_t? = nil) {
         self.configuration = configuration
         self.input = input
+        self.outputMode = outputMode
     }
 
     /// Renders, then writes. `warning` hears at once why the render cache is not used, if it is not.
@@ -82,7 +88,7 @@ public struct RenderJob: Sendable {
 
     private func render(_ templates: [Template], session: RenderSession) throws -> Outcome {
         // Taken before any output is written: an output may be another template's file.
-        let modes = templates.map(\.mode)
+        let modes = templates.map { outputMode ?? $0.mode }
         var rendered: [[UInt8]] = []
         var errors: [String] = []
         var hints: [String] = []
@@ -109,7 +115,7 @@ public struct RenderJob: Sendable {
                 continue
             }
             do {
-                switch try OutputFile.write(bytes, to: template.output, mode: modes[index]) {
+                switch try OutputFile.write(bytes, to: template.output, mode: modes[index], exactMode: outputMode != nil) {
                 case .changed: outcome.report.written += 1
                 case .unchanged: outcome.report.unchanged += 1
                 case .blank: outcome.report.blank += 1
@@ -131,13 +137,18 @@ public struct RenderJob: Sendable {
     }
 
     private func render(_ tree: Tree, session: RenderSession, warning: (String) -> Void) throws -> Outcome {
+        var tree = tree
+        if let map = tree.outputMap {
+            tree.renderer = tree.renderer.mappingOutputs { try session.outputPath(map: map, relativePath: $0) }
+        }
         var outcome = Outcome()
         var cache: RenderCache?
         if tree.usesCache {
             do {
                 cache = try RenderCache.location(
                     outputDirectory: tree.renderer.outputDirectory, inputDirectory: tree.renderer.inputDirectory,
-                    workingDirectory: configuration.workingDirectory, environment: configuration.environment
+                    workingDirectory: configuration.workingDirectory, environment: configuration.environment,
+                    outputMap: tree.outputMap
                 ).map { RenderCache(path: $0, session: session, toolVersion: tree.toolVersion) }
             } catch {
                 warning("not using the render cache: \(error)")

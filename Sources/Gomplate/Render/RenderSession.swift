@@ -148,6 +148,23 @@ public final class RenderSession: Sendable {
                             environmentReads: EnvironmentReads(log))
     }
 
+    /// gomplate's `--output-map` for one file (gomplate.go, `mappingNamer`): `map` rendered as the
+    /// template `<OutputMap>` with `.in`, the file's path below the input directory, `.ctx`, the
+    /// usual context, and the context's own keys besides those two; trimmed of white space and
+    /// cleaned. Errors name the file, never the context (it holds the environment).
+    package func outputPath(map: [UInt8], relativePath: String) throws -> String {
+        var context = MapValue()
+        if case .map(let root) = data {
+            for (key, value) in root.entries where key != "in" && key != "ctx" { context[key] = value }
+        }
+        context["ctx"] = data
+        context["in"] = .string(relativePath)
+        let output = try parse(name: "<OutputMap>", bytes: map)
+            .render(.map(context), host: RenderHost(templatePath: "<OutputMap>", sources: sources))
+        let trimmed = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "" : cleanPath(trimmed)
+    }
+
     /// `data` with a `.Env` that tells `log` what is read of it.
     private func data(readLog log: ReadLog) -> Value {
         guard dataHoldsEnvironment, case .map(var root) = data, case .map(var environment)? = root["Env"] else {

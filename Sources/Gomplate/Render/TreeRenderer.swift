@@ -42,6 +42,8 @@ public struct RenderedFile: Sendable {
     /// Empty for a file the cache vouched for: it was not rendered.
     public let bytes: [UInt8]
     public let mode: mode_t
+    /// `mode` is set exactly, the umask aside (`--chmod`).
+    public var modeIsExact: Bool = false
     public let disposition: OutputDisposition
     /// Taken from the render cache: neither parsed nor rendered.
     public let fromCache: Bool
@@ -119,14 +121,25 @@ public struct TreeRenderer: Sendable {
     /// When set, a file without this delimiter is copied instead of rendered: Go renders such a
     /// text to itself, and copying keeps bytes that are not UTF-8 (images, archives) intact.
     public let leftDelimiter: [UInt8]?
+    /// gomplate's `--output-map`: each file's output path from its path below the input directory,
+    /// instead of `outputDirectory` joined with it.
+    public let outputMap: OutputMap?
+    /// gomplate's `--chmod`: every output's permission bits, set exactly (the umask aside);
+    /// without it an output takes its template's.
+    public let outputMode: mode_t?
+
+    public typealias OutputMap = @Sendable (_ relativePath: String) throws -> String
 
     public init(inputDirectory: String, outputDirectory: String, excludes: [String] = [],
-                excludeProcessing: [String] = [], leftDelimiter: String? = nil) {
+                excludeProcessing: [String] = [], leftDelimiter: String? = nil, outputMap: OutputMap? = nil,
+                outputMode: mode_t? = nil) {
         self.inputDirectory = cleanPath(inputDirectory)
         self.outputDirectory = outputDirectory
         self.excludes = excludes
         self.excludeProcessing = excludeProcessing
         self.leftDelimiter = leftDelimiter.map { Array($0.utf8) }
+        self.outputMap = outputMap
+        self.outputMode = outputMode
     }
 
     /// The files to render, in byte order of their relative paths (two names that differ only in
@@ -158,9 +171,11 @@ public struct TreeRenderer: Sendable {
         }
         let realInput = selected.contains { if case .link = $0.value { return true } else { return false } }
             ? try realPath(inputDirectory) : ""
-        let problems = selected.compactMap { problem($0.key.path, $0.value, ignored: ignored, realInput: realInput) }
+        var problems = selected.compactMap { problem($0.key.path, $0.value, ignored: ignored, realInput: realInput) }
+        let outputPaths = mapOutputs(selected.map(\.key.path), problems: &problems)
         if !problems.isEmpty { throw RenderErrors(messages: problems) }
-        return selected.map { key, listed in
+        return zip(selected, outputPaths).map { selectedFile, outputPath in
+            let (key, listed) = selectedFile
             let inputPath = joinPath(inputDirectory, key.path)
             let (readPath, identity): (String, FileIdentity)
             switch listed {
@@ -168,8 +183,37 @@ public struct TreeRenderer: Sendable {
             case .link(let target, let fileIdentity): (readPath, identity) = (target, fileIdentity)
             case .escapingLink, .special: preconditionFailure("refused above")
             }
-            return TreeFile(relativePath: key.path, inputPath: inputPath, outputPath: joinPath(outputDirectory, key.path),
+            return TreeFile(relativePath: key.path, inputPath: inputPath, outputPath: outputPath,
                             verbatim: verbatim.contains(key), readPath: readPath, identity: identity)
+        }
+    }
+
+    /// This renderer with `map` naming the outputs.
+    public func mappingOutputs(_ map: @escaping OutputMap) -> TreeRenderer {
+        TreeRenderer(inputDirectory: inputDirectory, outputDirectory: outputDirectory, excludes: excludes,
+                     excludeProcessing: excludeProcessing, leftDelimiter: leftDelimiter.map { String(decoding: $0, as: UTF8.self) },
+                     outputMap: map, outputMode: outputMode)
+    }
+
+    /// Each file's output path: below the output directory, or as the output map names it. A map
+    /// that fails, gives nothing, or gives two files one output adds to `problems`.
+    private func mapOutputs(_ paths: [String], problems: inout [String]) -> [String] {
+        guard let outputMap else { return paths.map { joinPath(outputDirectory, $0) } }
+        var inputOfOutput: [String: String] = [:]
+        return paths.map { path in
+            let shown = FileName.display(joinPath(inputDirectory, path))
+            do {
+                let output = try outputMap(path)
+                if output.isEmpty || output == "." {
+                    problems.append("\(shown): the output map gave no output path")
+                } else if let other = inputOfOutput.updateValue(shown, forKey: output) {
+                    problems.append("\(shown): the output map gives it the output path \(output) of \(other) too")
+                }
+                return output
+            } catch {
+                problems.append("\(shown): --output-map: \(error)")
+                return ""
+            }
         }
     }
 
@@ -206,7 +250,8 @@ public struct TreeRenderer: Sendable {
     /// by their real paths (links resolved, `./t` and `t/` alike). Needs no file of the tree: it can
     /// run before anything is read. A missing input directory is left to `collectFiles` to report.
     public func checkDirectoriesApart() throws {
-        guard let input = try? realPath(inputDirectory) else { return }
+        // Outputs an output map names are checked one by one (`checkOutputsOutsideInput`).
+        guard outputMap == nil, let input = try? realPath(inputDirectory) else { return }
         let output = try realPathCreating(outputDirectory)
         if output == input {
             throw DirectoryOverlapError("the output directory \(outputDirectory) is the input directory \(inputDirectory): "
@@ -396,7 +441,8 @@ public struct TreeRenderer: Sendable {
     /// change time), if the file is still the one written.
     private static func writeOne(_ output: RenderedFile, stamping: Bool) -> Result<FileStamp?, RenderFailure> {
         Result {
-            let written = try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode)
+            let written = try writeFileAtomically(output.file.outputPath, output.bytes, mode: output.mode,
+                                                  exactMode: output.modeIsExact)
             guard stamping, let written, let stamp = FileStamp(path: output.file.outputPath),
                   stamp.inode == written.inode, stamp.device == written.device, stamp.size == written.size,
                   stamp.modified == written.modified else { return nil }
@@ -406,7 +452,8 @@ public struct TreeRenderer: Sendable {
 
     private func renderOne(_ file: TreeFile, _ cache: RenderCache?,
                            _ render: (TreeFile, [UInt8]) throws -> RenderOutput) throws -> RenderedFile {
-        let (input, mode) = try file.read()
+        let (input, inputMode) = try file.read()
+        let mode = outputMode ?? inputMode
         let copied = file.verbatim || leftDelimiter.map { !containsBytes(input, $0) } == true
         let hint = copied && !file.verbatim
             ? leftDelimiter.flatMap { defaultDelimiterHint(name: file.inputPath, bytes: input, leftDelimiter: String(decoding: $0, as: UTF8.self)) }
@@ -441,13 +488,13 @@ public struct TreeRenderer: Sendable {
         var stamp: FileStamp?
         if isBlankOutput(bytes) {
             disposition = .blank
-        } else if let matching = try matchingFileStamp(file.outputPath, bytes) {
+        } else if let matching = try matchingFileStamp(file.outputPath, bytes, mode: outputMode) {
             disposition = .unchanged
             stamp = matching
         } else {
             disposition = .changed
         }
-        return RenderedFile(file: file, bytes: bytes, mode: mode, disposition: disposition, fromCache: false,
+        return RenderedFile(file: file, bytes: bytes, mode: mode, modeIsExact: outputMode != nil, disposition: disposition, fromCache: false,
                             cacheSlot: cacheSlot, stamp: stamp, delimiterHint: hint)
     }
 }
@@ -463,14 +510,16 @@ public enum OutputFile {
     /// Writes `bytes` to `path` unless they are blank or already there; parent directories are
     /// created, and temporary files killed runs left next to `path` are removed.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws -> OutputDisposition {
+    /// With `exactMode` (`--chmod`) the file gets `mode` whatever the umask, and a file that holds
+    /// the bytes with other permission bits is written again.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, exactMode: Bool = false) throws -> OutputDisposition {
         if isBlankOutput(bytes) { return .blank }
         if try writeIntoSpecialFile(path, bytes) { return .changed }
         let folder = parentFolder(of: path)
         removeLeftoverTemporaryFiles(in: folder)
-        if try matchingFileStamp(path, bytes) != nil { return .unchanged }
+        if try matchingFileStamp(path, bytes, mode: exactMode ? mode : nil) != nil { return .unchanged }
         try makeDirectories(folder, mode: 0o755)
-        try writeFileAtomically(path, bytes, mode: mode)
+        try writeFileAtomically(path, bytes, mode: mode, exactMode: exactMode)
         return .changed
     }
 
