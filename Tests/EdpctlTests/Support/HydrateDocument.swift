@@ -11,22 +11,15 @@ let jsonSchemaIsAvailable: Bool = {
 }()
 
 /// Every way `document` breaks the schema, one `path: message` each as python-jsonschema's Draft
-/// 2020-12 validator says it (the schema itself checked against the metaschema first); empty when
-/// it conforms. A document that is not exactly one JSON value fails to load: "Extra data".
+/// 2020-12 validator says it (validate-json-schema.py, beside this file; the schema itself checked
+/// against the metaschema first); empty when it conforms. A document that is not exactly one JSON
+/// value fails to load: "Extra data".
 func schemaErrors(of document: String) throws -> [String] {
     let folder = try TemporaryFolder("hydrate-document")
     return try withExtendedLifetime(folder) {
         try plant(folder.child("document.json"), Array(document.utf8))
-        let script = """
-            import json, sys
-            from jsonschema import Draft202012Validator
-            schema = json.load(open(sys.argv[1]))
-            Draft202012Validator.check_schema(schema)
-            document = json.loads(open(sys.argv[2]).read())
-            for error in sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
-                print("/" + "/".join(map(str, error.absolute_path)) + ": " + error.message)
-            """
-        let output = try runProgram("/usr/bin/env", ["python3", "-c", script, hydrateSchemaPath, folder.child("document.json")])
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("validate-json-schema.py")
+        let output = try runProgram("/usr/bin/env", ["python3", script.path, hydrateSchemaPath, folder.child("document.json")])
         return output.split(separator: "\n").map(String.init)
     }
 }
