@@ -117,7 +117,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EdpctlTests",
-            dependencies: ["TestSupport"]
+            dependencies: ["TestSupport"],
+            exclude: ["Support/validate-json-schema.py"]
         ),
         .testTarget(
             name: "YAMLTests",

@@ -61,12 +61,12 @@ public struct HydrationPlan: Sendable {
     /// What `apply` reports when it writes this plan.
     public var preview: HydrationReport {
         let prefix = request.instancePath + "/"
+        let paths = { (change: FileChange) in files.filter { $0.change == change }.map { prefix + $0.path } }
         return HydrationReport(
-            instancePath: request.instancePath,
-            written: files.filter { $0.change != .unchanged }.map { prefix + $0.path },
-            unchanged: files.filter { $0.change == .unchanged }.map { prefix + $0.path },
-            removed: removals.map { prefix + $0.path },
-            removedDirectories: removedDirectories.map { prefix + $0 })
+            instancePath: request.instancePath, created: paths(.create), modified: paths(.update),
+            unchanged: paths(.unchanged), removed: removals.map { prefix + $0.path },
+            removedDirectories: removedDirectories.map { prefix + $0 },
+            filesAllowingSecrets: filesAllowingSecrets.map { prefix + $0 })
     }
 
     /// Every change as one git-style unified diff, paths relative to the instances directory
@@ -107,16 +107,26 @@ public struct HydrationPlan: Sendable {
 public struct HydrationReport: Sendable, Equatable, Encodable {
     /// `otc/test-me.t09.de`.
     public let instancePath: String
-    /// Created or changed files.
-    public let written: [String]
+    /// Files that did not exist before.
+    public let created: [String]
+    /// Files that existed with other bytes (or as a link or other entry, which the file replaces).
+    public let modified: [String]
     /// Files that already held the rendered bytes: not touched at all.
     public let unchanged: [String]
     /// Files no longer produced (unselected stacks, templates gone).
     public let removed: [String]
     /// Folders emptied by the removals.
     public let removedDirectories: [String]
+    /// Produced files whose template opted out of the credential checks (`edpctl:allow-secrets`),
+    /// whatever their change: a reviewer's list of where credentials may be.
+    public let filesAllowingSecrets: [String]
 
-    public var hasChanges: Bool { !written.isEmpty || !removed.isEmpty || !removedDirectories.isEmpty }
+    /// Created or modified files, by path.
+    public var written: [String] { (created + modified).sorted(by: goStringLess) }
+
+    public var hasChanges: Bool {
+        !created.isEmpty || !modified.isEmpty || !removed.isEmpty || !removedDirectories.isEmpty
+    }
 
     /// `otc/example.org: 3 written, 20 unchanged, 2 removed`.
     public var summary: String {

@@ -34,6 +34,9 @@ struct HydrateCommand: ParsableCommand {
               edpctl hydrate --instances-url https://git.example.org/org/instances.git \\
                 --domain a.example.org,b.example.org --env-file env --commit --push
 
+            With --output json, standard output is one JSON document per run, on success and on failure \
+            alike: docs/hydrate.md describes it, docs/schemas/hydrate-output.schema.json is its schema.
+
             Exit codes: 0 done (or, with --check, nothing would change); 1 failure; 2 with --check when \
             the instance folder differs from what would be written.
             """
@@ -118,6 +121,20 @@ struct HydrateCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        do {
+            try validateFlags()
+        } catch let error as ValidationError {
+            // argument-parser prints the message on standard error and exits 64; a CI job reading
+            // standard output gets the one document it was promised all the same.
+            if outputOptions.output == .json {
+                Output(.json).document(HydrateDocument(.usageError, mode: mode,
+                                                       error: .init(message: error.message, diagnostics: []), log: nil))
+            }
+            throw error
+        }
+    }
+
+    private func validateFlags() throws {
         if instances == nil && instancesURL == nil {
             throw ValidationError("give the instances repository with '--instances DIR' or '--instances-url URL'")
         }
@@ -138,8 +155,16 @@ struct HydrateCommand: ParsableCommand {
         }
     }
 
+    /// What the flags ask for; `--diff` wins over `--check` (both plan, and `--check` still sets the exit code).
+    private var mode: HydrateDocument.Mode {
+        diff ? .diff : check ? .check : push ? .push : commit ? .commit : .write
+    }
+
     func run() throws {
-        let output = Output(outputOptions.output, color: outputOptions.colorOptions.color, quiet: quiet)
+        var output = Output(outputOptions.output, color: outputOptions.colorOptions.color, quiet: quiet)
+        // In JSON, what is said while the job runs goes into the one document, not onto lines of its own.
+        let log = EventLog()
+        if output.format == .json { output.log = log }
         let environment = ProcessInfo.processInfo.environment
         let remote = instancesURL.map { RemoteURL($0) }
         let job = HydrationJob(HydrationJob.Configuration(
@@ -156,40 +181,31 @@ struct HydrateCommand: ParsableCommand {
         do {
             outcome = try job.run(notice: output.notice)
         } catch let failure as HydrationJob.Failure {
-            throw output.failure([failure.message], diagnostics: failure.diagnostics)
+            let exit = output.failure([failure.message], diagnostics: failure.diagnostics)
+            if output.format == .json {
+                output.document(HydrateDocument(.failed, mode: mode, error: .init(message: failure.message,
+                                                                                   diagnostics: failure.diagnostics),
+                                                log: log))
+            }
+            throw exit
         }
-        // In JSON the diff is a field of the domain's event, so standard output stays one object per line.
-        if output.format == .human { for diff in outcome.diffs { output.diff(diff) } }
-        for (index, report) in outcome.reports.enumerated() {
-            self.report(report, diff: outcome.diffs.isEmpty ? nil : outcome.diffs[index], outcome, to: output)
+        let drifted = check && outcome.hasChanges
+        switch output.format {
+        case .human:
+            for diff in outcome.diffs { output.diff(diff) }
+            for report in outcome.reports { self.report(report, outcome, to: output) }
+        case .json:
+            output.document(HydrateDocument(outcome, mode: mode, drifted: drifted, log: log))
         }
-        if check && outcome.hasChanges { throw ExitCode(2) }
+        if drifted { throw ExitCode(2) }
     }
 
-    /// The fields of `--output json`, one object per domain.
-    private struct ReportFields: Encodable {
-        let instancePath: String
-        let written: [String]
-        let unchanged: [String]
-        let removed: [String]
-        let changed: Bool
-        let dryRun: Bool
-        let commit: String?
-        let pushed: Bool
-        let attempts: Int
-        /// With `--diff`, the domain's unified diff (redacted, as on standard output in human form).
-        let diff: String?
-    }
-
-    private func report(_ report: HydrationReport, diff unifiedDiff: String?, _ outcome: HydrationJob.Outcome, to output: Output) {
-        let dryRun = check || diff
-        var line = (dryRun ? "plan: " : "") + report.summary
+    /// A domain's summary line on standard error (human form only: JSON has the document).
+    private func report(_ report: HydrationReport, _ outcome: HydrationJob.Outcome, to output: Output) {
+        var line = (check || diff ? "plan: " : "") + report.summary
         if let commit = outcome.commit { line += "; committed \(commit.id.prefix(12))" }
         if outcome.pushed { line += outcome.attempts > 1 ? "; pushed after \(outcome.attempts) attempts" : "; pushed" }
         if outcome.commit == nil && commit { line += "; nothing to commit" }
-        output.report(line, event: "hydration", ReportFields(
-            instancePath: report.instancePath, written: report.written, unchanged: report.unchanged,
-            removed: report.removed, changed: report.hasChanges, dryRun: dryRun, commit: outcome.commit?.id,
-            pushed: outcome.pushed, attempts: outcome.attempts, diff: unifiedDiff))
+        output.report(line, event: "hydration", report)
     }
 }

@@ -35,6 +35,10 @@ struct Output {
     /// Errors and warnings also as `::error …`/`::warning …` lines.
     private let annotates: Bool
 
+    /// Set for a command that prints one JSON document per run (hydrate): its JSON events are kept
+    /// here for the document, not written a line each.
+    var log: EventLog?
+
     init(_ format: OutputFormat = .human, color: ColorChoice = .auto, quiet: Bool = false,
          environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.format = format
@@ -116,7 +120,13 @@ struct Output {
         failure([message])
     }
 
-    private struct MessageFields<Diagnostic: Encodable>: Encodable {
+    /// `value` as one JSON document on one line of standard output, like an event; for a command
+    /// whose JSON form is one document per run, with what `log` kept in it.
+    func document(_ value: some Encodable) {
+        writeJSON(value)
+    }
+
+    private struct MessageFields<Diagnostic: Encodable>: Encodable, LoggedMessage {
         let message: String
         let diagnostics: [Diagnostic]?
     }
@@ -136,11 +146,19 @@ struct Output {
     }
 
     private func writeEvent(_ name: String, _ fields: some Encodable) {
+        if let log {
+            if let fields = fields as? any LoggedMessage { log.append(kind: name, message: fields.message) }
+            return
+        }
+        writeJSON(Event(name: name, fields: fields))
+    }
+
+    private func writeJSON(_ value: some Encodable) {
         let encoder = JSONEncoder()
         // Paths read as `otc/a.example.org`, not `otc\/a.example.org`; JSON allows both.
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Strings, numbers and arrays of them: nothing here can fail to encode.
-        guard let data = try? encoder.encode(Event(name: name, fields: fields)) else { return }
+        guard let data = try? encoder.encode(value) else { return }
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }
@@ -158,5 +176,26 @@ private struct Event<Fields: Encodable>: Encodable {
         try fields.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(name, forKey: .event)
+    }
+}
+
+/// An event that is a message (a notice, warning or error), as `EventLog` keeps it.
+private protocol LoggedMessage {
+    var message: String { get }
+}
+
+/// The messages of the events a command said while it ran, in order, for its one JSON document.
+/// Locked: a message may come from any thread.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [(kind: String, message: String)] = []
+
+    func append(kind: String, message: String) {
+        lock.withLock { events.append((kind, message)) }
+    }
+
+    /// The messages of the events of one kind (`notice`, `warning`, `error`).
+    func messages(_ kind: String) -> [String] {
+        lock.withLock { events.filter { $0.kind == kind }.map(\.message) }
     }
 }

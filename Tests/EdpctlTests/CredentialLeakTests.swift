@@ -264,6 +264,35 @@ struct CredentialLeakTests {
         try workspace.expectNoLeak(check, "--check")
     }
 
+    /// `--output json`'s one document on failure: every problem of every file as a diagnostic with
+    /// its place, the document as the schema says, and no credential in any form; on success, the
+    /// file that allows secrets listed, its diff without a line of it.
+    @Test(.enabled(if: jsonSchemaIsAvailable, "python3-jsonschema is not installed (make test installs it)"))
+    func theJSONDocumentHoldsNoCredential() throws {
+        let workspace = try LeakWorkspace()
+        let failed = try workspace.hydrate(["--commit", "--output", "json"], stacks: "spelled,inoutput,secretyaml,range")
+        #expect(failed.status == 1, "\(failed.stderr)")
+        let document = try hydrateDocument(failed)
+        let error = try #require(document["error"] as? [String: Any])
+        let diagnostics = try #require(error["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.count > 4, "\(diagnostics)")
+        #expect(failed.stderr.hasPrefix("edpctl: hydration found \(diagnostics.count) problems; nothing was written:\n"),
+                "\(failed.stderr)")
+        #expect(diagnostics.allSatisfy { $0["line"] is Int && $0["file"] is String }, "\(diagnostics)")
+        #expect(Set(diagnostics.compactMap { $0["kind"] as? String }) == ["secret", "template"], "\(diagnostics)")
+        try workspace.expectNoLeak(failed, "--output json, failed")
+
+        try workspace.scratch.write("instances/otc/a.example.org/stacks/optout/s.yaml", "stringData:\n  password: x\n")
+        let diff = try workspace.hydrate(["--diff", "--output", "json"], stacks: "ok,optout")
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let planned = try hydrateDocument(diff)
+        let domain = try #require((planned["domains"] as? [[String: Any]])?.first)
+        #expect(domain["filesAllowingSecrets"] as? [String] == ["otc/a.example.org/stacks/optout/s.yaml"])
+        #expect((domain["diff"] as? String)?.contains("differ (its template allows secrets: lines not shown)") == true)
+        try FileManager.default.removeItem(atPath: workspace.clone + "/otc")
+        try workspace.expectNoLeak(diff, "--diff --output json")
+    }
+
     /// What a run that succeeds writes, commits and pushes (commit, reflogs, FETCH_HEAD, the
     /// cloned work folder's configuration) holds no credential of its environment either.
     @Test func aCommitAndAPushWithCredentialsInTheEnvironmentHoldNone() throws {

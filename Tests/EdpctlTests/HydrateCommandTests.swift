@@ -241,17 +241,19 @@ struct HydrateCommandTests {
         #expect(result.status == 0)
         #expect(result.stderr == "")
         #expect(result.stdout.hasSuffix("}\n") && result.stdout.filter { $0 == "\n" }.count == 1)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let object = try #require((document["domains"] as? [[String: Any]])?.first)
         #expect(object["instancePath"] as? String == "otc/a.example.org")
-        #expect(object["written"] as? [String] == ["edfbuilder.yaml", "registry/app.yaml", "registry/db.yaml",
-                                                   "stacks/app/config.yaml", "stacks/db/values.yaml"]
-            .map { "otc/a.example.org/" + $0 })
-        #expect(object["removed"] as? [String] == [])
+        let files = object["files"] as? [String: [String]]
+        #expect(files?["created"] == ["edfbuilder.yaml", "registry/app.yaml", "registry/db.yaml",
+                                      "stacks/app/config.yaml", "stacks/db/values.yaml"].map { "otc/a.example.org/" + $0 })
+        #expect(files?["removed"] == [])
         #expect(object["changed"] as? Bool == true)
-        #expect(object["dryRun"] as? Bool == false)
-        #expect(object["commit"] as? String == (try workspace.head()))
-        #expect(object["pushed"] as? Bool == false)
-        #expect(object["attempts"] as? Int == 1)
+        #expect(document["dryRun"] as? Bool == false)
+        let git = document["git"] as? [String: Any]
+        #expect(git?["commit"] as? String == (try workspace.head()))
+        #expect(git?["pushed"] as? Bool == false)
+        #expect(git?["attempts"] as? Int == 1)
     }
 
     @Test(arguments: [
@@ -358,7 +360,8 @@ struct HydrateCommandTests {
         var attempts: [Int] = []
         for result in results {
             #expect(result.status == 0, "\(result.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let object = try #require(document["git"] as? [String: Any])
             #expect(object["pushed"] as? Bool == true)
             attempts.append(object["attempts"] as? Int ?? 0)
         }

@@ -11,8 +11,8 @@ private let templates = [
     "templates/stacks/bad/values.yaml": "a: <<< .Env.FIRST_MISSING >>>\nb: <<< .Env.SECOND_MISSING >>>\n",
 ]
 
-/// What goes where: data and `--output json` events on stdout, human text on stderr.
-@Suite("edpctl's output: human on stderr, JSON events on stdout")
+/// What goes where: data and `--output json` (hydrate's one document) on stdout, human text on stderr.
+@Suite("edpctl's output: human on stderr, JSON on stdout")
 struct OutputCommandTests {
     private func hydrate(_ scratch: Scratch, stacks: String, _ extra: String...,
                          environment: [String: String] = ["GREETING": "hi"]) throws -> Edpctl.Result {
@@ -21,13 +21,13 @@ struct OutputCommandTests {
                        environment: environment)
     }
 
-    private func events(_ stdout: String) throws -> [[String: Any]] {
-        try stdout.split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
-        }
+    /// hydrate's standard output as one JSON object on one line.
+    private func document(_ stdout: String) throws -> [String: Any] {
+        #expect(stdout.hasSuffix("}\n") && stdout.filter { $0 == "\n" }.count == 1, "\(stdout)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any], "\(stdout)")
     }
 
-    @Test func aFailureIsOneErrorEventWithItsDiagnosticsAndTheSameTextOnStderr() throws {
+    @Test func aFailureIsOneDocumentWithItsDiagnosticsAndTheSameTextOnStderr() throws {
         let scratch = try Scratch(templates)
         try FileManager.default.createDirectory(atPath: scratch.path + "/instances", withIntermediateDirectories: true)
         let human = try hydrate(scratch, stacks: "app,bad")
@@ -42,11 +42,11 @@ struct OutputCommandTests {
                 """)
         }
         #expect(human.stdout == "")
-        let lines = try events(json.stdout)
-        #expect(lines.count == 1)
-        #expect(lines.first?["event"] as? String == "error")
-        #expect((lines.first?["message"] as? String)?.hasPrefix("hydration found 2 problems; nothing was written:\n") == true)
-        let diagnostics = try #require(lines.first?["diagnostics"] as? [[String: Any]])
+        let failed = try document(json.stdout)
+        #expect(failed["status"] as? String == "failed")
+        let error = try #require(failed["error"] as? [String: Any])
+        #expect((error["message"] as? String)?.hasPrefix("hydration found 2 problems; nothing was written:\n") == true)
+        let diagnostics = try #require(error["diagnostics"] as? [[String: Any]])
         #expect(diagnostics.map { $0["kind"] as? String } == ["missingKey", "missingKey"])
         #expect(diagnostics.map { $0["file"] as? String } == ["stacks/bad/values.yaml", "stacks/bad/values.yaml"])
         #expect(diagnostics.map { $0["line"] as? Int } == [1, 2])
@@ -76,7 +76,7 @@ struct OutputCommandTests {
         #expect(failed.stderr.hasPrefix("edpctl: hydration found 2 problems; nothing was written:\n"), "\(failed.stderr)")
     }
 
-    @Test func eachDomainIsOneHydrationEvent() throws {
+    @Test func eachDomainIsOneResultOfTheDocument() throws {
         let scratch = try Scratch(templates)
         try FileManager.default.createDirectory(atPath: scratch.path + "/instances", withIntermediateDirectories: true)
         let result = try scratch.run("hydrate", "--templates", "templates", "--instances", "instances", "--provider",
@@ -84,20 +84,19 @@ struct OutputCommandTests {
                                      "--output", "json", environment: ["GREETING": "hi"])
         #expect(result.status == 2)
         #expect(result.stderr == "")
-        let lines = try events(result.stdout)
-        #expect(lines.map { $0["event"] as? String } == ["hydration", "hydration"])
-        #expect(lines.map { $0["instancePath"] as? String } == ["otc/a.example.org", "otc/b.example.org"])
-        #expect(lines.map { $0["dryRun"] as? Bool } == [true, true])
-        #expect(lines.map { $0["attempts"] as? Int } == [0, 0])
-        #expect(lines.allSatisfy { $0["diff"] == nil })
+        let planned = try document(result.stdout)
+        #expect(planned["dryRun"] as? Bool == true && planned["git"] is NSNull)
+        let domains = try #require(planned["domains"] as? [[String: Any]])
+        #expect(domains.map { $0["instancePath"] as? String } == ["otc/a.example.org", "otc/b.example.org"])
+        #expect(domains.allSatisfy { $0["diff"] == nil })
         // Slashes are not escaped: a path reads as it is written.
         #expect(result.stdout.contains("\"instancePath\":\"otc/a.example.org\""))
         #expect(!result.stdout.contains("\\/"))
     }
 
-    /// With `--output json`, each domain's diff is a field of its event, so standard output stays
-    /// one JSON object per line; the diffs joined are what human form prints.
-    @Test func aDiffInJSONIsAFieldOfItsDomainsEvent() throws {
+    /// With `--output json`, each domain's diff is a field of its result, so standard output stays
+    /// one JSON document; the diffs joined are what human form prints.
+    @Test func aDiffInJSONIsAFieldOfItsDomainsResult() throws {
         let scratch = try Scratch(templates)
         try FileManager.default.createDirectory(atPath: scratch.path + "/instances", withIntermediateDirectories: true)
         let arguments = ["hydrate", "--templates", "templates", "--instances", "instances", "--provider", "otc",
@@ -108,9 +107,8 @@ struct OutputCommandTests {
         #expect(human.stdout.contains("+++ b/otc/a.example.org/stacks/app/config.yaml\n"))
         #expect(human.stdout.contains("+greeting: hi\n"))
         #expect(json.stderr == "")
-        let lines = try events(json.stdout)
-        #expect(lines.map { $0["event"] as? String } == ["hydration", "hydration"])
-        let diffs = lines.compactMap { $0["diff"] as? String }
+        let domains = try #require(try document(json.stdout)["domains"] as? [[String: Any]])
+        let diffs = domains.compactMap { $0["diff"] as? String }
         #expect(diffs.count == 2)
         #expect(diffs.joined() == human.stdout)
         #expect(diffs.first?.contains("otc/a.example.org/") == true && diffs.first?.contains("b.example.org") == false)
@@ -195,13 +193,16 @@ struct OutputCommandTests {
         #expect(known.status == 0 && known.stdout.contains("USAGE: edpctl secrets recreate"), "\(known.stdout)")
     }
 
-    /// A usage error is ArgumentParser's: exit 64, its own text, no JSON.
+    /// A usage error is ArgumentParser's: exit 64, its own text; hydrate's JSON form prints its
+    /// one document as well, and no other command prints JSON for it.
     @Test func aUsageErrorStaysArgumentParsers() throws {
         let scratch = try Scratch(templates)
         let result = try scratch.run("hydrate", "--instances", "instances", "--push", "--output", "json")
         #expect(result.status == 64)
-        #expect(result.stdout == "")
+        #expect(try document(result.stdout)["status"] as? String == "usageError")
         #expect(result.stderr.contains("'--push' requires '--commit'"))
+        let human = try scratch.run("hydrate", "--instances", "instances", "--push")
+        #expect(human.status == 64 && human.stdout == "")
     }
 
     @Test func renderWritesDataToStdoutAndItsSummaryAndErrorsToStderr() throws {
