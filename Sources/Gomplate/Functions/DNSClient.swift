@@ -184,9 +184,12 @@ struct DNSClient {
         let tcp = try DNSSocket(server, stream: true, timeout: timeout)
         try tcp.send([UInt8(query.bytes.count >> 8), UInt8(query.bytes.count & 0xff)] + query.bytes)
         let tcpDeadline = Date().addingTimeInterval(timeout)
-        let header = try tcp.receive(exactly: 2, until: tcpDeadline)
-        let body = try tcp.receive(exactly: Int(header[0]) << 8 | Int(header[1]), until: tcpDeadline)
-        guard let message = DNSMessage(body), message.matches(query) else {
+        // A stream: a 2-byte length, then the message, arriving in chunks of any size.
+        var received: [UInt8] = []
+        try tcp.receive(atLeast: 2, into: &received, until: tcpDeadline)
+        let length = Int(received[0]) << 8 | Int(received[1])
+        try tcp.receive(atLeast: 2 + length, into: &received, until: tcpDeadline)
+        guard let message = DNSMessage(Array(received[2..<(2 + length)])), message.matches(query) else {
             throw DNSExchangeError(message: "server misbehaving")
         }
         return message
@@ -284,15 +287,13 @@ struct DNSClient {
             }
         }
 
-        func receive(exactly count: Int, until deadline: Date) throws -> [UInt8] {
-            var bytes: [UInt8] = []
+        /// Reads from a stream into `bytes` until it holds `count` bytes or more.
+        func receive(atLeast count: Int, into bytes: inout [UInt8], until deadline: Date) throws {
             while bytes.count < count {
                 let chunk = try receive(until: deadline)
                 if chunk.isEmpty { throw DNSExchangeError(message: "EOF") }
                 bytes += chunk
             }
-            // A stream may hand over more than asked for only if the server sent more than one answer.
-            return Array(bytes.prefix(count))
         }
     }
 }
