@@ -31,9 +31,12 @@ struct DNSClient {
 
     /// The configuration of /etc/resolv.conf, with Go's defaults for what it leaves out: the
     /// local server, and the search domain taken from the host name.
-    static func system(path: String = "/etc/resolv.conf") -> DNSClient {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return DNSClient(resolvConf: text, hostName: ProcessInfo.processInfo.hostName)
+    static func system() -> DNSClient {
+        let text = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        // The kernel's host name, as Go's os.Hostname reads it (Foundation's hostName may ask DNS).
+        var name = [CChar](repeating: 0, count: 256)
+        let hostName = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : ""
+        return DNSClient(resolvConf: text, hostName: hostName)
     }
 
     init(resolvConf text: String, hostName: String) {
@@ -198,10 +201,8 @@ struct DNSClient {
     /// A connected socket to one server; closed when released.
     private final class DNSSocket {
         let descriptor: Int32
-        let server: Server
 
         init(_ server: Server, stream: Bool, timeout: Double) throws {
-            self.server = server
             let family = server.address.family == .v6 ? AF_INET6 : AF_INET
             descriptor = socket(family, Int32(stream ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard descriptor >= 0 else { throw DNSExchangeError(message: String(cString: strerror(errno))) }
