@@ -35,7 +35,8 @@ struct DNSClient {
         let text = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         // The kernel's host name, as Go's os.Hostname reads it (Foundation's hostName may ask DNS).
         var name = [CChar](repeating: 0, count: 256)
-        let hostName = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : ""
+        let hostName = gethostname(&name, name.count - 1) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         return DNSClient(resolvConf: text, hostName: hostName)
     }
 
