@@ -482,24 +482,20 @@ struct NetRange: TemplateObject, Hashable {
     /// The fewest prefixes that cover the range, in order (netipx's `Prefixes`).
     var prefixes: [NetPrefix] {
         guard isValid else { return [] }
+        let width = from.bitLength
+        /// The offset of the last address of a block of `width - length` host bits.
+        func span(_ length: Int) -> UInt128 { width - length == 128 ? .max : (UInt128(1) << (width - length)) - 1 }
         var result: [NetPrefix] = []
         var start = from.number
-        let end = to.number
-        let width = from.bitLength
         while true {
-            // The largest aligned block starting at `start` that ends at or before `end`.
-            var length = width - min(start == 0 ? width : start.trailingZeroBitCount, width)
-            while length < width {
-                let size: UInt128 = width - length == 128 ? .max : (UInt128(1) << (width - length)) - 1
-                if start + size <= end { break }
-                length += 1
-            }
+            // The largest block aligned at `start` that ends at or before the range's end.
+            var length = start == 0 ? 0 : width - start.trailingZeroBitCount
+            while length < width && start + span(length) > to.number { length += 1 }
             result.append(NetPrefix(address: from.sameFamily(start), length: length))
-            let last = start + (length == width ? 0 : (width - length == 128 ? .max : (UInt128(1) << (width - length)) - 1))
-            if last >= end { break }
+            let last = start + span(length)
+            if last >= to.number { return result }
             start = last + 1
         }
-        return result
     }
 
     var goTypeName: String { "netipx.IPRange" }
@@ -514,7 +510,7 @@ struct NetRange: TemplateObject, Hashable {
             let address = try method.address(0)
             return .bool(isValid && address.zone.isEmpty && from.compare(address) <= 0 && to.compare(address) >= 0)
         case "IsValid", "Valid": return .bool(isValid)
-        case "IsZero": return .bool(false)
+        case "IsZero": return .bool(false) // a parsed range is never the zero IPRange
         case "MarshalText": return .bytes(Array(goDescription.utf8))
         case "Overlaps":
             guard case .object(let object) = try method.argument(0), let other = object as? NetRange else {
