@@ -20,17 +20,18 @@ SHARED ?= $(CURDIR)/../shared
 # The gate: every case of the shipped namespaces passes, except those listed with their reason in
 # scripts/conformance-exceptions.txt and named in docs/gomplate.md.
 # The function namespaces edpctl ships (primary_ns of the corpus; core = the engine and the CLI).
-CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math path regexp strings test time tmpl uuid
+CONFORMANCE_NS ?= core base64 coll conv crypto data env file filepath math net path regexp semver strings test time tmpl uuid
 
 # libgit2, libyaml and libcurl for the Git, YAML and HTTP modules; Go for the golden corpus
 # generator and the reference renderer; kubectl, which the Kube tests compare kubeconfig merging
 # against and which holds the fake API server to a real client (with curl and openssl for its
 # certificates); debootstrap for the Debian 12 root the release files are installed into;
 # strace, whose fault injection kills hydrate at a chosen step of a pack consolidation;
+# dnsmasq, the name server the net.LookupSRV/LookupTXT tests ask on 127.0.0.1;
 # hyperfine and GNU time for the benchmark.
 BUILD_PACKAGES := git libgit2-dev libyaml-dev libcurl4-openssl-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) golang-go python3 python3-yaml python3-jsonschema openssh-server openssh-client \
-    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap strace bsdutils
+    kubectl curl openssl nginx-light microsocks tinyproxy debootstrap strace bsdutils dnsmasq-base
 BENCH_PACKAGES := $(BUILD_PACKAGES) golang-go python3 hyperfine time
 # dpkg-dev for dpkg-architecture; binutils for strip and readelf.
 DIST_PACKAGES := $(BUILD_PACKAGES) dpkg-dev binutils gzip

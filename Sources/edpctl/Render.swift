@@ -108,7 +108,7 @@ struct Render: ParsableCommand {
             With --input-dir, edpctl remembers which outputs are already up to date (in \
             $EDPCTL_CACHE_DIR, else $XDG_CACHE_HOME/edpctl/render, else ~/.cache/edpctl/render; \
             never in the output directory), so that the next run renders only what changed. \
-            Templates that read files, data sources, the clock or randomness always render.
+            Templates that read files, data sources, the clock, randomness or the network always render.
             """))
     var noCache = false
 

@@ -98,7 +98,8 @@ struct FunctionInputsTests {
             "crypto.AESEncrypt", "crypto.ECDSAGenerateKey", "crypto.Ed25519GenerateKey", "crypto.EncryptAES",
             "crypto.RSAEncrypt", "crypto.RSAGenerateKey", "datasource", "datasourceExists", "datasourceReachable",
             "defineDatasource", "ds", "file.Exists", "file.IsDir", "file.Read", "file.ReadDir", "file.Stat",
-            "file.Walk", "file.Write", "include", "listDatasources", "random.ASCII", "random.Alpha",
+            "file.Walk", "file.Write", "include", "listDatasources", "net.LookupCNAME", "net.LookupIP", "net.LookupIPs",
+            "net.LookupSRV", "net.LookupSRVs", "net.LookupTXT", "random.ASCII", "random.Alpha",
             "random.AlphaNum", "random.Float", "random.Item", "random.Number", "random.String", "time.Now",
             "time.Parse", "time.ParseInLocation", "time.ParseLocal", "time.Since", "time.Unix", "time.Until",
             "time.ZoneName", "time.ZoneOffset", "uuid.V1", "uuid.V4",
@@ -120,6 +121,8 @@ struct FunctionInputsTests {
             let reads = function.reads
             if name.hasPrefix("file.") { #expect(reads.contains(.files), "\(name)") }
             if name.hasPrefix("random.") { #expect(reads.contains(.randomness), "\(name)") }
+            // The rest of `net` parses and computes.
+            if name.hasPrefix("net.") { #expect(reads == (name.hasPrefix("net.Lookup") ? .network : []), "\(name)") }
             if name.hasPrefix("env.") || name == "getenv" { #expect(reads.contains(.environment), "\(name)") }
             if name.hasPrefix("tmpl.") || name == "tpl" { #expect(reads.contains(.templates), "\(name)") }
             if name.lowercased().contains("datasource") || ["ds", "include"].contains(name) {

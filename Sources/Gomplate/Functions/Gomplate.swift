@@ -19,6 +19,8 @@ extension FunctionTable {
         table.addEnvFunctions()
         table.addTemplateFunctions()
         table.addDataSourceFunctions()
+        table.addNetFunctions()
+        table.addSemverFunctions()
         return table
     }()
 }
