@@ -24,6 +24,8 @@ struct UnknownFunctionHintTests {
         ("conv.ToIn 1", #"function "conv.ToIn" not defined; did you mean "conv.ToInt"?"#),
         ("strings.Frobnicate \"a\"", #"function "strings.Frobnicate" not defined"#),
         ("nope", #"function "nope" not defined"#),
+        // Documented by gomplate, removed from v5's code: gomplate's own words, as the corpus has them.
+        ("bool \"x\"", #"function "bool" not defined"#),
         ("data.CUE \"a: 1\"", #"function "data.CUE" is a gomplate function edpctl does not have (see docs/gomplate.md)"#),
         ("toCUE .", #"function "toCUE" is a gomplate function edpctl does not have (see docs/gomplate.md)"#),
         ("crypto.Bcrypt \"x\"", #"function "crypto.Bcrypt" is a gomplate function edpctl does not have (see docs/gomplate.md)"#),

@@ -18,10 +18,12 @@ extension FunctionTable {
     }
 
     /// Every function and alias of gomplate v5, from its documentation (docs-src/content/functions/*.yml
-    /// of hairyhenderson/gomplate, with the `crypto.SHA*` family its `rawName` entries stand for), so
-    /// that a template written for gomplate learns which of its functions edpctl does not build.
+    /// of hairyhenderson/gomplate, with the `crypto.SHA*` family its `rawName` entries stand for),
+    /// less `conv.Bool` and `bool`, which the docs keep but v5's code removed (gomplate itself says
+    /// `function "bool" not defined`), so that a template written for gomplate learns which of its
+    /// functions edpctl does not build.
     static let gomplateFunctionNames: Set<String> = [
-        "add", "append", "assert", "bool", "csv", "csvByColumn", "csvByRow", "cue", "datasource", "datasourceExists",
+        "add", "append", "assert", "csv", "csvByColumn", "csvByRow", "cue", "datasource", "datasourceExists",
         "datasourceReachable", "default", "defineDatasource", "dict", "div", "ds", "ec2dynamic", "ec2meta",
         "ec2region", "ec2tag", "ec2tags", "fail", "flatten", "getenv", "has", "include", "indent", "isKind", "join",
         "jq", "json", "jsonArray", "jsonpath", "keys", "kind", "listDatasources", "merge", "mul", "pow", "prepend",
@@ -34,7 +36,7 @@ extension FunctionTable {
         "coll.Append", "coll.Dict", "coll.Flatten", "coll.GoSlice", "coll.Has", "coll.Index", "coll.JQ",
         "coll.JSONPath", "coll.Keys", "coll.Merge", "coll.Omit", "coll.Pick", "coll.Prepend", "coll.Reverse",
         "coll.Set", "coll.Slice", "coll.Sort", "coll.Uniq", "coll.Unset", "coll.Values",
-        "conv.Atoi", "conv.Bool", "conv.Default", "conv.Join", "conv.ParseFloat", "conv.ParseInt", "conv.ParseUint",
+        "conv.Atoi", "conv.Default", "conv.Join", "conv.ParseFloat", "conv.ParseInt", "conv.ParseUint",
         "conv.ToBool", "conv.ToBools", "conv.ToFloat64", "conv.ToFloat64s", "conv.ToInt", "conv.ToInt64",
         "conv.ToInt64s", "conv.ToInts", "conv.ToString", "conv.ToStrings", "conv.URL",
         "crypto.AESDecrypt", "crypto.AESDecryptBytes", "crypto.AESEncrypt", "crypto.Bcrypt", "crypto.DecryptAES",
