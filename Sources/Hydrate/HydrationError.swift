@@ -19,8 +19,9 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
     }
 
     public let kind: Kind
-    /// Where (the file's path below the templates directory, the same below the instance folder;
-    /// 1-based line and column), what, and the key or object it is about.
+    /// Where (the file's path below the templates directory, the same below the instance folder, as
+    /// a plan gives it; relative to the working directory once `HydrationJob` reports it; 1-based
+    /// line and column), what, and the key or object it is about.
     public let diagnostic: Diagnostic
 
     public var file: String { diagnostic.file }
@@ -48,7 +49,7 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
     /// The message without what the fields already say: for a template error, Go's
     /// `template: NAME:LINE[:COL]: ` and, when the file's own template was executing, its
     /// `executing "NAME" `, so `at <.X>: …` remains; other kinds' messages as they are.
-    public var conciseMessage: String {
+    package var conciseMessage: String {
         guard kind == .template, let line else { return message }
         // Go prints a run-time column 0-based, the field is 1-based.
         let position = column.map { "\(line):\($0 - 1)" } ?? "\(line)"
@@ -61,7 +62,7 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
 
     /// The variable (a key of `.Env`) this finding says is not set; nil for other findings,
     /// including a missing key of `.Values`, which only `--values` can set.
-    public var missingVariable: String? {
+    package var missingVariable: String? {
         guard kind == .missingKey, let key = diagnostic.subject else { return nil }
         let expression = "(in .Env.\(key)"
         return message.contains(expression + ")") || message.contains(expression + ".") ? key : nil
@@ -69,7 +70,7 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
 
     /// The same finding about `file`, a path of the same file as the user should read it (relative
     /// to the working directory); a template error's message concise, as the fields carry its place.
-    public func located(at file: String) -> HydrationDiagnostic {
+    package func located(at file: String) -> HydrationDiagnostic {
         HydrationDiagnostic(kind: kind, Diagnostic(file: file, line: line, column: column, message: conciseMessage,
                                                    subject: diagnostic.subject))
     }
@@ -88,9 +89,9 @@ public struct HydrationDiagnostic: Sendable, Equatable, Encodable, CustomStringC
     }
 
     /// One finding per variable not set, at its first place (in this order), which counts the
-    /// other places: the bundled stacks read CLIENT_REPO_ID in 23 places, and a line for each
+    /// other places: the bundled templates read CLIENT_REPO_ID in 23 places, and a line for each
     /// buried the few names to set. Other findings stay as they are, each at its place.
-    public static func mergingMissingVariables(_ diagnostics: [HydrationDiagnostic]) -> [HydrationDiagnostic] {
+    package static func mergingMissingVariables(_ diagnostics: [HydrationDiagnostic]) -> [HydrationDiagnostic] {
         var uses: [String: (count: Int, files: Set<String>)] = [:]
         for diagnostic in diagnostics {
             guard let name = diagnostic.missingVariable else { continue }
