@@ -1,5 +1,6 @@
 import Foundation
 import Git
+import Gomplate
 import Template
 
 /// `edpctl hydrate` as a whole, the EDP's CI hydration job: the requests built from the inputs
@@ -298,13 +299,34 @@ public struct HydrationJob: Sendable {
     private func describe(_ error: Error, redactedBy redaction: CredentialVariables) -> Failure {
         switch error {
         case let error as HydrationError:
-            if case .rejected(let diagnostics) = error { return Failure(message: error.description, diagnostics: diagnostics) }
-            return Failure(message: error.description, diagnostics: [])
+            guard case .rejected(let diagnostics) = error else { return Failure(message: error.description, diagnostics: []) }
+            let located = HydrationDiagnostic.mergingMissingVariables(diagnostics)
+                .map { $0.located(at: displayPath(ofTemplate: $0.file)) }
+            return Failure(message: HydrationError.rejected(located).description, diagnostics: located)
         case let error as GitError:
             return Failure(message: redaction.redacting(describe(error)), diagnostics: [])
         default:
             return Failure(message: redaction.redacting(Self.message(for: error)), diagnostics: [])
         }
+    }
+
+    /// A template's path (below the templates directory) as the user reads it where the command
+    /// ran: relative to the working directory (`templates/stacks/core/app.yaml`, `../t/…`), or
+    /// absolute when the two share nothing but the root.
+    private func displayPath(ofTemplate file: String) -> String {
+        let path = cleanPath(joinPath(configuration.templatesDirectory, file))
+        guard path.hasPrefix("/") else { return path }
+        return Self.relativePath(of: path, from: cleanPath(FileManager.default.currentDirectoryPath)) ?? path
+    }
+
+    /// `path` relative to `directory`, both absolute and clean; nil when they share only the root.
+    static func relativePath(of path: String, from directory: String) -> String? {
+        let target = path.split(separator: "/")
+        let base = directory.split(separator: "/")
+        let shared = zip(target, base).prefix { $0 == $1 }.count
+        guard shared > 0 else { return nil }
+        let parts = Array(repeating: "..", count: base.count - shared) + target[shared...].map(String.init)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
     /// GitError's text plus what to check, for the mistakes CI jobs make most.

@@ -432,9 +432,22 @@ struct TemplateParser {
                 _ = next()
                 return IdentifierNode(position: item.start, name: qualified)
             }
-            throw error("function \(goQuote(qualified)) not defined")
+            throw unknownFunction(qualified)
         }
-        throw error("function \(goQuote(name)) not defined")
+        throw unknownFunction(name)
+    }
+
+    /// Go's `function "NAME" not defined`, unless the table's hook has better words for the name as
+    /// written, with the field after it (`aws.EC2Meta`). Not inlined: `identifier` is on the path of
+    /// every nested expression, and its frame stays as small as Go's error alone needs.
+    @inline(never)
+    private func unknownFunction(_ name: String) -> TemplateError {
+        let goMessage = "function \(goQuote(name)) not defined"
+        guard let hint = functions.unknownFunctionHint else { return error(goMessage) }
+        // Looked at without `peek`, which would move the line Go's error names.
+        let following = items[min(index, items.count - 1)]
+        let written = following.kind == .field && !name.contains(".") ? name + string(of: following) : name
+        return error(hint(written, Set(functions.functions.keys).union(Builtins.names)) ?? goMessage)
     }
 
     private mutating func useVariable(_ item: Item) throws -> VariableNode {

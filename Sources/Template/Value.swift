@@ -260,17 +260,45 @@ public struct TemplateFunction: Sendable {
 
 /// The functions a template may call, by the name it calls them (`strings.ToUpper`, `toUpper`).
 public struct FunctionTable: Sendable {
+    package typealias UnknownFunctionHint = @Sendable (_ name: String, _ known: Set<String>) -> String?
+
     public private(set) var functions: [String: TemplateFunction] = [:]
     /// Namespaces such as `strings`, which the parser joins with a following field. Kept up to date
     /// by `add`, since the parser asks for every identifier it meets.
-    public private(set) var namespaces: Set<String> = []
+    public var namespaces: Set<String> { extras.namespaces }
+    /// The message for a call of a function the table lacks, in place of Go's `function "NAME" not
+    /// defined`; nil keeps Go's. It hears the name as written (`strings.ToUper`, `aws.EC2Meta`, a
+    /// namespace and field joined even when the namespace is unknown) and every name the parser
+    /// knows. A table of gomplate's sets it (`did you mean`); plain text/template keeps Go's text.
+    package var unknownFunctionHint: UnknownFunctionHint? {
+        get { extras.unknownFunctionHint }
+        set { extras = Extras(namespaces: extras.namespaces, unknownFunctionHint: newValue) }
+    }
+    /// The namespaces and the hint behind one reference, so the table stays two words wide: the
+    /// parser keeps it in the frames of every nested expression, where each word more cost depth
+    /// (1000 nested parentheses no longer parsed when the hint was a field of its own).
+    private var extras = Extras(namespaces: [], unknownFunctionHint: nil)
+
+    private final class Extras: Sendable {
+        let namespaces: Set<String>
+        let unknownFunctionHint: UnknownFunctionHint?
+
+        init(namespaces: Set<String>, unknownFunctionHint: UnknownFunctionHint?) {
+            self.namespaces = namespaces
+            self.unknownFunctionHint = unknownFunctionHint
+        }
+    }
 
     public init() {}
 
     public mutating func add(_ function: TemplateFunction, as names: String...) {
         for name in names {
             functions[name] = function
-            if let dot = name.firstIndex(of: ".") { namespaces.insert(String(name[..<dot])) }
+            // A new namespace is rare (a dozen per table), so the box is replaced then.
+            if let dot = name.firstIndex(of: "."), !extras.namespaces.contains(String(name[..<dot])) {
+                extras = Extras(namespaces: extras.namespaces.union([String(name[..<dot])]),
+                                unknownFunctionHint: extras.unknownFunctionHint)
+            }
         }
     }
 

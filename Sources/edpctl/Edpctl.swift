@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Template
 
 @main
 struct Edpctl: ParsableCommand {
@@ -36,7 +37,27 @@ struct Edpctl: ParsableCommand {
             FileHandle.standardError.write(Data("edpctl: \(problem)\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        main(arguments)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let text = fullMessage(for: error)
+            let code = exitCode(for: error)
+            guard code != .success, let reduced = withoutFarSuggestion(text) else { exit(withError: error) }
+            FileHandle.standardError.write(Data((reduced + "\n").utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+
+    /// argument-parser suggests the option within 3 edits of an unknown one, so `--bogus` hears
+    /// "Did you mean '--out'?"; that suggestion is dropped unless it is close, as `closestName`
+    /// judges (`--ot` keeps `--out`). nil when `text` has no suggestion to drop.
+    static func withoutFarSuggestion(_ text: String) -> String? {
+        guard let match = text.firstMatch(of: #/Unknown option '([^']*)'(\. Did you mean '([^']*)'\?)/#),
+              closestName(to: String(match.output.1), among: [String(match.output.3)]) == nil else { return nil }
+        var reduced = text
+        reduced.removeSubrange(match.output.2.startIndex..<match.output.2.endIndex)
+        return reduced
     }
 
     /// argument-parser answers `help` with a name it does not know by printing edpctl's own help
@@ -47,7 +68,7 @@ struct Edpctl: ParsableCommand {
         for topic in topics where !topic.hasPrefix("-") {
             let names = command.configuration.subcommands.map { $0._commandName }.filter { $0 != "help" }
             guard let next = command.configuration.subcommands.first(where: { $0._commandName == topic }) else {
-                let guess = closest(to: topic, among: names).map { "; did you mean '\($0)'?" } ?? ""
+                let guess = closestName(to: topic, among: names).map { "; did you mean '\($0)'?" } ?? ""
                 let known = names.isEmpty ? "it has none" : names.joined(separator: ", ")
                 return "'\(path)' has no command '\(topic)'\(guess) (commands: \(known))"
             }
@@ -55,23 +76,5 @@ struct Edpctl: ParsableCommand {
             path += " " + topic
         }
         return nil
-    }
-
-    /// The name within two edits of `word` (and closer than half its length), the closest first.
-    static func closest(to word: String, among names: [String]) -> String? {
-        let scored = names.map { (name: $0, distance: editDistance(Array(word), Array($0))) }
-        return scored.filter { $0.distance <= min(2, word.count / 2) }.min { $0.distance < $1.distance }?.name
-    }
-
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

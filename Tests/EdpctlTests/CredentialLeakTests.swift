@@ -198,13 +198,13 @@ struct CredentialLeakTests {
         ("spelled", ["--commit"], """
             stacks/spelled/a.txt:1:8: the value of the credential variable API_TOKEN appears in the output (keep it out of git, \
             or opt the file out with <<</* edpctl:allow-secrets */>>>)
-            stacks/spelled/a.txt:2:6: the value of the credential variable GITEA_PASSWD appears hex-encoded in the output (keep it \
+            templates/stacks/spelled/a.txt:2:6: the value of the credential variable GITEA_PASSWD appears hex-encoded in the \
+            output (keep it out of git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            templates/stacks/spelled/a.txt:3:8: the value of the credential variable SIGNING_KEY appears percent-encoded in the \
+            output (keep it out of git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
+            templates/stacks/spelled/a.txt:4:6: the value of the credential variable MYSQL_PWD appears in the output (keep it \
             out of git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
-            stacks/spelled/a.txt:3:8: the value of the credential variable SIGNING_KEY appears percent-encoded in the output (keep \
-            it out of git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
-            stacks/spelled/a.txt:4:6: the value of the credential variable MYSQL_PWD appears in the output (keep it out of git, \
-            or opt the file out with <<</* edpctl:allow-secrets */>>>)
-            stacks/spelled/a.txt:5:21: the password of a URL in the variable DATABASE_URL appears in the output (keep it out of \
+            templates/stacks/spelled/a.txt:5:21: the password of a URL in the variable DATABASE_URL appears in the output (keep it out of \
             git, or opt the file out with <<</* edpctl:allow-secrets */>>>)
             """),
         ("spelledfail", ["--output", "json"], "template generation failed: <API_TOKEN redacted> <DB_PASSWORD redacted> "

@@ -212,9 +212,10 @@ struct HydrateCommandTests {
         #expect(result.stdout == "")
         #expect(result.stderr == """
             edpctl: hydration found 3 problems; nothing was written:
-            stacks/app/config.yaml:2:19: missing key "GREETING" (in .Env.GREETING)
-            stacks/db/values.yaml:1:15: missing key "DB_SIZE" (in .Env.DB_SIZE)
-            stacks/db/values.yaml:2:16: missing key "DB_CLASS" (in .Env.DB_CLASS)
+            templates/stacks/app/config.yaml:2:19: missing key "GREETING" (in .Env.GREETING)
+            templates/stacks/db/values.yaml:1:15: missing key "DB_SIZE" (in .Env.DB_SIZE)
+            templates/stacks/db/values.yaml:2:16: missing key "DB_CLASS" (in .Env.DB_CLASS)
+            3 variables are not set: DB_CLASS, DB_SIZE, GREETING; set them in --env-file, --values or the environment
 
             """)
         #expect(workspace.files() == ["README.md"])

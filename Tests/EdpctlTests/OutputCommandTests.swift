@@ -36,8 +36,9 @@ struct OutputCommandTests {
             #expect(result.status == 1)
             #expect(result.stderr == """
                 edpctl: hydration found 2 problems; nothing was written:
-                stacks/bad/values.yaml:1:12: missing key "FIRST_MISSING" (in .Env.FIRST_MISSING)
-                stacks/bad/values.yaml:2:12: missing key "SECOND_MISSING" (in .Env.SECOND_MISSING)
+                templates/stacks/bad/values.yaml:1:12: missing key "FIRST_MISSING" (in .Env.FIRST_MISSING)
+                templates/stacks/bad/values.yaml:2:12: missing key "SECOND_MISSING" (in .Env.SECOND_MISSING)
+                2 variables are not set: FIRST_MISSING, SECOND_MISSING; set them in --env-file, --values or the environment
 
                 """)
         }
@@ -48,7 +49,9 @@ struct OutputCommandTests {
         #expect((error["message"] as? String)?.hasPrefix("hydration found 2 problems; nothing was written:\n") == true)
         let diagnostics = try #require(error["diagnostics"] as? [[String: Any]])
         #expect(diagnostics.map { $0["kind"] as? String } == ["missingKey", "missingKey"])
-        #expect(diagnostics.map { $0["file"] as? String } == ["stacks/bad/values.yaml", "stacks/bad/values.yaml"])
+        // Relative to where the command ran, as on stderr.
+        #expect(diagnostics.map { $0["file"] as? String }
+            == ["templates/stacks/bad/values.yaml", "templates/stacks/bad/values.yaml"])
         #expect(diagnostics.map { $0["line"] as? Int } == [1, 2])
         #expect(diagnostics.map { $0["column"] as? Int } == [12, 12])
         #expect(!scratch.exists("instances/otc"))

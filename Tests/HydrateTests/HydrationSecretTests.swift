@@ -281,13 +281,13 @@ struct HydrationRedactionTests {
          "<<< .Env.DB_PASSWORD | strings.Trunc 5 >>>: 1\n<<< .Env.DB_PASSWORD | strings.Trunc 5 >>>: 2\n",
          "stacks/core/dup5.yaml:1:1: the rendered output is not valid YAML: mapping key \"<DB_PASSWORD redacted>\" already defined"),
         ("a JSON error quoting the first characters", "j.yaml", "<<< data.JSON .Env.API_TOKEN >>>\n",
-         "template: stacks/core/j.yaml:1:4: executing \"stacks/core/j.yaml\" at <data.JSON>: error calling JSON: "
+         "stacks/core/j.yaml:1:5: at <data.JSON>: error calling JSON: "
             + "unable to unmarshal object: json:1:1: cannot unmarshal !!str `<API_TOKEN redacted>...` into map[string]interface {}"),
         ("range over a piece of a value", "r.yaml", "<<< range (.Env.API_TOKEN | strings.Trunc 9) >>>x<<< end >>>\n",
-         "template: stacks/core/r.yaml:1:42: executing \"stacks/core/r.yaml\" at <9>: range can't iterate over <API_TOKEN redacted>"),
+         "stacks/core/r.yaml:1:43: at <9>: range can't iterate over <API_TOKEN redacted>"),
         ("range over a piece of a value's base64", "b.yaml",
          "<<< range (base64.Encode .Env.DB_PASSWORD | strings.Trunc 8) >>>x<<< end >>>\n",
-         "template: stacks/core/b.yaml:1:58: executing \"stacks/core/b.yaml\" at <8>: range can't iterate over <DB_PASSWORD redacted>"),
+         "stacks/core/b.yaml:1:59: at <8>: range can't iterate over <DB_PASSWORD redacted>"),
         ("a JSON output that does not parse", "o.json", "{\"a\": <<< .Env.API_TOKEN >>>]\n",
          "stacks/core/o.json:1:23: the rendered output is not valid JSON: did not find expected ',' or '}'"),
     ])
@@ -310,7 +310,8 @@ struct HydrationRedactionTests {
             kind: .template, file: "stacks/core/argocd.yaml", line: nil, column: nil,
             message: "template: stacks/core/argocd.yaml:3:7: range can't iterate over admin-2024")]))
         #expect(error.description.hasSuffix(
-            "\ntemplate: stacks/core/argocd.yaml:3:7: range can't iterate over <ARGOCD_PASSWORD redacted>"))
+            "\nstacks/core/argocd.yaml: template: stacks/core/argocd.yaml:3:7: range can't iterate over "
+                + "<ARGOCD_PASSWORD redacted>"))
     }
 
     @Test func redactionCatchesEveryFormOfAValue() {

@@ -311,6 +311,8 @@ struct HydrationMissingVariableTests {
             stacks/core/argocd.yaml:2:56: missing key "CLIENT_REPO_ORG_NAME" (in .Env.CLIENT_REPO_ORG_NAME)
             stacks/core/argocd.yaml:3:13: missing key "CLIENT_REPO_ID" (in .Env.CLIENT_REPO_ID)
             stacks/core/argocd.yaml:4:22: missing key "argocd" (in .Values.argocd.replicas)
+            3 variables are not set: CLIENT_REPO_DOMAIN, CLIENT_REPO_ID, CLIENT_REPO_ORG_NAME; set them in --env-file, \
+            --values or the environment
             """)
         if case .rejected(let diagnostics)? = error {
             #expect(diagnostics.allSatisfy { $0.kind == .missingKey })
@@ -327,8 +329,8 @@ struct HydrationMissingVariableTests {
         #expect(error?.description == """
             hydration found 3 problems; nothing was written:
             registry/core.yaml:1:12: missing key "NOPE" (in .Env.NOPE)
-            template: stacks/core/broken.yaml:2: function "nosuchfunction" not defined
-            template: stacks/core/unclosed.yaml:2: unexpected EOF
+            stacks/core/broken.yaml:2: function "nosuchfunction" not defined
+            stacks/core/unclosed.yaml:2: unexpected EOF
             """)
     }
 
@@ -797,7 +799,7 @@ struct HydrationBundledTemplateTests {
 
 @Suite("Hydration diagnostics carry their position as fields")
 struct HydrationDiagnosticFieldTests {
-    @Test func aTemplateErrorKeepsGosTextAndGivesItsLineAndColumn() throws {
+    @Test func aTemplateErrorKeepsGosTextAndReadsAsPathLineColumn() throws {
         let fixture = try HydrationFixture()
         try fixture.template("registry/core.yaml", "a: b\n")
         try fixture.template("stacks/core/app.yaml", "a: 1\nb: <<< index \"abc\" 5 >>>\n")
@@ -809,8 +811,10 @@ struct HydrationDiagnosticFieldTests {
         #expect(diagnostic.file == "stacks/core/app.yaml")
         #expect(diagnostic.line == 2)
         let column = try #require(diagnostic.column)
-        // Go prints the column 0-based; the field is 1-based, as every Diagnostic's.
-        #expect(diagnostic.description.hasPrefix("template: stacks/core/app.yaml:2:\(column - 1): executing"))
+        // Go prints the column 0-based; the field is 1-based, as every Diagnostic's. The message keeps
+        // Go's text; the description gives the place once, in the form of every finding.
+        #expect(diagnostic.message.hasPrefix("template: stacks/core/app.yaml:2:\(column - 1): executing"))
+        #expect(diagnostic.description.hasPrefix("stacks/core/app.yaml:2:\(column): at <index \"abc\" 5>: "))
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(diagnostic)) as? [String: Any]
         #expect(json?["kind"] as? String == "template")
         #expect(json?["line"] as? Int == 2)

@@ -3,6 +3,7 @@ extension FunctionTable {
     /// Every gomplate function edpctl has, under gomplate's names and aliases.
     public static let gomplate: FunctionTable = {
         var table = FunctionTable()
+        table.unknownFunctionHint = FunctionTable.gomplateUnknownFunctionHint
         table.addConvFunctions()
         table.addDataFunctions()
         table.addStringFunctions()
