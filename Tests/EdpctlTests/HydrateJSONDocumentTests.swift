@@ -222,7 +222,8 @@ struct HydrateJSONDocumentTests {
         #expect(diagnostics.count == 1)
         let diagnostic = diagnostics.first
         #expect(diagnostic?["kind"] as? String == "template")
-        #expect(diagnostic?["file"] as? String == "stacks/app/config.yaml")
+        // Relative to the directory the command ran in, as on stderr.
+        #expect(diagnostic?["file"] as? String == "templates/stacks/app/config.yaml")
         #expect(diagnostic?["line"] as? Int == 2)
         #expect(diagnostic?["column"] as? Int == 11)
         #expect((diagnostic?["message"] as? String)?.contains("len of type int") == true, "\(diagnostics)")
@@ -241,7 +242,7 @@ struct HydrateJSONDocumentTests {
         let diagnostics = (document["error"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
         #expect(diagnostics.map { $0["kind"] as? String } == ["missingKey", "missingKey"])
         #expect(diagnostics.map { $0["subject"] as? String } == ["GREETING", "DB_SIZE"])
-        #expect(diagnostics.map { $0["file"] as? String } == ["stacks/app/config.yaml", "stacks/db/deep/values.yaml"])
+        #expect(diagnostics.map { $0["file"] as? String } == ["templates/stacks/app/config.yaml", "templates/stacks/db/deep/values.yaml"])
         #expect(diagnostics.map { $0["line"] as? Int } == [1, 1])
         #expect(diagnostics.map { $0["column"] as? Int } == [19, 15])
 
