@@ -219,6 +219,8 @@ public struct FunctionInputs: OptionSet, Sendable, Hashable {
     public static let timeZones = FunctionInputs(rawValue: 1 << 6)
     /// Random numbers (`random.Alpha`, `uuid.V4`).
     public static let randomness = FunctionInputs(rawValue: 1 << 7)
+    /// Other programs' output (gomplate's plugins).
+    public static let programs = FunctionInputs(rawValue: 1 << 8)
     /// Not said: anything, as far as anyone knows.
     public static let undeclared = FunctionInputs(rawValue: 1 << 15)
 }

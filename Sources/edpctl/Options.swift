@@ -26,18 +26,14 @@ struct UnsupportedGomplateOptions: ParsableArguments {
     @Option(name: .customLong("output-map"), help: .private) var outputMap: String?
     @Option(name: .customLong("chmod"), help: .private) var chmod: String?
     @Option(name: .customLong("include"), help: .private) var include: [String] = []
-    @Option(name: .customLong("plugin"), help: .private) var plugins: [String] = []
-    @Option(name: [.customShort("H"), .customLong("datasource-header")], help: .private) var headers: [String] = []
     @Option(name: .customLong("config"), help: .private) var config: String?
-    @Flag(name: .customLong("exec-pipe"), help: .private) var execPipe = false
     @Flag(name: .customLong("verbose"), help: .private) var verbose = false
 
     func validate() throws {
         let given = [
             outputMap != nil ? "--output-map" : nil, chmod != nil ? "--chmod" : nil,
-            include.isEmpty ? nil : "--include", plugins.isEmpty ? nil : "--plugin",
-            headers.isEmpty ? nil : "--datasource-header", config != nil ? "--config" : nil,
-            execPipe ? "--exec-pipe" : nil, verbose ? "--verbose" : nil,
+            include.isEmpty ? nil : "--include", config != nil ? "--config" : nil,
+            verbose ? "--verbose" : nil,
         ].compactMap { $0 }
         if let first = given.first {
             throw ValidationError("'\(first)' is a gomplate option that edpctl render does not support")

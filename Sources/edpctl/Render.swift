@@ -76,6 +76,8 @@ struct Render: ParsableCommand {
     @Flag(help: "Accepted for gomplate compatibility; edpctl's functions need no opt-in.")
     var experimental = false
 
+    @OptionGroup var exec: RenderExecOptions
+
     @OptionGroup var unsupported: UnsupportedGomplateOptions
 
     func validate() throws {
@@ -101,6 +103,7 @@ struct Render: ParsableCommand {
         if MissingKeyMode(flag: missingKey) == nil {
             throw ValidationError("'--missing-key' must be error, default, zero or invalid (got '\(missingKey)')")
         }
+        try validateExecPipe()
         for argument in dataSources { _ = try NamedSource(argument: argument, flag: "--datasource") }
         for argument in contexts { _ = try NamedSource(argument: argument, flag: "--context") }
         if let inputDir {
@@ -117,7 +120,7 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let output = Output()
-        let configuration = try jobConfiguration()
+        let configuration = try exec.applied(to: jobConfiguration())
         let outcome: RenderJob.Outcome
         do {
             outcome = try RenderJob(configuration: configuration, input: jobInput()).run(warning: output.warning)
@@ -126,7 +129,7 @@ struct Render: ParsableCommand {
         } catch {
             throw output.failure("\(error)")
         }
-        output.data(outcome.standardOutput)
+        if !exec.execPipe { output.data(outcome.standardOutput) }
         let report = outcome.report
         if !report.errors.isEmpty { throw output.failure(report.errors, summary: report.summary) }
         for warning in report.warnings { output.warning(warning) }
@@ -134,6 +137,7 @@ struct Render: ParsableCommand {
             output.report(report.summary, event: "render", ReportFields(
                 written: report.written, unchanged: report.unchanged, blank: report.blank, cached: report.cached))
         }
+        try exec.runPostExec(renderedOutput: outcome.standardOutput, output: output)
     }
 
     /// The counts of the summary, as a JSON event gives them.
