@@ -192,7 +192,13 @@ package enum ChildProcess {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let code = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        var code = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        // A script just written may still be open for writing in a program being started at that
+        // moment (which holds it until its exec); that passes within milliseconds.
+        for _ in 0..<20 where code == ETXTBSY {
+            usleep(10_000)
+            code = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        }
         guard code == 0 else { throw StartError(program: arguments[0], code: code) }
         return pid
     }
