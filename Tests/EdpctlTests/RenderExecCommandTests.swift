@@ -192,6 +192,13 @@ struct RenderExecCommandTests {
         #expect(failed.stderr.contains("answered HTTP 500"))
         #expect(!failed.stderr.contains(HeaderCheckingServer.token))
 
+        // A password in the URL (sent as basic auth) is redacted as Go's URL.Redacted does.
+        let userinfo = try scratch.run("render", "-d", "api=http://ada:pw-\(wrong)@127.0.0.1:\(server.port)/user.json",
+                                       "-i", #"<<< (ds "api").name >>>"#)
+        #expect(userinfo.status == 1)
+        #expect(userinfo.stderr.contains("couldn't read datasource 'api' (http://ada:xxxxx@127.0.0.1:\(server.port)/user.json): GET http://ada:xxxxx@127.0.0.1:\(server.port)/user.json answered HTTP 401\n"))
+        #expect(!userinfo.stderr.contains(wrong))
+
         let badHeader = try scratch.run("render", "-d", "api=\(base)/user.json", "-H", "api=Bad Header: \(wrong)", "-i", "x")
         #expect(badHeader.status == 64)
         #expect(badHeader.stderr.contains("invalid HTTP header name for datasource 'api'"))

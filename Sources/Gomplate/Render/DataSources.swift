@@ -113,7 +113,7 @@ public final class DataSources: @unchecked Sendable {
         do {
             content = try read(url, alias: alias, lookup: lookup)
         } catch let error as DataSourceReadError {
-            throw FunctionError("couldn't read datasource '\(alias)' (\(url)): \(error.message)")
+            throw FunctionError("couldn't read datasource '\(alias)' (\(url.redacted)): \(error.message)")
         }
         // The merged map depends on the aliases the asking template can see, so only its parts
         // are cached.

@@ -84,7 +84,7 @@ final class HTTPDataSourceReader: @unchecked Sendable {
         }
         guard (200..<300).contains(response.status) else {
             // The body is left out: a server may echo the request, token included.
-            throw DataSourceReadError("GET \(target) answered HTTP \(response.status)"
+            throw DataSourceReadError("GET \(target.redacted) answered HTTP \(response.status)"
                                       + (hasHeaders(for: alias) ? " (sent with the datasource's headers, not shown)" : ""))
         }
         let contentType = response.headers["Content-Type"]
@@ -106,5 +106,15 @@ final class HTTPDataSourceReader: @unchecked Sendable {
             client = made
             return made
         }
+    }
+}
+
+extension SourceURL {
+    /// Go's `URL.Redacted`: the URL with a password in it shown as `xxxxx`, for errors.
+    var redacted: String {
+        guard let at = host.lastIndex(of: "@"), let colon = host[..<at].firstIndex(of: ":") else { return description }
+        var copy = self
+        copy.host = String(host[...colon]) + "xxxxx" + String(host[at...])
+        return copy.description
     }
 }
