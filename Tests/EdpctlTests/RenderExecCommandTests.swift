@@ -126,6 +126,12 @@ struct RenderExecCommandTests {
         #expect(succeeding.status == 0)
     }
 
+    @Test func aCommandThatDoesNotReadThePipedOutputIsNoFailure() throws {
+        let result = try Scratch().run("render", "-i", #"<<< strings.Repeat 1000000 "x" >>>"#, "--exec-pipe", "--", "true")
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+    }
+
     @Test func theCommandDoesNotRunWhenTheRenderFails() throws {
         let scratch = try Scratch()
         let result = try scratch.run("render", "-i", "<<< .Nope >>>", "--", "touch", "ran")

@@ -50,6 +50,13 @@ struct PluginTests {
         #expect(try render(session, "<<< p \"\(large)\" | len >>>") == "\(large.count + "args=fixed;stdin=".count)")
     }
 
+    @Test func aPluginThatDoesNotReadItsInputEndsNormally() throws {
+        // Writing to a program that went away is EPIPE for the plugin, not SIGPIPE for edpctl.
+        let session = try session([Plugin(name: "deaf", command: "echo", arguments: ["ignored"], pipe: true)])
+        let large = String(repeating: "x", count: 1_000_000)
+        #expect(try render(session, "<<< deaf \"\(large)\" >>>") == "ignored\n")
+    }
+
     @Test func aSlowPluginIsKilledWithItsChildrenAtTheTimeout() throws {
         // The shell's `sleep` holds the output pipe open: only killing the group ends the wait.
         let slow = try script("slow", "echo started; sleep 30")

@@ -40,6 +40,8 @@ package enum ChildProcess {
                                 errorLimit: Int = 4096) throws(StartError) -> Outcome {
         precondition(!arguments.isEmpty, "a program to run")
         let deadline = monotonicSeconds() + timeout
+        let signals = SIGPIPEHeld()
+        defer { signals.release() }
         var stdinPipe: [Int32] = [-1, -1], stdoutPipe: [Int32] = [-1, -1], stderrPipe: [Int32] = [-1, -1]
         spawnLock.lock()
         guard makePipe(&stdinPipe), makePipe(&stdoutPipe), makePipe(&stderrPipe) else {
@@ -65,8 +67,6 @@ package enum ChildProcess {
         var writeEnd: Int32 = stdinPipe[1]
         if pending.isEmpty { close(writeEnd); writeEnd = -1 }
         if writeEnd >= 0 {
-            // A program that exits without reading its input must not end edpctl with SIGPIPE.
-            signal(SIGPIPE, SIG_IGN)
             _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
         }
         var readEnds: [Int32] = [stdoutPipe[0], stderrPipe[0]]
@@ -146,7 +146,8 @@ package enum ChildProcess {
         }
         if let input {
             close(stdinPipe[0])
-            signal(SIGPIPE, SIG_IGN)
+            let signals = SIGPIPEHeld()
+            defer { signals.release() }
             var offset = 0
             while offset < input.count {
                 let written = input.withUnsafeBytes { write(stdinPipe[1], $0.baseAddress! + offset, $0.count - offset) }
@@ -174,15 +175,21 @@ package enum ChildProcess {
         for (from, to) in [(standardInput, Int32(0)), (standardOutput, 1), (standardError, 2)] where from != to {
             posix_spawn_file_actions_adddup2(&actions, from, to)
         }
+        // Only 0, 1 and 2 reach the program, as in Go: not the files other threads have open
+        // (outputs being written, which Foundation opens without FD_CLOEXEC).
+        if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with default signal handling, even for signals edpctl ignores (SIGPIPE).
+        // The program starts with SIGPIPE at its default and unblocked, whatever this thread holds.
         var defaults = sigset_t()
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var flags = Int16(POSIX_SPAWN_SETSIGDEF)
+        var noneBlocked = sigset_t()
+        sigemptyset(&noneBlocked)
+        posix_spawnattr_setsigmask(&attributes, &noneBlocked)
+        var flags = Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
         if ownProcessGroup {
             flags |= Int16(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attributes, 0)
@@ -203,6 +210,13 @@ package enum ChildProcess {
         return pid
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module leaves out with the other GNU extensions; nil where the C library lacks it.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Held from making a run's pipes to starting its program: templates run plugins on several
     /// threads, and a program started between `pipe` and `FD_CLOEXEC` would hold another's pipe
     /// open (Glibc's module has no `pipe2`).
@@ -216,6 +230,35 @@ package enum ChildProcess {
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         ends = fds
         return true
+    }
+
+    /// SIGPIPE blocked on this thread while a program's input is written: a program that exits
+    /// without reading it makes `write` fail with EPIPE instead of ending edpctl. The signal that
+    /// write raised is taken off the thread before the old mask returns (as libcurl does), so
+    /// edpctl's own writes to a closed standard output keep their default effect.
+    private struct SIGPIPEHeld {
+        private var previous = sigset_t()
+
+        init() {
+            var pipeSignal = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        }
+
+        func release() {
+            var pipeSignal = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            var pending = sigset_t()
+            sigpending(&pending)
+            var restored = previous
+            if sigismember(&pending, SIGPIPE) == 1 && sigismember(&restored, SIGPIPE) == 0 {
+                var zero = timespec()
+                _ = sigtimedwait(&pipeSignal, nil, &zero)
+            }
+            pthread_sigmask(SIG_SETMASK, &restored, nil)
+        }
     }
 
     private static func record(_ status: Int32, in outcome: inout Outcome) {
