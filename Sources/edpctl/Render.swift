@@ -56,7 +56,7 @@ struct Render: ParsableCommand {
     var contexts: [String] = []
 
     @Option(name: [.short, .customLong("datasource")],
-            help: "NAME=URL: a data source for ds/include (a path, file://, env:, stdin:, merge:). Repeatable.")
+            help: "NAME=URL: a data source for ds/include (a path, file://, env:, stdin:, merge:, http(s)://). Repeatable.")
     var dataSources: [String] = []
 
     @Option(name: [.short, .customLong("template")],
@@ -137,7 +137,11 @@ struct Render: ParsableCommand {
             output.report(report.summary, event: "render", ReportFields(
                 written: report.written, unchanged: report.unchanged, blank: report.blank, cached: report.cached))
         }
-        try exec.runPostExec(renderedOutput: outcome.standardOutput, output: output)
+        do {
+            try exec.postExecCommand?.run(renderedOutput: outcome.standardOutput)
+        } catch {
+            throw output.failure("\(error)")
+        }
     }
 
     /// The counts of the summary, as a JSON event gives them.

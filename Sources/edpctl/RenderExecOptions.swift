@@ -62,20 +62,9 @@ struct RenderExecOptions: ParsableArguments {
         return configuration
     }
 
-    /// Runs the command after `--`, if any, once the render succeeded; with `--exec-pipe` the
-    /// rendered output is its standard input, else edpctl's own. A command that fails fails the
-    /// render with exit code 1, as in gomplate.
-    func runPostExec(renderedOutput: [UInt8], output: Output) throws {
-        guard !postExec.isEmpty else { return }
-        let outcome: ChildProcess.Outcome
-        do {
-            outcome = try ChildProcess.run(postExec, input: execPipe ? renderedOutput : nil)
-        } catch {
-            throw output.failure("post-exec command: \(error)")
-        }
-        if outcome.exitStatus == 0 { return }
-        let ending = outcome.exitStatus.map { "exit status \($0)" } ?? "killed by signal \(outcome.signal ?? 0)"
-        throw output.failure("post-exec command '\(postExec[0])' failed: \(ending)")
+    /// The command after `--`, if any, and whether it gets the output (`--exec-pipe`).
+    var postExecCommand: PostExec? {
+        postExec.isEmpty ? nil : PostExec(arguments: postExec, pipesOutput: execPipe)
     }
 }
 

@@ -174,3 +174,25 @@ struct DataSourceHeaderTests {
         }
     }
 }
+
+@Suite("Post-exec commands")
+struct PostExecTests {
+    @Test func thePipedOutputIsTheCommandsInput() throws {
+        let folder = try TemporaryFolder("edpctl-post-exec")
+        let target = folder.child("piped.txt")
+        try PostExec(arguments: ["sh", "-c", "cat > \"$0\"", target], pipesOutput: true).run(renderedOutput: Array("rendered\n".utf8))
+        #expect(try read(target) == "rendered\n")
+    }
+
+    @Test func aFailingOrMissingCommandIsAnError() {
+        #expect {
+            try PostExec(arguments: ["sh", "-c", "exit 5"]).run(renderedOutput: [])
+        } throws: { "\($0)" == "post-exec command 'sh' failed: exit status 5" }
+        #expect {
+            try PostExec(arguments: ["sh", "-c", "kill -TERM $$"]).run(renderedOutput: [])
+        } throws: { "\($0)" == "post-exec command 'sh' failed: killed by signal 15" }
+        #expect {
+            try PostExec(arguments: ["edpctl-no-such-command"]).run(renderedOutput: [])
+        } throws: { "\($0)" == "post-exec command: exec: \"edpctl-no-such-command\": executable file not found in $PATH" }
+    }
+}
