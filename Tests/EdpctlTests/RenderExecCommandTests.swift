@@ -211,6 +211,14 @@ struct RenderExecCommandTests {
         #expect(!badHeader.stderr.contains(wrong))
     }
 
+    @Test func aBodyOverTheReadLimitIsRefused() throws {
+        let scratch = try Scratch()
+        let server = try HeaderCheckingServer(scratch)
+        let result = try scratch.run("render", "-d", "big=http://127.0.0.1:\(server.port)/huge", "-i", #"<<< include "big" | len >>>"#)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("GET http://127.0.0.1:\(server.port)/huge: more than 67108864 bytes (64 MiB)"))
+    }
+
     @Test func aServerThatIsNotThereIsNamed() throws {
         let scratch = try Scratch()
         let port = try HeaderCheckingServer(scratch).port  // stopped at once: nothing listens there now
@@ -231,7 +239,7 @@ fileprivate extension Scratch {
 /// A real HTTP server on 127.0.0.1 (Python's http.server) that answers only requests with
 /// `Authorization: Bearer <token>`: 401 otherwise. `/user.json` is JSON, `/config` YAML by its
 /// Content-Type, `/text` text/plain holding JSON (400 if a `type` parameter reaches it), and
-/// `/fail` a 500 whose body echoes the request's headers.
+/// `/fail` a 500 whose body echoes the request's headers; `/huge` (no token needed) 65 MiB.
 final class HeaderCheckingServer {
     static let token = "s3cret-token-a71f"
     let port: Int
@@ -254,6 +262,17 @@ final class HeaderCheckingServer {
                     self.end_headers()
                     self.wfile.write(data)
                 def do_GET(self):
+                    if self.path == "/huge":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/plain")
+                        self.send_header("Content-Length", str(65 << 20))
+                        self.end_headers()
+                        try:
+                            for _ in range(65):
+                                self.wfile.write(b"x" * (1 << 20))
+                        except OSError:
+                            pass
+                        return
                     if self.path.startswith("/fail"):
                         return self.answer(500, "text/plain", "failed for " + str(self.headers))
                     if self.headers.get("Authorization") != TOKEN:

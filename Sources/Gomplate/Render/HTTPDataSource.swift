@@ -75,23 +75,35 @@ final class HTTPDataSourceReader: @unchecked Sendable {
             .filter { $0.split(separator: "=", maxSplits: 1).first != "type" }.joined(separator: "&")
         var fields = Headers()
         for header in headers[alias] ?? [] { fields.add(header.name, header.value) }
-        let response: Response
+        // Streamed, to stop at the limit every read of unknown size has (a file, a pipe).
+        var body = Data()
+        let response: StreamEnd
         do {
-            response = try sharedClient().send(Request(url: target.description, headers: fields))
+            let client = try sharedClient()
+            response = try client.stream(Request(url: target.description, headers: fields),
+                                         timeout: client.configuration.timeout) { head, chunk in
+                guard (200..<300).contains(head.status) else { return .stop }
+                body.append(chunk)
+                if body.count > WorkLimits.maxStringBytes {
+                    throw DataSourceReadError("GET \(target.redacted): more than \(WorkLimits.maxStringBytes) bytes (64 MiB)")
+                }
+                return .proceed
+            }
         } catch let error as HTTPError {
             // HTTPError holds no header values; its URL is redacted.
             throw DataSourceReadError("\(error)")
         }
-        guard (200..<300).contains(response.status) else {
+        let status = response.head.status
+        guard (200..<300).contains(status) else {
             // The body is left out: a server may echo the request, token included.
-            throw DataSourceReadError("GET \(target.redacted) answered HTTP \(response.status)"
+            throw DataSourceReadError("GET \(target.redacted) answered HTTP \(status)"
                                       + (hasHeaders(for: alias) ? " (sent with the datasource's headers, not shown)" : ""))
         }
-        let contentType = response.headers["Content-Type"]
+        let contentType = response.head.headers["Content-Type"]
             .map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased() }
             .flatMap { $0.isEmpty ? nil : $0 }
         let type = typeParameter ?? contentType ?? DataType.forFileName(url.path) ?? DataType.text
-        return .raw(type: type, text: String(decoding: response.body, as: UTF8.self))
+        return .raw(type: type, text: String(decoding: body, as: UTF8.self))
     }
 
     private func sharedClient() throws -> Client {
