@@ -24,7 +24,8 @@ struct RenderExecOptions: ParsableArguments {
     var headers: [String] = []
 
     @Argument(parsing: .postTerminator,
-              help: "A command to run after a successful render: edpctl render … -- cmd args (no shell).")
+              help: ArgumentHelp("A command to run after a successful render: edpctl render … -- cmd args (no shell).",
+                                 valueName: "cmd"))
     var postExec: [String] = []
 
     func validate() throws {
