@@ -55,6 +55,7 @@ package enum ChildProcess {
             pid = try spawn(arguments, standardInput: stdinPipe[0], standardOutput: stdoutPipe[1],
                             standardError: stderrPipe[1], ownProcessGroup: true)
             spawnLock.unlock()
+            SignalForwarder.shared.track(pid, ownGroup: true)
         } catch {
             spawnLock.unlock()
             for fd in stdinPipe + stdoutPipe + stderrPipe { close(fd) }
@@ -119,6 +120,8 @@ package enum ChildProcess {
             kill(-pid, SIGKILL)
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
+        SignalForwarder.shared.untrack(pid)
+        SignalForwarder.shared.awaitEnding()
         record(status, in: &outcome)
         return outcome
     }
@@ -139,6 +142,7 @@ package enum ChildProcess {
             pid = try spawn(arguments, standardInput: input == nil ? 0 : stdinPipe[0], standardOutput: 1,
                             standardError: 2, ownProcessGroup: false)
             spawnLock.unlock()
+            SignalForwarder.shared.track(pid, ownGroup: false)
         } catch {
             spawnLock.unlock()
             if input != nil { close(stdinPipe[0]); close(stdinPipe[1]) }
@@ -160,6 +164,7 @@ package enum ChildProcess {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        SignalForwarder.shared.untrack(pid)
         var outcome = Outcome()
         record(status, in: &outcome)
         return outcome
@@ -181,10 +186,11 @@ package enum ChildProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The program starts with SIGPIPE at its default and unblocked, whatever this thread holds.
+        // The program starts with these signals at their defaults and unblocked, whatever edpctl
+        // ignores (SIGPIPE, the forwarded ones) or this thread holds.
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
+        for number in [SIGPIPE] + SignalForwarder.forwarded { sigaddset(&defaults, number) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var noneBlocked = sigset_t()
         sigemptyset(&noneBlocked)
