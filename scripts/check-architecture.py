@@ -28,7 +28,7 @@ ARROWS = {
     "Kube": {"HTTP", "YAML"},
     "HTTP": {"CCurl"},
     "Hydrate": {"Gomplate", "Template", "YAML", "Git"},
-    "Gomplate": {"Template", "YAML"},
+    "Gomplate": {"Template", "YAML", "HTTP"},
     "Template": set(),
     "YAML": {"CYAML"},
     "Git": {"CLibgit2"},

@@ -221,6 +221,8 @@ public struct FunctionInputs: OptionSet, Sendable, Hashable {
     public static let randomness = FunctionInputs(rawValue: 1 << 7)
     /// Name servers and the hosts file (`net.LookupIP`): the answer may change at any time.
     public static let network = FunctionInputs(rawValue: 1 << 8)
+    /// Other programs' output (gomplate's plugins).
+    public static let programs = FunctionInputs(rawValue: 1 << 9)
     /// Not said: anything, as far as anyone knows.
     public static let undeclared = FunctionInputs(rawValue: 1 << 15)
 }

@@ -22,21 +22,3 @@ struct OutputOptions: ParsableArguments {
 
     @OptionGroup var colorOptions: ColorOptions
 }
-
-/// gomplate options `edpctl render` leaves out. They are accepted by the parser only to be refused
-/// by name, which says more than "unknown option" to someone coming from gomplate.
-struct UnsupportedGomplateOptions: ParsableArguments {
-    @Option(name: .customLong("plugin"), help: .private) var plugins: [String] = []
-    @Option(name: [.customShort("H"), .customLong("datasource-header")], help: .private) var headers: [String] = []
-    @Flag(name: .customLong("exec-pipe"), help: .private) var execPipe = false
-
-    func validate() throws {
-        let given = [
-            plugins.isEmpty ? nil : "--plugin", headers.isEmpty ? nil : "--datasource-header",
-            execPipe ? "--exec-pipe" : nil,
-        ].compactMap { $0 }
-        if let first = given.first {
-            throw ValidationError("'\(first)' is a gomplate option that edpctl render does not support")
-        }
-    }
-}

@@ -87,7 +87,7 @@ struct Render: ParsableCommand {
     var contexts: [String] = []
 
     @Option(name: [.short, .customLong("datasource")],
-            help: "NAME=URL: a data source for ds/include (a path, file://, env:, stdin:, merge:). Repeatable.")
+            help: "NAME=URL: a data source for ds/include (a path, file://, env:, stdin:, merge:, http(s)://). Repeatable.")
     var dataSources: [String] = []
 
     @Option(name: [.short, .customLong("template")],
@@ -121,7 +121,7 @@ struct Render: ParsableCommand {
 
     @OptionGroup var colorOptions: ColorOptions
 
-    @OptionGroup var unsupported: UnsupportedGomplateOptions
+    @OptionGroup var exec: RenderExecOptions
 
     /// The rules between flags alone, then those between the settings merged with the config file
     /// (`RenderSettings`): all before anything is read or written.
@@ -175,7 +175,7 @@ struct Render: ParsableCommand {
         } catch {
             throw output.failure("\(error)")
         }
-        output.data(outcome.standardOutput)
+        if !settings.execPipe { output.data(outcome.standardOutput) }
         let report = outcome.report
         if !report.errors.isEmpty { throw output.failure(report.errors, summary: report.summary) }
         for warning in report.warnings { output.warning(warning) }
@@ -183,6 +183,11 @@ struct Render: ParsableCommand {
         if verbose && outcome.showsSummary {
             output.report(report.summary, event: "render", ReportFields(
                 written: report.written, unchanged: report.unchanged, blank: report.blank, cached: report.cached))
+        }
+        do {
+            try settings.postExecCommand?.run(renderedOutput: outcome.standardOutput)
+        } catch {
+            throw output.failure("\(error)")
         }
     }
 

@@ -23,8 +23,14 @@ struct RenderSettings {
     var contexts: [NamedSource] = []
     var dataSources: [NamedSource] = []
     var templates: [NestedTemplateSource] = []
-    /// The config file read, as named, and all it holds: `plugins`, `pluginTimeout`, `postExec`,
-    /// `execPipe` and the data sources' `header`s too.
+    var plugins: [Plugin] = []
+    /// In seconds: `pluginTimeout` of the config file, else GOMPLATE_PLUGIN_TIMEOUT, else 5.
+    var pluginTimeout = Plugin.defaultTimeout
+    var dataSourceHeaders: [DataSourceHeader] = []
+    /// The command run after a successful render, fed the output with `execPipe`.
+    var postExec: [String] = []
+    var execPipe = false
+    /// The config file read, as named, and all it holds.
     var configPath: String?
     var config = GomplateConfig()
     /// The config file's unknown keys.
@@ -40,10 +46,16 @@ struct RenderSettings {
             self.config = config
             warnings = config.warnings
             for (key, place) in config.positions { origins[key] = "'\(key)' (\(place))" }
-            try refuseUnsupported(config)
             try take(config)
         }
         try merge(flags)
+        if config.pluginTimeout == nil, let text = environment["GOMPLATE_PLUGIN_TIMEOUT"], !text.isEmpty {
+            do {
+                pluginTimeout = try Plugin.timeout(parsing: text)
+            } catch {
+                throw ValidationError("GOMPLATE_PLUGIN_TIMEOUT set to invalid value \"\(text)\": \(error)")
+            }
+        }
         if leftDelimFromFile == nil && flags.leftDelim == nil, let value = environment["GOMPLATE_LEFT_DELIM"], !value.isEmpty {
             leftDelim = value
         }
@@ -76,6 +88,18 @@ struct RenderSettings {
         dataSources = config.dataSources.map { NamedSource(alias: $0.alias, url: $0.url) }
         // gomplate reads templates from file URLs or paths.
         templates = config.templates.map { NestedTemplateSource(alias: $0.alias, path: $0.url.scheme == "file" ? $0.url.path : $0.text) }
+        plugins = config.plugins.map {
+            Plugin(name: $0.name, command: $0.command, arguments: $0.arguments,
+                   timeout: $0.timeout.map { Double($0) / 1e9 }, pipe: $0.pipe)
+        }
+        if let nanoseconds = config.pluginTimeout { pluginTimeout = Double(nanoseconds) / 1e9 }
+        dataSourceHeaders = (config.dataSources + config.contexts).flatMap { source in
+            source.headers.sorted { $0.key < $1.key }.flatMap { name, values in
+                values.map { DataSourceHeader(alias: source.alias, name: name, value: $0) }
+            }
+        }
+        postExec = config.postExec
+        execPipe = config.execPipe
     }
 
     /// The flags given, over the config file's settings. An input flag replaces every input
@@ -119,6 +143,17 @@ struct RenderSettings {
         dataSources = Self.merged(dataSources, try flags.dataSources.map { try NamedSource(argument: $0, flag: "--datasource") })
         let flagTemplates = flags.templates.map(NestedTemplateSource.init(argument:))
         templates = templates.filter { old in !flagTemplates.contains { $0.alias == old.alias } } + flagTemplates
+        let flagPlugins = try flags.exec.plugins.map(Plugin.init(argument:))
+        plugins = plugins.filter { old in !flagPlugins.contains { $0.name == old.name } } + flagPlugins
+        dataSourceHeaders += try flags.exec.headers.map(DataSourceHeader.init(argument:))
+        if !flags.exec.postExec.isEmpty {
+            postExec = flags.exec.postExec
+            origins["postExec"] = nil
+        }
+        if flags.exec.execPipe {
+            execPipe = true
+            origins["execPipe"] = nil
+        }
     }
 
     /// gomplate's `--include`: everything is left out but what an include names, then the
@@ -156,24 +191,9 @@ struct RenderSettings {
         if let origin = origins[key] { return origin }
         let flags = ["in": "--in", "inputDir": "--input-dir", "inputFiles": "--file", "outputDir": "--output-dir",
                      "outputMap": "--output-map", "outputFiles": "--out", "excludes": "--exclude",
-                     "excludeProcessing": "--exclude-processing", "chmod": "--chmod", "missingKey": "--missing-key"]
+                     "excludeProcessing": "--exclude-processing", "chmod": "--chmod", "missingKey": "--missing-key",
+                     "execPipe": "--exec-pipe", "postExec": "--"]
         return "'\(flags[key] ?? key)'"
-    }
-
-    /// What the config file may hold that edpctl does not do yet: refused by name, never ignored.
-    private func refuseUnsupported(_ config: GomplateConfig) throws {
-        let given = [
-            config.plugins.isEmpty ? nil : "plugins", config.pluginTimeout == nil ? nil : "pluginTimeout",
-            config.postExec.isEmpty ? nil : "postExec", config.execPipe ? "execPipe" : nil,
-        ].compactMap { $0 }
-        if let first = given.first {
-            throw ValidationError("\(name(first)) is a gomplate setting that edpctl render does not support")
-        }
-        for (key, sources) in [("datasources", config.dataSources), ("context", config.contexts), ("templates", config.templates)] {
-            if let source = sources.first(where: { !$0.headers.isEmpty }) {
-                throw ValidationError("\(name(key)): the header of '\(source.alias)' is a gomplate setting that edpctl render does not support")
-            }
-        }
     }
 
     /// The rules between settings, as gomplate checks them (config.go `validate`) and as edpctl
@@ -200,6 +220,15 @@ struct RenderSettings {
         if inputFiles.isEmpty && outputFiles.count > 1 {
             throw ValidationError("only one output (\(name("outputFiles"))) can be given without '--file'")
         }
+        if execPipe {
+            let execPipe = name("execPipe")
+            if postExec.isEmpty { throw ValidationError("\(execPipe) requires a command after '--' (edpctl render … --exec-pipe -- cmd args)") }
+            if inputDir != nil { throw ValidationError("\(execPipe) can't be used with \(name("inputDir"))") }
+            if outputFiles.contains(where: { $0 != "-" }) {
+                throw ValidationError("\(execPipe) can't be used with \(name("outputFiles")): the output goes to the command")
+            }
+            if inputFiles.count > 1 { throw ValidationError("\(execPipe) takes one input, not \(inputFiles.count) '--file'") }
+        }
         if let map = outputMap {
             do {
                 _ = try Template(name: "<OutputMap>", bytes: Array(map.utf8), options: templateOptions, functions: .gomplate)
@@ -225,8 +254,17 @@ struct RenderSettings {
     }
 
     func jobConfiguration() throws -> RenderConfiguration {
-        RenderConfiguration(options: templateOptions, contexts: contexts, dataSources: dataSources,
-                            nestedTemplates: templates, standardInput: StandardInput())
+        var configuration = RenderConfiguration(options: templateOptions, contexts: contexts, dataSources: dataSources,
+                                                nestedTemplates: templates, standardInput: StandardInput())
+        configuration.plugins = plugins
+        configuration.pluginTimeout = pluginTimeout
+        configuration.dataSourceHeaders = dataSourceHeaders
+        return configuration
+    }
+
+    /// The command after `--` (or `postExec`), if any, and whether it gets the output.
+    var postExecCommand: PostExec? {
+        postExec.isEmpty ? nil : PostExec(arguments: postExec, pipesOutput: execPipe)
     }
 
     /// `--input-dir`, or the templates one by one: `--in`, each `--file`, or standard input.

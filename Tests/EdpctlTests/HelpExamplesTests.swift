@@ -66,7 +66,6 @@ import Testing
         (["render"], "edpctl render --no-such-flag", ["`--no-such-flag` is not an option of edpctl render"]),
         (["render"], "edpctl render -i x -z", ["`-z` is not an option of edpctl render"]),
         (["render"], "edpctl render -hzf app.tmpl", ["`-z` is not an option of edpctl render"]),
-        (["render"], "edpctl render --exec-pipe -i x", ["`--exec-pipe` is hidden from edpctl render's help"]),
         (["render"], "edpctl render --left-delim", ["`--left-delim` needs a value"]),
         (["render"], "edpctl render -i 'open", ["a quote is left open"]),
         (["render"], "gomplate -i x", ["does not start with edpctl"]),
@@ -115,7 +114,6 @@ private func problems(of example: String, for path: [String], in root: DumpedCom
             problems.append("`\(spelled)` is not an option of \(name)")
             return false
         }
-        if !argument.shouldDisplay { problems.append("`\(spelled)` is hidden from \(name)'s help") }
         guard argument.kind == "option" else { return true }
         if !valueAttached && rest.popFirst() == nil { problems.append("`\(spelled)` needs a value") }
         return false
@@ -225,7 +223,5 @@ private struct DumpedArgument: Decodable {
 
     /// positional, option (takes a value) or flag.
     let kind: String
-    /// False for the options hidden from --help.
-    let shouldDisplay: Bool
     let names: [Name]?
 }

@@ -136,8 +136,7 @@ struct RenderCommandTests {
         (["--output-dir", "out", "-i", "x"], "'--output-dir' requires '--input-dir'"),
         (["--missing-key", "bogus", "-i", "x"], "'--missing-key' must be error, default, zero or invalid (got 'bogus')"),
         (["-d", "sub/dir.json", "-i", "x"], "must provide an alias with files not in working directory"),
-        (["--exec-pipe", "-i", "x"], "'--exec-pipe' is a gomplate option that edpctl render does not support"),
-        (["--plugin", "f=/bin/echo", "-i", "x"], "'--plugin' is a gomplate option that edpctl render does not support"),
+        (["--exec-pipe", "-i", "x"], "'--exec-pipe' requires a command after '--'"),
         (["--no-such-flag", "-i", "x"], "Unknown option '--no-such-flag'"),
         (["--left-delim", "", "-i", "x"], "'--left-delim' can't be empty"),
     ])

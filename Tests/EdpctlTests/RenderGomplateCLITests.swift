@@ -130,11 +130,35 @@ struct RenderGomplateCLITests {
         #expect(!scratch.exists("out/readme.md"))
     }
 
-    @Test func settingsGomplateHasAndEdpctlLacksAreRefusedByName() throws {
-        let scratch = try Scratch([".gomplate.yaml": "in: x\nplugins:\n  figlet: /usr/bin/figlet\n"])
+    /// `plugins`, `postExec` and `execPipe` of the file run as their flags do; `--` replaces `postExec`.
+    @Test func pluginsAndThePostExecCommandComeFromTheConfigFile() throws {
+        let scratch = try Scratch([
+            ".gomplate.yaml": """
+                in: 'hi <<< shout "there" >>>'
+                plugins:
+                  shout:
+                    cmd: ./shout.sh
+                postExec: [sh, -c, 'tr a-z A-Z > piped.txt']
+                execPipe: true
+
+                """,
+        ])
+        try scratch.write("shout.sh", "#!/bin/sh\nprintf '%s!' \"$1\"\n", mode: 0o755)
+        let fromFile = try scratch.run("render")
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout.isEmpty)
+        #expect(try scratch.read("piped.txt") == "HI THERE!")
+
+        let fromFlag = try scratch.run("render", "--", "sh", "-c", "cat > flag.txt")
+        #expect(fromFlag.status == 0, "\(fromFlag.stderr)")
+        #expect(try scratch.read("flag.txt") == "hi there!")
+    }
+
+    @Test func execPipeFromTheConfigFileWithoutACommandIsNamedWithItsPlace() throws {
+        let scratch = try Scratch([".gomplate.yaml": "in: x\nexecPipe: true\n"])
         let result = try scratch.run("render")
         #expect(result.status == 64)
-        #expect(result.stderr.contains("'plugins' (.gomplate.yaml:2:1) is a gomplate setting that edpctl render does not support"))
+        #expect(result.stderr.contains("'execPipe' (.gomplate.yaml:2:1) requires a command after '--'"), "\(result.stderr)")
     }
 
     @Test func rulesBetweenSettingsNameTheConfigKeys() throws {

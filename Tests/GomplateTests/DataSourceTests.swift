@@ -256,8 +256,8 @@ struct DataSourceTests {
 
     @Test func unsupportedSchemesFailClearly() throws {
         let fixture = try SourceFixture()
-        let host = try fixture.host(["web=https://example.com/x.json"])
-        #expect(errorText { try host.dataSource("web", subpath: nil) } == "couldn't read datasource 'web' (https://example.com/x.json): the \"https\" scheme is not supported by edpctl")
+        let host = try fixture.host(["web=s3://bucket/x.json"])
+        #expect(errorText { try host.dataSource("web", subpath: nil) } == "couldn't read datasource 'web' (s3://bucket/x.json): the \"s3\" scheme is not supported by edpctl")
     }
 
     @Test func templatesOnManyThreadsShareOneDecodedSource() throws {

@@ -36,6 +36,7 @@ public final class DataSources: @unchecked Sendable {
     public let environment: [String: String]
     let standardInput: StandardInput
     private let definitions: [String: SourceURL]
+    private let http: HTTPDataSourceReader
 
     /// Held while a source is read and decoded, so that templates asking for the same source at
     /// once wait for one read; recursive because a merge reads its parts.
@@ -43,9 +44,17 @@ public final class DataSources: @unchecked Sendable {
     private var contentCache: [String: DataSourceContent] = [:]
     private var valueCache: [String: Value] = [:]
 
-    public init(definitions: [String: SourceURL], workingDirectory: String, environment: [String: String],
-                standardInput: StandardInput = StandardInput()) {
+    public convenience init(definitions: [String: SourceURL], workingDirectory: String, environment: [String: String],
+                            standardInput: StandardInput = StandardInput()) {
+        self.init(definitions: definitions, workingDirectory: workingDirectory, environment: environment,
+                  standardInput: standardInput, headers: [])
+    }
+
+    /// `headers`: sent with the http(s) sources of their aliases (`--datasource-header`).
+    package init(definitions: [String: SourceURL], workingDirectory: String, environment: [String: String],
+                 standardInput: StandardInput, headers: [DataSourceHeader]) {
         self.definitions = definitions
+        self.http = HTTPDataSourceReader(headers: headers, environment: environment)
         self.workingDirectory = workingDirectory
         self.environment = environment
         self.standardInput = standardInput
@@ -76,7 +85,7 @@ public final class DataSources: @unchecked Sendable {
         case .decoded(_, let value):
             return value
         case .raw(let type, let text):
-            let key = url.description + "\u{0}" + type
+            let key = cacheKey(url, alias: alias) + "\u{0}" + type
             lock.lock()
             defer { lock.unlock() }
             if let cached = valueCache[key] { return cached }
@@ -96,15 +105,15 @@ public final class DataSources: @unchecked Sendable {
     }
 
     func content(at url: SourceURL, alias: String, lookup: (String) -> SourceURL?) throws -> DataSourceContent {
-        let key = url.description
+        let key = cacheKey(url, alias: alias)
         lock.lock()
         defer { lock.unlock() }
         if let cached = contentCache[key] { return cached }
         let content: DataSourceContent
         do {
-            content = try read(url, lookup: lookup)
+            content = try read(url, alias: alias, lookup: lookup)
         } catch let error as DataSourceReadError {
-            throw FunctionError("couldn't read datasource '\(alias)' (\(url)): \(error.message)")
+            throw FunctionError("couldn't read datasource '\(alias)' (\(url.redacted)): \(error.message)")
         }
         // The merged map depends on the aliases the asking template can see, so only its parts
         // are cached.
@@ -112,7 +121,14 @@ public final class DataSources: @unchecked Sendable {
         return content
     }
 
-    private func read(_ url: SourceURL, lookup: (String) -> SourceURL?) throws -> DataSourceContent {
+    /// A source's key in the caches: its URL, and for an http(s) source read with an alias's
+    /// headers the alias too, since another alias's headers may get another answer.
+    private func cacheKey(_ url: SourceURL, alias: String) -> String {
+        (url.scheme == "http" || url.scheme == "https") && http.hasHeaders(for: alias)
+            ? url.description + "\u{0}" + alias : url.description
+    }
+
+    private func read(_ url: SourceURL, alias: String, lookup: (String) -> SourceURL?) throws -> DataSourceContent {
         let typeParameter = url.queryValue("type").map { $0.replacingOccurrences(of: " ", with: "+") }
             .flatMap { $0.isEmpty ? nil : $0 }
         switch url.scheme {
@@ -129,6 +145,8 @@ public final class DataSources: @unchecked Sendable {
             return .raw(type: typeParameter ?? DataType.forFileName(name) ?? DataType.text, text: standardInput.text)
         case "merge":
             return try readMerge(url, lookup: lookup)
+        case "http", "https":
+            return try http.read(url, alias: alias, typeParameter: typeParameter)
         default:
             throw DataSourceReadError("the \"\(url.scheme)\" scheme is not supported by edpctl")
         }

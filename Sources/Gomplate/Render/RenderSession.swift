@@ -63,6 +63,11 @@ public struct RenderConfiguration: Sendable {
     public var workingDirectory: String
     public var environment: [String: String]
     public var standardInput: StandardInput
+    /// Template functions that run programs (`--plugin`), and the seconds each may take unless it says.
+    package var plugins: [Plugin] = []
+    package var pluginTimeout = Plugin.defaultTimeout
+    /// Headers sent with the http(s) data sources and contexts of an alias (`--datasource-header`).
+    package var dataSourceHeaders: [DataSourceHeader] = []
 
     public init(options: TemplateOptions = TemplateOptions(), contexts: [NamedSource] = [],
                 dataSources: [NamedSource] = [], nestedTemplates: [NestedTemplateSource] = [],
@@ -108,13 +113,18 @@ public final class RenderSession: Sendable {
     private let contextsDigest: Hash128
     /// Whether `data` holds `.Env` (not so under a `-c .=FILE` context).
     private let dataHoldsEnvironment: Bool
+    /// gomplate's functions, and the plugins of this render.
+    let functions: FunctionTable
 
     public init(_ configuration: RenderConfiguration) throws {
         options = configuration.options
         var definitions: [String: SourceURL] = [:]
         for source in configuration.dataSources + configuration.contexts { definitions[source.alias] = source.url }
         sources = DataSources(definitions: definitions, workingDirectory: configuration.workingDirectory,
-                              environment: configuration.environment, standardInput: configuration.standardInput)
+                              environment: configuration.environment, standardInput: configuration.standardInput,
+                              headers: configuration.dataSourceHeaders)
+        functions = configuration.plugins.isEmpty ? .gomplate
+            : try FunctionTable.gomplate.adding(configuration.plugins, defaultTimeout: configuration.pluginTimeout)
         nestedTemplates = try Self.loadNestedTemplates(configuration.nestedTemplates,
                                                       workingDirectory: configuration.workingDirectory)
         data = try Self.rootData(contexts: configuration.contexts, sources: sources)
@@ -180,7 +190,7 @@ public final class RenderSession: Sendable {
     func isCacheable(_ functions: Set<String>) -> Bool {
         // The environment (and the `NAME_FILE` files) by what the render read: `EnvironmentSnapshot`.
         let keyed: FunctionInputs = [.environment, .environmentFiles, .templates]
-        return functions.allSatisfy { FunctionTable.gomplate.inputs(ofCalled: $0).isSubset(of: keyed) }
+        return functions.allSatisfy { self.functions.inputs(ofCalled: $0).isSubset(of: keyed) }
     }
 
     /// The environment as the render cache compares it, files `getenv` may follow included: taken
@@ -214,7 +224,7 @@ public final class RenderSession: Sendable {
     }
 
     private func parse(name: String, bytes: [UInt8]) throws -> Template {
-        let template = try Template(name: name, bytes: bytes, options: options, functions: .gomplate)
+        let template = try Template(name: name, bytes: bytes, options: options, functions: functions)
         for nested in nestedTemplates {
             try template.addTemplate(name: nested.name, bytes: nested.bytes)
         }

@@ -2,8 +2,8 @@ import Foundation
 import Template
 
 /// A data source location as gomplate reads it: Go's `net/url` split of a `-d`/`-c` value or a
-/// `defineDatasource` argument. Only what file paths and the `file:`, `env:`, `stdin:` and `merge:`
-/// schemes need: a relative path has no scheme, `env:FOO` is opaque, `env:///foo` has a path.
+/// `defineDatasource` argument. Only what file paths and the `file:`, `env:`, `stdin:`, `merge:`
+/// and `http(s):` schemes need: a relative path has no scheme, `env:FOO` is opaque, `env:///foo` has a path.
 public struct SourceURL: Sendable, Equatable, CustomStringConvertible {
     /// Lower-cased; empty for a relative reference (a plain file path).
     public var scheme: String
