@@ -102,7 +102,7 @@ struct RenderExecCommandTests {
         try scratch.write("count.sh", "#!/bin/sh\nn=$(cat runs 2>/dev/null || echo 0)\nn=$((n+1))\necho $n > runs\nprintf %s $n\n",
                           mode: 0o755)
         let environment = ["EDPCTL_CACHE_DIR": "cache"]
-        let arguments = ["render", "--plugin", "count=./count.sh", "--input-dir", "in", "--output-dir", "out"]
+        let arguments = ["render", "--verbose", "--plugin", "count=./count.sh", "--input-dir", "in", "--output-dir", "out"]
         let first = try scratch.run(arguments, environment: environment)
         #expect(first.status == 0)
         #expect(first.stderr == "rendered 2 files: 2 written, 0 unchanged\n")
