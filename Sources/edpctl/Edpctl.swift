@@ -41,12 +41,22 @@ struct Edpctl: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            let text = fullMessage(for: error)
             let code = exitCode(for: error)
-            guard code != .success, let reduced = withoutFarSuggestion(text) else { exit(withError: error) }
-            FileHandle.standardError.write(Data((reduced + "\n").utf8))
+            guard code == .validationFailure else { exit(withError: error) }
+            let text = withoutFarSuggestion(fullMessage(for: error)) ?? fullMessage(for: error)
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+            annotateUsageError(text)
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// Under GitHub or Forgejo Actions a usage error (argument-parser's `Error: …`) is an
+    /// annotation too, after its text, as `Output` writes every other error.
+    static func annotateUsageError(_ text: String) {
+        guard WorkflowCommands.enabled(environment: ProcessInfo.processInfo.environment),
+              let first = text.split(separator: "\n").first else { return }
+        let message = first.hasPrefix("Error: ") ? String(first.dropFirst("Error: ".count)) : String(first)
+        FileHandle.standardError.write(Data((WorkflowCommands.command("error", message: message) + "\n").utf8))
     }
 
     /// argument-parser suggests the option within 3 edits of an unknown one, so `--bogus` hears

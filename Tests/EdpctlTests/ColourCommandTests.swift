@@ -342,6 +342,21 @@ struct AnnotationCommandTests {
                 "\(result.stderr)")
     }
 
+    /// argument-parser's usage errors (exit 64) are annotated too, whether it or a command's
+    /// own `validate` found them; outside Actions they are not.
+    @Test func aUsageErrorIsAnErrorAnnotation() throws {
+        let scratch = try Scratch()
+        let unknown = try scratch.run("render", "--bogus", environment: ["GITHUB_ACTIONS": "true"])
+        #expect(unknown.status == 64)
+        #expect(annotations(unknown.stderr) == ["::error::Unknown option '--bogus'"], "\(unknown.stderr)")
+        let rule = try scratch.run("render", "--exec-pipe", "-i", "x", environment: ["FORGEJO_ACTIONS": "true"])
+        #expect(rule.status == 64)
+        #expect(annotations(rule.stderr).first?.hasPrefix("::error::'--exec-pipe' requires a command after '--'") == true,
+                "\(rule.stderr)")
+        let outside = try scratch.run("render", "--bogus")
+        #expect(outside.status == 64 && annotations(outside.stderr).isEmpty)
+    }
+
     /// Annotations go to stderr, so `--output json`'s stdout stays one JSON object per line.
     @Test func jsonStandardOutputStaysJSON() throws {
         let scratch = try workspace()
