@@ -23,8 +23,8 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// `--color`, for every command that writes through `Output`.
 struct ColorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
-        Colour the diff and the error and warning labels: auto (on a terminal, unless $NO_COLOR is set \
-        or TERM=dumb), always or never. JSON is never coloured.
+        Colour error and warning labels (and a diff or progress marks, where the command has them): \
+        auto (on a terminal, unless $NO_COLOR is set or TERM=dumb), always or never.
         """, valueName: "when"))
     var color: ColorChoice = .auto
 }

@@ -17,7 +17,7 @@ struct DelimiterOptions: ParsableArguments {
 /// `--output` and `--color`, shared by the commands that report events; `Output` writes in the
 /// format chosen.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "human: a summary on stderr; json: one JSON object per event on stdout.")
+    @Option(help: "human: a summary on stderr; json: on stdout, one document per run (hydrate) or one object per event.")
     var output: OutputFormat = .human
 
     @OptionGroup var colorOptions: ColorOptions

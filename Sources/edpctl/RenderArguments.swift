@@ -49,7 +49,7 @@ struct RenderSettings {
             try take(config)
         }
         try merge(flags)
-        if config.pluginTimeout == nil, let text = environment["GOMPLATE_PLUGIN_TIMEOUT"], !text.isEmpty {
+        if (config.pluginTimeout ?? 0) == 0, let text = environment["GOMPLATE_PLUGIN_TIMEOUT"], !text.isEmpty {
             do {
                 pluginTimeout = try Plugin.timeout(parsing: text)
             } catch {
@@ -88,14 +88,29 @@ struct RenderSettings {
         dataSources = config.dataSources.map { NamedSource(alias: $0.alias, url: $0.url) }
         // gomplate reads templates from file URLs or paths.
         templates = config.templates.map { NestedTemplateSource(alias: $0.alias, path: $0.url.scheme == "file" ? $0.url.path : $0.text) }
-        plugins = config.plugins.map {
-            Plugin(name: $0.name, command: $0.command, arguments: $0.arguments,
-                   timeout: $0.timeout.map { Double($0) / 1e9 }, pipe: $0.pipe)
+        plugins = try config.plugins.map {
+            guard ($0.timeout ?? 0) >= 0 else { throw ValidationError("\(name("plugins")): the timeout of '\($0.name)' must not be negative") }
+            let plugin = Plugin(name: $0.name, command: $0.command, arguments: $0.arguments,
+                                timeout: $0.timeout.flatMap { $0 > 0 ? Double($0) / 1e9 : nil }, pipe: $0.pipe)
+            do { try plugin.checkName() } catch { throw ValidationError("\(name("plugins")): \(error)") }
+            return plugin
         }
-        if let nanoseconds = config.pluginTimeout { pluginTimeout = Double(nanoseconds) / 1e9 }
-        dataSourceHeaders = (config.dataSources + config.contexts).flatMap { source in
-            source.headers.sorted { $0.key < $1.key }.flatMap { name, values in
-                values.map { DataSourceHeader(alias: source.alias, name: name, value: $0) }
+        if let nanoseconds = config.pluginTimeout {
+            guard nanoseconds >= 0 else { throw ValidationError("\(name("pluginTimeout")) must not be negative") }
+            // 0 is gomplate's "not set" (ApplyDefaults): the environment's or the default applies.
+            if nanoseconds > 0 { pluginTimeout = Double(nanoseconds) / 1e9 }
+        }
+        for (key, sources) in [("datasources", config.dataSources), ("context", config.contexts)] {
+            for source in sources {
+                for (header, values) in source.headers.sorted(by: { $0.key < $1.key }) {
+                    for value in values {
+                        do {
+                            dataSourceHeaders.append(try DataSourceHeader(validating: source.alias, name: header, value: value))
+                        } catch {
+                            throw ValidationError("\(name(key)): \(error)")
+                        }
+                    }
+                }
             }
         }
         postExec = config.postExec
@@ -111,9 +126,12 @@ struct RenderSettings {
         } else if let directory = flags.inputDir {
             (input, inputDir, inputFiles) = (nil, directory, [])
             origins["inputDir"] = nil
-        } else if !flags.files.isEmpty && flags.files != ["-"] {
+        } else if !flags.files.isEmpty {
             (input, inputDir, inputFiles, outputDir) = (nil, nil, flags.files, nil)
             origins["inputFiles"] = nil
+        }
+        if flags.outputMap != nil && flags.outputDir != nil {
+            throw ValidationError("'--output-dir' and '--output-map' can't be used together")
         }
         if let map = flags.outputMap {
             (outputDir, outputFiles, outputMap) = (nil, [], map)
@@ -139,8 +157,14 @@ struct RenderSettings {
         if let value = flags.leftDelim { leftDelim = value }
         if let value = flags.rightDelim { rightDelim = value }
         if let value = flags.missingKey { missingKey = try Self.missingKey(value, named: "'--missing-key'") }
-        contexts = Self.merged(contexts, try flags.contexts.map { try NamedSource(argument: $0, flag: "--context") })
-        dataSources = Self.merged(dataSources, try flags.dataSources.map { try NamedSource(argument: $0, flag: "--datasource") })
+        let flagContexts = try flags.contexts.map { try NamedSource(argument: $0, flag: "--context") }
+        let flagDataSources = try flags.dataSources.map { try NamedSource(argument: $0, flag: "--datasource") }
+        contexts = Self.merged(contexts, flagContexts)
+        dataSources = Self.merged(dataSources, flagDataSources)
+        // A flag replaces the file's source of that alias whole, as gomplate's MergeFrom does: the
+        // file's headers, meant for the file's URL, are not sent to the flag's.
+        let replaced = Set((flagContexts + flagDataSources).map(\.alias))
+        dataSourceHeaders.removeAll { replaced.contains($0.alias) }
         let flagTemplates = flags.templates.map(NestedTemplateSource.init(argument:))
         templates = templates.filter { old in !flagTemplates.contains { $0.alias == old.alias } } + flagTemplates
         let flagPlugins = try flags.exec.plugins.map(Plugin.init(argument:))
@@ -176,7 +200,9 @@ struct RenderSettings {
               value <= 0o7777 else {
             throw ValidationError("\(name) must be permission bits in octal, such as 644 or 0750 (got '\(text)')")
         }
-        return mode_t(value)
+        // gomplate hands the number to os.FileMode, whose setuid, setgid and sticky bits are not
+        // 04000, 02000, 01000: those digits set nothing there, and a setuid output is never wanted.
+        return mode_t(value & 0o777)
     }
 
     static func missingKey(_ text: String, named name: String) throws -> MissingKeyMode {
@@ -293,8 +319,14 @@ extension NamedSource {
         do {
             try self.init(argument: argument)
         } catch {
-            throw ValidationError("'\(flag) \(argument)': \(error)")
+            throw ValidationError(Self.redactingPasswords("'\(flag) \(argument)': \(error)"))
         }
+    }
+
+    /// `text` with the password of every `//user:password@` in it shown as `xxxxx`, as Go's
+    /// `URL.Redacted` shows it: a URL that does not parse has no URL to redact, only text.
+    static func redactingPasswords(_ text: String) -> String {
+        text.replacing(#/(?<user>//[^/@:\s']*):[^/@\s']*@/#) { match in "\(match.output.user):xxxxx@" }
     }
 }
 

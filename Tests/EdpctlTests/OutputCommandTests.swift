@@ -127,7 +127,7 @@ struct OutputCommandTests {
         let help = try scratch.run("hydrate", "--help")
         #expect(help.status == 0)
         let words = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(words.contains("--output <output> human: a summary on stderr; json: one JSON object per event on stdout. "
+        #expect(words.contains("--output <output> human: a summary on stderr; json: on stdout, one document per run (hydrate) or one object per event. "
             + "(values: human, json; default: human)"), "\(help.stdout)")
         let refused = try scratch.run("hydrate", "--instances", "instances", "--output", "yaml")
         #expect(refused.status == 64)

@@ -1,4 +1,5 @@
 import Foundation
+import Template
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,6 +21,11 @@ package enum ChildProcess {
         package var standardErrorTruncated = false
         /// Whether the run was killed for taking longer than its timeout.
         package var timedOut = false
+        /// Whether the run was killed for writing more than `outputLimit` bytes to standard output.
+        package var outputExceeded = false
+        /// Whether the program had ended (and was reaped) when the timeout killed its group: its
+        /// children kept the pipes open.
+        package var endedBeforeTimeout = false
     }
 
     /// Why a program could not be started: `errno` of `posix_spawn`, with the program's name.
@@ -34,9 +40,11 @@ package enum ChildProcess {
     }
 
     /// Runs `arguments` (program first) with `input` on its standard input, keeps its standard
-    /// output and the first `errorLimit` bytes of its standard error, and kills it (and every
-    /// process it started: it runs in a process group of its own) when `timeout` seconds pass.
+    /// output (up to `outputLimit` bytes) and the first `errorLimit` bytes of its standard error,
+    /// and kills it (and every process it started: it runs in a process group of its own) when
+    /// `timeout` seconds pass or its output passes the limit.
     package static func capture(_ arguments: [String], input: [UInt8]?, timeout: Double,
+                                outputLimit: Int = WorkLimits.maxStringBytes,
                                 errorLimit: Int = 4096) throws(StartError) -> Outcome {
         precondition(!arguments.isEmpty, "a program to run")
         let deadline = monotonicSeconds() + timeout
@@ -64,7 +72,8 @@ package enum ChildProcess {
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
 
         var outcome = Outcome()
-        var pending = input ?? []
+        let pending = input ?? []
+        var written = 0
         var writeEnd: Int32 = stdinPipe[1]
         if pending.isEmpty { close(writeEnd); writeEnd = -1 }
         if writeEnd >= 0 {
@@ -72,7 +81,7 @@ package enum ChildProcess {
         }
         var readEnds: [Int32] = [stdoutPipe[0], stderrPipe[0]]
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while !readEnds.isEmpty || writeEnd >= 0 {
+        while (!readEnds.isEmpty || writeEnd >= 0) && !outcome.outputExceeded {
             let remaining = deadline - monotonicSeconds()
             if remaining <= 0 { outcome.timedOut = true; break }
             var polled = readEnds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
@@ -81,9 +90,11 @@ package enum ChildProcess {
             if ready < 0 && errno != EINTR { break }
             for entry in polled where entry.revents != 0 {
                 if entry.fd == writeEnd {
-                    let written = pending.withUnsafeBytes { write(writeEnd, $0.baseAddress, min($0.count, 65536)) }
-                    if written > 0 { pending.removeFirst(written) }
-                    if pending.isEmpty || (written < 0 && errno != EAGAIN && errno != EINTR) {
+                    let count = pending.withUnsafeBytes {
+                        write(writeEnd, $0.baseAddress! + written, min($0.count - written, 65536))
+                    }
+                    if count > 0 { written += count }
+                    if written == pending.count || (count < 0 && errno != EAGAIN && errno != EINTR) {
                         close(writeEnd)
                         writeEnd = -1
                     }
@@ -93,6 +104,7 @@ package enum ChildProcess {
                 if count > 0 {
                     if entry.fd == stdoutPipe[0] {
                         outcome.standardOutput += buffer[..<count]
+                        if outcome.standardOutput.count > outputLimit { outcome.outputExceeded = true }
                     } else {
                         let room = max(0, errorLimit - outcome.standardError.count)
                         outcome.standardError += buffer[..<min(count, room)]
@@ -109,16 +121,19 @@ package enum ChildProcess {
 
         // Both output pipes closed: the program is about to end, or closed them and goes on.
         var status: Int32 = 0
-        while !outcome.timedOut {
+        while !outcome.timedOut && !outcome.outputExceeded {
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid || (reaped < 0 && errno != EINTR) { break }
             if monotonicSeconds() >= deadline { outcome.timedOut = true; break }
             usleep(5000)
         }
-        if outcome.timedOut {
-            // The whole group: a script's own children (a `sleep`) would keep the pipes open.
+        if outcome.timedOut || outcome.outputExceeded {
+            // The program may have ended already, its own children (a `sleep`) keeping the pipes
+            // open: the whole group goes.
+            let reaped = waitpid(pid, &status, WNOHANG) == pid
+            outcome.endedBeforeTimeout = reaped && outcome.timedOut
             kill(-pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            if !reaped { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
         }
         SignalForwarder.shared.untrack(pid)
         SignalForwarder.shared.awaitEnding()

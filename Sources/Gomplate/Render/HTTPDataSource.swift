@@ -16,27 +16,37 @@ package struct DataSourceHeader: Sendable, Equatable, CustomStringConvertible {
         self.value = value
     }
 
-    /// `ALIAS=Name: value`; the name canonicalised as Go's `http.CanonicalHeaderKey` does, the
-    /// value trimmed of spaces. Errors name the alias and header at most, never the value.
+    /// `ALIAS=Name: value`, as `-H` takes it. Errors name the alias and header at most, never
+    /// the value; an alias that looks like a header (`-H 'Authorization: Bearer …='`, the alias
+    /// left out and the token holding `=`) is not named either.
     package init(argument: String) throws {
         guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
             throw FunctionError("invalid datasource-header option: expected ALIAS=Name: value")
         }
         let alias = String(argument[..<equals])
+        guard !alias.contains(where: { $0 == ":" || $0.isWhitespace }) else {
+            throw FunctionError("invalid datasource-header option: expected ALIAS=Name: value (the alias is missing)")
+        }
         let header = argument[argument.index(after: equals)...]
         guard let colon = header.firstIndex(of: ":") else {
             throw FunctionError("invalid HTTP header for datasource '\(alias)': expected Name: value")
         }
-        let name = Self.canonical(header[..<colon])
-        // RFC 9110's token characters.
+        try self.init(validating: alias, name: String(header[..<colon]),
+                      value: header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    /// A header as the config file gives it (`header: {Name: [values]}`), checked as `-H`'s: the
+    /// name canonicalised as Go's `http.CanonicalHeaderKey` does, a token of RFC 9110; the value
+    /// without a line break or NUL, which would put another header on the wire.
+    package init(validating alias: String, name written: String, value: String) throws {
+        let name = Self.canonical(Substring(written))
         guard !name.isEmpty, name.unicodeScalars.allSatisfy({
             $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_!#$%&'*+.^`|~".unicodeScalars.contains($0))
         }) else {
-            throw FunctionError("invalid HTTP header name for datasource '\(alias)': \(goQuote(String(header[..<colon])))")
+            throw FunctionError("invalid HTTP header name for datasource '\(alias)': \(goQuote(written))")
         }
-        let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-            throw FunctionError("invalid HTTP header value for datasource '\(alias)', header \(name): it holds a line break")
+            throw FunctionError("invalid HTTP header value for datasource '\(alias)', header \(name): it holds a line break or NUL")
         }
         self.init(alias: alias, name: name, value: value)
     }

@@ -34,6 +34,16 @@ package struct Plugin: Sendable, Equatable {
             throw FunctionError("plugin requires both name and path (NAME=PATH)")
         }
         self.init(name: String(argument[..<equals]), command: String(argument[argument.index(after: equals)...]))
+        try checkName()
+    }
+
+    /// A template can only call a function whose name is an identifier, as Go's `Funcs` insists:
+    /// a letter or `_`, then letters, digits and `_`.
+    package func checkName() throws {
+        let identifier = #/[\p{L}_][\p{L}\p{Nd}_]*/#
+        guard name.wholeMatch(of: identifier) != nil else {
+            throw FunctionError("plugin name \(goQuote(name)) is not a valid function name (a letter or '_', then letters, digits and '_')")
+        }
     }
 
     /// A Go duration (`500ms`, `1m30s`: `GOMPLATE_PLUGIN_TIMEOUT`, `pluginTimeout`) in seconds.
@@ -66,8 +76,17 @@ package struct Plugin: Sendable, Equatable {
         } catch {
             throw FunctionError("plugin \(goQuote(name)): \(error)")
         }
+        if outcome.outputExceeded {
+            throw FunctionError("plugin \(goQuote(name)) (\(command)) wrote more than \(WorkLimits.maxStringBytes) bytes (64 MiB) "
+                                + "to its standard output and was killed")
+        }
         if outcome.timedOut {
-            throw FunctionError("plugin \(goQuote(name)) (\(command)) timed out after \(goDurationString(Int(timeout * 1e9))) and was killed")
+            let after = goDurationString(Int(timeout * 1e9))
+            if outcome.endedBeforeTimeout {
+                throw FunctionError("plugin \(goQuote(name)) (\(command)) ended, but programs it started still held its "
+                                    + "output open after \(after); they were killed")
+            }
+            throw FunctionError("plugin \(goQuote(name)) (\(command)) timed out after \(after) and was killed")
         }
         let errorText = Self.describe(outcome.standardError, truncated: outcome.standardErrorTruncated)
         guard outcome.exitStatus == 0 else {

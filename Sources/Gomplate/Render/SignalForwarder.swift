@@ -33,9 +33,14 @@ final class SignalForwarder: @unchecked Sendable {
         _ = lock.withLock { running.removeValue(forKey: pid) }
     }
 
-    /// Called with `lock` held, once.
+    /// Called with `lock` held, once. A signal edpctl was started with ignored (`nohup`, a CI
+    /// runner's SIGHUP) stays ignored, for edpctl and for what it runs, as Go's `signal.Notify` leaves it.
     private func install() {
         for number in Self.forwarded {
+            var current = sigaction()
+            sigaction(number, nil, &current)
+            // SIG_IGN is the handler 1; C function pointers compare only by address.
+            if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1 { continue }
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in forward(number) }
@@ -56,7 +61,11 @@ final class SignalForwarder: @unchecked Sendable {
             if !running.values.contains(false) { ending = true }
             return running
         }
-        for (pid, ownGroup) in targets { kill(ownGroup ? -pid : pid, number) }
+        for (pid, ownGroup) in targets {
+            kill(ownGroup ? -pid : pid, number)
+            // A plugin's group ends with edpctl: a shell's background jobs ignore SIGINT.
+            if ownGroup && !targets.values.contains(false) { kill(-pid, SIGKILL) }
+        }
         if !targets.values.contains(false) {
             // Raised on this thread with the signal unblocked: edpctl may have started with it
             // blocked (a parent's mask is inherited), and then it would stay pending.
