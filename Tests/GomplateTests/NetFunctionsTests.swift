@@ -290,12 +290,24 @@ struct DNSClientTests {
     static let longStrings = (0..<6).map { index in String(repeating: Character(String(index)), count: 250) }
 
     final class NameServer {
-        let process = Process()
-        let port: Int
+        private(set) var process = Process()
+        private(set) var port = 0
         let log: TemporaryFolder
 
+        /// Tries three free ports: dnsmasq also listens on TCP at the port found free for UDP,
+        /// where another program may be, and then exits at once.
         init() throws {
             log = try TemporaryFolder("dnsmasq")
+            var failures: [String] = []
+            for _ in 0..<3 {
+                if let failure = try start() { failures.append(failure) } else { return }
+            }
+            throw SupportError("dnsmasq did not start: " + failures.joined(separator: "; "))
+        }
+
+        /// nil once dnsmasq answers; else why not.
+        private func start() throws -> String? {
+            process = Process()
             port = try freeUDPPort()
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/dnsmasq")
             process.arguments = [
@@ -310,19 +322,24 @@ struct DNSClientTests {
                 // Names under example.test that are not configured do not exist (NXDOMAIN).
                 "--local=/example.test/",
             ]
+            let errors = log.child("stderr-\(port)")
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
             try process.run()
-            // Ready when it answers.
+            // Ready when it answers; a loaded machine may take a while.
             let client = self.client
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(30)
             while (try? client.lookupTXT("example.test")) == nil {
                 guard process.isRunning, Date() < deadline else {
                     kill(process.processIdentifier, SIGKILL)
-                    throw SupportError("dnsmasq did not start: " + ((try? String(contentsOfFile: log.child("log"), encoding: .utf8)) ?? ""))
+                    process.waitUntilExit()
+                    let said = [errors, log.child("log")].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined()
+                    return "port \(port): " + (said.isEmpty ? "no answer within 30 s" : said)
                 }
                 usleep(50_000)
             }
+            return nil
         }
 
         var client: DNSClient {
