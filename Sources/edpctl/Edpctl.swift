@@ -43,7 +43,8 @@ struct Edpctl: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             guard code == .validationFailure else { exit(withError: error) }
-            let text = withoutFarSuggestion(fullMessage(for: error)) ?? fullMessage(for: error)
+            let parserText = withoutFarSuggestion(fullMessage(for: error)) ?? fullMessage(for: error)
+            let text = parserText.contains("Unknown option") ? parserText : unknownLongOption(in: arguments) ?? parserText
             FileHandle.standardError.write(Data((text + "\n").utf8))
             annotateUsageError(text)
             Foundation.exit(code.rawValue)
@@ -57,6 +58,66 @@ struct Edpctl: ParsableCommand {
               let first = text.split(separator: "\n").first else { return }
         let message = first.hasPrefix("Error: ") ? String(first.dropFirst("Error: ".count)) : String(first)
         FileHandle.standardError.write(Data((WorkflowCommands.command("error", message: message) + "\n").utf8))
+    }
+
+    /// argument-parser runs a command's `validate` before it reports an unknown option, so
+    /// `hydrate --instancs dir` heard "give the instances repository…" and never of its typo. The
+    /// first `--name` the command does not have (values of its options and what follows `--`
+    /// skipped), as argument-parser words it, with a suggestion only when close.
+    static func unknownLongOption(in arguments: [String]) -> String? {
+        var command: ParsableCommand.Type = Edpctl.self
+        var path = ["edpctl"]
+        var rest = arguments[...]
+        while let first = rest.first, let next = command.configuration.subcommands.first(where: { $0._commandName == first }) {
+            command = next
+            path.append(first)
+            rest = rest.dropFirst()
+        }
+        guard let help = try? JSONDecoder().decode(DumpedHelp.self, from: Data(command._dumpHelp().utf8)) else { return nil }
+        var longNames: Set<String> = ["help", "version"]
+        var takingValues: Set<String> = []
+        for argument in help.command.arguments ?? [] {
+            for name in argument.names ?? [] {
+                let spelled = (name.kind == "long" ? "--" : "-") + name.name
+                if name.kind == "long" { longNames.insert(name.name) }
+                if argument.kind == "option" { takingValues.insert(spelled) }
+            }
+        }
+        var valueFollows = false
+        for token in rest {
+            if valueFollows {
+                valueFollows = false
+                continue
+            }
+            if token == "--" { break }
+            if token.hasPrefix("--") {
+                let name = String(token.dropFirst(2).prefix { $0 != "=" })
+                guard longNames.contains(name) else {
+                    let guess = closestName(to: name, among: Array(longNames)).map { ". Did you mean '--\($0)'?" } ?? ""
+                    return "Error: Unknown option '--\(name)'\(guess)\n  See '\(path.joined(separator: " ")) --help' for more information."
+                }
+                valueFollows = takingValues.contains("--" + name) && !token.contains("=")
+            } else if token.hasPrefix("-") && token.count == 2 {
+                valueFollows = takingValues.contains(token)
+            }
+        }
+        return nil
+    }
+
+    /// The part of argument-parser's `--experimental-dump-help` document read here.
+    private struct DumpedHelp: Decodable {
+        struct Command: Decodable {
+            let arguments: [Argument]?
+        }
+        struct Argument: Decodable {
+            let kind: String
+            let names: [Name]?
+        }
+        struct Name: Decodable {
+            let kind: String
+            let name: String
+        }
+        let command: Command
     }
 
     /// argument-parser suggests the option within 3 edits of an unknown one, so `--bogus` hears

@@ -150,4 +150,21 @@ struct DiagnosticsCommandTests {
         #expect(result.status == 64)
         #expect(result.stderr.hasPrefix("Error: Unknown option '--ot'. Did you mean '--out'?\n"), "\(result.stderr)")
     }
+
+    /// argument-parser checks the command's own rules first; the typo is still what is reported,
+    /// while a value that looks like an option, and what follows `--`, are no option.
+    @Test(arguments: [
+        (["hydrate", "--instancs", "i"], "Error: Unknown option '--instancs'. Did you mean '--instances'?\n"),
+        (["render", "--exec-pipe", "--bogus", "-i", "x"], "Error: Unknown option '--bogus'\n"),
+        (["render", "--chmod", "9", "--bogsu", "-i", "x"], "Error: Unknown option '--bogsu'\n"),
+        (["render", "--chmod", "9", "--left-delim=--x", "-i", "x"], "Error: '--chmod' must be permission bits"),
+        (["render", "--chmod", "9", "-i", "x", "--", "--bogus"], "Error: '--chmod' must be permission bits"),
+    ])
+    func aTypoIsReportedBeforeTheCommandsOwnRules(arguments: [String], start: String) throws {
+        let scratch = try Scratch()
+        let result = try Edpctl.run(arguments, in: scratch.path)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix(start), "\(result.stderr)")
+        #expect(result.stderr.contains("See 'edpctl \(arguments[0]) --help' for more information."))
+    }
 }
