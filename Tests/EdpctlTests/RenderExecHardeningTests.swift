@@ -114,6 +114,19 @@ struct RenderExecHardeningTests {
         #expect(!result.stderr.contains("pw-5be1c0"))
     }
 
+    /// A context or data source file that does not parse is named by its path, not its alias, so
+    /// that the place (and a CI annotation) leads to the file.
+    @Test func aDataFileThatDoesNotParseIsNamedByItsPath() throws {
+        let scratch = try Scratch(["values/bad.yaml": "a: [1, 2\nb: 3\n"])
+        let context = try run(scratch, ["render", "-c", "v=values/bad.yaml", "-i", "<<< .v >>>"],
+                              environment: ["GITHUB_ACTIONS": "true"])
+        #expect(context.status == 1)
+        #expect(context.stderr.contains("edpctl: values/bad.yaml:2:2: did not find expected ',' or ']'"), "\(context.stderr)")
+        #expect(context.stderr.contains("::error file=values/bad.yaml,line=2,col=2::did not find expected"), "\(context.stderr)")
+        let dataSource = try run(scratch, ["render", "-d", "v=values/bad.yaml", "-i", #"<<< ds "v" >>>"#])
+        #expect(dataSource.stderr.contains("error calling ds: values/bad.yaml:2:2: did not find expected"), "\(dataSource.stderr)")
+    }
+
     /// A plugin that writes without end is stopped at 64 MiB, as every read of unknown size.
     @Test func aPluginsOutputIsBounded() throws {
         let scratch = try Scratch()

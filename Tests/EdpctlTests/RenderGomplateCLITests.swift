@@ -234,9 +234,14 @@ struct RenderGomplateCLITests {
         let withoutTree = try scratch.run("render", "-i", "x", "--output-map", "o")
         #expect(withoutTree.status == 64)
         #expect(withoutTree.stderr.contains("'--output-map' requires '--input-dir'"))
-        // As in gomplate's MergeFrom, the later of the two flags wins: --output-dir clears the map.
+        // As gomplate's validation has it, the two flags exclude each other.
         let both = try scratch.run("render", "--input-dir", "t", "--output-map", "m/<<< .in >>>", "--output-dir", "o")
-        #expect(both.status == 0)
+        #expect(both.status == 64)
+        #expect(!scratch.exists("o") && !scratch.exists("m"))
+        // A flag replaces the config file's other output setting.
+        try scratch.write(".gomplate.yaml", "outputMap: m/<<< .in >>>\n")
+        let overFile = try scratch.run("render", "--input-dir", "t", "--output-dir", "o")
+        #expect(overFile.status == 0, "\(overFile.stderr)")
         #expect(try scratch.read("o/a") == "a")
         #expect(!scratch.exists("m"))
     }

@@ -89,10 +89,18 @@ public final class DataSources: @unchecked Sendable {
             lock.lock()
             defer { lock.unlock() }
             if let cached = valueCache[key] { return cached }
-            let value = try DataType.decode(text, type: type, sourceName: alias)
+            let value = try DataType.decode(text, type: type, sourceName: Self.sourceName(url, alias: alias))
             valueCache[key] = value
             return value
         }
+    }
+
+    /// How a decoding error names the source: a file by its path (relative to the working
+    /// directory when below it), so that `path:line:col` leads to it; anything else by its alias.
+    static func sourceName(_ url: SourceURL, alias: String) -> String {
+        guard url.scheme == "file" || url.scheme.isEmpty, !url.path.isEmpty else { return alias }
+        let directory = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(directory) ? String(url.path.dropFirst(directory.count)) : url.path
     }
 
     /// The source's text, undecoded (`include`).
