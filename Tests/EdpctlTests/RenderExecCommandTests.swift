@@ -53,37 +53,17 @@ struct RenderExecCommandTests {
     }
 
     @Test func aSignalToEdpctlReachesTheRunningPlugin() throws {
-        guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
         let scratch = try Scratch()
         try scratch.write("long.sh", "#!/bin/sh\necho $$ > plugin.pid\nexec sleep 30\n", mode: 0o755)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["render", "--plugin", "long=./long.sh", "-i", "<<< long >>>"]
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                               "GOMPLATE_PLUGIN_TIMEOUT": "60s"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while !scratch.exists("plugin.pid") || (try? scratch.read("plugin.pid"))?.hasSuffix("\n") != true {
-            guard Date() < deadline else { process.terminate(); throw Edpctl.RunError("the plugin did not start") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let plugin = try #require(pid_t(try scratch.read("plugin.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (process, pid) = try Edpctl.start(["render", "--plugin", "long=./long.sh", "-i", "<<< long >>>"], in: scratch.path,
+                                              environment: ["GOMPLATE_PLUGIN_TIMEOUT": "60s"], waitingFor: "plugin.pid")
+        let plugin = try #require(pid_t(pid))
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(process.terminationStatus == SIGTERM)
-        // The plugin's group got the signal too: it is gone (or a zombie waiting for init).
-        var alive = true
-        for _ in 0..<100 where alive {
-            let state = (try? String(contentsOfFile: "/proc/\(plugin)/stat", encoding: .utf8))?
-                .split(separator: ")").last?.split(separator: " ").first
-            alive = state != nil && state != "Z"
-            if alive { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(!alive, "plugin \(plugin) still runs")
+        // The plugin's group got the signal too.
+        #expect(Edpctl.ends(plugin), "plugin \(plugin) still runs")
     }
 
     @Test(arguments: [

@@ -156,35 +156,16 @@ struct RenderExecHardeningTests {
 
     /// Ctrl-C ends a plugin's whole group, its background jobs (which ignore SIGINT) included.
     @Test func anInterruptEndsThePluginsBackgroundJobsToo() throws {
-        guard let binary = Edpctl.binary else { throw Edpctl.RunError("edpctl was not found beside the test bundle") }
         let scratch = try Scratch()
         try scratch.write("bg.sh", "#!/bin/sh\nsleep 30 &\necho $! > bg.pid\nwait\n", mode: 0o755)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["render", "--plugin", "bg=./bg.sh", "-i", "<<< bg >>>"]
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                               "GOMPLATE_PLUGIN_TIMEOUT": "60s"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while (try? scratch.read("bg.pid"))?.hasSuffix("\n") != true {
-            guard Date() < deadline else { process.terminate(); throw Edpctl.RunError("the plugin did not start") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let job = try #require(pid_t(try scratch.read("bg.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        let (process, pid) = try Edpctl.start(["render", "--plugin", "bg=./bg.sh", "-i", "<<< bg >>>"], in: scratch.path,
+                                              environment: ["GOMPLATE_PLUGIN_TIMEOUT": "60s"], waitingFor: "bg.pid")
+        let job = try #require(pid_t(pid))
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT)
-        var alive = true
-        for _ in 0..<100 where alive {
-            let state = (try? String(contentsOfFile: "/proc/\(job)/stat", encoding: .utf8))?
-                .split(separator: ")").last?.split(separator: " ").first
-            alive = state != nil && state != "Z"
-            if alive { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        if alive { kill(job, SIGKILL) }
-        #expect(!alive, "the plugin's background job \(job) still runs")
+        let ended = Edpctl.ends(job)
+        if !ended { kill(job, SIGKILL) }
+        #expect(ended, "the plugin's background job \(job) still runs")
     }
 }

@@ -4,15 +4,6 @@ import TestSupport
 @testable import Gomplate
 @testable import Template
 
-/// Renders `text` with gomplate's functions: the output, or the error's text.
-private func render(_ text: String) -> String {
-    do {
-        return try Template(name: "t", text: text, functions: .gomplate).execute(.map(MapValue()), host: TestHost())
-    } catch {
-        return "error: \(error)"
-    }
-}
-
 /// The net namespace against Go's `net/netip` and go4.org/netipx: expected texts are what Go's
 /// types print and the errors they return (checked with Go's netip), plus gomplate's CIDR tests
 /// (internal/funcs/net_test.go) and its messages (internal/cidr, internal/funcs/net.go).
@@ -45,7 +36,7 @@ private func render(_ text: String) -> String {
             let template = "<<< $a := net.ParseAddr \"\(input)\" >>><<< $a >>>|<<< $a.StringExpanded >>>|"
                 + "<<< $a.IsPrivate >>> <<< $a.IsGlobalUnicast >>> <<< $a.IsLoopback >>> <<< $a.IsLinkLocalUnicast >>> <<< $a.IsMulticast >>>|"
                 + "<<< $a.Next >>>|<<< $a.Prev >>>"
-            #expect(render(template) == [text, expanded, flags, next, previous].joined(separator: "|"), "\(input)")
+            #expect(renderedOrError(template) == [text, expanded, flags, next, previous].joined(separator: "|"), "\(input)")
         }
     }
 
@@ -71,7 +62,7 @@ private func render(_ text: String) -> String {
             ("", #"ParseAddr(""): unable to parse IP"#),
         ]
         for (input, message) in cases {
-            #expect(render("<<< net.ParseAddr \"\(input)\" >>>")
+            #expect(renderedOrError("<<< net.ParseAddr \"\(input)\" >>>")
                 == #"error: template: t:1:4: executing "t" at <net.ParseAddr>: error calling ParseAddr: "# + message)
         }
     }
@@ -88,7 +79,7 @@ private func render(_ text: String) -> String {
             ("fd00:fd12:3456:7890:00a2::/72", "fd00:fd12:3456:7890:a2::/72 fd00:fd12:3456:7890::/72 72 false"),
         ]
         for (input, expected) in cases {
-            #expect(render("<<< $p := net.ParsePrefix \"\(input)\" >>><<< $p >>> <<< $p.Masked >>> <<< $p.Bits >>> <<< $p.IsSingleIP >>>") == expected)
+            #expect(renderedOrError("<<< $p := net.ParsePrefix \"\(input)\" >>><<< $p >>> <<< $p.Masked >>> <<< $p.Bits >>> <<< $p.IsSingleIP >>>") == expected)
         }
         let errors = [
             ("1.1.1.1", "no '/'"),
@@ -104,41 +95,41 @@ private func render(_ text: String) -> String {
             ("x/3", #"ParseAddr("x"): unable to parse IP"#),
         ]
         for (input, message) in errors {
-            #expect(render("<<< net.ParsePrefix \"\(input)\" >>>")
+            #expect(renderedOrError("<<< net.ParsePrefix \"\(input)\" >>>")
                 == #"error: template: t:1:4: executing "t" at <net.ParsePrefix>: error calling ParsePrefix: netip.ParsePrefix("# + "\"\(input)\"): \(message)")
         }
     }
 
     @Test func prefixMethods() {
-        #expect(render(#"<<< $p := net.ParsePrefix "192.168.0.0/16" >>><<< $p.Contains (net.ParseAddr "192.168.255.1") >>> <<< $p.Contains (net.ParseAddr "192.169.0.1") >>> <<< $p.Contains (net.ParseAddr "::ffff:192.168.0.1") >>>"#)
+        #expect(renderedOrError(#"<<< $p := net.ParsePrefix "192.168.0.0/16" >>><<< $p.Contains (net.ParseAddr "192.168.255.1") >>> <<< $p.Contains (net.ParseAddr "192.169.0.1") >>> <<< $p.Contains (net.ParseAddr "::ffff:192.168.0.1") >>>"#)
             == "true false false")
-        #expect(render(#"<<< (net.ParsePrefix "::/0").Contains (net.ParseAddr "fe80::1%eth0") >>> <<< (net.ParsePrefix "::/0").Contains (net.ParseAddr "fe80::1") >>>"#)
+        #expect(renderedOrError(#"<<< (net.ParsePrefix "::/0").Contains (net.ParseAddr "fe80::1%eth0") >>> <<< (net.ParsePrefix "::/0").Contains (net.ParseAddr "fe80::1") >>>"#)
             == "false true")
-        #expect(render(#"<<< $p := net.ParsePrefix "10.0.0.0/8" >>><<< $p.Overlaps (net.ParsePrefix "10.1.0.0/16") >>> <<< $p.Overlaps (net.ParsePrefix "11.0.0.0/8") >>> <<< $p.Overlaps (net.ParsePrefix "::/0") >>>"#)
+        #expect(renderedOrError(#"<<< $p := net.ParsePrefix "10.0.0.0/8" >>><<< $p.Overlaps (net.ParsePrefix "10.1.0.0/16") >>> <<< $p.Overlaps (net.ParsePrefix "11.0.0.0/8") >>> <<< $p.Overlaps (net.ParsePrefix "::/0") >>>"#)
             == "true false false")
-        #expect(render(#"<<< (net.ParsePrefix "10.1.2.3/8").Addr >>> <<< ((net.ParseAddr "93.184.216.34").Prefix 12) >>>"#)
+        #expect(renderedOrError(#"<<< (net.ParsePrefix "10.1.2.3/8").Addr >>> <<< ((net.ParseAddr "93.184.216.34").Prefix 12) >>>"#)
             == "10.1.2.3 93.176.0.0/12")
-        #expect(render(#"<<< (net.ParsePrefix "10.0.0.0/8").Contains "10.1.1.1" >>>"#)
+        #expect(renderedOrError(#"<<< (net.ParsePrefix "10.0.0.0/8").Contains "10.1.1.1" >>>"#)
             .hasSuffix("error calling Contains: wrong type for value; expected netip.Addr; got string"))
-        #expect(render(#"<<< (net.ParsePrefix "10.0.0.0/8").Contains >>>"#).hasSuffix("error calling Contains: wrong number of args for Contains: want 1 got 0"))
-        #expect(render(#"<<< (net.ParseAddr "1.2.3.4").Prefix 33 >>>"#).hasSuffix("error calling Prefix: prefix length 33 too large for IPv4"))
-        #expect(render(#"<<< (net.ParseAddr "::1").Prefix -1 >>>"#).hasSuffix("error calling Prefix: negative Prefix bits"))
-        #expect(render(#"<<< (net.ParseAddr "::1").As4 >>>"#).hasSuffix("error calling As4: As4 called on IPv6 address"))
-        #expect(render(#"<<< (net.ParseAddr "::ffff:1.2.3.4").As4 >>> <<< (net.ParseAddr "::ffff:1.2.3.4").Unmap >>> <<< (net.ParseAddr "1.2.3.4").AsSlice >>>"#)
+        #expect(renderedOrError(#"<<< (net.ParsePrefix "10.0.0.0/8").Contains >>>"#).hasSuffix("error calling Contains: wrong number of args for Contains: want 1 got 0"))
+        #expect(renderedOrError(#"<<< (net.ParseAddr "1.2.3.4").Prefix 33 >>>"#).hasSuffix("error calling Prefix: prefix length 33 too large for IPv4"))
+        #expect(renderedOrError(#"<<< (net.ParseAddr "::1").Prefix -1 >>>"#).hasSuffix("error calling Prefix: negative Prefix bits"))
+        #expect(renderedOrError(#"<<< (net.ParseAddr "::1").As4 >>>"#).hasSuffix("error calling As4: As4 called on IPv6 address"))
+        #expect(renderedOrError(#"<<< (net.ParseAddr "::ffff:1.2.3.4").As4 >>> <<< (net.ParseAddr "::ffff:1.2.3.4").Unmap >>> <<< (net.ParseAddr "1.2.3.4").AsSlice >>>"#)
             == "[1 2 3 4] 1.2.3.4 [1 2 3 4]")
-        #expect(render(#"<<< (net.ParsePrefix "10.0.0.0/8").Range >>>"#).hasSuffix("can't evaluate field Range in type netip.Prefix"))
-        #expect(render(#"<<< (net.ParsePrefix "10.0.0.0/8") | toJSON >>>"#) == #""10.0.0.0/8""#)
+        #expect(renderedOrError(#"<<< (net.ParsePrefix "10.0.0.0/8").Range >>>"#).hasSuffix("can't evaluate field Range in type netip.Prefix"))
+        #expect(renderedOrError(#"<<< (net.ParsePrefix "10.0.0.0/8") | toJSON >>>"#) == #""10.0.0.0/8""#)
     }
 
     @Test func rangesAreNetipxRanges() {
-        #expect(render(#"<<< $r := net.ParseRange "192.168.0.2-192.168.23.255" >>><<< $r >>> <<< $r.From >>> <<< $r.To >>>"#)
+        #expect(renderedOrError(#"<<< $r := net.ParseRange "192.168.0.2-192.168.23.255" >>><<< $r >>> <<< $r.From >>> <<< $r.To >>>"#)
             == "192.168.0.2-192.168.23.255 192.168.0.2 192.168.23.255")
         // The same prefixes as Python's ipaddress.summarize_address_range.
-        #expect(render(#"<<< (net.ParseRange "192.168.0.2-192.168.23.255").Prefixes >>>"#)
+        #expect(renderedOrError(#"<<< (net.ParseRange "192.168.0.2-192.168.23.255").Prefixes >>>"#)
             == "[192.168.0.2/31 192.168.0.4/30 192.168.0.8/29 192.168.0.16/28 192.168.0.32/27 192.168.0.64/26 192.168.0.128/25 192.168.1.0/24 192.168.2.0/23 192.168.4.0/22 192.168.8.0/21 192.168.16.0/21]")
-        #expect(render(#"<<< (net.ParseRange "0.0.0.0-255.255.255.255").Prefixes >>> <<< (net.ParseRange "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").Prefixes >>> <<< (net.ParseRange "::1-::1").Prefixes >>>"#)
+        #expect(renderedOrError(#"<<< (net.ParseRange "0.0.0.0-255.255.255.255").Prefixes >>> <<< (net.ParseRange "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").Prefixes >>> <<< (net.ParseRange "::1-::1").Prefixes >>>"#)
             == "[0.0.0.0/0] [::/0] [::1/128]")
-        #expect(render(#"<<< $r := net.ParseRange "10.0.0.5-10.0.0.9" >>><<< $r.Contains (net.ParseAddr "10.0.0.9") >>> <<< $r.Contains (net.ParseAddr "10.0.0.10") >>> <<< $r.Overlaps (net.ParseRange "10.0.0.9-10.0.1.0") >>>"#)
+        #expect(renderedOrError(#"<<< $r := net.ParseRange "10.0.0.5-10.0.0.9" >>><<< $r.Contains (net.ParseAddr "10.0.0.9") >>> <<< $r.Contains (net.ParseAddr "10.0.0.10") >>> <<< $r.Overlaps (net.ParseRange "10.0.0.9-10.0.1.0") >>>"#)
             == "true false true")
         let errors = [
             ("not an IP", #"no hyphen in range "not an IP""#),
@@ -149,9 +140,9 @@ private func render(_ text: String) -> String {
             ("1.2.3.4-::1", "range 1.2.3.4 to ::1 not valid"),
         ]
         for (input, message) in errors {
-            #expect(render("<<< net.ParseRange \"\(input)\" >>>").hasSuffix("error calling ParseRange: " + message), "\(input)")
+            #expect(renderedOrError("<<< net.ParseRange \"\(input)\" >>>").hasSuffix("error calling ParseRange: " + message), "\(input)")
         }
-        #expect(render(#"<<< (net.ParseRange "1.2.3.0-1.2.3.255").Prefix >>>"#).hasSuffix(#"can't call method/function "Prefix" with 2 results"#))
+        #expect(renderedOrError(#"<<< (net.ParseRange "1.2.3.0-1.2.3.255").Prefix >>>"#).hasSuffix(#"can't call method/function "Prefix" with 2 results"#))
     }
 
     @Test func cidrHost() {
@@ -168,47 +159,47 @@ private func render(_ text: String) -> String {
             (#"net.CIDRHost -1 "::/0""#, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
             (#"net.CIDRHost 1 "::ffff:10.0.0.0/120""#, "::ffff:10.0.0.1"),
         ]
-        for (call, expected) in cases { #expect(render("<<< \(call) >>>") == expected, "\(call)") }
+        for (call, expected) in cases { #expect(renderedOrError("<<< \(call) >>>") == expected, "\(call)") }
         // gomplate's messages, including its naming of a negative number after counting it back.
-        #expect(render(#"<<< net.CIDRHost 4 "10.0.0.0/30" >>>"#).hasSuffix("prefix of 30 does not accommodate a host numbered 4"))
-        #expect(render(#"<<< net.CIDRHost -5 "10.0.0.0/30" >>>"#).hasSuffix("prefix of 30 does not accommodate a host numbered -1"))
-        #expect(render(#"<<< net.CIDRHost 1 "10.0.0.7/32" >>>"#).hasSuffix("prefix of 32 does not accommodate a host numbered 1"))
-        #expect(render(#"<<< net.CIDRHost "x" "10.0.0.0/8" >>>"#).hasSuffix(#"error calling CIDRHost: expected a number: could not convert "x" to int64: strconv.ParseFloat: parsing "x": invalid syntax"#))
-        #expect(render(#"<<< net.CIDRHost 1 "10.0.0.0" >>>"#).hasSuffix(#"error calling CIDRHost: netip.ParsePrefix("10.0.0.0"): no '/'"#))
+        #expect(renderedOrError(#"<<< net.CIDRHost 4 "10.0.0.0/30" >>>"#).hasSuffix("prefix of 30 does not accommodate a host numbered 4"))
+        #expect(renderedOrError(#"<<< net.CIDRHost -5 "10.0.0.0/30" >>>"#).hasSuffix("prefix of 30 does not accommodate a host numbered -1"))
+        #expect(renderedOrError(#"<<< net.CIDRHost 1 "10.0.0.7/32" >>>"#).hasSuffix("prefix of 32 does not accommodate a host numbered 1"))
+        #expect(renderedOrError(#"<<< net.CIDRHost "x" "10.0.0.0/8" >>>"#).hasSuffix(#"error calling CIDRHost: expected a number: could not convert "x" to int64: strconv.ParseFloat: parsing "x": invalid syntax"#))
+        #expect(renderedOrError(#"<<< net.CIDRHost 1 "10.0.0.0" >>>"#).hasSuffix(#"error calling CIDRHost: netip.ParsePrefix("10.0.0.0"): no '/'"#))
     }
 
     @Test func cidrNetmask() {
-        #expect(render(#"<<< net.CIDRNetmask "10.12.127.0/20" >>> <<< net.CIDRNetmask "10.0.0.0/12" >>> <<< net.CIDRNetmask "fd00:fd12:3456:7890:00a2::/72" >>>"#)
+        #expect(renderedOrError(#"<<< net.CIDRNetmask "10.12.127.0/20" >>> <<< net.CIDRNetmask "10.0.0.0/12" >>> <<< net.CIDRNetmask "fd00:fd12:3456:7890:00a2::/72" >>>"#)
             == "255.255.240.0 255.240.0.0 ffff:ffff:ffff:ffff:ff00::")
-        #expect(render(#"<<< net.CIDRNetmask "0.0.0.0/0" >>> <<< net.CIDRNetmask "1.2.3.4/32" >>> <<< net.CIDRNetmask "::/0" >>> <<< net.CIDRNetmask "::/128" >>>"#)
+        #expect(renderedOrError(#"<<< net.CIDRNetmask "0.0.0.0/0" >>> <<< net.CIDRNetmask "1.2.3.4/32" >>> <<< net.CIDRNetmask "::/0" >>> <<< net.CIDRNetmask "::/128" >>>"#)
             == "0.0.0.0 255.255.255.255 :: ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
         // An IPv4-mapped prefix is an IPv6 prefix: its mask has 128 bits.
-        #expect(render(#"<<< net.CIDRNetmask "::ffff:0.0.0.0/104" >>>"#) == "ffff:ffff:ffff:ffff:ffff:ffff:ff00:0")
+        #expect(renderedOrError(#"<<< net.CIDRNetmask "::ffff:0.0.0.0/104" >>>"#) == "ffff:ffff:ffff:ffff:ffff:ffff:ff00:0")
     }
 
     @Test func cidrSubnets() {
-        #expect(render(#"<<< net.CIDRSubnets 2 "10.0.0.0/16" >>>"#) == "[10.0.0.0/18 10.0.64.0/18 10.0.128.0/18 10.0.192.0/18]")
-        #expect(render(#"<<< net.CIDRSubnets 1 "10.1.2.3/31" >>> <<< net.CIDRSubnets 1 "::/0" >>>"#) == "[10.1.2.2/32 10.1.2.3/32] [::/1 8000::/1]")
-        #expect(render(#"<<< len (net.CIDRSubnets 16 "10.0.0.0/8") >>>"#) == "65536")
-        #expect(render(#"<<< net.CIDRSubnets 0 "10.0.0.0/16" >>>"#).hasSuffix("must extend prefix by at least one bit"))
-        #expect(render(#"<<< net.CIDRSubnets -1 "10.0.0.0/16" >>>"#).hasSuffix("must extend prefix by at least one bit"))
-        #expect(render(#"<<< net.CIDRSubnets 17 "10.0.0.0/16" >>>"#).hasSuffix("insufficient address space to extend prefix of 16 by 17"))
-        #expect(render(#"<<< net.CIDRSubnets 1 "1.2.3.4/32" >>>"#).hasSuffix("insufficient address space to extend prefix of 32 by 1"))
-        #expect(render(#"<<< net.CIDRSubnets "two" "10.0.0.0/16" >>>"#).hasSuffix(#"newbits must be a number: could not convert "two" to int64: strconv.ParseFloat: parsing "two": invalid syntax"#))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 2 "10.0.0.0/16" >>>"#) == "[10.0.0.0/18 10.0.64.0/18 10.0.128.0/18 10.0.192.0/18]")
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 1 "10.1.2.3/31" >>> <<< net.CIDRSubnets 1 "::/0" >>>"#) == "[10.1.2.2/32 10.1.2.3/32] [::/1 8000::/1]")
+        #expect(renderedOrError(#"<<< len (net.CIDRSubnets 16 "10.0.0.0/8") >>>"#) == "65536")
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 0 "10.0.0.0/16" >>>"#).hasSuffix("must extend prefix by at least one bit"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets -1 "10.0.0.0/16" >>>"#).hasSuffix("must extend prefix by at least one bit"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 17 "10.0.0.0/16" >>>"#).hasSuffix("insufficient address space to extend prefix of 16 by 17"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 1 "1.2.3.4/32" >>>"#).hasSuffix("insufficient address space to extend prefix of 32 by 1"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets "two" "10.0.0.0/16" >>>"#).hasSuffix(#"newbits must be a number: could not convert "two" to int64: strconv.ParseFloat: parsing "two": invalid syntax"#))
         // gomplate would try to allocate 2^newbits prefixes (and panics from 2^63 on); edpctl stops at its list limit.
-        #expect(render(#"<<< net.CIDRSubnets 30 "::/0" >>>"#).hasSuffix("list of 1073741824 elements exceeds the limit of 10000000"))
-        #expect(render(#"<<< net.CIDRSubnets 100 "::/0" >>>"#).hasSuffix("list of 2^100 elements exceeds the limit of 10000000"))
-        #expect(render(#"<<< net.CIDRSubnets 9223372036854775807 "::/0" >>>"#).hasSuffix("insufficient address space to extend prefix of 0 by 9223372036854775807"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 30 "::/0" >>>"#).hasSuffix("list of 1073741824 elements exceeds the limit of 10000000"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 100 "::/0" >>>"#).hasSuffix("list of 2^100 elements exceeds the limit of 10000000"))
+        #expect(renderedOrError(#"<<< net.CIDRSubnets 9223372036854775807 "::/0" >>>"#).hasSuffix("insufficient address space to extend prefix of 0 by 9223372036854775807"))
     }
 
     @Test func cidrSubnetSizes() {
         // gomplate's own unit test cases.
-        #expect(render(#"<<< net.CIDRSubnetSizes 1 2 2 "8000::/1" >>>"#) == "[8000::/2 c000::/3 e000::/3]")
-        #expect(render(#"<<< net.CIDRSubnetSizes 4 4 8 4 "10.1.0.0/16" >>>"#) == "[10.1.0.0/20 10.1.16.0/20 10.1.32.0/24 10.1.48.0/20]")
+        #expect(renderedOrError(#"<<< net.CIDRSubnetSizes 1 2 2 "8000::/1" >>>"#) == "[8000::/2 c000::/3 e000::/3]")
+        #expect(renderedOrError(#"<<< net.CIDRSubnetSizes 4 4 8 4 "10.1.0.0/16" >>>"#) == "[10.1.0.0/20 10.1.16.0/20 10.1.32.0/24 10.1.48.0/20]")
         // Each subnet starts at the next boundary of its own size: the /17 skips 10.1.64.0/18.
-        #expect(render(#"<<< net.CIDRSubnetSizes 2 1 "10.1.0.0/16" >>>"#) == "[10.1.0.0/18 10.1.128.0/17]")
-        #expect(render(#"<<< net.CIDRSubnetSizes 1 "10.0.0.0/16" | len >>> <<< index (net.CIDRSubnetSizes 1 "10.0.0.0/16") 0 >>>"#) == "1 10.0.0.0/17")
-        #expect(render(#"<<< net.CIDRSubnetSizes 2 2 3 3 6 6 8 10 "2016:1234:5678:9abc:ffff:ffff:ffff:cafe/64" >>>"#)
+        #expect(renderedOrError(#"<<< net.CIDRSubnetSizes 2 1 "10.1.0.0/16" >>>"#) == "[10.1.0.0/18 10.1.128.0/17]")
+        #expect(renderedOrError(#"<<< net.CIDRSubnetSizes 1 "10.0.0.0/16" | len >>> <<< index (net.CIDRSubnetSizes 1 "10.0.0.0/16") 0 >>>"#) == "1 10.0.0.0/17")
+        #expect(renderedOrError(#"<<< net.CIDRSubnetSizes 2 2 3 3 6 6 8 10 "2016:1234:5678:9abc:ffff:ffff:ffff:cafe/64" >>>"#)
             == "[2016:1234:5678:9abc::/66 2016:1234:5678:9abc:4000::/66 2016:1234:5678:9abc:8000::/67 2016:1234:5678:9abc:a000::/67 2016:1234:5678:9abc:c000::/70 2016:1234:5678:9abc:c400::/70 2016:1234:5678:9abc:c800::/72 2016:1234:5678:9abc:c900::/74]")
         let errors = [
             (#"net.CIDRSubnetSizes "10.1.0.0/16""#, "wrong number of args: want 2 or more, got 1"),
@@ -221,17 +212,17 @@ private func render(_ text: String) -> String {
             // gomplate starts from the subnet before the network, so one at the first address fails (as gomplate's does).
             (#"net.CIDRSubnetSizes 8 "0.0.0.0/0""#, "not enough remaining address space for a subnet with a prefix of 8 bits after invalid Prefix"),
         ]
-        for (call, message) in errors { #expect(render("<<< \(call) >>>").hasSuffix("error calling CIDRSubnetSizes: " + message), "\(call)") }
+        for (call, message) in errors { #expect(renderedOrError("<<< \(call) >>>").hasSuffix("error calling CIDRSubnetSizes: " + message), "\(call)") }
     }
 
     /// Only names the hosts file holds: the machines that run the tests have no name server to
     /// ask, and these functions ask the system's resolver.
     @Test func lookupsOfHostsFileNames() {
-        #expect(render(#"<<< net.LookupIP "localhost" >>> <<< net.LookupIPs "localhost" >>> <<< net.LookupCNAME "localhost" >>>"#)
+        #expect(renderedOrError(#"<<< net.LookupIP "localhost" >>> <<< net.LookupIPs "localhost" >>> <<< net.LookupCNAME "localhost" >>>"#)
             == "127.0.0.1 [127.0.0.1] localhost.")
-        #expect(render(#"<<< net.LookupIP "127.0.0.1" >>> <<< net.LookupIPs "::1" >>>"#) == "127.0.0.1 []")
-        #expect(render(#"<<< net.LookupIP "" >>>"#).hasSuffix("error calling LookupIP: lookup : no such host"))
-        #expect(render(#"<<< net.LookupSRV "" >>>"#).hasSuffix("error calling LookupSRV: lookup : no such host"))
+        #expect(renderedOrError(#"<<< net.LookupIP "127.0.0.1" >>> <<< net.LookupIPs "::1" >>>"#) == "127.0.0.1 []")
+        #expect(renderedOrError(#"<<< net.LookupIP "" >>>"#).hasSuffix("error calling LookupIP: lookup : no such host"))
+        #expect(renderedOrError(#"<<< net.LookupSRV "" >>>"#).hasSuffix("error calling LookupSRV: lookup : no such host"))
     }
 
     @Test func lookupsAreNeverCachedAndTheRestArePure() {

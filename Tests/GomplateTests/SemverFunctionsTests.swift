@@ -3,15 +3,6 @@ import TestSupport
 @testable import Gomplate
 @testable import Template
 
-/// Renders `text` with gomplate's functions: the output, or the error's text.
-private func render(_ text: String) -> String {
-    do {
-        return try Template(name: "t", text: text, functions: .gomplate).execute(.map(MapValue()), host: TestHost())
-    } catch {
-        return "error: \(error)"
-    }
-}
-
 /// The semver namespace against Masterminds/semver v3, the library gomplate uses: every expected
 /// value below is what that library's `NewVersion`, `Version` methods and `Constraints.Check`
 /// return for the same input (run at its v3.5 sources).
@@ -31,7 +22,7 @@ private func render(_ text: String) -> String {
         for (input, expected) in cases {
             let template = "<<< $v := semver.Semver \"\(input)\" >>><<< $v >>>|<<< $v.Major >>>|<<< $v.Minor >>>|<<< $v.Patch >>>|"
                 + "<<< $v.Prerelease >>>|<<< $v.Metadata >>>|<<< $v.Original >>>|<<< $v.IncPatch >>>|<<< $v.IncMinor >>>|<<< $v.IncMajor >>>"
-            #expect(render(template) == expected, "\(input)")
+            #expect(renderedOrError(template) == expected, "\(input)")
         }
     }
 
@@ -50,34 +41,34 @@ private func render(_ text: String) -> String {
             ("99999999999999999999.0.0", #"error parsing version segment: strconv.ParseUint: parsing "99999999999999999999": value out of range"#),
         ]
         for (input, message) in cases {
-            #expect(render("<<< semver.Semver \"\(input)\" >>>")
+            #expect(renderedOrError("<<< semver.Semver \"\(input)\" >>>")
                 == #"error: template: t:1:4: executing "t" at <semver.Semver>: error calling Semver: "# + message, "\(input)")
         }
-        #expect(render("<<< semver.Semver 1 >>>").hasSuffix("wrong type for value; expected string; got int"))
+        #expect(renderedOrError("<<< semver.Semver 1 >>>").hasSuffix("wrong type for value; expected string; got int"))
     }
 
     @Test func versionMethods() {
         // The docs' example, and the setters' checks.
-        #expect(render(#"the pre release version is <<< ("v1.1.1" | semver.Semver).SetPrerelease "beta.1" >>>"#)
+        #expect(renderedOrError(#"the pre release version is <<< ("v1.1.1" | semver.Semver).SetPrerelease "beta.1" >>>"#)
             == "the pre release version is 1.1.1-beta.1")
-        #expect(render(#"<<< ((semver.Semver "v1.2.3").SetMetadata "sha.5114f85").String >>> <<< (semver.Semver "v1.2.3-rc.1").IncPatch >>>"#)
+        #expect(renderedOrError(#"<<< ((semver.Semver "v1.2.3").SetMetadata "sha.5114f85").String >>> <<< (semver.Semver "v1.2.3-rc.1").IncPatch >>>"#)
             == "1.2.3+sha.5114f85 1.2.3")
-        #expect(render(#"<<< (semver.Semver "1.2.3").SetPrerelease "01" >>>"#).hasSuffix("error calling SetPrerelease: version segment starts with 0"))
-        #expect(render(#"<<< (semver.Semver "1.2.3").SetMetadata "a..b" >>>"#).hasSuffix("error calling SetMetadata: invalid metadata string"))
-        #expect(render(#"<<< (semver.Semver "18446744073709551615.1.2").IncMajor >>>"#)
+        #expect(renderedOrError(#"<<< (semver.Semver "1.2.3").SetPrerelease "01" >>>"#).hasSuffix("error calling SetPrerelease: version segment starts with 0"))
+        #expect(renderedOrError(#"<<< (semver.Semver "1.2.3").SetMetadata "a..b" >>>"#).hasSuffix("error calling SetMetadata: invalid metadata string"))
+        #expect(renderedOrError(#"<<< (semver.Semver "18446744073709551615.1.2").IncMajor >>>"#)
             .hasSuffix("error calling IncMajor: major version increment would overflow uint64"))
         // Above Int64.max, a number comes back as its digits.
-        #expect(render(#"<<< (semver.Semver "18446744073709551615.1.2").Major >>>"#) == "18446744073709551615")
+        #expect(renderedOrError(#"<<< (semver.Semver "18446744073709551615.1.2").Major >>>"#) == "18446744073709551615")
         // Comparisons take *semver.Version, as semver.Semver returns it.
-        #expect(render(#"<<< $a := semver.Semver "1.2.3-beta.2" >>><<< $b := semver.Semver "1.2.3-beta.10" >>><<< $a.LessThan $b >>> <<< $a.Compare $b >>> <<< $b.GreaterThan $a >>> <<< $a.Equal (semver.Semver "v1.2.3-beta.2+meta") >>> <<< $a.LessThanEqual $a >>> <<< $a.GreaterThanEqual $b >>>"#)
+        #expect(renderedOrError(#"<<< $a := semver.Semver "1.2.3-beta.2" >>><<< $b := semver.Semver "1.2.3-beta.10" >>><<< $a.LessThan $b >>> <<< $a.Compare $b >>> <<< $b.GreaterThan $a >>> <<< $a.Equal (semver.Semver "v1.2.3-beta.2+meta") >>> <<< $a.LessThanEqual $a >>> <<< $a.GreaterThanEqual $b >>>"#)
             == "true -1 true true true false")
         // Go's templates cannot call pointer methods on the plain values IncMajor and the setters return.
-        #expect(render(#"<<< (semver.Semver "1.2.3").IncMajor.Original >>>"#).hasSuffix("can't evaluate field Original in type semver.Version"))
-        #expect(render(#"<<< (semver.Semver "1.2.3").LessThan (semver.Semver "1.2.3").IncMajor >>>"#)
+        #expect(renderedOrError(#"<<< (semver.Semver "1.2.3").IncMajor.Original >>>"#).hasSuffix("can't evaluate field Original in type semver.Version"))
+        #expect(renderedOrError(#"<<< (semver.Semver "1.2.3").LessThan (semver.Semver "1.2.3").IncMajor >>>"#)
             .hasSuffix("error calling LessThan: wrong type for value; expected *semver.Version; got semver.Version"))
-        #expect(render(#"<<< (semver.Semver "1.2.3").LessThan "2.0.0" >>>"#)
+        #expect(renderedOrError(#"<<< (semver.Semver "1.2.3").LessThan "2.0.0" >>>"#)
             .hasSuffix("error calling LessThan: wrong type for value; expected *semver.Version; got string"))
-        #expect(render(#"<<< semver.Semver "v1.2.3" | toJSON >>>"#) == #""1.2.3""#)
+        #expect(renderedOrError(#"<<< semver.Semver "v1.2.3" | toJSON >>>"#) == #""1.2.3""#)
     }
 
     @Test func constraintsAsTheLibraryChecksThem() {
@@ -299,7 +290,7 @@ private func render(_ text: String) -> String {
             ("!=*", "1.2.3-beta", false),
         ]
         for (constraint, version, expected) in cases {
-            let output = render("<<< semver.CheckConstraint \"\(constraint)\" \"\(version)\" >>>")
+            let output = renderedOrError("<<< semver.CheckConstraint \"\(constraint)\" \"\(version)\" >>>")
             #expect(output == String(expected), "\(constraint) on \(version)")
         }
     }
@@ -314,10 +305,10 @@ private func render(_ text: String) -> String {
             (">1|2", "constraint parser error"),
         ]
         for (constraint, message) in cases {
-            #expect(render("<<< semver.CheckConstraint \"\(constraint)\" \"1.0.0\" >>>")
+            #expect(renderedOrError("<<< semver.CheckConstraint \"\(constraint)\" \"1.0.0\" >>>")
                 == #"error: template: t:1:4: executing "t" at <semver.CheckConstraint>: error calling CheckConstraint: "# + message, "\(constraint)")
         }
-        #expect(render(#"<<< semver.CheckConstraint ">= 1.0" "va.b.c" >>>"#).hasSuffix("error calling CheckConstraint: invalid semantic version"))
-        #expect(render(#"<<< semver.CheckConstraint ">= 1.0" 1 >>>"#).hasSuffix("wrong type for value; expected string; got int"))
+        #expect(renderedOrError(#"<<< semver.CheckConstraint ">= 1.0" "va.b.c" >>>"#).hasSuffix("error calling CheckConstraint: invalid semantic version"))
+        #expect(renderedOrError(#"<<< semver.CheckConstraint ">= 1.0" 1 >>>"#).hasSuffix("wrong type for value; expected string; got int"))
     }
 }

@@ -31,6 +31,44 @@ enum Edpctl {
         return nil
     }()
 
+    /// Starts `edpctl arguments…` in `directory` (only `environment` and PATH set, output
+    /// discarded) and returns once `file` there holds a whole line, which the test's program
+    /// writes when it runs: the process, and that line.
+    static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:],
+                      waitingFor file: String) throws -> (Process, String) {
+        guard let binary else { throw RunError("edpctl was not found beside the test bundle") }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while true {
+            if let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8), text.hasSuffix("\n") {
+                return (process, text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            guard Date() < deadline else {
+                process.terminate()
+                throw RunError("\(file) was not written within 20 s")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Whether process `pid` has ended (or is a zombie waiting for its parent), after at most 5 s.
+    static func ends(_ pid: pid_t) -> Bool {
+        for _ in 0..<100 {
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+                .split(separator: ")").last?.split(separator: " ").first
+            if state == nil || state == "Z" { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
     /// Runs `edpctl arguments…` in `directory`, with only `environment` (plus PATH) set and
     /// `stdin` as standard input.
     static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:],

@@ -58,3 +58,12 @@ extension Value {
         return nil
     }
 }
+
+/// Renders `text` with gomplate's functions and no data: the output, or `error: ` and the error's text.
+func renderedOrError(_ text: String) -> String {
+    do {
+        return try Template(name: "t", text: text, functions: .gomplate).execute(.map(MapValue()), host: TestHost())
+    } catch {
+        return "error: \(error)"
+    }
+}
