@@ -132,4 +132,9 @@ public struct HydrationReport: Sendable, Equatable, Encodable {
     public var summary: String {
         "\(instancePath): \(written.count) written, \(unchanged.count) unchanged, \(removed.count) removed"
     }
+
+    /// What a dry run would do, never worded as done: `otc/example.org: 3 to write, 20 unchanged, 2 to remove`.
+    public var planSummary: String {
+        "\(instancePath): \(written.count) to write, \(unchanged.count) unchanged, \(removed.count) to remove"
+    }
 }

@@ -202,7 +202,7 @@ struct HydrateCommand: ParsableCommand {
 
     /// A domain's summary line on standard error (human form only: JSON has the document).
     private func report(_ report: HydrationReport, _ outcome: HydrationJob.Outcome, to output: Output) {
-        var line = (check || diff ? "plan: " : "") + report.summary
+        var line = check || diff ? "plan: " + report.planSummary : report.summary
         if let commit = outcome.commit { line += "; committed \(commit.id.prefix(12))" }
         if outcome.pushed { line += outcome.attempts > 1 ? "; pushed after \(outcome.attempts) attempts" : "; pushed" }
         if outcome.commit == nil && commit { line += "; nothing to commit" }

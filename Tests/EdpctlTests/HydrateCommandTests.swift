@@ -148,19 +148,19 @@ struct HydrateCommandTests {
         let workspace = try Workspace()
         let empty = try workspace.hydrateSmall("--check")
         #expect(empty.status == 2)
-        #expect(empty.stderr == "plan: otc/a.example.org: 5 written, 0 unchanged, 0 removed\n")
+        #expect(empty.stderr == "plan: otc/a.example.org: 5 to write, 0 unchanged, 0 to remove\n")
         #expect(workspace.files() == ["README.md"])
 
         #expect(try workspace.hydrateSmall().status == 0)
         let equal = try workspace.hydrateSmall("--check")
         #expect(equal.status == 0)
-        #expect(equal.stderr == "plan: otc/a.example.org: 0 written, 5 unchanged, 0 removed\n")
+        #expect(equal.stderr == "plan: otc/a.example.org: 0 to write, 5 unchanged, 0 to remove\n")
 
         try workspace.scratch.write("instances/otc/a.example.org/stacks/db/values.yaml", "size: 1Gi\n")
         try workspace.scratch.write("instances/otc/a.example.org/stray.yaml", "by: hand\n")
         let edited = try workspace.hydrateSmall("--check")
         #expect(edited.status == 2)
-        #expect(edited.stderr == "plan: otc/a.example.org: 1 written, 4 unchanged, 1 removed\n")
+        #expect(edited.stderr == "plan: otc/a.example.org: 1 to write, 4 unchanged, 1 to remove\n")
         #expect(try workspace.scratch.read("instances/otc/a.example.org/stacks/db/values.yaml") == "size: 1Gi\n")
         #expect(workspace.scratch.exists("instances/otc/a.example.org/stray.yaml"))
     }
@@ -192,7 +192,7 @@ struct HydrateCommandTests {
             -size: 10Gi
 
             """)
-        #expect(result.stderr == "plan: otc/a.example.org: 1 written, 2 unchanged, 2 removed\n")
+        #expect(result.stderr == "plan: otc/a.example.org: 1 to write, 2 unchanged, 2 to remove\n")
         #expect(workspace.snapshot(under: "otc") == snapshot)
 
         // The diff is what hydrating would do: applied by git, it leaves nothing for --check.
