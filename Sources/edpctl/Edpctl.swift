@@ -42,7 +42,8 @@ struct Edpctl: ParsableCommand {
             try command.run()
         } catch {
             let code = exitCode(for: error)
-            guard code == .validationFailure else { exit(withError: error) }
+            // An ExitCode was thrown by a command that has already said why, through `Output`.
+            guard code == .validationFailure, !(error is ExitCode) else { exit(withError: error) }
             let parserText = withoutFarSuggestion(fullMessage(for: error)) ?? fullMessage(for: error)
             let text = parserText.contains("Unknown option") ? parserText : unknownLongOption(in: arguments) ?? parserText
             FileHandle.standardError.write(Data((text + "\n").utf8))
