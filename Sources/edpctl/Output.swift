@@ -12,7 +12,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// - `human`: text on standard error; a summary as it is, a notice, warning or error with
 ///   `edpctl: ` (and `warning: `) in front, one line per message.
 /// - `json`: one JSON object per event on its own line of standard output, its kind in `event`
-///   (`{"event":"hydration",…}`, `{"event":"error","message":…}`), keys sorted. Notices, warnings
+///   (`{"event":"render",…}`, `{"event":"error","message":…}`), keys sorted; or, for a command
+///   that sets `log` (hydrate), the events kept and one `document(_:)` per run. Notices, warnings
 ///   and errors are written to standard error as in `human` too, so that a log that keeps only
 ///   standard error still says why a run failed.
 ///
